@@ -1,0 +1,92 @@
+import { z } from "zod";
+
+// The only module that reads process.env. Every setting is validated once; a bad value stops the
+// app with a message that names the variable, never its value (some of them are secrets).
+
+const emptyToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+const optionalUrl = z.preprocess(emptyToUndefined, z.url().optional());
+const intFrom = (def: number) => z.preprocess(emptyToUndefined, z.coerce.number().int().default(def));
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    PORT: intFrom(3000).pipe(z.number().min(1).max(65535)),
+    APP_URL: optionalUrl,
+    DATABASE_URL: z.preprocess(emptyToUndefined, z.string().default("file:./data/checkout.db")),
+    BITRIX_SHARED_SECRET: z.preprocess(
+      emptyToUndefined,
+      z.string({ error: "is required (npm start makes one for the embedded default)" }).min(16, "must be at least 16 characters"),
+    ),
+    BITRIX_NOTIFY_URL: optionalUrl,
+    BITRIX_ORIGINS: z.preprocess(emptyToUndefined, z.string().default("")),
+    KASPI_PROTOCOL: z.preprocess(emptyToUndefined, z.enum(["ecom"]).default("ecom")),
+    KASPI_BASE_URL: optionalUrl,
+    KASPI_TOKEN: optionalString,
+    KASPI_ECOM_PRESENTATION: z.preprocess(emptyToUndefined, z.enum(["link", "qr-image"]).default("link")),
+    KASPI_TIMEOUT_MS: intFrom(10_000).pipe(z.number().min(100).max(120_000)),
+    KASPI_SANDBOX: z.preprocess(emptyToUndefined, z.enum(["auto", "on", "off"]).default("auto")),
+    MERCHANT_NAME: z.preprocess(emptyToUndefined, z.string().max(100).default("Demo store")),
+    ORDER_MIN_AMOUNT: intFrom(100).pipe(z.number().min(1)),
+    ORDER_MAX_AMOUNT: intFrom(5_000_000).pipe(z.number().min(1)),
+    PAYMENT_TTL_SECONDS: intFrom(900).pipe(z.number().min(30).max(86_400)),
+    SIGNATURE_TOLERANCE_SECONDS: intFrom(300).pipe(z.number().min(1).max(3600)),
+    WORKER_INTERVAL_MS: intFrom(1000).pipe(z.number().min(50).max(60_000)),
+    WORKER_ENABLED: z.preprocess(emptyToUndefined, z.enum(["true", "false"]).default("true")),
+  })
+  .superRefine((v, ctx) => {
+    if (v.ORDER_MIN_AMOUNT > v.ORDER_MAX_AMOUNT) {
+      ctx.addIssue({ code: "custom", path: ["ORDER_MIN_AMOUNT"], message: "must not exceed ORDER_MAX_AMOUNT" });
+    }
+    if (v.KASPI_SANDBOX === "off" && !v.KASPI_TOKEN) {
+      ctx.addIssue({ code: "custom", path: ["KASPI_TOKEN"], message: "is required when KASPI_SANDBOX=off" });
+    }
+  });
+
+export type Env = z.infer<typeof schema> & {
+  appUrl: string;
+  bitrixOrigins: string[];
+  sandboxEnabled: boolean;
+  kaspiBaseUrl: string;
+  kaspiToken: string;
+};
+
+export class EnvError extends Error {
+  override name = "EnvError";
+}
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const result = schema.safeParse(source);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join(".") || "(env)"}: ${i.message}`);
+    throw new EnvError(`Invalid configuration:\n${lines.join("\n")}\nSee .env.example for every setting.`);
+  }
+  const v = result.data;
+  const appUrl = (v.APP_URL ?? `http://localhost:${v.PORT}`).replace(/\/+$/, "");
+  const sandboxEnabled = v.KASPI_SANDBOX === "on" || (v.KASPI_SANDBOX === "auto" && !v.KASPI_TOKEN);
+  const bitrixOrigins = v.BITRIX_ORIGINS.split(",")
+    .map((o) => o.trim())
+    .filter(Boolean);
+  for (const origin of bitrixOrigins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+      throw new EnvError(`Invalid configuration:\n  BITRIX_ORIGINS: "${origin}" is not an origin like https://shop.example.kz`);
+    }
+  }
+  // With no token the app talks to its own sandbox over loopback, exactly as it would to Kaspi.
+  const kaspiBaseUrl = (
+    v.KASPI_BASE_URL ?? (v.KASPI_TOKEN ? "https://api.kaspi.kz/payment/" : `http://127.0.0.1:${v.PORT}/sandbox/kaspi/`)
+  ).replace(/\/*$/, "/");
+  return { ...v, appUrl, bitrixOrigins, sandboxEnabled, kaspiBaseUrl, kaspiToken: v.KASPI_TOKEN ?? "sandbox" };
+}
+
+let cached: Env | undefined;
+
+export function env(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}
+
+/** Tests only: forget the parsed configuration after changing process.env. */
+export function resetEnvForTests(): void {
+  cached = undefined;
+}

@@ -1,0 +1,41 @@
+// One table of error codes and their HTTP statuses; one body shape for every error response.
+
+export const errorStatus = {
+  BAD_REQUEST: 400,
+  INVALID_JSON: 400,
+  MISSING_SIGNATURE: 401,
+  INVALID_SIGNATURE: 401,
+  STALE_SIGNATURE: 401,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  ORDER_ALREADY_PAID: 409,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  VALIDATION_FAILED: 422,
+  INVALID_AMOUNT: 422,
+  INVALID_PHONE: 422,
+  ORDER_NOT_PAYABLE: 409,
+  KASPI_UNAVAILABLE: 503,
+  KASPI_REJECTED: 502,
+  SANDBOX_DISABLED: 404,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof errorStatus;
+
+export type AppError = { code: ErrorCode; message: string; details?: unknown };
+
+export function appError(code: ErrorCode, message: string, details?: unknown): AppError {
+  return details === undefined ? { code, message } : { code, message, details };
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: AppError };
+
+export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+export const fail = <T = never>(code: ErrorCode, message: string, details?: unknown): Result<T> => ({
+  ok: false,
+  error: appError(code, message, details),
+});

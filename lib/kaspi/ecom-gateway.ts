@@ -1,0 +1,111 @@
+import type { z } from "zod";
+import type { CreatePaymentInput, CreatedPayment, KaspiGateway, KaspiPaymentState, KaspiResult } from "./gateway";
+import {
+  ecomCreateResponseSchema,
+  ecomQrResponseSchema,
+  ecomStatusResponseSchema,
+  type EcomCreateRequest,
+} from "./ecom-schemas";
+import { mapEcomStatus } from "./ecom-status";
+import { kaspiFetch } from "./http-client";
+
+export type EcomGatewayConfig = {
+  baseUrl: string;
+  token: string;
+  timeoutMs: number;
+  /** "link": payments/create, QR drawn from the link. "qr-image": payments/qr, Kaspi's PNG. */
+  presentation: "link" | "qr-image";
+};
+
+function parse<S extends z.ZodType>(schema: S, json: unknown): KaspiResult<z.infer<S>> {
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    return { ok: false, error: { kind: "invalid_response", message: "response does not have the documented shape" } };
+  }
+  return { ok: true, value: parsed.data };
+}
+
+export function createEcomGateway(config: EcomGatewayConfig) {
+  const url = (path: string) => new URL(path, config.baseUrl).toString();
+
+  function payload(input: CreatePaymentInput): EcomCreateRequest {
+    return {
+      device: { platformType: "WEB", id: input.deviceId },
+      amount: { value: input.amount, currency: "KZT" },
+      externalId: input.externalId,
+      description: input.description,
+      paymentType: "ECOM",
+      customer: input.phone ? { phone: input.phone } : {},
+      ...(input.redirectUrl ? { redirectUrl: input.redirectUrl } : {}),
+      callbackUrl: input.callbackUrl,
+    };
+  }
+
+  const gateway = {
+    protocol: "ecom",
+
+    // Creation is never retried here: a timeout may hide a payment Kaspi did create.
+    async createPayment(input: CreatePaymentInput): Promise<KaspiResult<CreatedPayment>> {
+      const asImage = config.presentation === "qr-image";
+      const res = await kaspiFetch({
+        method: "POST",
+        url: url(asImage ? "api/v1/payments/qr" : "api/v1/payments/create"),
+        token: config.token,
+        body: payload(input),
+        timeoutMs: config.timeoutMs,
+      });
+      if (!res.ok) return res;
+      if (asImage) {
+        const parsed = parse(ecomQrResponseSchema, res.value.json);
+        if (!parsed.ok) return parsed;
+        const d = parsed.value.data;
+        return {
+          ok: true,
+          value: {
+            kaspiPaymentId: d.paymentId,
+            qr: { format: "png-base64", value: d.qrCode },
+            ...(d.expiresAt ? { expiresAt: new Date(d.expiresAt) } : {}),
+          },
+        };
+      }
+      const parsed = parse(ecomCreateResponseSchema, res.value.json);
+      if (!parsed.ok) return parsed;
+      const d = parsed.value.data;
+      return {
+        ok: true,
+        value: {
+          kaspiPaymentId: d.paymentId,
+          paymentLink: d.paymentLink,
+          qr: { format: "text", value: d.paymentLink },
+          ...(d.expiresAt ? { expiresAt: new Date(d.expiresAt) } : {}),
+        },
+      };
+    },
+
+    async getPayment(kaspiPaymentId: string): Promise<KaspiResult<KaspiPaymentState>> {
+      const res = await kaspiFetch({
+        method: "GET",
+        url: url(`api/v1/payments/${encodeURIComponent(kaspiPaymentId)}`),
+        token: config.token,
+        timeoutMs: config.timeoutMs,
+        retries: 2,
+      });
+      if (!res.ok) return res;
+      const parsed = parse(ecomStatusResponseSchema, res.value.json);
+      if (!parsed.ok) return parsed;
+      const d = parsed.value.data;
+      return {
+        ok: true,
+        value: {
+          kaspiPaymentId: d.paymentId ?? kaspiPaymentId,
+          status: mapEcomStatus(d.status),
+          rawStatus: d.status,
+          ...(d.amount ? { amount: d.amount.value } : {}),
+          ...(d.externalId ? { externalId: d.externalId } : {}),
+        },
+      };
+    },
+  } satisfies KaspiGateway;
+
+  return gateway;
+}

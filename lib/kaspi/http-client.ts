@@ -1,0 +1,76 @@
+import type { KaspiError, KaspiResult } from "./gateway";
+
+// One fetch for every Kaspi call: a timeout on each try, and retries with backoff only for calls
+// that are safe to repeat (reads). The token goes in a header and is never logged or echoed.
+
+export type KaspiRequest = {
+  method: "GET" | "POST";
+  url: string;
+  token: string;
+  body?: unknown;
+  timeoutMs: number;
+  /** Only for idempotent calls. */
+  retries?: number;
+  backoffMs?: number;
+};
+
+export type RawResponse = { status: number; json: unknown };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function retryable(error: KaspiError): boolean {
+  return error.kind === "unavailable";
+}
+
+async function once(req: KaspiRequest): Promise<KaspiResult<RawResponse>> {
+  let res: Response;
+  try {
+    res = await fetch(req.url, {
+      method: req.method,
+      headers: {
+        Authorization: `Bearer ${req.token}`,
+        Accept: "application/json",
+        ...(req.body === undefined ? {} : { "Content-Type": "application/json" }),
+      },
+      body: req.body === undefined ? undefined : JSON.stringify(req.body),
+      signal: AbortSignal.timeout(req.timeoutMs),
+      cache: "no-store",
+    });
+  } catch (e) {
+    const timedOut = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
+    return {
+      ok: false,
+      error: { kind: "unavailable", message: timedOut ? `no answer within ${req.timeoutMs} ms` : "connection failed" },
+    };
+  }
+  let text: string;
+  try {
+    text = await res.text();
+  } catch {
+    return { ok: false, error: { kind: "unavailable", message: "response interrupted", httpStatus: res.status } };
+  }
+  if (res.status >= 500 || res.status === 429) {
+    return { ok: false, error: { kind: "unavailable", message: `Kaspi answered HTTP ${res.status}`, httpStatus: res.status } };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, error: { kind: "invalid_response", message: "response is not JSON", httpStatus: res.status } };
+  }
+  if (res.status >= 400) {
+    return { ok: false, error: { kind: "rejected", message: `Kaspi answered HTTP ${res.status}`, httpStatus: res.status } };
+  }
+  return { ok: true, value: { status: res.status, json } };
+}
+
+export async function kaspiFetch(req: KaspiRequest): Promise<KaspiResult<RawResponse>> {
+  const retries = req.retries ?? 0;
+  const backoff = req.backoffMs ?? 200;
+  let result = await once(req);
+  for (let attempt = 1; attempt <= retries && !result.ok && retryable(result.error); attempt++) {
+    await sleep(backoff * 2 ** (attempt - 1));
+    result = await once(req);
+  }
+  return result;
+}

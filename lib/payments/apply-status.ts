@@ -1,0 +1,103 @@
+import type { Db } from "../db";
+import { newId } from "../ids";
+import type { KaspiStatus } from "../kaspi/gateway";
+import { sourcesOf } from "./state-machine";
+import { isPaidLike, type PaymentStatus } from "./status";
+import { recordEvent, type EventSource } from "./timeline";
+
+export type ApplyResult =
+  | { changed: true; from: PaymentStatus; to: PaymentStatus }
+  | { changed: false; current: PaymentStatus };
+
+const PAID_LIKE: PaymentStatus[] = ["PAID", "REFUNDED", "PARTIALLY_REFUNDED"];
+
+export type PaidNotification = {
+  event: "payment.paid";
+  externalId: string;
+  orderId: string;
+  amount: number;
+  kaspiPaymentId: string;
+  paidAt: string;
+};
+
+// The one guarded transition used by callbacks, reconciliation and re-checks. One transaction:
+// compare-and-set on the payment's status, the order's status, a timeline event and, for PAID,
+// one outbox row. Concurrent and repeated calls produce exactly one transition.
+export async function applyKaspiStatus(
+  db: Db,
+  input: { paymentId: string; to: KaspiStatus; source: EventSource; data?: unknown; now?: Date },
+): Promise<ApplyResult> {
+  const now = input.now ?? new Date();
+  const { to } = input;
+  return db.$transaction(async (tx) => {
+    const payment = await tx.payment.findUniqueOrThrow({ where: { id: input.paymentId }, include: { order: true } });
+    const from = payment.status as PaymentStatus;
+    if (to === "PENDING" || from === to) return { changed: false, current: from };
+    const guard = sourcesOf(to);
+    const res = await tx.payment.updateMany({
+      where: { id: payment.id, status: { in: guard } },
+      data: { status: to, ...(to === "PAID" ? { paidAt: now } : {}), nextCheckAt: null },
+    });
+    if (res.count !== 1) return { changed: false, current: from };
+
+    await recordEvent(tx, {
+      orderId: payment.orderId,
+      paymentId: payment.id,
+      type: "status.changed",
+      source: input.source,
+      message: `${from} → ${to}`,
+      data: input.data,
+    });
+
+    if (to === "PAID") {
+      const orderRes = await tx.order.updateMany({
+        where: { id: payment.orderId, status: { notIn: PAID_LIKE } },
+        data: { status: "PAID", paidAt: now },
+      });
+      if (orderRes.count !== 1) {
+        // Another attempt of this order was already paid: money came twice; a person must refund.
+        await recordEvent(tx, {
+          orderId: payment.orderId,
+          paymentId: payment.id,
+          type: "payment.duplicate",
+          source: "system",
+          message: "a second payment completed for an order that was already paid; refund it",
+        });
+        return { changed: true, from, to };
+      }
+      const notification: PaidNotification = {
+        event: "payment.paid",
+        externalId: payment.order.externalId,
+        orderId: payment.orderId,
+        amount: payment.amount,
+        kaspiPaymentId: payment.kaspiPaymentId ?? "",
+        paidAt: now.toISOString(),
+      };
+      await tx.outbox.create({
+        data: {
+          id: newId("obx"),
+          orderId: payment.orderId,
+          paymentId: payment.id,
+          event: notification.event,
+          payload: JSON.stringify(notification),
+          nextAttemptAt: now,
+        },
+      });
+      return { changed: true, from, to };
+    }
+
+    // FAILED / EXPIRED / CANCELLED: the order follows only its latest attempt, and never leaves PAID.
+    const latest = await tx.payment.findFirst({
+      where: { orderId: payment.orderId },
+      orderBy: { attempt: "desc" },
+      select: { id: true },
+    });
+    if (latest?.id === payment.id && !isPaidLike(payment.order.status as PaymentStatus)) {
+      await tx.order.updateMany({
+        where: { id: payment.orderId, status: { notIn: PAID_LIKE } },
+        data: { status: to },
+      });
+    }
+    return { changed: true, from, to };
+  });
+}

@@ -1,0 +1,71 @@
+import type { Db } from "../db";
+import { fail, ok, type Result } from "../errors";
+import type { KaspiGateway } from "../kaspi/gateway";
+import type { EcomCallback } from "../kaspi/ecom-schemas";
+import { applyKaspiStatus, type ApplyResult } from "./apply-status";
+import type { PaymentStatus } from "./status";
+import { recordEvent } from "./timeline";
+
+export type CallbackOutcome =
+  | { kind: "applied"; result: ApplyResult }
+  | { kind: "rejected"; reason: string };
+
+// POST /api/kaspi/callback. The callback only says "look at this payment": its status is never
+// applied. Kaspi's own GET decides, and must agree on externalId and amount.
+export async function handleKaspiCallback(
+  deps: { db: Db; gateway: KaspiGateway },
+  callback: EcomCallback,
+): Promise<Result<CallbackOutcome>> {
+  const { db, gateway } = deps;
+  const { paymentId: kaspiPaymentId, externalId, status: claimed } = callback.data;
+  const payment = await db.payment.findUnique({ where: { kaspiPaymentId } });
+  if (!payment) return fail("NOT_FOUND", "unknown paymentId");
+
+  const base = { orderId: payment.orderId, paymentId: payment.id, source: "kaspi.callback" as const };
+  await recordEvent(db, { ...base, type: "callback.received", message: `claims ${claimed}`, data: callback });
+
+  const reject = async (reason: string, data?: unknown): Promise<Result<CallbackOutcome>> => {
+    await recordEvent(db, { ...base, type: "callback.rejected", message: reason, data });
+    return ok({ kind: "rejected", reason });
+  };
+
+  if (externalId !== payment.kaspiExternalId) return reject("externalId does not match the payment");
+
+  const verified = await gateway.getPayment(kaspiPaymentId);
+  if (!verified.ok) {
+    await recordEvent(db, {
+      ...base,
+      source: "kaspi.api",
+      type: "verification.failed",
+      message: verified.error.message,
+      data: { kind: verified.error.kind },
+    });
+    return fail("KASPI_UNAVAILABLE", "could not verify the payment with Kaspi; retry later");
+  }
+  const state = verified.value;
+  await recordEvent(db, {
+    ...base,
+    source: "kaspi.api",
+    type: "verification.result",
+    message: `Kaspi says ${state.rawStatus}`,
+    data: state,
+  });
+  if (state.externalId !== undefined && state.externalId !== payment.kaspiExternalId) {
+    return reject("Kaspi's externalId does not match the payment", state);
+  }
+  if (state.status === "PAID" && state.amount !== undefined && state.amount !== payment.amount) {
+    return reject(`Kaspi's amount ${state.amount} does not match ${payment.amount}`, state);
+  }
+  if (state.status === "PENDING") {
+    return claimed === "PENDING" || claimed === "CREATED" || claimed === "WAIT" || claimed === "PROCESSING"
+      ? ok({ kind: "applied", result: { changed: false, current: payment.status as PaymentStatus } })
+      : reject(`callback claims ${claimed} but Kaspi says ${state.rawStatus}`, state);
+  }
+  const result = await applyKaspiStatus(db, {
+    paymentId: payment.id,
+    to: state.status,
+    source: "kaspi.callback",
+    data: { kaspiStatus: state.rawStatus, claimed },
+  });
+  return ok({ kind: "applied", result });
+}

@@ -1,0 +1,133 @@
+import type { Db } from "../db";
+import { isUniqueViolation } from "../db";
+import { fail, ok, type Result } from "../errors";
+import { newCheckoutToken, newId } from "../ids";
+import { checkAmount, type AmountLimits } from "../money";
+import { normalizePhone } from "../phone";
+import type { OrderIntake } from "./order-schemas";
+import { isPaidLike, type PaymentStatus } from "./status";
+import { recordEvent } from "./timeline";
+
+export type IntakeDeps = { db: Db; limits: AmountLimits; appUrl: string };
+
+export type IntakeResponse = {
+  created: boolean;
+  body: { orderId: string; checkoutUrl: string; status: PaymentStatus };
+};
+
+export const checkoutUrlFor = (appUrl: string, token: string) => `${appUrl}/pay/${token}`;
+
+// POST /api/orders: create the order, return the same one for a repeat, update an unpaid one
+// whose amount changed, refuse to change a paid one.
+export async function intakeOrder(deps: IntakeDeps, input: OrderIntake): Promise<Result<IntakeResponse>> {
+  const amount = checkAmount(input.amount, deps.limits);
+  if (!amount.ok) return fail("INVALID_AMOUNT", amount.message);
+  let phone: string | null = null;
+  if (input.phone !== undefined && input.phone.trim() !== "") {
+    phone = normalizePhone(input.phone);
+    if (!phone) return fail("INVALID_PHONE", "phone must be a Kazakhstan number like +7 (701) 234-56-78");
+  }
+  const fields = {
+    accountNumber: input.accountNumber ?? null,
+    phone,
+    description: input.description ?? null,
+    returnUrl: input.returnUrl ?? null,
+    lang: input.lang ?? null,
+  };
+  const respond = (created: boolean, o: { id: string; checkoutToken: string; status: string }) =>
+    ok<IntakeResponse>({
+      created,
+      body: { orderId: o.id, checkoutUrl: checkoutUrlFor(deps.appUrl, o.checkoutToken), status: o.status as PaymentStatus },
+    });
+
+  const existing = await deps.db.order.findUnique({ where: { externalId: input.externalId } });
+  if (!existing) {
+    try {
+      const order = await deps.db.$transaction(async (tx) => {
+        const o = await tx.order.create({
+          data: {
+            id: newId("ord"),
+            externalId: input.externalId,
+            amount: amount.amount,
+            currency: "KZT",
+            checkoutToken: newCheckoutToken(),
+            status: "CREATED",
+            ...fields,
+          },
+        });
+        await recordEvent(tx, { orderId: o.id, type: "order.created", source: "bitrix", data: { amount: o.amount } });
+        return o;
+      });
+      return respond(true, order);
+    } catch (e) {
+      if (!isUniqueViolation(e)) throw e;
+      // A concurrent copy of the same request won the insert: answer like a repeat.
+      return intakeOrder(deps, input);
+    }
+  }
+
+  if (existing.amount === amount.amount) return respond(false, existing);
+  if (isPaidLike(existing.status as PaymentStatus)) {
+    return fail("ORDER_ALREADY_PAID", "the order is already paid; its amount cannot change");
+  }
+  const updated = await deps.db.$transaction(async (tx) => {
+    // Open attempts were made for the old amount: close them so the shopper pays the new one.
+    const open = await tx.payment.findMany({ where: { orderId: existing.id, status: { in: ["CREATED", "PENDING"] } } });
+    for (const p of open) {
+      const res = await tx.payment.updateMany({
+        where: { id: p.id, status: { in: ["CREATED", "PENDING"] } },
+        data: { status: "CANCELLED" },
+      });
+      if (res.count === 1) {
+        await recordEvent(tx, {
+          orderId: existing.id,
+          paymentId: p.id,
+          type: "payment.cancelled",
+          source: "bitrix",
+          message: "order amount changed",
+        });
+      }
+    }
+    const res = await tx.order.updateMany({
+      where: { id: existing.id, status: { notIn: ["PAID", "REFUNDED", "PARTIALLY_REFUNDED"] } },
+      data: { amount: amount.amount, status: "CREATED", ...fields },
+    });
+    if (res.count !== 1) return null;
+    await recordEvent(tx, {
+      orderId: existing.id,
+      type: "order.amount_changed",
+      source: "bitrix",
+      data: { from: existing.amount, to: amount.amount },
+    });
+    return tx.order.findUniqueOrThrow({ where: { id: existing.id } });
+  });
+  if (!updated) return fail("ORDER_ALREADY_PAID", "the order is already paid; its amount cannot change");
+  return respond(false, updated);
+}
+
+export type OrderView = {
+  orderId: string;
+  externalId: string;
+  amount: number;
+  status: PaymentStatus;
+  paidAt?: string;
+  kaspiPaymentId?: string;
+};
+
+// GET /api/orders/{externalId}: what Bitrix re-checks before it marks an order paid.
+export async function getOrderForBitrix(db: Db, externalId: string): Promise<Result<OrderView>> {
+  const order = await db.order.findUnique({ where: { externalId } });
+  if (!order) return fail("NOT_FOUND", "no order with this externalId");
+  const paid = await db.payment.findFirst({
+    where: { orderId: order.id, paidAt: { not: null } },
+    orderBy: { paidAt: "asc" },
+  });
+  return ok({
+    orderId: order.id,
+    externalId: order.externalId,
+    amount: order.amount,
+    status: order.status as PaymentStatus,
+    ...(order.paidAt ? { paidAt: order.paidAt.toISOString() } : {}),
+    ...(paid?.kaspiPaymentId ? { kaspiPaymentId: paid.kaspiPaymentId } : {}),
+  });
+}
