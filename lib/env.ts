@@ -90,3 +90,8 @@ export function env(): Env {
 export function resetEnvForTests(): void {
   cached = undefined;
 }
+
+/** Which Next.js runtime is executing this module ("nodejs" or "edge"). */
+export function nextRuntime(): string | undefined {
+  return process.env.NEXT_RUNTIME;
+}

@@ -1,0 +1,6 @@
+// POST /sandbox/kaspi/test/payments/{paymentId}/decline — the shopper declines in the Kaspi app.
+import { handleSandboxDecision } from "@/lib/sandbox/control-route";
+
+export function POST(request: Request, ctx: { params: Promise<{ paymentId: string }> }): Promise<Response> {
+  return handleSandboxDecision(request, ctx, "FAILED");
+}

@@ -1,0 +1,87 @@
+import type { Db } from "../db";
+import { recordEvent } from "../payments/timeline";
+import { signatureHeaders } from "./signature";
+
+// Delivers Bitrix notifications from the outbox, at least once. A row is claimed with a lease
+// (compare-and-set on lockedUntil), so several processes on one database never send it together;
+// a crashed sender's lease simply runs out and another process picks the row up.
+
+export type DeliveryConfig = { notifyUrl: string | undefined; secret: string; timeoutMs?: number; leaseMs?: number };
+
+export function backoffMs(attempts: number): number {
+  // 5 s, 10 s, 20 s … capped at 1 h.
+  return Math.min(5_000 * 2 ** Math.max(0, attempts - 1), 3_600_000);
+}
+
+export async function deliverDueNotifications(
+  db: Db,
+  config: DeliveryConfig,
+  workerId: string,
+  now = new Date(),
+): Promise<{ delivered: number; failed: number }> {
+  const stats = { delivered: 0, failed: 0 };
+  // Without a URL rows wait, visible on the timeline and in /api/health's backlog.
+  if (!config.notifyUrl) return stats;
+  const due = await db.outbox.findMany({
+    where: {
+      deliveredAt: null,
+      nextAttemptAt: { lte: now },
+      OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }],
+    },
+    orderBy: { nextAttemptAt: "asc" },
+    take: 20,
+  });
+  for (const row of due) {
+    const claim = await db.outbox.updateMany({
+      where: { id: row.id, deliveredAt: null, OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }] },
+      data: { lockedUntil: new Date(Date.now() + (config.leaseMs ?? 60_000)), lockedBy: workerId },
+    });
+    if (claim.count !== 1) continue;
+    const outcome = await post(config.notifyUrl, config.secret, row.payload, config.timeoutMs ?? 10_000);
+    const attempts = row.attempts + 1;
+    const base = { orderId: row.orderId, paymentId: row.paymentId, source: "system" as const };
+    if (outcome.ok) {
+      await db.outbox.update({
+        where: { id: row.id },
+        data: { deliveredAt: new Date(), attempts, lockedUntil: null, lockedBy: null, lastError: null },
+      });
+      await recordEvent(db, { ...base, type: "notify.delivered", message: `${row.event} → HTTP ${outcome.status}`, data: { attempts } });
+      stats.delivered++;
+    } else {
+      const next = new Date(Date.now() + backoffMs(attempts));
+      await db.outbox.update({
+        where: { id: row.id },
+        data: { attempts, nextAttemptAt: next, lockedUntil: null, lockedBy: null, lastError: outcome.error },
+      });
+      await recordEvent(db, {
+        ...base,
+        type: "notify.failed",
+        message: `${row.event}: ${outcome.error}`,
+        data: { attempts, nextAttemptAt: next.toISOString() },
+      });
+      stats.failed++;
+    }
+  }
+  return stats;
+}
+
+async function post(
+  url: string,
+  secret: string,
+  payload: string,
+  timeoutMs: number,
+): Promise<{ ok: true; status: number } | { ok: false; error: string }> {
+  try {
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", ...signatureHeaders(secret, payload) },
+      body: payload,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await res.arrayBuffer().catch(() => undefined);
+    return res.ok ? { ok: true, status: res.status } : { ok: false, error: `HTTP ${res.status}` };
+  } catch (e) {
+    const timedOut = e instanceof Error && e.name === "TimeoutError";
+    return { ok: false, error: timedOut ? `no answer within ${timeoutMs} ms` : "connection failed" };
+  }
+}

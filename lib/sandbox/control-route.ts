@@ -1,0 +1,42 @@
+import { z } from "zod";
+import { db } from "../db";
+import { errorResponse, internalError, json, parseWith, readJsonBody } from "../http/responses";
+import { sandboxDisabled } from "./http";
+import { sandboxDecide } from "./sandbox-service";
+
+const decideBodySchema = z
+  .object({
+    callbackDelayMs: z.number().int().min(0).max(600_000).optional(),
+    duplicates: z.number().int().min(1).max(200).optional(),
+    skipCallback: z.boolean().optional(),
+  })
+  .strict();
+
+/** Optional JSON body: absent or empty means {}. */
+export async function optionalJson<S extends z.ZodType>(request: Request, schema: S) {
+  const hasBody = request.headers.get("content-length") !== "0" && request.headers.get("content-type");
+  if (!hasBody) return parseWith(schema, {});
+  const body = await readJsonBody(request);
+  if (!body.ok) return body;
+  return parseWith(schema, body.value.json);
+}
+
+/** POST /sandbox/kaspi/test/payments/{id}/confirm|decline — act as the shopper in the Kaspi app. */
+export async function handleSandboxDecision(
+  request: Request,
+  ctx: { params: Promise<{ paymentId: string }> },
+  decision: "COMPLETED" | "FAILED",
+): Promise<Response> {
+  try {
+    const blocked = sandboxDisabled();
+    if (blocked) return blocked;
+    const opts = await optionalJson(request, decideBodySchema);
+    if (!opts.ok) return errorResponse(opts.error);
+    const { paymentId } = await ctx.params;
+    const result = await sandboxDecide(db(), paymentId, decision, opts.value);
+    if (!result.ok) return json({ error: { code: result.code, message: result.message } }, result.status);
+    return json({ paymentId, status: result.payment.status, callbackStatuses: result.callbackStatuses });
+  } catch (e) {
+    return internalError(`POST /sandbox/kaspi/test/payments/{id}/${decision}`, e);
+  }
+}
