@@ -1,12 +1,8 @@
-import { nextRuntime } from "./lib/env";
-
-// Runs once when a server process starts: check the configuration, then start the worker.
+// Runs once when a server process starts. `process.env.NEXT_RUNTIME` is inlined by Next at build
+// time (not configuration), and must stay literal so the Edge bundle drops the Node-only code.
 export async function register(): Promise<void> {
-  if (nextRuntime() !== "nodejs") return;
-  const { env } = await import("./lib/env");
-  const config = env(); // throws, naming the bad variable, before any request is served
-  if (config.WORKER_ENABLED === "true") {
-    const { startWorker } = await import("./lib/worker");
-    startWorker();
+  if (process.env.NEXT_RUNTIME === "nodejs") {
+    const { startNodeServices } = await import("./lib/node-services");
+    startNodeServices();
   }
 }

@@ -91,7 +91,3 @@ export function resetEnvForTests(): void {
   cached = undefined;
 }
 
-/** Which Next.js runtime is executing this module ("nodejs" or "edge"). */
-export function nextRuntime(): string | undefined {
-  return process.env.NEXT_RUNTIME;
-}

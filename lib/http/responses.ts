@@ -46,6 +46,23 @@ export async function readJsonBody(request: Request, maxBytes = MAX_BODY_BYTES):
   }
 }
 
+/** Like readJsonBody, but an empty body is allowed and reads as `undefined`. */
+export async function readOptionalJsonBody(request: Request, maxBytes = MAX_BODY_BYTES): Promise<Result<ReadBody>> {
+  const raw = await readLimited(request, maxBytes);
+  if (raw === null) {
+    return { ok: false, error: { code: "PAYLOAD_TOO_LARGE", message: `body must be at most ${maxBytes} bytes` } };
+  }
+  if (raw.trim() === "") return { ok: true, value: { raw, json: undefined } };
+  if (!/^application\/json\b/i.test(request.headers.get("content-type") ?? "")) {
+    return { ok: false, error: { code: "UNSUPPORTED_MEDIA_TYPE", message: "Content-Type must be application/json" } };
+  }
+  try {
+    return { ok: true, value: { raw, json: JSON.parse(raw) as unknown } };
+  } catch {
+    return { ok: false, error: { code: "INVALID_JSON", message: "body is not valid JSON" } };
+  }
+}
+
 async function readLimited(request: Request, maxBytes: number): Promise<string | null> {
   if (!request.body) return "";
   const reader = request.body.getReader();

@@ -1,7 +1,8 @@
 import type { Db } from "../db";
 import { fail, ok, type Result } from "../errors";
 import type { KaspiGateway } from "../kaspi/gateway";
-import type { EcomCallback } from "../kaspi/ecom-schemas";
+import { ecomStatusSchema, type EcomCallback } from "../kaspi/ecom-schemas";
+import { mapEcomStatus } from "../kaspi/ecom-status";
 import { applyKaspiStatus, type ApplyResult } from "./apply-status";
 import type { PaymentStatus } from "./status";
 import { recordEvent } from "./timeline";
@@ -60,6 +61,11 @@ export async function handleKaspiCallback(
     return claimed === "PENDING" || claimed === "CREATED" || claimed === "WAIT" || claimed === "PROCESSING"
       ? ok({ kind: "applied", result: { changed: false, current: payment.status as PaymentStatus } })
       : reject(`callback claims ${claimed} but Kaspi says ${state.rawStatus}`, state);
+  }
+  const claimedStatus = ecomStatusSchema.safeParse(claimed);
+  if (!claimedStatus.success || mapEcomStatus(claimedStatus.data) !== state.status) {
+    // Late or out-of-order message: recorded, and Kaspi's answer is what gets applied.
+    await recordEvent(db, { ...base, type: "callback.contradicted", message: `claims ${claimed}, Kaspi says ${state.rawStatus}` });
   }
   const result = await applyKaspiStatus(db, {
     paymentId: payment.id,

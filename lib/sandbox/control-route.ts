@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { db } from "../db";
-import { errorResponse, internalError, json, parseWith, readJsonBody } from "../http/responses";
+import { errorResponse, internalError, json, parseWith, readOptionalJsonBody } from "../http/responses";
 import { sandboxDisabled } from "./http";
 import { sandboxDecide } from "./sandbox-service";
 
@@ -14,11 +14,9 @@ const decideBodySchema = z
 
 /** Optional JSON body: absent or empty means {}. */
 export async function optionalJson<S extends z.ZodType>(request: Request, schema: S) {
-  const hasBody = request.headers.get("content-length") !== "0" && request.headers.get("content-type");
-  if (!hasBody) return parseWith(schema, {});
-  const body = await readJsonBody(request);
+  const body = await readOptionalJsonBody(request);
   if (!body.ok) return body;
-  return parseWith(schema, body.value.json);
+  return parseWith(schema, body.value.json ?? {});
 }
 
 /** POST /sandbox/kaspi/test/payments/{id}/confirm|decline — act as the shopper in the Kaspi app. */

@@ -1,6 +1,6 @@
 // POST /api/checkout/{token}/payment — create or reuse the Kaspi payment of this checkout.
 import { startPaymentDeps } from "@/lib/container";
-import { errorResponse, internalError, json, parseWith, readJsonBody } from "@/lib/http/responses";
+import { errorResponse, internalError, json, parseWith, readOptionalJsonBody } from "@/lib/http/responses";
 import { startPaymentBodySchema } from "@/lib/payments/checkout-views";
 import { startPayment } from "@/lib/payments/start-payment-use-case";
 
@@ -10,14 +10,11 @@ export async function POST(request: Request, ctx: { params: Promise<{ token: str
   try {
     const { token } = await ctx.params;
     if (!TOKEN.test(token)) return errorResponse({ code: "NOT_FOUND", message: "unknown checkout" });
-    let retryOf: number | undefined;
-    if (request.headers.get("content-length") !== "0" && request.body) {
-      const body = await readJsonBody(request, 1024);
-      if (!body.ok) return errorResponse(body.error);
-      const parsed = parseWith(startPaymentBodySchema, body.value.json);
-      if (!parsed.ok) return errorResponse(parsed.error);
-      retryOf = parsed.value.retryOf;
-    }
+    const body = await readOptionalJsonBody(request, 1024);
+    if (!body.ok) return errorResponse(body.error);
+    const parsed = parseWith(startPaymentBodySchema, body.value.json ?? {});
+    if (!parsed.ok) return errorResponse(parsed.error);
+    const { retryOf } = parsed.value;
     const result = await startPayment(startPaymentDeps(), { token, ...(retryOf ? { retryOf } : {}) });
     return result.ok ? json(result.value) : errorResponse(result.error);
   } catch (e) {
