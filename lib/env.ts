@@ -16,7 +16,9 @@ const schema = z
     DATABASE_URL: z.preprocess(emptyToUndefined, z.string().default("file:./data/checkout.db")),
     BITRIX_SHARED_SECRET: z.preprocess(
       emptyToUndefined,
-      z.string({ error: "is required (npm start makes one for the embedded default)" }).min(16, "must be at least 16 characters"),
+      z
+        .string({ error: "is required (npm start makes one for the embedded default)" })
+        .min(16, "must be at least 16 characters"),
     ),
     BITRIX_NOTIFY_URL: optionalUrl,
     BITRIX_ORIGINS: z.preprocess(emptyToUndefined, z.string().default("")),
@@ -69,7 +71,9 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     .filter(Boolean);
   for (const origin of bitrixOrigins) {
     if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
-      throw new EnvError(`Invalid configuration:\n  BITRIX_ORIGINS: "${origin}" is not an origin like https://shop.example.kz`);
+      throw new EnvError(
+        `Invalid configuration:\n  BITRIX_ORIGINS: "${origin}" is not an origin like https://shop.example.kz`,
+      );
     }
   }
   // With no token the app talks to its own sandbox over loopback, exactly as it would to Kaspi.
@@ -90,4 +94,3 @@ export function env(): Env {
 export function resetEnvForTests(): void {
   cached = undefined;
 }
-

@@ -29,7 +29,13 @@ export function startWorker(): void {
     if (stopped) return;
     running = tick()
       .catch((err: unknown) => {
-        console.error(JSON.stringify({ level: "error", msg: "worker tick failed", error: err instanceof Error ? err.message : "unknown" }));
+        console.error(
+          JSON.stringify({
+            level: "error",
+            msg: "worker tick failed",
+            error: err instanceof Error ? err.message : "unknown",
+          }),
+        );
       })
       .finally(() => {
         if (!stopped) setTimeout(loop, e.WORKER_INTERVAL_MS).unref();

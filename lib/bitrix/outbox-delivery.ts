@@ -45,7 +45,12 @@ export async function deliverDueNotifications(
         where: { id: row.id },
         data: { deliveredAt: new Date(), attempts, lockedUntil: null, lockedBy: null, lastError: null },
       });
-      await recordEvent(db, { ...base, type: "notify.delivered", message: `${row.event} → HTTP ${outcome.status}`, data: { attempts } });
+      await recordEvent(db, {
+        ...base,
+        type: "notify.delivered",
+        message: `${row.event} → HTTP ${outcome.status}`,
+        data: { attempts },
+      });
       stats.delivered++;
     } else {
       const next = new Date(Date.now() + backoffMs(attempts));

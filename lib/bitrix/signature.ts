@@ -45,7 +45,11 @@ export function verifySignature(input: {
   }
   const now = input.nowSeconds ?? Math.floor(Date.now() / 1000);
   if (Math.abs(now - Number(timestamp)) > toleranceSeconds) {
-    return { ok: false, reason: "STALE_SIGNATURE", message: `timestamp is more than ${toleranceSeconds} s away from now` };
+    return {
+      ok: false,
+      reason: "STALE_SIGNATURE",
+      message: `timestamp is more than ${toleranceSeconds} s away from now`,
+    };
   }
   const match = /^sha256=([0-9a-fA-F]{64})$/.exec(signature.trim());
   if (!match?.[1]) {

@@ -50,7 +50,10 @@ async function once(req: KaspiRequest): Promise<KaspiResult<RawResponse>> {
     return { ok: false, error: { kind: "unavailable", message: "response interrupted", httpStatus: res.status } };
   }
   if (res.status >= 500 || res.status === 429) {
-    return { ok: false, error: { kind: "unavailable", message: `Kaspi answered HTTP ${res.status}`, httpStatus: res.status } };
+    return {
+      ok: false,
+      error: { kind: "unavailable", message: `Kaspi answered HTTP ${res.status}`, httpStatus: res.status },
+    };
   }
   let json: unknown;
   try {
@@ -59,7 +62,10 @@ async function once(req: KaspiRequest): Promise<KaspiResult<RawResponse>> {
     return { ok: false, error: { kind: "invalid_response", message: "response is not JSON", httpStatus: res.status } };
   }
   if (res.status >= 400) {
-    return { ok: false, error: { kind: "rejected", message: `Kaspi answered HTTP ${res.status}`, httpStatus: res.status } };
+    return {
+      ok: false,
+      error: { kind: "rejected", message: `Kaspi answered HTTP ${res.status}`, httpStatus: res.status },
+    };
   }
   return { ok: true, value: { status: res.status, json } };
 }

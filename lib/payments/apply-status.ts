@@ -6,8 +6,7 @@ import { isPaidLike, type PaymentStatus } from "./status";
 import { recordEvent, type EventSource } from "./timeline";
 
 export type ApplyResult =
-  | { changed: true; from: PaymentStatus; to: PaymentStatus }
-  | { changed: false; current: PaymentStatus };
+  { changed: true; from: PaymentStatus; to: PaymentStatus } | { changed: false; current: PaymentStatus };
 
 const PAID_LIKE: PaymentStatus[] = ["PAID", "REFUNDED", "PARTIALLY_REFUNDED"];
 

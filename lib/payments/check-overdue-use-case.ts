@@ -30,12 +30,23 @@ export async function checkOverduePayments(db: Db, gateway: KaspiGateway, now = 
       await recordEvent(db, { ...base, type: "verification.failed", message: state.error.message });
       continue;
     }
-    await recordEvent(db, { ...base, type: "verification.result", message: `Kaspi says ${state.value.rawStatus}`, data: state.value });
+    await recordEvent(db, {
+      ...base,
+      type: "verification.result",
+      message: `Kaspi says ${state.value.rawStatus}`,
+      data: state.value,
+    });
     const amountOk = state.value.amount === undefined || state.value.amount === p.amount;
     if (state.value.status !== "PENDING" && (state.value.status !== "PAID" || amountOk)) {
       await applyKaspiStatus(db, { paymentId: p.id, to: state.value.status, source: "kaspi.api", now });
     } else if (p.expiresAt && now.getTime() - p.expiresAt.getTime() > GIVE_UP_AFTER_MS) {
-      await applyKaspiStatus(db, { paymentId: p.id, to: "EXPIRED", source: "system", data: { reason: "expired by clock" }, now });
+      await applyKaspiStatus(db, {
+        paymentId: p.id,
+        to: "EXPIRED",
+        source: "system",
+        data: { reason: "expired by clock" },
+        now,
+      });
     }
   }
   return overdue.length;

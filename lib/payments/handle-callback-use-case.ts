@@ -7,9 +7,7 @@ import { applyKaspiStatus, type ApplyResult } from "./apply-status";
 import type { PaymentStatus } from "./status";
 import { recordEvent } from "./timeline";
 
-export type CallbackOutcome =
-  | { kind: "applied"; result: ApplyResult }
-  | { kind: "rejected"; reason: string };
+export type CallbackOutcome = { kind: "applied"; result: ApplyResult } | { kind: "rejected"; reason: string };
 
 // POST /api/kaspi/callback. The callback only says "look at this payment": its status is never
 // applied. Kaspi's own GET decides, and must agree on externalId and amount.
@@ -65,7 +63,11 @@ export async function handleKaspiCallback(
   const claimedStatus = ecomStatusSchema.safeParse(claimed);
   if (!claimedStatus.success || mapEcomStatus(claimedStatus.data) !== state.status) {
     // Late or out-of-order message: recorded, and Kaspi's answer is what gets applied.
-    await recordEvent(db, { ...base, type: "callback.contradicted", message: `claims ${claimed}, Kaspi says ${state.rawStatus}` });
+    await recordEvent(db, {
+      ...base,
+      type: "callback.contradicted",
+      message: `claims ${claimed}, Kaspi says ${state.rawStatus}`,
+    });
   }
   const result = await applyKaspiStatus(db, {
     paymentId: payment.id,

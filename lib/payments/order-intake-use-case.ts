@@ -37,7 +37,11 @@ export async function intakeOrder(deps: IntakeDeps, input: OrderIntake): Promise
   const respond = (created: boolean, o: { id: string; checkoutToken: string; status: string }) =>
     ok<IntakeResponse>({
       created,
-      body: { orderId: o.id, checkoutUrl: checkoutUrlFor(deps.appUrl, o.checkoutToken), status: o.status as PaymentStatus },
+      body: {
+        orderId: o.id,
+        checkoutUrl: checkoutUrlFor(deps.appUrl, o.checkoutToken),
+        status: o.status as PaymentStatus,
+      },
     });
 
   const existing = await deps.db.order.findUnique({ where: { externalId: input.externalId } });

@@ -95,7 +95,10 @@ async function createAttempt(deps: StartPaymentDeps, order: OrderRow, attempt: n
         where: { id: reserved.id, status: "CREATED" },
         data: { status: "FAILED", lastError: created.error.message },
       });
-      await tx.order.updateMany({ where: { id: order.id, status: { in: ["CREATED", "FAILED", "EXPIRED"] } }, data: { status: "FAILED" } });
+      await tx.order.updateMany({
+        where: { id: order.id, status: { in: ["CREATED", "FAILED", "EXPIRED"] } },
+        data: { status: "FAILED" },
+      });
       await recordEvent(tx, {
         orderId: order.id,
         paymentId: reserved.id,
@@ -143,7 +146,11 @@ async function createAttempt(deps: StartPaymentDeps, order: OrderRow, attempt: n
 
 // Reads the attempt until its Kaspi payment exists. A reservation left behind by a crashed
 // request is failed after the Kaspi timeout has surely passed, so the shopper can try again.
-async function waitForPayment(deps: StartPaymentDeps, orderId: string, paymentId: string): Promise<Result<PaymentView>> {
+async function waitForPayment(
+  deps: StartPaymentDeps,
+  orderId: string,
+  paymentId: string,
+): Promise<Result<PaymentView>> {
   const { db } = deps;
   const deadline = Date.now() + deps.kaspiTimeoutMs + 2_000;
   for (;;) {
@@ -159,8 +166,17 @@ async function waitForPayment(deps: StartPaymentDeps, orderId: string, paymentId
         data: { status: "FAILED", lastError: "creation interrupted" },
       });
       if (res.count === 1) {
-        await db.order.updateMany({ where: { id: orderId, status: { in: ["CREATED", "PENDING"] } }, data: { status: "FAILED" } });
-        await recordEvent(db, { orderId, paymentId, type: "payment.create_failed", source: "system", message: "creation interrupted" });
+        await db.order.updateMany({
+          where: { id: orderId, status: { in: ["CREATED", "PENDING"] } },
+          data: { status: "FAILED" },
+        });
+        await recordEvent(db, {
+          orderId,
+          paymentId,
+          type: "payment.create_failed",
+          source: "system",
+          message: "creation interrupted",
+        });
       }
       continue;
     }

@@ -21,9 +21,7 @@ export async function handleSandboxCreate(request: Request, kind: "create" | "qr
     const { payment } = created;
     const common = { paymentId: payment.id, expiresAt: payment.expiresAt.toISOString() };
     const data =
-      kind === "qr"
-        ? { ...common, qrCode: created.qrPngBase64 }
-        : { ...common, paymentLink: created.paymentLink };
+      kind === "qr" ? { ...common, qrCode: created.qrPngBase64 } : { ...common, paymentLink: created.paymentLink };
     return json({ data }, 200, SANDBOX_HEADERS);
   } catch (e) {
     return internalError(`POST /sandbox/kaspi/api/v1/payments/${kind}`, e);

@@ -6,7 +6,16 @@ import { newId } from "../ids";
 // the test that asked for them) sees the same ones. Each is consumed by one matching call.
 
 export const FAULT_OPERATIONS = ["create", "qr", "status", "callback"] as const;
-export const FAULT_KINDS = ["delay", "timeout", "http_500", "http_429", "malformed", "status", "drop", "duplicate"] as const;
+export const FAULT_KINDS = [
+  "delay",
+  "timeout",
+  "http_500",
+  "http_429",
+  "malformed",
+  "status",
+  "drop",
+  "duplicate",
+] as const;
 
 export const faultRequestSchema = z
   .object({

@@ -80,8 +80,7 @@ export function statusBody(p: Row, status: string = p.status) {
 export type CallbackOptions = { callbackDelayMs?: number; duplicates?: number; skipCallback?: boolean };
 
 export type DecideResult =
-  | { ok: true; payment: Row; callbackStatuses: number[] }
-  | { ok: false; status: number; code: string; message: string };
+  { ok: true; payment: Row; callbackStatuses: number[] } | { ok: false; status: number; code: string; message: string };
 
 /** The shopper confirms or declines in the "Kaspi app". */
 export async function sandboxDecide(
