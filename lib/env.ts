@@ -17,7 +17,7 @@ const schema = z
     BITRIX_SHARED_SECRET: z.preprocess(
       emptyToUndefined,
       z
-        .string({ error: "is required (npm start makes one for the embedded default)" })
+        .string({ error: "is required: the secret shared with the Bitrix payment handler" })
         .min(16, "must be at least 16 characters"),
     ),
     BITRIX_NOTIFY_URL: optionalUrl,
