@@ -49,6 +49,18 @@ export async function applyKaspiStatus(
     });
 
     if (to === "PAID") {
+      if (payment.amount !== payment.order.amount) {
+        // A superseded attempt (the order's amount changed since) was paid: the order is not
+        // settled by it, and the merchant must refund it.
+        await recordEvent(tx, {
+          orderId: payment.orderId,
+          paymentId: payment.id,
+          type: "payment.needs_refund",
+          source: "system",
+          message: `attempt ${payment.attempt} was paid ${payment.amount} ₸ but the order is now ${payment.order.amount} ₸; refund it`,
+        });
+        return { changed: true, from, to };
+      }
       const orderRes = await tx.order.updateMany({
         where: { id: payment.orderId, status: { notIn: PAID_LIKE } },
         data: { status: "PAID", paidAt: now },
@@ -58,7 +70,7 @@ export async function applyKaspiStatus(
         await recordEvent(tx, {
           orderId: payment.orderId,
           paymentId: payment.id,
-          type: "payment.duplicate",
+          type: "payment.needs_refund",
           source: "system",
           message: "a second payment completed for an order that was already paid; refund it",
         });

@@ -52,8 +52,10 @@ export async function startPayment(
   if (isPaidLike(status) || status === "CANCELLED") return ok(view(order, latest));
 
   if (latest && OPEN.includes(latest.status as PaymentStatus)) return waitForPayment(deps, order.id, latest.id);
-  // A cancelled attempt (the order's amount changed) is replaced without asking the shopper.
-  if (latest && latest.status !== "CANCELLED" && input.retryOf !== latest.attempt) return ok(view(order, latest));
+  // A new attempt when there is none, when the shopper asks to retry this one, or when the order
+  // was reset by Bitrix (amount changed: the order is CREATED again, its old attempts closed).
+  const wantsNew = !latest || input.retryOf === latest.attempt || status === "CREATED";
+  if (!wantsNew) return ok(view(order, latest));
   return createAttempt(deps, order, (latest?.attempt ?? 0) + 1);
 }
 
@@ -115,6 +117,22 @@ async function createAttempt(deps: StartPaymentDeps, order: OrderRow, attempt: n
 
   const p = created.value;
   const expiresAt = p.expiresAt ?? new Date(Date.now() + deps.paymentTtlSeconds * 1000);
+  const clash = await db.payment.findUnique({ where: { kaspiPaymentId: p.kaspiPaymentId }, select: { id: true } });
+  if (clash) {
+    await db.payment.updateMany({
+      where: { id: reserved.id, status: "CREATED" },
+      data: { status: "FAILED", lastError: "Kaspi returned a payment id that belongs to another attempt" },
+    });
+    await recordEvent(db, {
+      orderId: order.id,
+      paymentId: reserved.id,
+      type: "payment.create_failed",
+      source: "kaspi.api",
+      message: "Kaspi returned a payment id that belongs to another attempt",
+      data: { kaspiPaymentId: p.kaspiPaymentId },
+    });
+    return fail("KASPI_REJECTED", "Kaspi answered with an unusable payment", { attempt });
+  }
   await db.$transaction(async (tx) => {
     await tx.payment.updateMany({
       where: { id: reserved.id, status: "CREATED" },

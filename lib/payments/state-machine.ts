@@ -1,14 +1,15 @@
 import type { PaymentStatus } from "./status";
 
 // The one transition table. Statuses never move backwards: nothing leaves PAID except refunds.
-// FAILED and EXPIRED may still become PAID, because that only happens when Kaspi's own status
-// call says the money was taken (a late confirmation): the truth at Kaspi wins over our clock.
+// FAILED, EXPIRED and CANCELLED may still become PAID, because that only happens when Kaspi's own
+// status call says the money was taken (a late confirmation, or a superseded link the shopper paid
+// anyway): the truth at Kaspi wins over our clock, and such money must show up to be refunded.
 export const TRANSITIONS: Record<PaymentStatus, readonly PaymentStatus[]> = {
   CREATED: ["PENDING", "PAID", "FAILED", "EXPIRED", "CANCELLED"],
   PENDING: ["PAID", "FAILED", "EXPIRED", "CANCELLED"],
   FAILED: ["PAID"],
   EXPIRED: ["PAID"],
-  CANCELLED: [],
+  CANCELLED: ["PAID"],
   PAID: ["PARTIALLY_REFUNDED", "REFUNDED"],
   PARTIALLY_REFUNDED: ["PARTIALLY_REFUNDED", "REFUNDED"],
   REFUNDED: [],

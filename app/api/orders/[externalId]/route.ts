@@ -10,11 +10,19 @@ export async function GET(request: Request, ctx: { params: Promise<{ externalId:
     const signed = verifyBitrixRequest(request, "");
     if (!signed.ok) return errorResponse(signed.error);
     const { externalId } = await ctx.params;
-    const id = parseWith(externalIdSchema, decodeURIComponent(externalId));
+    const id = parseWith(externalIdSchema, safeDecode(externalId));
     if (!id.ok) return errorResponse(id.error);
     const result = await getOrderForBitrix(db(), id.value);
     return result.ok ? json(result.value) : errorResponse(result.error);
   } catch (e) {
     return internalError("GET /api/orders/{externalId}", e);
+  }
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment; // malformed escapes fail validation below with a 422
   }
 }

@@ -1,0 +1,40 @@
+import { copyFileSync, rmSync } from "node:fs";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import { afterAll } from "vitest";
+import { setKaspiGatewayForTests } from "@/lib/container";
+import { disconnectDb } from "@/lib/db";
+import { resetEnvForTests } from "@/lib/env";
+
+// Runs before each test file (in its own fork): a private copy of the migrated template database
+// and a fixed, valid configuration. The file is removed when the test file is done.
+
+const TEST_SECRET = "test-bitrix-shared-secret-0123456789";
+
+const dbFile = path.resolve(`data/test-${process.pid}-${randomBytes(6).toString("hex")}.db`);
+copyFileSync(path.resolve("data/test-template.db"), dbFile);
+
+process.env.DATABASE_URL = `file:${dbFile}`;
+process.env.BITRIX_SHARED_SECRET = TEST_SECRET;
+process.env.APP_URL = "http://app.test";
+process.env.BITRIX_ORIGINS = "https://shop.example.kz";
+process.env.WORKER_ENABLED = "false";
+// Pinned so a developer's shell cannot change what the tests expect (limits, tolerance, texts).
+Object.assign(process.env, {
+  NODE_ENV: "test",
+  ORDER_MIN_AMOUNT: "100",
+  ORDER_MAX_AMOUNT: "5000000",
+  SIGNATURE_TOLERANCE_SECONDS: "300",
+  MERCHANT_NAME: "Demo store",
+  KASPI_SANDBOX: "auto",
+  KASPI_ECOM_PRESENTATION: "link",
+});
+delete process.env.KASPI_TOKEN;
+delete process.env.KASPI_BASE_URL;
+resetEnvForTests();
+
+afterAll(async () => {
+  setKaspiGatewayForTests(undefined);
+  await disconnectDb();
+  for (const suffix of ["", "-journal", "-wal", "-shm"]) rmSync(`${dbFile}${suffix}`, { force: true });
+});
