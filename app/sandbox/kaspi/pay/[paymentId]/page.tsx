@@ -1,0 +1,91 @@
+// GET /sandbox/kaspi/pay/{paymentId} — the simulated Kaspi app, where a person or a test confirms or declines.
+import type { Metadata } from "next";
+import { notFound } from "next/navigation";
+import { KaspiAppDecision } from "@/components/sandbox/kaspi-app-decision";
+import { SandboxBanner } from "@/components/sandbox/sandbox-banner";
+import styles from "@/components/sandbox/sandbox.module.css";
+import { env } from "@/lib/env";
+import { formatTenge } from "@/lib/money";
+import { getSandboxPayment } from "@/lib/sandbox/sandbox-service";
+
+export const dynamic = "force-dynamic";
+
+export const metadata: Metadata = { title: "Kaspi.kz (sandbox)" };
+
+const STATUS_LABEL = {
+  PENDING: "Awaiting confirmation",
+  COMPLETED: "Paid",
+  FAILED: "Declined",
+  EXPIRED: "Expired",
+} as const;
+
+const OUTCOME = {
+  COMPLETED: "Payment confirmed. The store will be told in a moment.",
+  FAILED: "Payment declined. No money was taken.",
+  EXPIRED: "This payment expired before it was confirmed.",
+} as const;
+
+function safeHttpUrl(value: string | null): string | null {
+  if (!value) return null;
+  try {
+    const url = new URL(value);
+    return url.protocol === "https:" || url.protocol === "http:" ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+export default async function SandboxKaspiAppPage({ params }: { params: Promise<{ paymentId: string }> }) {
+  if (!env().sandboxEnabled) notFound();
+  const { paymentId } = await params;
+  const payment = await getSandboxPayment(paymentId);
+  if (!payment) notFound();
+  const pending = payment.status === "PENDING";
+  const expires = payment.expiresAt.toISOString().replace("T", " ").slice(0, 16);
+
+  return (
+    <div className={styles.phoneShell} lang="en">
+      <SandboxBanner>not real Kaspi — a simulator, no money moves</SandboxBanner>
+      <main className={styles.phone}>
+        <header className={styles.appBar}>
+          <p className={styles.appName}>Kaspi.kz</p>
+          <p className={styles.appSub}>Payment request · sandbox</p>
+        </header>
+        <section className={styles.appCard} aria-labelledby="sandbox-merchant">
+          <div>
+            <p className={styles.label}>Pay to</p>
+            <h1 id="sandbox-merchant" className={styles.merchant}>
+              {payment.merchantName}
+            </h1>
+          </div>
+          <p className={styles.amount} data-testid="sandbox-amount">
+            {formatTenge(payment.amount)}
+          </p>
+          {payment.description ? <p className={styles.description}>{payment.description}</p> : null}
+          <dl className={styles.facts}>
+            <dt>Status</dt>
+            <dd>
+              <span className={styles.badge} data-testid="sandbox-status" data-status={payment.status}>
+                {STATUS_LABEL[payment.status]}
+              </span>
+            </dd>
+            <dt>Payment ID</dt>
+            <dd className={styles.mono}>{payment.id}</dd>
+            {pending ? (
+              <>
+                <dt>Valid until</dt>
+                <dd>{expires} UTC</dd>
+              </>
+            ) : null}
+          </dl>
+        </section>
+        {payment.status === "PENDING" ? null : (
+          <p className={styles.outcome} role="status">
+            {OUTCOME[payment.status]}
+          </p>
+        )}
+        <KaspiAppDecision paymentId={payment.id} pending={pending} redirectUrl={safeHttpUrl(payment.redirectUrl)} />
+      </main>
+    </div>
+  );
+}

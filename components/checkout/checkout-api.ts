@@ -1,0 +1,79 @@
+import { paymentViewSchema, statusViewSchema, type PaymentView, type StatusView } from "@/lib/payments/checkout-views";
+
+// The browser side of the shopper checkout API: one fetch per route, parsed by the server's own schemas.
+
+export const checkoutKeys = {
+  all: ["checkout"] as const,
+  status: (token: string) => [...checkoutKeys.all, token, "status"] as const,
+  payment: (token: string) => [...checkoutKeys.all, token, "payment"] as const,
+};
+
+/** A failed API call: `code` is the server's error code, or NETWORK / BAD_RESPONSE for our own failures. */
+export class CheckoutApiError extends Error {
+  override name = "CheckoutApiError";
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly httpStatus: number,
+    /** The attempt the server says failed (KASPI_UNAVAILABLE / KASPI_REJECTED), for the retry. */
+    readonly attempt?: number,
+  ) {
+    super(message);
+  }
+}
+
+type ErrorBody = { error?: { code?: unknown; message?: unknown; details?: { attempt?: unknown } } };
+
+async function request(url: string, init: RequestInit): Promise<unknown> {
+  let response: Response;
+  try {
+    response = await fetch(url, { ...init, cache: "no-store", headers: { accept: "application/json", ...init.headers } });
+  } catch {
+    throw new CheckoutApiError("NETWORK", "network error", 0);
+  }
+  const body: unknown = await response.json().catch(() => undefined);
+  if (!response.ok) {
+    const error = (body as ErrorBody | undefined)?.error;
+    const attempt = error?.details?.attempt;
+    throw new CheckoutApiError(
+      typeof error?.code === "string" ? error.code : "HTTP_ERROR",
+      typeof error?.message === "string" ? error.message : `HTTP ${response.status}`,
+      response.status,
+      typeof attempt === "number" ? attempt : undefined,
+    );
+  }
+  return body;
+}
+
+function base(token: string): string {
+  return `/api/checkout/${encodeURIComponent(token)}`;
+}
+
+export async function startPayment(token: string, retryOf?: number): Promise<PaymentView> {
+  const body = await request(`${base(token)}/payment`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(retryOf ? { retryOf } : {}),
+  });
+  const parsed = paymentViewSchema.safeParse(body);
+  if (!parsed.success) throw new CheckoutApiError("BAD_RESPONSE", "unexpected payment response", 200);
+  return parsed.data;
+}
+
+export async function fetchStatus(token: string, signal?: AbortSignal): Promise<StatusView> {
+  const body = await request(`${base(token)}/status`, { method: "GET", ...(signal ? { signal } : {}) });
+  const parsed = statusViewSchema.safeParse(body);
+  if (!parsed.success) throw new CheckoutApiError("BAD_RESPONSE", "unexpected status response", 200);
+  return parsed.data;
+}
+
+/** Links and return URLs come from outside; only http(s) ones are ever put in an href. */
+export function safeHttpUrl(value: string | null | undefined): string | null {
+  if (!value) return null;
+  try {
+    const url = new URL(value);
+    return url.protocol === "https:" || url.protocol === "http:" ? url.href : null;
+  } catch {
+    return null;
+  }
+}

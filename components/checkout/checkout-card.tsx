@@ -1,0 +1,70 @@
+"use client";
+
+import { useEffect, useRef } from "react";
+import { messagesFor, type Lang } from "@/lib/i18n";
+import { formatTenge } from "@/lib/money";
+import { safeHttpUrl } from "./checkout-api";
+import { LockIcon } from "./icons";
+import { PayOptions } from "./pay-options";
+import { StatusPanel } from "./status-panel";
+import { useCheckout } from "./use-checkout";
+import { useIframeBridge } from "./use-iframe-bridge";
+import styles from "./checkout.module.css";
+
+export type CheckoutCardProps = {
+  token: string;
+  merchantName: string;
+  orderNumber: string;
+  amount: number;
+  returnUrl: string | null;
+  lang: Lang;
+  /** Origins allowed to frame us and hear our postMessages (Bitrix stores, plus our own demo store). */
+  parentOrigins: string[];
+};
+
+export function CheckoutCard({ token, merchantName, orderNumber, amount, returnUrl, lang, parentOrigins }: CheckoutCardProps) {
+  const t = messagesFor(lang);
+  const rootRef = useRef<HTMLDivElement>(null);
+  const { status, phase, payment, retry } = useCheckout(token);
+  useIframeBridge({ rootRef, parentOrigins, status, orderNumber });
+
+  useEffect(() => {
+    document.documentElement.lang = lang;
+  }, [lang]);
+
+  // The test id sits on the number itself, so "Order #", "Заказ №" and "№ … тапсырыс" all work.
+  const [numberBefore = "", numberAfter = ""] = t.orderNumber.split("{number}");
+  const link = safeHttpUrl(payment?.paymentLink);
+  const payable = phase === "pending" && (link !== null || payment?.qr !== undefined);
+
+  return (
+    <div className={styles.page} ref={rootRef}>
+      <main className={styles.card} data-phase={phase}>
+        <header className={styles.header}>
+          <div className={styles.merchantRow}>
+            <span className={styles.merchant}>{merchantName}</span>
+            <span className={styles.secure}>
+              <LockIcon className={styles.secureIcon} />
+              {t.secureCheckout}
+            </span>
+          </div>
+          <p className={styles.orderNumber}>
+            {numberBefore}
+            <span data-testid="checkout-order-number">{orderNumber}</span>
+            {numberAfter}
+          </p>
+          <p className={styles.amountLabel}>{t.amountLabel}</p>
+          <p className={styles.amount} data-testid="checkout-amount">
+            {formatTenge(amount)}
+          </p>
+        </header>
+
+        <StatusPanel phase={phase} status={status} t={t} returnUrl={safeHttpUrl(returnUrl)} onRetry={retry} />
+
+        {payable ? <PayOptions link={link} qr={payment?.qr} expiresAt={payment?.expiresAt} t={t} /> : null}
+
+        <footer className={styles.footer}>{t.poweredBy}</footer>
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,108 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useCallback, useEffect, useRef, useState } from "react";
+import type { PaymentView, StatusView } from "@/lib/payments/checkout-views";
+import { isPaidLike, isTerminal, type PaymentStatus } from "@/lib/payments/status";
+import { CheckoutApiError, checkoutKeys, fetchStatus, startPayment } from "./checkout-api";
+
+export type CheckoutPhase =
+  | "preparing"
+  | "pending"
+  | "paid"
+  | "refunded"
+  | "failed"
+  | "expired"
+  | "cancelled"
+  | "unavailable"
+  | "rejected"
+  | "error";
+
+export type CheckoutState = {
+  /** Our status as the server last reported it (poll or payment view). */
+  status: PaymentStatus;
+  phase: CheckoutPhase;
+  /** The current attempt's payment view, once the server gave one. */
+  payment: PaymentView | undefined;
+  retry: () => void;
+};
+
+const POLL_MS = 2000;
+
+// Starts (or resumes) the payment once, then polls the status until it is terminal. The server is
+// idempotent, so a strict-mode double effect or a reload costs nothing but a request.
+export function useCheckout(token: string): CheckoutState {
+  const queryClient = useQueryClient();
+  const statusKey = checkoutKeys.status(token);
+  const [payment, setPayment] = useState<PaymentView>();
+  const [lastAttempt, setLastAttempt] = useState<number>();
+
+  const statusQuery = useQuery({
+    queryKey: statusKey,
+    queryFn: ({ signal }) => fetchStatus(token, signal),
+    refetchInterval: (q) => (isTerminal(q.state.data?.status) ? false : POLL_MS),
+  });
+
+  const mutation = useMutation({
+    mutationKey: checkoutKeys.payment(token),
+    mutationFn: (retryOf: number | undefined) => startPayment(token, retryOf),
+    onSuccess: (view) => {
+      setPayment(view);
+      if (view.attempt > 0) setLastAttempt(view.attempt);
+      // The view is the freshest status we have: show it now (and restart polling if it had stopped).
+      queryClient.setQueryData<StatusView>(statusKey, (old) => ({
+        status: view.status,
+        updatedAt: old?.updatedAt ?? new Date(0).toISOString(),
+      }));
+      void queryClient.invalidateQueries({ queryKey: statusKey });
+    },
+    onError: (error) => {
+      if (error instanceof CheckoutApiError && error.attempt) setLastAttempt(error.attempt);
+      void queryClient.invalidateQueries({ queryKey: statusKey });
+    },
+  });
+  const { mutate, isPending } = mutation;
+
+  const started = useRef(false);
+  useEffect(() => {
+    if (started.current) return;
+    started.current = true;
+    mutate(undefined);
+  }, [mutate]);
+
+  const polled = statusQuery.data;
+  const status: PaymentStatus = polled?.status ?? payment?.status ?? "CREATED";
+
+  // A new attempt made elsewhere (another tab, a reload) shows up in the poll as PENDING while our
+  // view is of the old attempt: fetch the current view once per status change.
+  const refreshedFor = useRef<string | null>(null);
+  useEffect(() => {
+    if (!polled || isPending || polled.status !== "PENDING" || payment?.status === "PENDING") return;
+    if (refreshedFor.current === polled.updatedAt) return;
+    refreshedFor.current = polled.updatedAt;
+    mutate(undefined);
+  }, [polled, isPending, payment?.status, mutate]);
+
+  const retry = useCallback(() => {
+    mutate(status === "FAILED" || status === "EXPIRED" || mutation.isError ? lastAttempt : undefined);
+  }, [mutate, status, mutation.isError, lastAttempt]);
+
+  return { status, phase: phaseOf(status, isPending, mutation.error), payment, retry };
+}
+
+function phaseOf(status: PaymentStatus, starting: boolean, error: Error | null): CheckoutPhase {
+  if (status === "PAID") return "paid";
+  if (isPaidLike(status)) return "refunded";
+  if (status === "CANCELLED") return "cancelled";
+  if (starting) return "preparing";
+  if (error && status !== "PENDING") {
+    const code = error instanceof CheckoutApiError ? error.code : "";
+    if (code === "KASPI_UNAVAILABLE") return "unavailable";
+    if (code === "KASPI_REJECTED") return "rejected";
+    return "error";
+  }
+  if (status === "FAILED") return "failed";
+  if (status === "EXPIRED") return "expired";
+  if (status === "PENDING") return "pending";
+  return "preparing";
+}
