@@ -74,10 +74,13 @@ export function useCheckout(token: string): CheckoutState {
   const status: PaymentStatus = polled?.status ?? payment?.status ?? "CREATED";
 
   // A new attempt made elsewhere (another tab, a reload) shows up in the poll as PENDING while our
-  // view is of the old attempt: fetch the current view once per status change.
+  // view is of the old attempt, and an order Bitrix re-sent with a new amount shows up as CREATED:
+  // fetch the current view once per status change.
   const refreshedFor = useRef<string | null>(null);
   useEffect(() => {
-    if (!polled || isPending || polled.status !== "PENDING" || payment?.status === "PENDING") return;
+    if (!polled || isPending) return;
+    const stale = polled.status === "CREATED" || (polled.status === "PENDING" && payment?.status !== "PENDING");
+    if (!stale) return;
     if (refreshedFor.current === polled.updatedAt) return;
     refreshedFor.current = polled.updatedAt;
     mutate(undefined);
