@@ -1,5 +1,12 @@
 import type { z } from "zod";
-import type { CreatePaymentInput, CreatedPayment, KaspiGateway, KaspiPaymentState, KaspiResult } from "./gateway";
+import type {
+  CreatePaymentInput,
+  CreatedPayment,
+  KaspiGateway,
+  KaspiPaymentState,
+  KaspiResult,
+  RefundResult,
+} from "./gateway";
 import {
   ecomCreateResponseSchema,
   ecomQrResponseSchema,
@@ -43,6 +50,14 @@ export function createEcomGateway(config: EcomGatewayConfig) {
 
   const gateway = {
     protocol: "ecom",
+    refundSupport: {
+      supported: false,
+      reason: "Kaspi's eCommerce API documents no refund call: refund in Kaspi Business",
+    },
+
+    async refund(): Promise<KaspiResult<RefundResult>> {
+      return { ok: false, error: { kind: "rejected", message: "refunds are not supported by the eCommerce API" } };
+    },
 
     // Creation is never retried here: a timeout may hide a payment Kaspi did create.
     async createPayment(input: CreatePaymentInput): Promise<KaspiResult<CreatedPayment>> {
@@ -50,7 +65,7 @@ export function createEcomGateway(config: EcomGatewayConfig) {
       const res = await kaspiFetch({
         method: "POST",
         url: url(asImage ? "api/v1/payments/qr" : "api/v1/payments/create"),
-        token: config.token,
+        headers: { Authorization: `Bearer ${config.token}` },
         body: payload(input),
         timeoutMs: config.timeoutMs,
       });
@@ -86,7 +101,7 @@ export function createEcomGateway(config: EcomGatewayConfig) {
       const res = await kaspiFetch({
         method: "GET",
         url: url(`api/v1/payments/${encodeURIComponent(kaspiPaymentId)}`),
-        token: config.token,
+        headers: { Authorization: `Bearer ${config.token}` },
         timeoutMs: config.timeoutMs,
         retries: 2,
       });

@@ -7,13 +7,22 @@ import type {
   KaspiPaymentState,
   KaspiResult,
   KaspiStatus,
+  RefundInput,
+  RefundResult,
+  RefundSupport,
 } from "./gateway";
 
 // An in-memory Kaspi for unit and route tests. It behaves like the eCommerce API (one payment per
 // externalId, GET answers the payment's status) and lets a test steer it: set a payment's status,
 // answer a different amount, fail the next calls, and count what was called.
 
-type FakePayment = { input: CreatePaymentInput; status: KaspiStatus; rawStatus: string; amount: number };
+type FakePayment = {
+  input: CreatePaymentInput;
+  status: KaspiStatus;
+  rawStatus: string;
+  amount: number;
+  refunded: number;
+};
 
 const RAW: Record<KaspiStatus, string> = {
   PENDING: "PENDING",
@@ -25,11 +34,13 @@ const RAW: Record<KaspiStatus, string> = {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function createFakeKaspiGateway(options: { createDelayMs?: number } = {}) {
+export function createFakeKaspiGateway(options: { createDelayMs?: number; refundSupport?: RefundSupport } = {}) {
   const payments = new Map<string, FakePayment>();
   const createFailures: KaspiError[] = [];
   const getFailures: KaspiError[] = [];
-  const calls = { createPayment: 0, getPayment: 0 };
+  const refundFailures: KaspiError[] = [];
+  const calls = { createPayment: 0, getPayment: 0, refund: 0 };
+  const refunds: RefundInput[] = [];
   const created: CreatePaymentInput[] = [];
   // Kaspi's ids are unique across every fake of a test file (they share one database).
   const run = randomBytes(4).toString("hex");
@@ -37,6 +48,7 @@ export function createFakeKaspiGateway(options: { createDelayMs?: number } = {})
 
   const gateway = {
     protocol: "ecom",
+    refundSupport: options.refundSupport ?? ({ supported: true, partial: true } as RefundSupport),
 
     async createPayment(input: CreatePaymentInput): Promise<KaspiResult<CreatedPayment>> {
       calls.createPayment++;
@@ -51,7 +63,13 @@ export function createFakeKaspiGateway(options: { createDelayMs?: number } = {})
       }
       seq++;
       const kaspiPaymentId = `fake-${run}-${seq}`;
-      payments.set(kaspiPaymentId, { input, status: "PENDING", rawStatus: "PENDING", amount: input.amount });
+      payments.set(kaspiPaymentId, {
+        input,
+        status: "PENDING",
+        rawStatus: "PENDING",
+        amount: input.amount,
+        refunded: 0,
+      });
       created.push(input);
       const paymentLink = `https://pay.kaspi.test/p/${kaspiPaymentId}`;
       return { ok: true, value: { kaspiPaymentId, paymentLink, qr: { format: "text", value: paymentLink } } };
@@ -74,6 +92,28 @@ export function createFakeKaspiGateway(options: { createDelayMs?: number } = {})
           externalId: p.input.externalId,
         },
       };
+    },
+
+    // Like Kaspi: only paid payments, never more than what is left, and the same refundId once.
+    async refund(input: RefundInput): Promise<KaspiResult<RefundResult>> {
+      calls.refund++;
+      await sleep(1);
+      const failure = refundFailures.shift();
+      if (failure) return { ok: false, error: failure };
+      if (!gateway.refundSupport.supported) {
+        return { ok: false, error: { kind: "rejected", message: "refunds are not supported" } };
+      }
+      const p = payments.get(input.kaspiPaymentId);
+      if (!p) return { ok: false, error: { kind: "rejected", message: "payment not found", httpStatus: 404 } };
+      const seen = refunds.find((r) => r.refundId === input.refundId);
+      if (seen) return { ok: true, value: { kaspiRefundId: `refund-${seen.refundId}` } };
+      if (p.status !== "PAID") return { ok: false, error: { kind: "rejected", message: "payment is not paid" } };
+      if (input.amount > p.amount - p.refunded) {
+        return { ok: false, error: { kind: "rejected", message: "refund larger than what is left" } };
+      }
+      p.refunded += input.amount;
+      refunds.push(input);
+      return { ok: true, value: { kaspiRefundId: `refund-${input.refundId}` } };
     },
   } satisfies KaspiGateway;
 
@@ -103,6 +143,12 @@ export function createFakeKaspiGateway(options: { createDelayMs?: number } = {})
     failNextGet(error: KaspiError = { kind: "unavailable", message: "no answer within 10000 ms" }): void {
       getFailures.push(error);
     },
+    /** The next refund call fails with this error. */
+    failNextRefund(error: KaspiError = { kind: "unavailable", message: "no answer within 10000 ms" }): void {
+      refundFailures.push(error);
+    },
+    /** Refunds Kaspi accepted, in order. */
+    refunds,
     /** How many times each port method was called. */
     calls,
     /** Inputs of the payments Kaspi actually created, in order. */
@@ -112,7 +158,10 @@ export function createFakeKaspiGateway(options: { createDelayMs?: number } = {})
       payments.clear();
       createFailures.length = 0;
       getFailures.length = 0;
+      refundFailures.length = 0;
       created.length = 0;
+      refunds.length = 0;
+      calls.refund = 0;
       calls.createPayment = 0;
       calls.getPayment = 0;
     },

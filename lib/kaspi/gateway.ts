@@ -47,8 +47,23 @@ export type KaspiError = { kind: KaspiErrorKind; message: string; httpStatus?: n
 
 export type KaspiResult<T> = { ok: true; value: T } | { ok: false; error: KaspiError };
 
+export type RefundInput = {
+  kaspiPaymentId: string;
+  /** Whole tenge; may be less than the payment (partial refund) where the protocol allows. */
+  amount: number;
+  /** Our refund's id: the same refund is never sent twice with different ids. */
+  refundId: string;
+};
+
+export type RefundResult = { kaspiRefundId?: string };
+
+/** Whether this protocol can refund, and if not, why (shown to merchants instead of a button). */
+export type RefundSupport = { supported: true; partial: boolean } | { supported: false; reason: string };
+
 export interface KaspiGateway {
   readonly protocol: KaspiProtocol;
+  readonly refundSupport: RefundSupport;
   createPayment(input: CreatePaymentInput): Promise<KaspiResult<CreatedPayment>>;
   getPayment(kaspiPaymentId: string): Promise<KaspiResult<KaspiPaymentState>>;
+  refund(input: RefundInput): Promise<KaspiResult<RefundResult>>;
 }

@@ -1,13 +1,17 @@
 import type { KaspiError, KaspiResult } from "./gateway";
 
-// One fetch for every Kaspi call: a timeout on each try, and retries with backoff only for calls
-// that are safe to repeat (reads). The token goes in a header and is never logged or echoed.
+// One fetch for every Kaspi call, whatever the protocol: a timeout on each try, and retries with
+// backoff only for calls that are safe to repeat (reads). Credentials travel in `headers` (or the
+// TLS client certificate of `dispatcher`) and are never logged or echoed in errors.
 
 export type KaspiRequest = {
   method: "GET" | "POST";
   url: string;
-  token: string;
+  /** Protocol headers, e.g. Authorization: Bearer … or Api-Key + X-Request-ID. */
+  headers: Record<string, string>;
   body?: unknown;
+  /** An undici Dispatcher (e.g. an Agent with the merchant's client certificate for mTLS). */
+  dispatcher?: unknown;
   timeoutMs: number;
   /** Only for idempotent calls. */
   retries?: number;
@@ -25,17 +29,19 @@ function retryable(error: KaspiError): boolean {
 async function once(req: KaspiRequest): Promise<KaspiResult<RawResponse>> {
   let res: Response;
   try {
-    res = await fetch(req.url, {
+    const init: RequestInit & { dispatcher?: unknown } = {
       method: req.method,
       headers: {
-        Authorization: `Bearer ${req.token}`,
         Accept: "application/json",
         ...(req.body === undefined ? {} : { "Content-Type": "application/json" }),
+        ...req.headers,
       },
       body: req.body === undefined ? undefined : JSON.stringify(req.body),
       signal: AbortSignal.timeout(req.timeoutMs),
       cache: "no-store",
-    });
+      ...(req.dispatcher ? { dispatcher: req.dispatcher } : {}),
+    };
+    res = await fetch(req.url, init);
   } catch (e) {
     const timedOut = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
     return {
