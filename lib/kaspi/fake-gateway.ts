@@ -56,10 +56,14 @@ export function createFakeKaspiGateway(options: { createDelayMs?: number; refund
       await sleep(options.createDelayMs ?? 5);
       const failure = createFailures.shift();
       if (failure) return { ok: false, error: failure };
-      for (const p of payments.values()) {
-        if (p.input.externalId === input.externalId) {
+      // Like the sandbox: a repeat of the same externalId and amount answers the same payment.
+      for (const [id, p] of payments) {
+        if (p.input.externalId !== input.externalId) continue;
+        if (p.input.amount !== input.amount) {
           return { ok: false, error: { kind: "rejected", message: "externalId already used", httpStatus: 409 } };
         }
+        const link = `https://pay.kaspi.test/p/${id}`;
+        return { ok: true, value: { kaspiPaymentId: id, paymentLink: link, qr: { format: "text", value: link } } };
       }
       seq++;
       const kaspiPaymentId = `fake-${run}-${seq}`;
