@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { deliverDueNotifications } from "./bitrix/outbox-delivery";
-import { kaspiGateway } from "./container";
+import { startPaymentDeps } from "./container";
 import { db } from "./db";
 import { env } from "./env";
-import { checkOverduePayments } from "./payments/check-overdue-use-case";
+import { reconcileDuePayments } from "./payments/reconcile-use-case";
 import { sandboxSweepExpired } from "./sandbox/sandbox-service";
 
 // The background loop of one server process: Bitrix notifications, overdue payments and the
@@ -21,7 +21,7 @@ export function startWorker(): void {
   const tick = async () => {
     const client = db();
     if (e.sandboxEnabled) await sandboxSweepExpired(client);
-    await checkOverduePayments(client, kaspiGateway());
+    await reconcileDuePayments(startPaymentDeps());
     await deliverDueNotifications(client, { notifyUrl: e.BITRIX_NOTIFY_URL, secret: e.BITRIX_SHARED_SECRET }, workerId);
   };
 

@@ -37,6 +37,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export function createFakeKaspiGateway(options: { createDelayMs?: number; refundSupport?: RefundSupport } = {}) {
   const payments = new Map<string, FakePayment>();
   const createFailures: KaspiError[] = [];
+  let loseNextAnswer = false;
   const getFailures: KaspiError[] = [];
   const refundFailures: KaspiError[] = [];
   const calls = { createPayment: 0, getPayment: 0, refund: 0 };
@@ -75,6 +76,10 @@ export function createFakeKaspiGateway(options: { createDelayMs?: number; refund
         refunded: 0,
       });
       created.push(input);
+      if (loseNextAnswer) {
+        loseNextAnswer = false;
+        return { ok: false, error: { kind: "unavailable", message: "no answer within 10000 ms" } };
+      }
       const paymentLink = `https://pay.kaspi.test/p/${kaspiPaymentId}`;
       return { ok: true, value: { kaspiPaymentId, paymentLink, qr: { format: "text", value: paymentLink } } };
     },
@@ -142,6 +147,10 @@ export function createFakeKaspiGateway(options: { createDelayMs?: number; refund
     /** The next createPayment call fails with this error (queue several for several calls). */
     failNextCreate(error: KaspiError = { kind: "unavailable", message: "no answer within 10000 ms" }): void {
       createFailures.push(error);
+    },
+    /** The next createPayment creates the payment but its answer is lost (a timeout after Kaspi acted). */
+    loseNextCreateAnswer(): void {
+      loseNextAnswer = true;
     },
     /** The next getPayment call fails with this error. */
     failNextGet(error: KaspiError = { kind: "unavailable", message: "no answer within 10000 ms" }): void {
