@@ -33,6 +33,10 @@ const schema = z
     ORDER_MAX_AMOUNT: intFrom(5_000_000).pipe(z.number().min(1)),
     PAYMENT_TTL_SECONDS: intFrom(900).pipe(z.number().min(30).max(86_400)),
     SIGNATURE_TOLERANCE_SECONDS: intFrom(300).pipe(z.number().min(1).max(3600)),
+    // Requests per minute per client address; 0 turns a limit off.
+    RATE_LIMIT_INTAKE: intFrom(600).pipe(z.number().min(0)),
+    RATE_LIMIT_CHECKOUT: intFrom(300).pipe(z.number().min(0)),
+    RATE_LIMIT_CALLBACK: intFrom(600).pipe(z.number().min(0)),
     WORKER_INTERVAL_MS: intFrom(1000).pipe(z.number().min(50).max(60_000)),
     WORKER_ENABLED: z.preprocess(emptyToUndefined, z.enum(["true", "false"]).default("true")),
   })
