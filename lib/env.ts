@@ -37,6 +37,10 @@ const schema = z
     RATE_LIMIT_INTAKE: intFrom(600).pipe(z.number().min(0)),
     RATE_LIMIT_CHECKOUT: intFrom(300).pipe(z.number().min(0)),
     RATE_LIMIT_CALLBACK: intFrom(600).pipe(z.number().min(0)),
+    LOG_LEVEL: z.preprocess(
+      emptyToUndefined,
+      z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    ),
     WORKER_INTERVAL_MS: intFrom(1000).pipe(z.number().min(50).max(60_000)),
     WORKER_ENABLED: z.preprocess(emptyToUndefined, z.enum(["true", "false"]).default("true")),
   })

@@ -3,6 +3,7 @@ import { deliverDueNotifications } from "./bitrix/outbox-delivery";
 import { startPaymentDeps } from "./container";
 import { db } from "./db";
 import { env } from "./env";
+import { errorMessage, log } from "./log";
 import { reconcileDuePayments } from "./payments/reconcile-use-case";
 import { sandboxSweepExpired } from "./sandbox/sandbox-service";
 
@@ -29,13 +30,7 @@ export function startWorker(): void {
     if (stopped) return;
     running = tick()
       .catch((err: unknown) => {
-        console.error(
-          JSON.stringify({
-            level: "error",
-            msg: "worker tick failed",
-            error: err instanceof Error ? err.message : "unknown",
-          }),
-        );
+        log().error({ workerId, error: errorMessage(err) }, "worker tick failed");
       })
       .finally(() => {
         if (!stopped) setTimeout(loop, e.WORKER_INTERVAL_MS).unref();

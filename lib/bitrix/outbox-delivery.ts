@@ -1,4 +1,5 @@
 import type { Db } from "../db";
+import { log } from "../log";
 import { recordEvent } from "../payments/timeline";
 import { signatureHeaders } from "./signature";
 
@@ -51,6 +52,7 @@ export async function deliverDueNotifications(
         message: `${row.event} → HTTP ${outcome.status}`,
         data: { attempts },
       });
+      log().info({ outboxId: row.id, paymentId: row.paymentId, attempts }, "notification delivered");
       stats.delivered++;
     } else {
       const next = new Date(Date.now() + backoffMs(attempts));
@@ -64,6 +66,7 @@ export async function deliverDueNotifications(
         message: `${row.event}: ${outcome.error}`,
         data: { attempts, nextAttemptAt: next.toISOString() },
       });
+      log().warn({ outboxId: row.id, paymentId: row.paymentId, attempts, error: outcome.error }, "notification failed");
       stats.failed++;
     }
   }

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { errorStatus, type AppError, type ErrorCode, type Result } from "../errors";
+import { errorMessage, log } from "../log";
 
 // The one error body shape: { error: { code, message } } with the status from the error table.
 
@@ -120,6 +121,6 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown): Resul
 
 /** The last catch of every handler: log without internals, answer a bare 500. */
 export function internalError(route: string, e: unknown): Response {
-  console.error(JSON.stringify({ level: "error", route, error: e instanceof Error ? e.message : "unknown" }));
+  log().error({ route, error: errorMessage(e) }, "unhandled error");
   return errorOf("INTERNAL", "internal error");
 }

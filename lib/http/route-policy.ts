@@ -14,7 +14,11 @@ const POLICIES: Policy[] = [
   { pattern: /^\/api\/health$/, methods: ["GET"], group: "none" },
   { pattern: /^\/sandbox\/kaspi\/api\/v1\/payments\/(create|qr)$/, methods: ["POST"], group: "sandbox" },
   { pattern: /^\/sandbox\/kaspi\/api\/v1\/payments\/[^/]+$/, methods: ["GET"], group: "sandbox" },
-  { pattern: /^\/sandbox\/kaspi\/test\/payments\/[^/]+\/(confirm|decline|callback)$/, methods: ["POST"], group: "sandbox" },
+  {
+    pattern: /^\/sandbox\/kaspi\/test\/payments\/[^/]+\/(confirm|decline|callback)$/,
+    methods: ["POST"],
+    group: "sandbox",
+  },
   { pattern: /^\/sandbox\/kaspi\/test\/faults$/, methods: ["POST", "DELETE"], group: "sandbox" },
   { pattern: /^\/sandbox\/store\/notify$/, methods: ["POST"], group: "sandbox" },
 ];

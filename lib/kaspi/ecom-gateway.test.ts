@@ -283,7 +283,9 @@ describe("retries", () => {
   it("a create retried after a lost answer reaches Kaspi with the same externalId every time", async () => {
     let n = 0;
     handler = (_q, r) =>
-      ++n < 3 ? reply(r, 503, {}) : reply(r, 200, { data: { paymentId: "kp-9", paymentLink: "https://pay.test/kp-9" } });
+      ++n < 3
+        ? reply(r, 503, {})
+        : reply(r, 200, { data: { paymentId: "kp-9", paymentLink: "https://pay.test/kp-9" } });
     const result = await gateway().createPayment(input);
     expect(result.ok && result.value.kaspiPaymentId).toBe("kp-9");
     const ids = seen.map((s) => (JSON.parse(s.body) as { externalId: string }).externalId);

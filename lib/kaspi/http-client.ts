@@ -83,7 +83,10 @@ async function guarded(req: KaspiRequest): Promise<KaspiResult<RawResponse>> {
   if (!breaker.tryAcquire()) {
     return {
       ok: false,
-      error: { kind: "unavailable", message: `Kaspi is not answering; next try in ${Math.ceil(breaker.retryInMs() / 1000)} s` },
+      error: {
+        kind: "unavailable",
+        message: `Kaspi is not answering; next try in ${Math.ceil(breaker.retryInMs() / 1000)} s`,
+      },
     };
   }
   const result = await once(req);

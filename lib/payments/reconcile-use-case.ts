@@ -1,5 +1,6 @@
 import type { Db } from "../db";
 import type { KaspiGateway } from "../kaspi/gateway";
+import { errorMessage, log } from "../log";
 import { applyKaspiStatus } from "./apply-status";
 import { completeCreation, type StartPaymentDeps } from "./start-payment-use-case";
 import { recordEvent } from "./timeline";
@@ -46,16 +47,19 @@ export async function reconcileDuePayments(
       }
     } catch (e) {
       stats.errors++;
-      console.error(
-        JSON.stringify({ level: "error", msg: "reconcile failed", paymentId: p.id, error: e instanceof Error ? e.message : "unknown" }),
-      );
+      log().error({ paymentId: p.id, error: errorMessage(e) }, "reconcile failed");
     }
   }
   return stats;
 }
 
 /** Asks Kaspi about one open payment (if this process wins its lease). True when it changed. */
-export async function recheckPayment(db: Db, gateway: KaspiGateway, paymentId: string, now = new Date()): Promise<boolean> {
+export async function recheckPayment(
+  db: Db,
+  gateway: KaspiGateway,
+  paymentId: string,
+  now = new Date(),
+): Promise<boolean> {
   const p = await db.payment.findUnique({ where: { id: paymentId } });
   if (!p || p.status !== "PENDING" || !p.kaspiPaymentId) return false;
   const claim = await db.payment.updateMany({
@@ -73,7 +77,12 @@ export async function recheckPayment(db: Db, gateway: KaspiGateway, paymentId: s
       (s.externalId !== undefined && s.externalId !== p.kaspiExternalId) ||
       (s.status === "PAID" && s.amount !== undefined && s.amount !== p.amount);
     if (mismatch) {
-      await recordEvent(db, { ...base, type: "verification.rejected", message: "Kaspi's payment does not match ours", data: s });
+      await recordEvent(db, {
+        ...base,
+        type: "verification.rejected",
+        message: "Kaspi's payment does not match ours",
+        data: s,
+      });
     } else if (s.status !== "PENDING") {
       await recordEvent(db, { ...base, type: "reconcile.result", message: `Kaspi says ${s.rawStatus}`, data: s });
       const applied = await applyKaspiStatus(db, { paymentId: p.id, to: s.status, source: "kaspi.api", now });

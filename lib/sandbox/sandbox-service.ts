@@ -50,7 +50,12 @@ export async function sandboxCreatePayment(
     // a lost answer) gets the payment that exists; a different amount is refused.
     const existing = await db.sandboxPayment.findUnique({ where: { externalId: req.externalId } });
     if (!existing || existing.amount !== req.amount.value) {
-      return { ok: false, status: 409, code: "DUPLICATE_EXTERNAL_ID", message: "a payment with this externalId exists" };
+      return {
+        ok: false,
+        status: 409,
+        code: "DUPLICATE_EXTERNAL_ID",
+        message: "a payment with this externalId exists",
+      };
     }
     payment = existing;
   }
