@@ -45,8 +45,8 @@ function readJson(path) {
   }
 }
 
-async function check(name, command, args) {
-  const { code, seconds } = await run(command, args);
+async function check(name, command, args, extraEnv = {}) {
+  const { code, seconds } = await run(command, args, extraEnv);
   suites.push({ name, passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1, seconds, note: code === 0 ? undefined : `exit code ${code}` });
   return code === 0;
 }
@@ -88,8 +88,15 @@ await check("lint", bin("eslint"), ["."]);
   suites.push({ name: "unit (vitest)", passed, failed, skipped, seconds, note });
 }
 
-// 4. Production build: e2e runs against `next start`, so it must be the code in this tree.
-const built = await check("build", bin("next"), ["build"]);
+// 4. Production build: e2e runs against `next start`, so it must be the code in this tree. It is
+// built with canary secrets in its environment, then the client bundles are searched for them.
+const canaries = { BITRIX_SHARED_SECRET: `canary-secret-${process.pid}-${Date.now()}`, KASPI_TOKEN: `canary-token-${Date.now()}` };
+const built = await check("build", bin("next"), ["build"], canaries);
+if (built) {
+  await check("no secret in client bundles", process.execPath, [join(root, "scripts", "check-bundle-secrets.mjs")], {
+    SECRET_CANARIES: Object.values(canaries).join(","),
+  });
+}
 
 // 5. End to end, with a real Chromium.
 {
