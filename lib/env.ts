@@ -45,7 +45,11 @@ const schema = z
       ctx.addIssue({ code: "custom", path: ["ORDER_MIN_AMOUNT"], message: "must not exceed ORDER_MAX_AMOUNT" });
     }
     if (v.BITRIX_CONNECTOR === "bitrix24" && !v.BITRIX24_WEBHOOK_URL) {
-      ctx.addIssue({ code: "custom", path: ["BITRIX24_WEBHOOK_URL"], message: "is required when BITRIX_CONNECTOR=bitrix24" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["BITRIX24_WEBHOOK_URL"],
+        message: "is required when BITRIX_CONNECTOR=bitrix24",
+      });
     }
     if (v.BITRIX24_WEBHOOK_URL && !/^https?:\/\/[^/]+\/rest\/\d+\/[^/]+\/?$/.test(v.BITRIX24_WEBHOOK_URL)) {
       ctx.addIssue({

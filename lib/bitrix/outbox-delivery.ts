@@ -89,12 +89,7 @@ export async function deliverDueNotifications(
   return stats;
 }
 
-async function post(
-  url: string,
-  secret: string,
-  payload: string,
-  timeoutMs: number,
-): Promise<DeliveryOutcome> {
+async function post(url: string, secret: string, payload: string, timeoutMs: number): Promise<DeliveryOutcome> {
   try {
     const res = await fetch(url, {
       method: "POST",

@@ -4,7 +4,10 @@ import { z } from "zod";
 // SUM, CURRENCY, RETURN_URL) plus the pay system's settings (CODES) by code. Bitrix sends form
 // fields PHP-style (BX_SYSTEM_PARAMS[PAYMENT_ID]=…); JSON bodies are accepted too.
 
-const digits = z.union([z.string(), z.number()]).transform(String).pipe(z.string().regex(/^\d{1,18}$/, "must be an id"));
+const digits = z
+  .union([z.string(), z.number()])
+  .transform(String)
+  .pipe(z.string().regex(/^\d{1,18}$/, "must be an id"));
 
 export const checkoutDataSchema = z
   .object({
@@ -29,7 +32,8 @@ export function parsePhpForm(raw: string): Record<string, unknown> {
     const m = /^([^[\]]+)((?:\[[^[\]]*\])*)$/.exec(key);
     if (!m?.[1]) continue;
     const path = [m[1], ...[...(m[2] ?? "").matchAll(/\[([^[\]]*)\]/g)].map((x) => x[1] ?? "")];
-    if (path.some((segment) => segment === "__proto__" || segment === "constructor" || segment === "prototype")) continue;
+    if (path.some((segment) => segment === "__proto__" || segment === "constructor" || segment === "prototype"))
+      continue;
     let node: Record<string, unknown> = root;
     path.forEach((segment, i) => {
       const last = i === path.length - 1;

@@ -51,7 +51,9 @@ export async function startBitrix24Checkout(
       describeRestError("sale.paysystem.list", systems),
     );
   }
-  const ours = z.array(z.object({ ID: z.union([z.string(), z.number()]).transform(String) }).loose()).safeParse(systems.result);
+  const ours = z
+    .array(z.object({ ID: z.union([z.string(), z.number()]).transform(String) }).loose())
+    .safeParse(systems.result);
   if (!ours.success || !ours.data.some((s) => s.ID === payment.paySystemId)) {
     return fail("PAYMENT_NOT_CONFIRMED", "the payment's pay system is not a Kaspi Pay system");
   }

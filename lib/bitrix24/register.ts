@@ -29,9 +29,7 @@ export function handlerSettings(appUrl: string) {
 }
 
 const idLike = z.union([z.string(), z.number()]).transform(String);
-const handlerListSchema = z.array(
-  z.object({ ID: idLike, CODE: z.string(), SETTINGS: z.unknown().optional() }).loose(),
-);
+const handlerListSchema = z.array(z.object({ ID: idLike, CODE: z.string(), SETTINGS: z.unknown().optional() }).loose());
 const paySystemListSchema = z.array(
   z.object({ ID: idLike, PERSON_TYPE_ID: idLike.optional(), ACTION_FILE: z.string().optional() }).loose(),
 );
@@ -40,7 +38,8 @@ const personTypesSchema = z.object({
 });
 
 export type RegisterResult =
-  { ok: true; actions: string[]; handlerId: string; paySystemIds: string[] } | { ok: false; actions: string[]; error: string };
+  | { ok: true; actions: string[]; handlerId: string; paySystemIds: string[] }
+  | { ok: false; actions: string[]; error: string };
 
 export async function registerPaySystem(input: {
   client: Bitrix24Client;
@@ -72,7 +71,9 @@ export async function registerPaySystem(input: {
     });
     if (!added.ok) return failWith("sale.paysystem.handler.add", added);
     handlerId = String(added.result);
-    actions.push(`added REST handler ${HANDLER_CODE} (id ${handlerId}), CHECKOUT_DATA → ${checkoutEndpoint(input.appUrl)}`);
+    actions.push(
+      `added REST handler ${HANDLER_CODE} (id ${handlerId}), CHECKOUT_DATA → ${checkoutEndpoint(input.appUrl)}`,
+    );
   } else {
     handlerId = existing.ID;
     const current = typeof existing.SETTINGS === "string" ? safeJson(existing.SETTINGS) : existing.SETTINGS;
@@ -84,7 +85,9 @@ export async function registerPaySystem(input: {
         FIELDS: { NAME: HANDLER_NAME, SORT: 100, SETTINGS: settings },
       });
       if (!updated.ok) return failWith("sale.paysystem.handler.update", updated);
-      actions.push(`updated REST handler ${HANDLER_CODE} (id ${handlerId}), CHECKOUT_DATA → ${checkoutEndpoint(input.appUrl)}`);
+      actions.push(
+        `updated REST handler ${HANDLER_CODE} (id ${handlerId}), CHECKOUT_DATA → ${checkoutEndpoint(input.appUrl)}`,
+      );
     }
   }
 

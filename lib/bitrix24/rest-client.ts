@@ -56,7 +56,12 @@ export function createBitrix24Client(options: { webhookUrl: string; timeoutMs?: 
       }
       const parsed = answerSchema.safeParse(json);
       if (!parsed.success) {
-        return { ok: false, error: "MALFORMED", description: `HTTP ${res.status}, unexpected body`, httpStatus: res.status };
+        return {
+          ok: false,
+          error: "MALFORMED",
+          description: `HTTP ${res.status}, unexpected body`,
+          httpStatus: res.status,
+        };
       }
       if ("error" in parsed.data && typeof parsed.data.error === "string") {
         return {

@@ -35,7 +35,11 @@ describe.skipIf(!php)("on-premise handler (PHP) ⇄ app (TypeScript), real proce
     });
     app = await startApp({
       port: APP_PORT,
-      env: { BITRIX_SHARED_SECRET: SECRET, BITRIX_NOTIFY_URL: notifyUrl, BITRIX_ORIGINS: `http://127.0.0.1:${SITE_PORT}` },
+      env: {
+        BITRIX_SHARED_SECRET: SECRET,
+        BITRIX_NOTIFY_URL: notifyUrl,
+        BITRIX_ORIGINS: `http://127.0.0.1:${SITE_PORT}`,
+      },
     });
   }, 300_000);
 
@@ -47,13 +51,17 @@ describe.skipIf(!php)("on-premise handler (PHP) ⇄ app (TypeScript), real proce
 
   it("PHP creates the order, the sandbox pays it, and the Bitrix payment ends paid exactly once", async () => {
     // 1. The Bitrix payment step: initiatePay posts the order (signed in PHP) and renders the iframe.
-    const page = await (await fetch(`${site?.url}/checkout?payment=41&sum=12500.0000&account=1041&phone=8%20701%20234%2056%2078`)).text();
+    const page = await (
+      await fetch(`${site?.url}/checkout?payment=41&sum=12500.0000&account=1041&phone=8%20701%20234%2056%2078`)
+    ).text();
     const checkoutUrl = /<iframe id="kaspi-checkout-41" src="([^"]+)"/.exec(page)?.[1] ?? "";
     expect(checkoutUrl, page).toMatch(new RegExp(`^${app?.url}/pay/`));
     expect(page).toContain(`var appOrigin = "${app?.url}";`);
     expect(page).toContain("Открыть страницу оплаты");
     const framed = await fetch(checkoutUrl);
-    expect(framed.headers.get("content-security-policy")).toContain(`frame-ancestors 'self' http://127.0.0.1:${SITE_PORT}`);
+    expect(framed.headers.get("content-security-policy")).toContain(
+      `frame-ancestors 'self' http://127.0.0.1:${SITE_PORT}`,
+    );
 
     // A reload of the payment step gives the same checkout (same order in the app).
     const again = await (await fetch(`${site?.url}/checkout?payment=41`)).text();
@@ -106,7 +114,10 @@ describe.skipIf(!php)("on-premise handler (PHP) ⇄ app (TypeScript), real proce
     const forged = body.replace("12500", "1");
     const stale = await fetch(notifyUrl, {
       method: "POST",
-      headers: { "Content-Type": "application/json", ...signatureHeaders(SECRET, body, Math.floor(Date.now() / 1000) - 301) },
+      headers: {
+        "Content-Type": "application/json",
+        ...signatureHeaders(SECRET, body, Math.floor(Date.now() / 1000) - 301),
+      },
       body,
     });
     expect(stale.status).toBe(401);

@@ -10,7 +10,9 @@ if (!php) console.warn("php is not installed: skipping the Bitrix handler's PHP 
 
 describe.skipIf(!php)("Bitrix payment handler (php-cli)", () => {
   it("every file of the handler package is valid PHP", () => {
-    const files = spawnSync("find", ["integrations/bitrix", "-name", "*.php"], { encoding: "utf8" }).stdout.trim().split("\n");
+    const files = spawnSync("find", ["integrations/bitrix", "-name", "*.php"], { encoding: "utf8" })
+      .stdout.trim()
+      .split("\n");
     expect(files.length).toBeGreaterThan(8);
     for (const file of files) {
       const lint = spawnSync("php", ["-l", file], { encoding: "utf8" });

@@ -25,7 +25,10 @@ beforeAll(async () => {
   process.env.BITRIX_CONNECTOR = "bitrix24";
   process.env.BITRIX24_WEBHOOK_URL = portal.webhookUrl;
   resetEnvForTests();
-  const registered = await registerPaySystem({ client: createBitrix24Client({ webhookUrl: portal.webhookUrl }), appUrl: BASE });
+  const registered = await registerPaySystem({
+    client: createBitrix24Client({ webhookUrl: portal.webhookUrl }),
+    appUrl: BASE,
+  });
   expect(registered.ok).toBe(true);
   paySystemId = Number(portal.paySystems[0]?.ID);
 });
@@ -46,9 +49,18 @@ function newPayment(sum = 12_500, over: { currency?: string; paySystemId?: numbe
 }
 
 /** Posts CHECKOUT_DATA the way the portal does (PHP-style form fields) through the real route. */
-async function postCheckout(fields: Record<string, string>, contentType = "application/x-www-form-urlencoded"): Promise<Answer> {
-  const body = contentType.includes("json") ? JSON.stringify(parsePhpForm(new URLSearchParams(fields).toString())) : new URLSearchParams(fields).toString();
-  return read(await checkoutRoute(new Request(`${BASE}/api/bitrix24/checkout`, { method: "POST", headers: { "Content-Type": contentType }, body })));
+async function postCheckout(
+  fields: Record<string, string>,
+  contentType = "application/x-www-form-urlencoded",
+): Promise<Answer> {
+  const body = contentType.includes("json")
+    ? JSON.stringify(parsePhpForm(new URLSearchParams(fields).toString()))
+    : new URLSearchParams(fields).toString();
+  return read(
+    await checkoutRoute(
+      new Request(`${BASE}/api/bitrix24/checkout`, { method: "POST", headers: { "Content-Type": contentType }, body }),
+    ),
+  );
 }
 
 function systemParams(p: { id: number; sum: number | string; paySystemId?: number; currency?: string }) {
@@ -77,7 +89,10 @@ describe("bitrix24:register", () => {
 
   it("is idempotent: a second run adds nothing", async () => {
     const before = portal.calls.length;
-    const again = await registerPaySystem({ client: createBitrix24Client({ webhookUrl: portal.webhookUrl }), appUrl: BASE });
+    const again = await registerPaySystem({
+      client: createBitrix24Client({ webhookUrl: portal.webhookUrl }),
+      appUrl: BASE,
+    });
     expect(again).toMatchObject({ ok: true });
     const methods = portal.calls.slice(before).map((c) => c.method);
     expect(methods.filter((m) => m.endsWith(".add") || m.endsWith(".update"))).toEqual([]);
@@ -92,9 +107,14 @@ describe("bitrix24:register", () => {
     });
     expect(moved.ok && moved.actions[0]).toMatch(/^updated REST handler/);
     expect(portal.handlers).toHaveLength(1);
-    const back = await registerPaySystem({ client: createBitrix24Client({ webhookUrl: portal.webhookUrl }), appUrl: BASE });
+    const back = await registerPaySystem({
+      client: createBitrix24Client({ webhookUrl: portal.webhookUrl }),
+      appUrl: BASE,
+    });
     expect(back.ok).toBe(true);
-    expect((portal.handlers[0]?.SETTINGS.CHECKOUT_DATA as { ACTION_URI: string }).ACTION_URI).toBe(checkoutEndpoint(BASE));
+    expect((portal.handlers[0]?.SETTINGS.CHECKOUT_DATA as { ACTION_URI: string }).ACTION_URI).toBe(
+      checkoutEndpoint(BASE),
+    );
   });
 
   it("reports a REST error (wrong webhook code) without throwing", async () => {
@@ -139,9 +159,19 @@ describe("POST /api/bitrix24/checkout", () => {
       422,
       "PAYMENT_NOT_CONFIRMED",
     ],
-    ["a pay system that is not Kaspi's", () => systemParams(newPayment(12_500, { paySystemId: 999 })), 422, "PAYMENT_NOT_CONFIRMED"],
+    [
+      "a pay system that is not Kaspi's",
+      () => systemParams(newPayment(12_500, { paySystemId: 999 })),
+      422,
+      "PAYMENT_NOT_CONFIRMED",
+    ],
     ["an unknown payment", () => systemParams({ id: 999_999, sum: 12_500 }), 422, "PAYMENT_NOT_CONFIRMED"],
-    ["a non-KZT payment", () => systemParams({ ...newPayment(12_500, { currency: "RUB" }), currency: "RUB" }), 422, "VALIDATION_FAILED"],
+    [
+      "a non-KZT payment",
+      () => systemParams({ ...newPayment(12_500, { currency: "RUB" }), currency: "RUB" }),
+      422,
+      "VALIDATION_FAILED",
+    ],
     ["a fractional sum", () => systemParams({ ...newPayment(12_500.5), sum: "12500.50" }), 422, "INVALID_AMOUNT"],
     ["a missing PAYMENT_ID", () => ({ "BX_SYSTEM_PARAMS[SUM]": "100" }), 422, "VALIDATION_FAILED"],
   ];
@@ -180,15 +210,28 @@ describe("outbox → sale.paysystem.pay.payment", () => {
   }
 
   const deliver = (now = new Date()) =>
-    deliverDueNotifications(db(), { notifyUrl: undefined, secret: "unused-0123456789", transport: notificationTransport() }, "w1", now);
+    deliverDueNotifications(
+      db(),
+      { notifyUrl: undefined, secret: "unused-0123456789", transport: notificationTransport() },
+      "w1",
+      now,
+    );
 
   it("marks the portal payment paid with the Kaspi details, once, and says so on the timeline", async () => {
     const { payment, order, kaspiPaymentId } = await paidBitrix24Order();
     expect(await deliver()).toEqual({ delivered: 1, failed: 0 });
     expect(payment.paid).toBe("Y");
     expect(payment.paidTransitions).toBe(1);
-    expect(payment.fields).toMatchObject({ psInvoiceId: kaspiPaymentId, psSum: 12_500, psCurrency: "KZT", psStatus: "Y" });
-    expect(portal.callsOf("sale.paysystem.pay.payment").at(-1)).toEqual({ PAYMENT_ID: payment.id, PAY_SYSTEM_ID: paySystemId });
+    expect(payment.fields).toMatchObject({
+      psInvoiceId: kaspiPaymentId,
+      psSum: 12_500,
+      psCurrency: "KZT",
+      psStatus: "Y",
+    });
+    expect(portal.callsOf("sale.paysystem.pay.payment").at(-1)).toEqual({
+      PAYMENT_ID: payment.id,
+      PAY_SYSTEM_ID: paySystemId,
+    });
     const delivered = (await eventsOf(order.id)).find((e) => e.type === "notify.delivered");
     expect(delivered?.message).toContain("sale.paysystem.pay.payment");
     expect(await deliver()).toEqual({ delivered: 0, failed: 0 });
@@ -197,14 +240,24 @@ describe("outbox → sale.paysystem.pay.payment", () => {
 
   it("retries REST errors with the outbox backoff and shows them on the timeline", async () => {
     const { payment, order } = await paidBitrix24Order();
-    portal.fail("sale.paysystem.pay.payment", { error: "ERROR_CHECK_FAILURE", description: "Pay system is not active", count: 2 });
+    portal.fail("sale.paysystem.pay.payment", {
+      error: "ERROR_CHECK_FAILURE",
+      description: "Pay system is not active",
+      count: 2,
+    });
     const t0 = new Date();
     expect(await deliver(t0)).toEqual({ delivered: 0, failed: 1 });
     const [row] = await outboxOf(order.id);
-    expect(row).toMatchObject({ attempts: 1, deliveredAt: null, lastError: expect.stringContaining("ERROR_CHECK_FAILURE") });
+    expect(row).toMatchObject({
+      attempts: 1,
+      deliveredAt: null,
+      lastError: expect.stringContaining("ERROR_CHECK_FAILURE"),
+    });
     expect((row?.nextAttemptAt.getTime() ?? 0) - Date.now()).toBeGreaterThan(backoffMs(1) - 2_000);
     const failed = (await eventsOf(order.id)).find((e) => e.type === "notify.failed");
-    expect(failed?.message).toBe("payment.paid: sale.paysystem.pay.payment: ERROR_CHECK_FAILURE — Pay system is not active");
+    expect(failed?.message).toBe(
+      "payment.paid: sale.paysystem.pay.payment: ERROR_CHECK_FAILURE — Pay system is not active",
+    );
 
     // Not due yet: nothing is sent.
     expect(await deliver(new Date())).toEqual({ delivered: 0, failed: 0 });

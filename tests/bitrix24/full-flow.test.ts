@@ -15,9 +15,13 @@ const APP_URL = `http://127.0.0.1:${APP_PORT}`;
 /** Runs the real command (asynchronously: the stand-in portal answers from this process). */
 function register(webhook: string): Promise<{ status: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn("npm", ["run", "--silent", "bitrix24:register", "--", "--webhook", webhook, "--app-url", APP_URL], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production" },
-    });
+    const child = spawn(
+      "npm",
+      ["run", "--silent", "bitrix24:register", "--", "--webhook", webhook, "--app-url", APP_URL],
+      {
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production" },
+      },
+    );
     let output = "";
     child.stdout.on("data", (d: Buffer) => (output += d.toString()));
     child.stderr.on("data", (d: Buffer) => (output += d.toString()));
@@ -96,7 +100,11 @@ describe("Bitrix24 connector, real processes", () => {
     });
     expect(confirm.status).toBe(200);
 
-    await eventually(async () => payment.paid, (paid) => paid === "Y", 30_000);
+    await eventually(
+      async () => payment.paid,
+      (paid) => paid === "Y",
+      30_000,
+    );
     expect(payment.paidTransitions).toBe(1);
     expect(payment.fields).toMatchObject({ psInvoiceId: kaspiPaymentId, psSum: 15_000, psCurrency: "KZT" });
     const payCalls = portal.callsOf("sale.paysystem.pay.payment");

@@ -65,7 +65,13 @@ export class Bitrix24StandIn {
     return `http://127.0.0.1:${this.port}/rest/${this.user}/${this.code}/`;
   }
 
-  addPayment(p: { id: number; sum: number; paySystemId: number; currency?: string; accountNumber?: string }): StandInPayment {
+  addPayment(p: {
+    id: number;
+    sum: number;
+    paySystemId: number;
+    currency?: string;
+    accountNumber?: string;
+  }): StandInPayment {
     const payment: StandInPayment = {
       id: p.id,
       orderId: p.id + 1000,
@@ -100,7 +106,9 @@ export class Bitrix24StandIn {
   async checkout(paymentId: number, extra: Record<string, string> = {}): Promise<{ status: number; body: Json }> {
     const payment = this.payments.get(paymentId);
     if (!payment) throw new Error(`no stand-in payment ${paymentId}`);
-    const handler = this.handlers.find((h) => this.paySystems.some((s) => s.ID === String(payment.paySystemId) && s.ACTION_FILE === h.CODE));
+    const handler = this.handlers.find((h) =>
+      this.paySystems.some((s) => s.ID === String(payment.paySystemId) && s.ACTION_FILE === h.CODE),
+    );
     const checkoutData = handler?.SETTINGS.CHECKOUT_DATA as { ACTION_URI?: string } | undefined;
     if (!checkoutData?.ACTION_URI) throw new Error("the payment's pay system has no CHECKOUT_DATA handler");
     const form = new URLSearchParams({
@@ -135,7 +143,11 @@ export class Bitrix24StandIn {
     const method = (m[3] ?? "").toLowerCase();
     let params: Json = {};
     try {
-      params = raw ? (/json/i.test(req.headers["content-type"] ?? "") ? (JSON.parse(raw) as Json) : formToJson(raw)) : {};
+      params = raw
+        ? /json/i.test(req.headers["content-type"] ?? "")
+          ? (JSON.parse(raw) as Json)
+          : formToJson(raw)
+        : {};
     } catch {
       return send(400, { error: "INVALID_REQUEST", error_description: "Invalid JSON" });
     }
@@ -163,13 +175,21 @@ export class Bitrix24StandIn {
         const code = str(param(p, "CODE"));
         const settings = param(p, "SETTINGS") as Json | undefined;
         if (!name || !code) throw new RestError("ERROR_CHECK_FAILURE", "Empty fields: NAME, CODE");
-        if (!settings || typeof settings.CODES !== "object") throw new RestError("ERROR_CHECK_FAILURE", "Empty field SETTINGS[CODES]");
+        if (!settings || typeof settings.CODES !== "object")
+          throw new RestError("ERROR_CHECK_FAILURE", "Empty field SETTINGS[CODES]");
         if (!settings.FORM_DATA && !settings.CHECKOUT_DATA && !settings.IFRAME_DATA) {
           throw new RestError("ERROR_CHECK_FAILURE", "One of FORM_DATA, CHECKOUT_DATA, IFRAME_DATA is required");
         }
-        if (this.handlers.some((h) => h.CODE === code)) throw new RestError("ERROR_CHECK_FAILURE", `Handler ${code} already exists!`);
+        if (this.handlers.some((h) => h.CODE === code))
+          throw new RestError("ERROR_CHECK_FAILURE", `Handler ${code} already exists!`);
         const id = String(this.nextId++);
-        this.handlers.push({ ID: id, NAME: name, CODE: code, SORT: Number(param(p, "SORT") ?? 100), SETTINGS: settings });
+        this.handlers.push({
+          ID: id,
+          NAME: name,
+          CODE: code,
+          SORT: Number(param(p, "SORT") ?? 100),
+          SETTINGS: settings,
+        });
         return id;
       }
       case "sale.paysystem.handler.update": {
@@ -201,7 +221,13 @@ export class Bitrix24StandIn {
           throw new RestError("ERROR_CHECK_FAILURE", `Person type ${personTypeId} not found`);
         }
         const id = String(this.nextId++);
-        this.paySystems.push({ ID: id, NAME: str(param(p, "NAME")), PERSON_TYPE_ID: personTypeId, ACTION_FILE: handlerCode, ACTIVE: "Y" });
+        this.paySystems.push({
+          ID: id,
+          NAME: str(param(p, "NAME")),
+          PERSON_TYPE_ID: personTypeId,
+          ACTION_FILE: handlerCode,
+          ACTIVE: "Y",
+        });
         return id;
       }
       case "sale.payment.get":

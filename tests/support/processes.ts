@@ -29,8 +29,12 @@ function newestSource(dir: string): number {
 export async function ensureBuild(): Promise<void> {
   const sources = () =>
     Math.max(
-      ...["app", "lib", "components", "public"].map((d) => (existsSync(path.join(ROOT, d)) ? newestSource(path.join(ROOT, d)) : 0)),
-      ...["next.config.ts", "package.json", "proxy.ts"].map((f) => (existsSync(path.join(ROOT, f)) ? statSync(path.join(ROOT, f)).mtimeMs : 0)),
+      ...["app", "lib", "components", "public"].map((d) =>
+        existsSync(path.join(ROOT, d)) ? newestSource(path.join(ROOT, d)) : 0,
+      ),
+      ...["next.config.ts", "package.json", "proxy.ts"].map((f) =>
+        existsSync(path.join(ROOT, f)) ? statSync(path.join(ROOT, f)).mtimeMs : 0,
+      ),
     );
   const fresh = () => existsSync(BUILD_ID) && statSync(BUILD_ID).mtimeMs > sources();
   mkdirSync(path.dirname(LOCK), { recursive: true });
@@ -142,7 +146,11 @@ export async function startApp(options: { port: number; env: Record<string, stri
 }
 
 /** `php -S` serving a router script. */
-export async function startPhpServer(options: { port: number; router: string; env: Record<string, string> }): Promise<Proc> {
+export async function startPhpServer(options: {
+  port: number;
+  router: string;
+  env: Record<string, string>;
+}): Promise<Proc> {
   const url = `http://127.0.0.1:${options.port}`;
   const child = spawn("php", ["-S", `127.0.0.1:${options.port}`, options.router], {
     cwd: path.dirname(options.router),

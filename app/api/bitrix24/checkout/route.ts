@@ -11,7 +11,10 @@ import { internalError, json, MAX_BODY_BYTES, parseWith } from "@/lib/http/respo
 
 // Bitrix24 shows PAYMENT_ERRORS to the shopper; the error table's status and shape come along.
 function paymentErrors(error: AppError): Response {
-  return json({ PAYMENT_ERRORS: [error.message], error: { code: error.code, message: error.message } }, errorStatus[error.code]);
+  return json(
+    { PAYMENT_ERRORS: [error.message], error: { code: error.code, message: error.message } },
+    errorStatus[error.code],
+  );
 }
 
 export async function POST(request: Request): Promise<Response> {
