@@ -37,14 +37,14 @@ final class Signature
         if ($timestamp === null || $timestamp === '' || $signature === null || $signature === '') {
             return self::MISSING;
         }
-        if (!preg_match('/^\d{1,12}$/', $timestamp)) {
+        if (!preg_match('/^\d{1,12}$/D', $timestamp)) {
             return self::INVALID;
         }
         $now = $now === null ? time() : $now;
         if (abs($now - (int)$timestamp) > $toleranceSeconds) {
             return self::STALE;
         }
-        if (!preg_match('/^sha256=([0-9a-fA-F]{64})$/', trim($signature), $m)) {
+        if (!preg_match('/^sha256=([0-9a-fA-F]{64})$/D', trim($signature), $m)) {
             return self::INVALID;
         }
         $expected = self::compute($secret, $timestamp, $rawBody);
