@@ -22,6 +22,10 @@ const schema = z
     ),
     BITRIX_NOTIFY_URL: optionalUrl,
     BITRIX_ORIGINS: z.preprocess(emptyToUndefined, z.string().default("")),
+    // Which Bitrix the app serves: the on-premise sale module (signed notifications to
+    // BITRIX_NOTIFY_URL) or a Bitrix24 portal (REST calls on its inbound webhook).
+    BITRIX_CONNECTOR: z.preprocess(emptyToUndefined, z.enum(["onpremise", "bitrix24"]).default("onpremise")),
+    BITRIX24_WEBHOOK_URL: optionalUrl,
     KASPI_PROTOCOL: z.preprocess(emptyToUndefined, z.enum(["ecom"]).default("ecom")),
     KASPI_BASE_URL: optionalUrl,
     KASPI_TOKEN: optionalString,
@@ -47,6 +51,20 @@ const schema = z
   .superRefine((v, ctx) => {
     if (v.ORDER_MIN_AMOUNT > v.ORDER_MAX_AMOUNT) {
       ctx.addIssue({ code: "custom", path: ["ORDER_MIN_AMOUNT"], message: "must not exceed ORDER_MAX_AMOUNT" });
+    }
+    if (v.BITRIX_CONNECTOR === "bitrix24" && !v.BITRIX24_WEBHOOK_URL) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["BITRIX24_WEBHOOK_URL"],
+        message: "is required when BITRIX_CONNECTOR=bitrix24",
+      });
+    }
+    if (v.BITRIX24_WEBHOOK_URL && !/^https?:\/\/[^/]+\/rest\/\d+\/[^/]+\/?$/.test(v.BITRIX24_WEBHOOK_URL)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["BITRIX24_WEBHOOK_URL"],
+        message: "must be an inbound webhook URL like https://<portal>/rest/<user>/<code>/",
+      });
     }
     if (v.KASPI_SANDBOX === "off" && !v.KASPI_TOKEN) {
       ctx.addIssue({ code: "custom", path: ["KASPI_TOKEN"], message: "is required when KASPI_SANDBOX=off" });

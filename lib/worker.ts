@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { deliverDueNotifications } from "./bitrix/outbox-delivery";
+import { notificationTransport } from "./bitrix24/container";
 import { startPaymentDeps } from "./container";
 import { db } from "./db";
 import { env } from "./env";
@@ -19,11 +20,16 @@ export function startWorker(): void {
   let stopped = false;
   let running: Promise<void> = Promise.resolve();
 
+  const transport = notificationTransport();
   const tick = async () => {
     const client = db();
     if (e.sandboxEnabled) await sandboxSweepExpired(client);
     await reconcileDuePayments(startPaymentDeps());
-    await deliverDueNotifications(client, { notifyUrl: e.BITRIX_NOTIFY_URL, secret: e.BITRIX_SHARED_SECRET }, workerId);
+    await deliverDueNotifications(
+      client,
+      { notifyUrl: e.BITRIX_NOTIFY_URL, secret: e.BITRIX_SHARED_SECRET, transport },
+      workerId,
+    );
   };
 
   const loop = () => {
