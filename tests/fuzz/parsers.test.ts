@@ -1,9 +1,12 @@
 import fc from "fast-check";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { computeSignature, signatureHeaders, verifySignature } from "@/lib/bitrix/signature";
 import { ecomCallbackSchema } from "@/lib/kaspi/ecom-schemas";
 import { orderIntakeSchema } from "@/lib/payments/order-schemas";
 import { anyValue, FuzzCounter, headerValue, nastyString, runs } from "./support";
+
+// Thousands of cases per property: allow minutes on a loaded 2-core machine, not 20 s.
+vi.setConfig({ testTimeout: 240_000 });
 
 // Reliability scenario 6, parsers: the Bitrix signature header check and Kaspi's callback parser
 // never throw, and accept exactly what they must.

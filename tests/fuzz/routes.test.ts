@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { POST as postPaymentRoute } from "@/app/api/checkout/[token]/payment/route";
 import { GET as getStatusRoute } from "@/app/api/checkout/[token]/status/route";
 import { POST as postCallbackRoute } from "@/app/api/kaspi/callback/route";
@@ -13,6 +13,9 @@ import type { KaspiStatus } from "@/lib/kaspi/gateway";
 import { createFakeKaspiGateway, type FakeKaspiGateway } from "@/lib/kaspi/fake-gateway";
 import { BASE, createOrder, latestPayment, nowSeconds, params, postPayment } from "../helpers";
 import { anyValue, bodyText, contentType, expectSane, FuzzCounter, headerValue, nastyString, runs } from "./support";
+
+// Thousands of cases per property: allow minutes on a loaded 2-core machine, not 20 s.
+vi.setConfig({ testTimeout: 240_000 });
 
 // Reliability scenario 6, routes: arbitrary bodies and headers through the real route handlers
 // (in-process, each test file on its own SQLite database, Kaspi faked). Never a 5xx, never a
