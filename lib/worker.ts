@@ -4,6 +4,7 @@ import { kaspiGateway } from "./container";
 import { db } from "./db";
 import { env } from "./env";
 import { checkOverduePayments } from "./payments/check-overdue-use-case";
+import { pollQrPayments } from "./payments/qr-poll-use-case";
 import { sandboxSweepExpired } from "./sandbox/sandbox-service";
 
 // The background loop of one server process: Bitrix notifications, overdue payments and the
@@ -21,6 +22,7 @@ export function startWorker(): void {
   const tick = async () => {
     const client = db();
     if (e.sandboxEnabled) await sandboxSweepExpired(client);
+    await pollQrPayments(client, kaspiGateway());
     await checkOverduePayments(client, kaspiGateway());
     await deliverDueNotifications(client, { notifyUrl: e.BITRIX_NOTIFY_URL, secret: e.BITRIX_SHARED_SECRET }, workerId);
   };

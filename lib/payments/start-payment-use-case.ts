@@ -2,7 +2,7 @@ import type { Db } from "../db";
 import { isUniqueViolation } from "../db";
 import { fail, ok, type Result } from "../errors";
 import { newId } from "../ids";
-import type { KaspiGateway } from "../kaspi/gateway";
+import type { KaspiGateway, PaymentDevice } from "../kaspi/gateway";
 import type { PaymentView } from "./checkout-views";
 import { isPaidLike, type PaymentStatus } from "./status";
 import { recordEvent } from "./timeline";
@@ -34,7 +34,15 @@ function view(order: OrderRow, payment: PaymentRow | null): PaymentView {
       ? { qr: { format: payment.qrFormat as "text" | "png-base64", value: payment.qrValue } }
       : {}),
     ...(showPayable && payment.expiresAt ? { expiresAt: payment.expiresAt.toISOString() } : {}),
+    ...(presentationOf(payment) ? { presentation: presentationOf(payment) } : {}),
   };
+}
+
+/** "qr" or "link" for protocols that present an attempt one way (Kaspi QR), from Payment.kaspiMeta. */
+function presentationOf(payment: PaymentRow): "qr" | "link" | undefined {
+  if (!payment.kaspiMeta) return undefined;
+  const meta = JSON.parse(payment.kaspiMeta) as { presentation?: unknown };
+  return meta.presentation === "qr" || meta.presentation === "link" ? meta.presentation : undefined;
 }
 
 // POST /api/checkout/{token}/payment: one Kaspi payment per attempt, whatever the clicks and
@@ -42,7 +50,7 @@ function view(order: OrderRow, payment: PaymentRow | null): PaymentView {
 // concurrent request waits for the winner's payment instead of creating a second one.
 export async function startPayment(
   deps: StartPaymentDeps,
-  input: { token: string; retryOf?: number },
+  input: { token: string; retryOf?: number; device?: PaymentDevice },
 ): Promise<Result<PaymentView>> {
   const { db } = deps;
   const order = await db.order.findUnique({ where: { checkoutToken: input.token } });
@@ -51,15 +59,45 @@ export async function startPayment(
   const status = order.status as PaymentStatus;
   if (isPaidLike(status) || status === "CANCELLED") return ok(view(order, latest));
 
-  if (latest && OPEN.includes(latest.status as PaymentStatus)) return waitForPayment(deps, order.id, latest.id);
+  if (latest && OPEN.includes(latest.status as PaymentStatus)) {
+    const switched = input.device ? await supersedeForDevice(deps, latest, input.device) : false;
+    if (!switched) return waitForPayment(deps, order.id, latest.id);
+    return createAttempt(deps, order, latest.attempt + 1, input.device);
+  }
   // A new attempt when there is none, when the shopper asks to retry this one, or when the order
   // was reset by Bitrix (amount changed: the order is CREATED again, its old attempts closed).
   const wantsNew = !latest || input.retryOf === latest.attempt || status === "CREATED";
   if (!wantsNew) return ok(view(order, latest));
-  return createAttempt(deps, order, (latest?.attempt ?? 0) + 1);
+  return createAttempt(deps, order, (latest?.attempt ?? 0) + 1, input.device);
 }
 
-async function createAttempt(deps: StartPaymentDeps, order: OrderRow, attempt: number): Promise<Result<PaymentView>> {
+// The shopper switched between "scan a QR" and "pay on this phone" (Kaspi QR makes a different
+// payment for each). The open attempt is closed (only the attempt: the order stays PENDING) and a
+// new one is made. The closed one keeps being polled until it expires, in case it is paid anyway.
+async function supersedeForDevice(deps: StartPaymentDeps, latest: PaymentRow, device: PaymentDevice): Promise<boolean> {
+  const current = presentationOf(latest);
+  const wanted = device === "mobile" ? "link" : "qr";
+  if (latest.status !== "PENDING" || current === undefined || current === wanted) return false;
+  return deps.db.$transaction(async (tx) => {
+    const res = await tx.payment.updateMany({ where: { id: latest.id, status: "PENDING" }, data: { status: "CANCELLED" } });
+    if (res.count !== 1) return false;
+    await recordEvent(tx, {
+      orderId: latest.orderId,
+      paymentId: latest.id,
+      type: "payment.superseded",
+      source: "shopper",
+      message: `switched from ${current} to ${wanted}`,
+    });
+    return true;
+  });
+}
+
+async function createAttempt(
+  deps: StartPaymentDeps,
+  order: OrderRow,
+  attempt: number,
+  device?: PaymentDevice,
+): Promise<Result<PaymentView>> {
   const { db, gateway } = deps;
   const kaspiExternalId = attempt === 1 ? order.externalId : `${order.externalId}#${attempt}`;
   let reserved: PaymentRow;
@@ -89,6 +127,8 @@ async function createAttempt(deps: StartPaymentDeps, order: OrderRow, attempt: n
     redirectUrl: `${deps.appUrl}/pay/${order.checkoutToken}`,
     callbackUrl: `${deps.appUrl}/api/kaspi/callback`,
     deviceId: order.id,
+    account: order.accountNumber ?? order.externalId,
+    ...(device ? { device } : {}),
   });
 
   if (!created.ok) {
@@ -143,12 +183,17 @@ async function createAttempt(deps: StartPaymentDeps, order: OrderRow, attempt: n
         qrFormat: p.qr?.format ?? null,
         qrValue: p.qr?.value ?? null,
         expiresAt,
-        nextCheckAt: expiresAt,
+        nextCheckAt: p.firstCheckAt ?? expiresAt,
+        kaspiMeta: p.meta ? JSON.stringify(p.meta) : null,
       },
     });
     await tx.order.updateMany({
       where: { id: order.id, status: { in: ["CREATED", "FAILED", "EXPIRED"] } },
       data: { status: "PENDING" },
+    });
+    await tx.order.updateMany({
+      where: { id: order.id },
+      data: { kaspiStage: null, kaspiLoan: p.loan ? JSON.stringify(p.loan) : null },
     });
     await recordEvent(tx, {
       orderId: order.id,
