@@ -102,6 +102,8 @@ async function handleState(db: Db, p: Row, meta: QrMeta, s: KaspiPaymentState, n
   }
   if (s.status !== "PENDING") {
     await applyKaspiStatus(db, { paymentId: p.id, to: s.status, source: "kaspi.api", data: { kaspiStatus: s.rawStatus }, now });
+    // Error is final at Kaspi: nothing more to ask, whatever our status is.
+    await db.payment.updateMany({ where: { id: p.id, nextCheckAt: { not: null } }, data: { nextCheckAt: null } });
     await db.order.updateMany({ where: { id: p.orderId, kaspiStage: { not: null } }, data: { kaspiStage: null } });
     return;
   }
