@@ -9,7 +9,7 @@ import {
   sandboxAct,
   sandboxForgeCallback,
 } from "./support/api";
-import { APP_URL, BITRIX_ORIGIN } from "./support/constants";
+import { APP_URL, BITRIX_ORIGIN, PROTOCOL } from "./support/constants";
 
 // The shopper's journey end to end: Bitrix's signed intake → checkout → the sandbox "Kaspi app" →
 // the app verifies with Kaspi → the page flips by itself → Bitrix is notified exactly once.
@@ -115,6 +115,7 @@ test.describe("Kaspi checkout", () => {
     page,
     request,
   }, testInfo) => {
+    test.skip(PROTOCOL === "gateway", "check/pay has no decline: Kaspi simply never sends pay");
     const order = await createOrder(request, testInfo, { amount: AMOUNT });
     const checkout = await CheckoutPage.open(page, order.checkoutUrl);
     const first = await checkout.kaspiLink();
@@ -142,6 +143,7 @@ test.describe("Kaspi checkout", () => {
   });
 
   test("a forged COMPLETED callback does not mark the order paid", async ({ page, request }, testInfo) => {
+    test.skip(PROTOCOL !== "ecom", "only the eCommerce API has callbacks");
     const order = await createOrder(request, testInfo, { amount: AMOUNT });
     const checkout = await CheckoutPage.open(page, order.checkoutUrl);
     const link = await checkout.kaspiLink();
