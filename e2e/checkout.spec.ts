@@ -25,7 +25,12 @@ test.describe("Kaspi checkout", () => {
     request,
   }, testInfo) => {
     const returnUrl = `${BITRIX_ORIGIN}/order/complete`;
-    const order = await createOrder(request, testInfo, { amount: AMOUNT, description: "E2E order", lang: "ru", returnUrl });
+    const order = await createOrder(request, testInfo, {
+      amount: AMOUNT,
+      description: "E2E order",
+      lang: "ru",
+      returnUrl,
+    });
 
     const checkout = await CheckoutPage.open(page, order.checkoutUrl);
     await expect(checkout.amount).toHaveText(AMOUNT_TEXT);
@@ -97,7 +102,10 @@ test.describe("Kaspi checkout", () => {
     expect((paid?.data as { orderNumber?: unknown }).orderNumber).toBeTruthy();
 
     const heights = all.filter(
-      (m) => typeof m.data === "object" && m.data !== null && (m.data as { type?: unknown }).type === "kaspi-checkout:height",
+      (m) =>
+        typeof m.data === "object" &&
+        m.data !== null &&
+        (m.data as { type?: unknown }).type === "kaspi-checkout:height",
     );
     expect(heights.length, "height messages").toBeGreaterThan(0);
     for (const h of heights) {

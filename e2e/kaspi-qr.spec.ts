@@ -13,7 +13,10 @@ test.use({ ...devices["Desktop Chrome"] });
 test.describe("Kaspi QR presentation", () => {
   test.skip(PROTOCOL !== "qr", "Kaspi QR protocol only");
 
-  test("desktop QR, switch to the phone link, scan → confirm in Kaspi + loan, confirm → Paid", async ({ page, request }, testInfo) => {
+  test("desktop QR, switch to the phone link, scan → confirm in Kaspi + loan, confirm → Paid", async ({
+    page,
+    request,
+  }, testInfo) => {
     // Amounts ending in 77 are paid with a Kaspi Red loan offer in the sandbox.
     const order = await createOrder(request, testInfo, { amount: 12_577 });
     const checkout = await CheckoutPage.open(page, order.checkoutUrl);

@@ -39,7 +39,10 @@ const schema = z
     KASPI_QR_CA_FILE: optionalString,
     KASPI_QR_ORGANIZATION_BIN: z.preprocess(
       emptyToUndefined,
-      z.string().regex(/^\d{12}$/, "must be the 12-digit BIN").optional(),
+      z
+        .string()
+        .regex(/^\d{12}$/, "must be the 12-digit BIN")
+        .optional(),
     ),
     KASPI_QR_DEVICE_TOKEN: optionalString,
     KASPI_QR_POLL_INTERVAL_MS: intFrom(5000).pipe(z.number().min(500).max(60_000)),
@@ -62,7 +65,9 @@ const schema = z
       ctx.addIssue({ code: "custom", path: ["ORDER_MIN_AMOUNT"], message: "must not exceed ORDER_MAX_AMOUNT" });
     }
     if (v.KASPI_SANDBOX === "off" && !hasKaspiCredentials(v)) {
-      const path = { ecom: "KASPI_TOKEN", qr: "KASPI_QR_DEVICE_TOKEN", gateway: "KASPI_GATEWAY_SERVICE_ID" }[v.KASPI_PROTOCOL];
+      const path = { ecom: "KASPI_TOKEN", qr: "KASPI_QR_DEVICE_TOKEN", gateway: "KASPI_GATEWAY_SERVICE_ID" }[
+        v.KASPI_PROTOCOL
+      ];
       ctx.addIssue({ code: "custom", path: [path], message: "is required when KASPI_SANDBOX=off" });
     }
     if (v.KASPI_PROTOCOL === "qr" && hasKaspiCredentials(v)) {
@@ -77,7 +82,11 @@ const schema = z
         });
       }
       if (v.KASPI_QR_SCHEME === "r3" && !v.KASPI_QR_ORGANIZATION_BIN) {
-        ctx.addIssue({ code: "custom", path: ["KASPI_QR_ORGANIZATION_BIN"], message: "is required with KASPI_QR_SCHEME=r3" });
+        ctx.addIssue({
+          code: "custom",
+          path: ["KASPI_QR_ORGANIZATION_BIN"],
+          message: "is required with KASPI_QR_SCHEME=r3",
+        });
       }
     }
   });
@@ -85,7 +94,9 @@ const schema = z
 type RawEnv = z.infer<typeof schema>;
 
 /** Whether real Kaspi is configured for the chosen protocol (otherwise "auto" means the sandbox). */
-function hasKaspiCredentials(v: Pick<RawEnv, "KASPI_PROTOCOL" | "KASPI_TOKEN" | "KASPI_QR_DEVICE_TOKEN" | "KASPI_GATEWAY_SERVICE_ID">): boolean {
+function hasKaspiCredentials(
+  v: Pick<RawEnv, "KASPI_PROTOCOL" | "KASPI_TOKEN" | "KASPI_QR_DEVICE_TOKEN" | "KASPI_GATEWAY_SERVICE_ID">,
+): boolean {
   switch (v.KASPI_PROTOCOL) {
     case "ecom":
       return Boolean(v.KASPI_TOKEN);
@@ -158,7 +169,8 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
       .filter(Boolean);
   const sandboxGateway = v.KASPI_PROTOCOL === "gateway" && !hasKaspiCredentials(v);
   const kaspiGatewayAllowedIps = list(
-    v.KASPI_GATEWAY_ALLOWED_IPS ?? (sandboxGateway ? `${LOOPBACK_IPS},${KASPI_GATEWAY_DEFAULT_IPS}` : KASPI_GATEWAY_DEFAULT_IPS),
+    v.KASPI_GATEWAY_ALLOWED_IPS ??
+      (sandboxGateway ? `${LOOPBACK_IPS},${KASPI_GATEWAY_DEFAULT_IPS}` : KASPI_GATEWAY_DEFAULT_IPS),
   );
   const kaspiGatewayServiceId = v.KASPI_GATEWAY_SERVICE_ID ?? "sandbox";
   const kaspiGatewayPayLink =

@@ -47,7 +47,9 @@ if (command === "tradepoints") {
   const deviceId = arg2 ?? `kaspi-checkout-${hostname()}`;
   const res = await setup.registerDevice({ deviceId, tradePointId: /^\d+$/.test(arg1) ? Number(arg1) : arg1 });
   if (!res.ok) fail(res.error);
-  console.log(`Device "${deviceId}" registered. Put this in your configuration:\n  KASPI_QR_DEVICE_TOKEN=${res.value.DeviceToken}`);
+  console.log(
+    `Device "${deviceId}" registered. Put this in your configuration:\n  KASPI_QR_DEVICE_TOKEN=${res.value.DeviceToken}`,
+  );
 } else {
   console.log("usage: tradepoints | register <TradePointId> [DeviceId]");
   process.exit(2);

@@ -27,7 +27,11 @@ type ErrorBody = { error?: { code?: unknown; message?: unknown; details?: { atte
 async function request(url: string, init: RequestInit): Promise<unknown> {
   let response: Response;
   try {
-    response = await fetch(url, { ...init, cache: "no-store", headers: { accept: "application/json", ...init.headers } });
+    response = await fetch(url, {
+      ...init,
+      cache: "no-store",
+      headers: { accept: "application/json", ...init.headers },
+    });
   } catch {
     throw new CheckoutApiError("NETWORK", "network error", 0);
   }

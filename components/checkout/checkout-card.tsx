@@ -23,7 +23,15 @@ export type CheckoutCardProps = {
   parentOrigins: string[];
 };
 
-export function CheckoutCard({ token, merchantName, orderNumber, amount, returnUrl, lang, parentOrigins }: CheckoutCardProps) {
+export function CheckoutCard({
+  token,
+  merchantName,
+  orderNumber,
+  amount,
+  returnUrl,
+  lang,
+  parentOrigins,
+}: CheckoutCardProps) {
   const t = messagesFor(lang);
   const rootRef = useRef<HTMLDivElement>(null);
   const { status, phase, payment, retry, stage, loan, switchDevice } = useCheckout(token);

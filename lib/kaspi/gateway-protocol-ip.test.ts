@@ -29,7 +29,12 @@ describe("clientAddress", () => {
     { name: "direct peer, no header", peer: "194.187.247.152", xff: null, client: "194.187.247.152" },
     { name: "direct peer ignores a forged header", peer: "203.0.113.9", xff: "194.187.247.152", client: "203.0.113.9" },
     { name: "trusted proxy: the hop it saw", peer: "10.0.0.5", xff: "194.187.247.152", client: "194.187.247.152" },
-    { name: "trusted proxy: a forged left part is skipped", peer: "10.0.0.5", xff: "194.187.247.152, 203.0.113.9", client: "203.0.113.9" },
+    {
+      name: "trusted proxy: a forged left part is skipped",
+      peer: "10.0.0.5",
+      xff: "194.187.247.152, 203.0.113.9",
+      client: "203.0.113.9",
+    },
     { name: "two trusted proxies", peer: "10.0.0.5", xff: "194.187.247.152, 10.0.0.6", client: "194.187.247.152" },
     { name: "trusted proxy without a header", peer: "10.0.0.5", xff: null, client: "10.0.0.5" },
     { name: "garbage hop", peer: "10.0.0.5", xff: "evil", client: null },

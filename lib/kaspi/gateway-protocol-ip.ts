@@ -32,7 +32,11 @@ export function inList(list: BlockList, ip: string): boolean {
 }
 
 /** The client's address: the peer, or, behind trusted proxies, the nearest untrusted X-Forwarded-For hop. */
-export function clientAddress(input: { peer: string | null; forwardedFor: string | null; trustedProxies: BlockList }): string | null {
+export function clientAddress(input: {
+  peer: string | null;
+  forwardedFor: string | null;
+  trustedProxies: BlockList;
+}): string | null {
   if (!input.peer) return null;
   let client = normalize(input.peer);
   if (!inList(input.trustedProxies, client) || !input.forwardedFor) return client;

@@ -27,7 +27,12 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      const s = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString() };
+      const s = {
+        method: req.method ?? "",
+        url: req.url ?? "",
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString(),
+      };
       seen.push(s);
       handler(s, res);
     });
@@ -46,7 +51,13 @@ beforeEach(() => {
 function gateway(over: Partial<QrGatewayConfig> = {}) {
   return createQrGateway({ baseUrl, scheme: "r1", apiKey: API_KEY, deviceToken: "dev-token", timeoutMs: 500, ...over });
 }
-const input = { externalId: "B-1", amount: 12_500, description: "d", callbackUrl: "http://app.test/cb", deviceId: "ord_1" };
+const input = {
+  externalId: "B-1",
+  amount: 12_500,
+  description: "d",
+  callbackUrl: "http://app.test/cb",
+  deviceId: "ord_1",
+};
 
 describe("qr/create and qr/create-link", () => {
   it("desktop: POSTs qr/create with DeviceToken, Amount, ExternalId, Api-Key and a fresh X-Request-ID", async () => {
@@ -59,7 +70,11 @@ describe("qr/create and qr/create-link", () => {
           ExpireDate: "2026-11-27T21:52:52.8893962+06:00",
           QrPaymentId: 15,
           PaymentMethods: ["Gold", { LoanOfferName: "Kaspi Red", LoanTerm: 3 }],
-          QrPaymentBehaviorOptions: { StatusPollingInterval: 3, QrCodeScanWaitTimeout: 180, PaymentConfirmationTimeout: 65 },
+          QrPaymentBehaviorOptions: {
+            StatusPollingInterval: 3,
+            QrCodeScanWaitTimeout: 180,
+            PaymentConfirmationTimeout: 65,
+          },
         },
       });
     const g = gateway();
@@ -88,14 +103,22 @@ describe("qr/create and qr/create-link", () => {
       });
     const r = await gateway().createPayment({ ...input, device: "mobile" });
     expect(seen[0]?.url).toBe("/r1/v01/qr/create-link");
-    expect(r.ok && r.value).toMatchObject({ kaspiPaymentId: "16", paymentLink: "https://pay.kaspi.kz/pay/abc", meta: { presentation: "link" } });
+    expect(r.ok && r.value).toMatchObject({
+      kaspiPaymentId: "16",
+      paymentLink: "https://pay.kaspi.kz/pay/abc",
+      meta: { presentation: "link" },
+    });
   });
 
   it("r3 adds OrganizationBin to every body and sends no Api-Key", async () => {
     handler = (_r, res) => envelope(res, { StatusCode: 0, Data: { DeviceToken: "t" } });
     const setup = createQrSetup({ baseUrl, scheme: "r3", organizationBin: "123456789012", timeoutMs: 500 });
     await setup.registerDevice({ deviceId: "app-1", tradePointId: 7 });
-    expect(JSON.parse(seen[0]?.body ?? "")).toEqual({ DeviceId: "app-1", TradePointId: 7, OrganizationBin: "123456789012" });
+    expect(JSON.parse(seen[0]?.body ?? "")).toEqual({
+      DeviceId: "app-1",
+      TradePointId: 7,
+      OrganizationBin: "123456789012",
+    });
     expect(seen[0]?.headers["api-key"]).toBeUndefined();
     await setup.listTradePoints();
     expect(seen[1]?.url).toBe("/r1/v01/partner/tradepoints/123456789012");
@@ -137,10 +160,18 @@ describe("payment/status", () => {
   it.each(QR_STATUSES.map((s) => [s, expected[s]] as const))("%s → %o", async (status, mapped) => {
     expect(mapQrStatus(status)).toEqual(mapped);
     handler = (_r, res) =>
-      envelope(res, { StatusCode: 0, Data: { Status: status, TransactionId: 99, Amount: 12_500, LoanOfferName: "Kaspi Red", LoanTerm: 12 } });
+      envelope(res, {
+        StatusCode: 0,
+        Data: { Status: status, TransactionId: 99, Amount: 12_500, LoanOfferName: "Kaspi Red", LoanTerm: 12 },
+      });
     const r = await gateway().getPayment("15");
     expect(seen.at(-1)?.url).toBe("/r1/v01/payment/status/15");
-    expect(r.ok && r.value).toMatchObject({ status: mapped.status, rawStatus: status, amount: 12_500, loan: { offerName: "Kaspi Red", term: 12 } });
+    expect(r.ok && r.value).toMatchObject({
+      status: mapped.status,
+      rawStatus: status,
+      amount: 12_500,
+      loan: { offerName: "Kaspi Red", term: 12 },
+    });
   });
 });
 
@@ -154,6 +185,9 @@ describe("payment/return", () => {
   it("-99000020 (partial refund impossible) is a rejection the merchant can read", async () => {
     handler = (_r, res) => envelope(res, { StatusCode: -99000020 });
     const r = await gateway().refund({ kaspiPaymentId: "15", amount: 500, refundId: "rf_1" });
-    expect(r).toMatchObject({ ok: false, error: { kind: "rejected", message: expect.stringMatching(/partial refund/) as unknown } });
+    expect(r).toMatchObject({
+      ok: false,
+      error: { kind: "rejected", message: expect.stringMatching(/partial refund/) as unknown },
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import type { z } from "zod";
 import type {
   CreatePaymentInput,
   CreatedPayment,
@@ -179,7 +179,11 @@ export function createQrSetup(config: QrTransportConfig) {
     registerDevice(input: { deviceId: string; tradePointId: string | number }) {
       return qrCall(
         config,
-        { method: "POST", path: "device/register", body: { DeviceId: input.deviceId, TradePointId: input.tradePointId } },
+        {
+          method: "POST",
+          path: "device/register",
+          body: { DeviceId: input.deviceId, TradePointId: input.tradePointId },
+        },
         qrDeviceRegisterDataSchema,
       );
     },

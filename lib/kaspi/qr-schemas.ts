@@ -45,7 +45,9 @@ const behaviorSchema = z
   .loose();
 
 export const qrPaymentMethodsSchema = z
-  .array(z.union([z.string(), z.object({ LoanOfferName: z.string().nullish(), LoanTerm: z.number().nullish() }).loose()]))
+  .array(
+    z.union([z.string(), z.object({ LoanOfferName: z.string().nullish(), LoanTerm: z.number().nullish() }).loose()]),
+  )
   .nullish();
 
 export const qrCreateDataSchema = z.object({

@@ -11,7 +11,8 @@ export async function readCheckoutStatus(db: Db, token: string): Promise<StatusV
     select: { status: true, updatedAt: true, kaspiStage: true, kaspiLoan: true },
   });
   if (!order) return null;
-  const stage = order.kaspiStage === "awaiting_confirmation" || order.kaspiStage === "awaiting_scan" ? order.kaspiStage : undefined;
+  const stage =
+    order.kaspiStage === "awaiting_confirmation" || order.kaspiStage === "awaiting_scan" ? order.kaspiStage : undefined;
   const loan = order.kaspiLoan ? loanSchema.safeParse(JSON.parse(order.kaspiLoan) as unknown) : undefined;
   return {
     status: order.status as PaymentStatus,

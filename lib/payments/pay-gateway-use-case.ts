@@ -28,7 +28,12 @@ async function findOrder(db: Db, account: string): Promise<OrderRow | null> {
   );
 }
 
-function reply(q: GatewayQuery, result: GatewayResult, comment: string, extra: { sum?: number; prvTxn?: string } = {}): GatewayReply {
+function reply(
+  q: GatewayQuery,
+  result: GatewayResult,
+  comment: string,
+  extra: { sum?: number; prvTxn?: string } = {},
+): GatewayReply {
   const sum = extra.sum ?? parseGatewaySum(q.sum);
   return {
     txn_id: q.txn_id,
@@ -102,7 +107,13 @@ async function repeatedPay(
   if (seen.account !== q.account || parseGatewaySum(q.sum) !== seen.amount) {
     return reply(q, R.OTHER_ERROR, "txn_id already used for another payment");
   }
-  await settle(db, { paymentId: seen.paymentId, orderId: seen.orderId, txnId: q.txn_id, seq: seen.seq, txnDate: seen.txnDate ?? undefined });
+  await settle(db, {
+    paymentId: seen.paymentId,
+    orderId: seen.orderId,
+    txnId: q.txn_id,
+    seq: seen.seq,
+    txnDate: seen.txnDate ?? undefined,
+  });
   return reply(q, R.OK, "OK", { sum: seen.amount, prvTxn: String(seen.seq) });
 }
 

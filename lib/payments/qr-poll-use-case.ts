@@ -101,7 +101,13 @@ async function handleState(db: Db, p: Row, meta: QrMeta, s: KaspiPaymentState, n
     return;
   }
   if (s.status !== "PENDING") {
-    await applyKaspiStatus(db, { paymentId: p.id, to: s.status, source: "kaspi.api", data: { kaspiStatus: s.rawStatus }, now });
+    await applyKaspiStatus(db, {
+      paymentId: p.id,
+      to: s.status,
+      source: "kaspi.api",
+      data: { kaspiStatus: s.rawStatus },
+      now,
+    });
     // Error is final at Kaspi: nothing more to ask, whatever our status is.
     await db.payment.updateMany({ where: { id: p.id, nextCheckAt: { not: null } }, data: { nextCheckAt: null } });
     await db.order.updateMany({ where: { id: p.orderId, kaspiStage: { not: null } }, data: { kaspiStage: null } });
@@ -111,7 +117,11 @@ async function handleState(db: Db, p: Row, meta: QrMeta, s: KaspiPaymentState, n
   if (s.stage === "awaiting_confirmation" && !meta.waitSince) {
     current = { ...meta, waitSince: now.toISOString() };
     await db.payment.updateMany({ where: { id: p.id }, data: { kaspiMeta: JSON.stringify(current) } });
-    await recordEvent(db, { ...base, type: "payment.scanned", message: `Kaspi says ${s.rawStatus}: awaiting confirmation` });
+    await recordEvent(db, {
+      ...base,
+      type: "payment.scanned",
+      message: `Kaspi says ${s.rawStatus}: awaiting confirmation`,
+    });
   }
   if (p.status === "PENDING" && s.stage) {
     await db.order.updateMany({
@@ -131,7 +141,10 @@ async function handleState(db: Db, p: Row, meta: QrMeta, s: KaspiPaymentState, n
       data: { reason: "Kaspi's scan/confirmation time is over", kaspiStatus: s.rawStatus },
       now,
     });
-    await db.payment.updateMany({ where: { id: p.id, status: "EXPIRED" }, data: { nextCheckAt: new Date(now.getTime() + TAIL_INTERVAL_MS) } });
+    await db.payment.updateMany({
+      where: { id: p.id, status: "EXPIRED" },
+      data: { nextCheckAt: new Date(now.getTime() + TAIL_INTERVAL_MS) },
+    });
   } else if (now.getTime() > deadline.getTime() + TAIL_MS) {
     await db.payment.updateMany({ where: { id: p.id, status: p.status }, data: { nextCheckAt: null } });
   }

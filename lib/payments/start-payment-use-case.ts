@@ -79,7 +79,10 @@ async function supersedeForDevice(deps: StartPaymentDeps, latest: PaymentRow, de
   const wanted = device === "mobile" ? "link" : "qr";
   if (latest.status !== "PENDING" || current === undefined || current === wanted) return false;
   return deps.db.$transaction(async (tx) => {
-    const res = await tx.payment.updateMany({ where: { id: latest.id, status: "PENDING" }, data: { status: "CANCELLED" } });
+    const res = await tx.payment.updateMany({
+      where: { id: latest.id, status: "PENDING" },
+      data: { status: "CANCELLED" },
+    });
     if (res.count !== 1) return false;
     await recordEvent(tx, {
       orderId: latest.orderId,

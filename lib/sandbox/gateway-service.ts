@@ -32,12 +32,20 @@ export async function sandboxGatewayLink(
   return { paymentId: id, paymentLink: paymentLinkFor(id) };
 }
 
-export type GatewayCall = { command: "check" | "pay"; httpStatus: number; result: number | null; prvTxn: string | null };
+export type GatewayCall = {
+  command: "check" | "pay";
+  httpStatus: number;
+  result: number | null;
+  prvTxn: string | null;
+};
 
 function readReply(text: string): { result: number | null; prvTxn: string | null } {
   try {
     const j = JSON.parse(text) as { result?: unknown; prv_txn?: unknown };
-    return { result: typeof j.result === "number" ? j.result : null, prvTxn: typeof j.prv_txn === "string" ? j.prv_txn : null };
+    return {
+      result: typeof j.result === "number" ? j.result : null,
+      prvTxn: typeof j.prv_txn === "string" ? j.prv_txn : null,
+    };
   } catch {
     const result = /<result>(\d+)<\/result>/.exec(text)?.[1];
     const prv = /<prv_txn>([^<]*)<\/prv_txn>/.exec(text)?.[1];
@@ -50,7 +58,9 @@ export async function callAppGateway(p: Row, command: "check" | "pay"): Promise<
   const q = new URLSearchParams({ command, txn_id: p.id, account: p.account ?? "", sum: `${p.amount}.00` });
   if (command === "pay") q.set("txn_date", new Date().toISOString().replace(/\D/g, "").slice(0, 14));
   try {
-    const res = await fetch(`http://127.0.0.1:${env().PORT}/api/kaspi/pay-gateway?${q}`, { signal: AbortSignal.timeout(15_000) });
+    const res = await fetch(`http://127.0.0.1:${env().PORT}/api/kaspi/pay-gateway?${q}`, {
+      signal: AbortSignal.timeout(15_000),
+    });
     return { command, httpStatus: res.status, ...readReply(await res.text()) };
   } catch {
     return { command, httpStatus: 0, result: null, prvTxn: null };
@@ -63,13 +73,23 @@ export async function sandboxGatewayConfirm(db: Db, p: Row): Promise<DecideResul
   const check = await callAppGateway(p, "check");
   if (check.result !== 0) {
     await db.sandboxPayment.updateMany({ where: { id: p.id, status: "PENDING" }, data: { status: "FAILED" } });
-    return { ok: false, status: 409, code: "CHECK_REFUSED", message: `the store answered check with result ${check.result ?? "none"}` };
+    return {
+      ok: false,
+      status: 409,
+      code: "CHECK_REFUSED",
+      message: `the store answered check with result ${check.result ?? "none"}`,
+    };
   }
   const pay = await callAppGateway(p, "pay");
   const status = pay.result === 0 ? "COMPLETED" : "FAILED";
   await db.sandboxPayment.updateMany({ where: { id: p.id, status: "PENDING" }, data: { status } });
   if (status !== "COMPLETED") {
-    return { ok: false, status: 409, code: "PAY_REFUSED", message: `the store answered pay with result ${pay.result ?? "none"}` };
+    return {
+      ok: false,
+      status: 409,
+      code: "PAY_REFUSED",
+      message: `the store answered pay with result ${pay.result ?? "none"}`,
+    };
   }
   return { ok: true, payment: { ...p, status }, callbackStatuses: [check.httpStatus, pay.httpStatus] };
 }

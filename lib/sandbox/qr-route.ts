@@ -55,7 +55,10 @@ export async function handleSandboxQrPost(request: Request, ctx: Ctx): Promise<R
     if (blocked) return blocked;
     const read = await readJsonBody(request);
     if (!read.ok) return errorOf(read.error.code, read.error.message);
-    const body = (typeof read.value.json === "object" && read.value.json ? read.value.json : {}) as Record<string, unknown>;
+    const body = (typeof read.value.json === "object" && read.value.json ? read.value.json : {}) as Record<
+      string,
+      unknown
+    >;
     if (scheme === "r3" && typeof body.OrganizationBin !== "string") {
       return answer({ StatusCode: -10000, Message: "OrganizationBin is required (r3)" });
     }

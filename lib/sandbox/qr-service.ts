@@ -86,8 +86,20 @@ export async function sandboxQrCreate(db: Db, body: Record<string, unknown>, kin
   const behavior = { StatusPollingInterval: 1, QrCodeScanWaitTimeout: ttlMs / 1000, PaymentConfirmationTimeout: 65 };
   const link = paymentLinkFor(id);
   return kind === "qr"
-    ? ok({ QrToken: link, ExpireDate: expireDate, QrPaymentId: Number(id), PaymentMethods: methods, QrPaymentBehaviorOptions: behavior })
-    : ok({ PaymentLink: link, ExpireDate: expireDate, PaymentId: Number(id), PaymentMethods: methods, PaymentBehaviorOptions: behavior });
+    ? ok({
+        QrToken: link,
+        ExpireDate: expireDate,
+        QrPaymentId: Number(id),
+        PaymentMethods: methods,
+        QrPaymentBehaviorOptions: behavior,
+      })
+    : ok({
+        PaymentLink: link,
+        ExpireDate: expireDate,
+        PaymentId: Number(id),
+        PaymentMethods: methods,
+        PaymentBehaviorOptions: behavior,
+      });
 }
 
 const QR_STATUS = { COMPLETED: "Processed", FAILED: "Error", EXPIRED: "Error" } as const;
@@ -98,7 +110,11 @@ export async function sandboxQrStatus(db: Db, id: string, override?: string | nu
   if (!p || p.protocol !== "qr") return err(-99000001, "Purchase not found");
   const status = override ?? p.status;
   const Status =
-    status === "PENDING" ? (p.scannedAt ? "Wait" : "QrTokenCreated") : (QR_STATUS[status as keyof typeof QR_STATUS] ?? "Error");
+    status === "PENDING"
+      ? p.scannedAt
+        ? "Wait"
+        : "QrTokenCreated"
+      : (QR_STATUS[status as keyof typeof QR_STATUS] ?? "Error");
   return ok({
     Status,
     ...(Status === "Processed" ? { TransactionId: p.id } : {}),
@@ -111,7 +127,8 @@ export async function sandboxQrReturn(db: Db, body: Record<string, unknown>): Pr
   if (!(await knownDevice(db, body.DeviceToken))) return err(-1501, "Device not found");
   const p = await db.sandboxPayment.findUnique({ where: { id: String(body.QrPaymentId ?? "") } });
   if (!p || p.protocol !== "qr") return err(-99000001, "Purchase not found");
-  if (p.deviceToken !== body.DeviceToken) return err(-99000003, "The purchase's trade point does not match this device");
+  if (p.deviceToken !== body.DeviceToken)
+    return err(-99000003, "The purchase's trade point does not match this device");
   if (p.status !== "COMPLETED") return err(-99000011, "The purchase cannot be returned in its status");
   const amount = body.Amount;
   if (typeof amount !== "number" || amount <= 0) return err(990000028, "Wrong amount");
@@ -128,5 +145,8 @@ export async function sandboxQrReturn(db: Db, body: Record<string, unknown>): Pr
 
 /** The shopper opened the link / scanned the QR in the Kaspi app: Kaspi now says Wait. */
 export async function sandboxQrScan(db: Db, id: string): Promise<void> {
-  await db.sandboxPayment.updateMany({ where: { id, protocol: "qr", status: "PENDING", scannedAt: null }, data: { scannedAt: new Date() } });
+  await db.sandboxPayment.updateMany({
+    where: { id, protocol: "qr", status: "PENDING", scannedAt: null },
+    data: { scannedAt: new Date() },
+  });
 }

@@ -53,14 +53,19 @@ describe("check", () => {
     if (setup === "paid") expect((await gw("pay", { account, sum: "12500" })).body).toMatchObject({ result: 0 });
     const answer = await gw("check", { account, sum });
     expect(answer.status).toBe(200);
-    expect(answer.body).toMatchObject({ result, sum: result === 0 ? "12500.00" : expect.any(String) as unknown });
+    expect(answer.body).toMatchObject({ result, sum: result === 0 ? "12500.00" : (expect.any(String) as unknown) });
     expect(answer.body).not.toHaveProperty("prv_txn");
   });
 
   it("a cancelled attempt's order (amount changed, then the old sum) → 5; the new sum → 0", async () => {
     const order = await createOrder({ accountNumber: `A${txn()}` });
     const { accountNumber } = await orderRow(order.orderId);
-    const again = await postOrderSigned({ externalId: order.externalId, accountNumber, amount: 13_000, currency: "KZT" });
+    const again = await postOrderSigned({
+      externalId: order.externalId,
+      accountNumber,
+      amount: 13_000,
+      currency: "KZT",
+    });
     expect(again.status).toBe(200);
     expect((await gw("check", { account: accountNumber!, sum: "12500.00" })).body).toMatchObject({ result: 5 });
     expect((await gw("check", { account: accountNumber!, sum: "13000.00" })).body).toMatchObject({ result: 0 });
@@ -69,7 +74,9 @@ describe("check", () => {
   it("result 2 for a cancelled order", async () => {
     const order = await createOrder({ accountNumber: `A${txn()}` });
     await db().order.update({ where: { id: order.orderId }, data: { status: "CANCELLED" } });
-    expect((await gw("check", { account: (await orderRow(order.orderId)).accountNumber!, sum: "12500" })).body).toMatchObject({ result: 2 });
+    expect(
+      (await gw("check", { account: (await orderRow(order.orderId)).accountNumber!, sum: "12500" })).body,
+    ).toMatchObject({ result: 2 });
   });
 
   it("check never writes", async () => {
@@ -86,7 +93,13 @@ describe("pay", () => {
     const account = (await orderRow(order.orderId)).accountNumber!;
     const id = txn();
     const first = await gw("pay", { txn_id: id, account, sum: "12500.00" });
-    expect(first.body).toEqual({ txn_id: id, prv_txn: expect.stringMatching(/^\d+$/) as unknown, sum: "12500.00", result: 0, comment: "OK" });
+    expect(first.body).toEqual({
+      txn_id: id,
+      prv_txn: expect.stringMatching(/^\d+$/) as unknown,
+      sum: "12500.00",
+      result: 0,
+      comment: "OK",
+    });
     const again = await gw("pay", { txn_id: id, account, sum: "12500.00" });
     expect(again.body).toEqual(first.body);
     const row = await orderRow(order.orderId);
@@ -122,7 +135,9 @@ describe("pay", () => {
     const order = await createOrder();
     const res = await call({ command: "pay", txn_id: txn(), account: order.externalId, sum: "12500" });
     expect(res.headers.get("content-type")).toMatch(/application\/xml/);
-    expect(await res.text()).toMatch(/<response><txn_id>\d+<\/txn_id><prv_txn>\d+<\/prv_txn><sum>12500\.00<\/sum><result>0<\/result><comment>OK<\/comment><\/response>/);
+    expect(await res.text()).toMatch(
+      /<response><txn_id>\d+<\/txn_id><prv_txn>\d+<\/prv_txn><sum>12500\.00<\/sum><result>0<\/result><comment>OK<\/comment><\/response>/,
+    );
   });
 });
 
@@ -138,7 +153,9 @@ describe("who may call", () => {
     const answer = await gw("check", { account: "x", sum: "1" }, { peer, ...(xff ? { xff } : {}) });
     expect(answer.status).toBe(status);
     if (status === 403) {
-      expect(answer.body).toEqual({ error: { code: "FORBIDDEN", message: "this address may not call the payment gateway" } });
+      expect(answer.body).toEqual({
+        error: { code: "FORBIDDEN", message: "this address may not call the payment gateway" },
+      });
       expect(warn).toHaveBeenCalledWith(expect.stringContaining("check/pay request refused"));
     }
     warn.mockRestore();

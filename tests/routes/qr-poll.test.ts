@@ -43,7 +43,11 @@ function qrStub(script: Script) {
   return { gateway, calls };
 }
 
-const state = (rawStatus: string, status: KaspiPaymentState["status"], extra: Partial<KaspiPaymentState> = {}): Script["state"] => ({
+const state = (
+  rawStatus: string,
+  status: KaspiPaymentState["status"],
+  extra: Partial<KaspiPaymentState> = {},
+): Script["state"] => ({
   ok: true,
   value: { kaspiPaymentId: "x", rawStatus, status, ...extra },
 });
@@ -68,10 +72,17 @@ describe("pollQrPayments", () => {
     expect(await pollQrPayments(db(), stub.gateway, new Date())).toBe(0);
     expect(await pollQrPayments(db(), stub.gateway, later(1500))).toBe(1);
 
-    script.state = state("Wait", "PENDING", { stage: "awaiting_confirmation", loan: { offerName: "Kaspi Red", term: 3 } });
+    script.state = state("Wait", "PENDING", {
+      stage: "awaiting_confirmation",
+      loan: { offerName: "Kaspi Red", term: 3 },
+    });
     await pollQrPayments(db(), stub.gateway, later(3000));
     const polled = await getStatus(order.token);
-    expect(polled.body).toMatchObject({ status: "PENDING", stage: "awaiting_confirmation", loan: { offerName: "Kaspi Red", term: 3 } });
+    expect(polled.body).toMatchObject({
+      status: "PENDING",
+      stage: "awaiting_confirmation",
+      loan: { offerName: "Kaspi Red", term: 3 },
+    });
     const calls = stub.calls.status;
     await getStatus(order.token);
     expect(stub.calls.status).toBe(calls); // shopper polls cost Kaspi nothing
@@ -107,7 +118,12 @@ describe("pollQrPayments", () => {
   });
 
   it("a failed status call is recorded once per distinct error and retried at the interval", async () => {
-    const script: Script = { state: { ok: false, error: { kind: "unavailable", message: "Kaspi QR service is temporarily unavailable (Kaspi -999)" } } };
+    const script: Script = {
+      state: {
+        ok: false,
+        error: { kind: "unavailable", message: "Kaspi QR service is temporarily unavailable (Kaspi -999)" },
+      },
+    };
     const { order, stub } = await started(script);
     await pollQrPayments(db(), stub.gateway, later(1500));
     await pollQrPayments(db(), stub.gateway, later(3000));
@@ -122,7 +138,12 @@ describe("pollQrPayments", () => {
     const again = await postPayment(order.token, { device: "desktop" });
     expect(again.body).toMatchObject({ attempt: 1, presentation: "qr", qr: { value: "QRTOKEN" } });
     const switched = await postPayment(order.token, { device: "mobile" });
-    expect(switched.body).toMatchObject({ attempt: 2, presentation: "link", paymentLink: "https://pay.kaspi.kz/x", status: "PENDING" });
+    expect(switched.body).toMatchObject({
+      attempt: 2,
+      presentation: "link",
+      paymentLink: "https://pay.kaspi.kz/x",
+      status: "PENDING",
+    });
     expect(stub.calls.create).toEqual(["desktop", "mobile"]);
     const first = await db().payment.findFirstOrThrow({ where: { orderId: order.orderId, attempt: 1 } });
     expect(first.status).toBe("CANCELLED");

@@ -5,7 +5,7 @@ import { db } from "@/lib/db";
 import { resetEnvForTests } from "@/lib/env";
 import { sandboxQrScan } from "@/lib/sandbox/qr-service";
 import { sandboxDecide } from "@/lib/sandbox/sandbox-service";
-import { BASE, params, read } from "../helpers";
+import { BASE, read } from "../helpers";
 
 // The simulated Kaspi QR API through its real route: the envelope, each documented error code the
 // sandbox can produce, and the status sequence QrTokenCreated → Wait → Processed, then returns.
@@ -23,13 +23,19 @@ const headers = (scheme: string) => ({
 });
 
 async function post(path: string, body: unknown, scheme = "r1") {
-  const req = new Request(`${BASE}/sandbox/kaspi/qr/${scheme}/v01/${path}`, { method: "POST", headers: headers(scheme), body: JSON.stringify(body) });
+  const req = new Request(`${BASE}/sandbox/kaspi/qr/${scheme}/v01/${path}`, {
+    method: "POST",
+    headers: headers(scheme),
+    body: JSON.stringify(body),
+  });
   return read<Env>(await POST(req, params({ scheme, path: path.split("/") })));
 }
 async function get(path: string, scheme = "r1") {
   const req = new Request(`${BASE}/sandbox/kaspi/qr/${scheme}/v01/${path}`, { headers: headers(scheme) });
   return read<Env>(await GET(req, params({ scheme, path: path.split("/") })));
 }
+
+const params = (value: { scheme: string; path: string[] }) => ({ params: Promise.resolve(value) });
 
 const DEVICE = "sandbox-device-token";
 const create = (over: Record<string, unknown> = {}, kind = "qr/create") =>
@@ -40,9 +46,21 @@ describe("error codes", () => {
     { name: "unknown device", call: () => create({ DeviceToken: "nope" }), code: -1501 },
     { name: "zero amount", call: () => create({ Amount: 0 }), code: 990000028 },
     { name: "fractional amount", call: () => create({ Amount: 10.5 }), code: 990000028 },
-    { name: "r3 without OrganizationBin", call: () => post("qr/create", { DeviceToken: DEVICE, Amount: 1, ExternalId: "x" }, "r3"), code: -10000 },
-    { name: "unknown trade point", call: () => post("device/register", { DeviceId: "d1", TradePointId: 99 }), code: -99000002 },
-    { name: "disabled trade point", call: () => post("device/register", { DeviceId: "d1", TradePointId: 2 }), code: 990000018 },
+    {
+      name: "r3 without OrganizationBin",
+      call: () => post("qr/create", { DeviceToken: DEVICE, Amount: 1, ExternalId: "x" }, "r3"),
+      code: -10000,
+    },
+    {
+      name: "unknown trade point",
+      call: () => post("device/register", { DeviceId: "d1", TradePointId: 99 }),
+      code: -99000002,
+    },
+    {
+      name: "disabled trade point",
+      call: () => post("device/register", { DeviceId: "d1", TradePointId: 2 }),
+      code: 990000018,
+    },
     { name: "unknown purchase status", call: () => get("payment/status/123"), code: -99000001 },
   ])("$name → $code", async ({ call, code }) => {
     const answer = await call();
@@ -58,7 +76,11 @@ describe("error codes", () => {
   });
 
   it("r1 without Api-Key is refused before anything happens", async () => {
-    const req = new Request(`${BASE}/sandbox/kaspi/qr/r1/v01/qr/create`, { method: "POST", headers: { "Content-Type": "application/json", "X-Request-ID": "1" }, body: "{}" });
+    const req = new Request(`${BASE}/sandbox/kaspi/qr/r1/v01/qr/create`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-Request-ID": "1" },
+      body: "{}",
+    });
     expect((await POST(req, params({ scheme: "r1", path: ["qr", "create"] }))).status).toBe(401);
   });
 });
@@ -66,10 +88,15 @@ describe("error codes", () => {
 describe("a QR payment's life", () => {
   it("QrTokenCreated → Wait → Processed, then full and partial returns with their errors", async () => {
     const created = await create();
-    expect(created.body).toMatchObject({ StatusCode: 0, Data: { QrToken: expect.any(String) as unknown, QrPaymentBehaviorOptions: { StatusPollingInterval: 1 } } });
+    expect(created.body).toMatchObject({
+      StatusCode: 0,
+      Data: { QrToken: expect.any(String) as unknown, QrPaymentBehaviorOptions: { StatusPollingInterval: 1 } },
+    });
     const id = String(created.body.Data?.QrPaymentId);
     expect((await get(`payment/status/${id}`)).body.Data).toMatchObject({ Status: "QrTokenCreated" });
-    expect((await post("payment/return", { DeviceToken: DEVICE, QrPaymentId: Number(id), Amount: 1 })).body.StatusCode).toBe(-99000011);
+    expect(
+      (await post("payment/return", { DeviceToken: DEVICE, QrPaymentId: Number(id), Amount: 1 })).body.StatusCode,
+    ).toBe(-99000011);
     await sandboxQrScan(db(), id);
     expect((await get(`payment/status/${id}`)).body.Data).toMatchObject({ Status: "Wait" });
     await sandboxDecide(db(), id, "COMPLETED");
@@ -77,20 +104,31 @@ describe("a QR payment's life", () => {
 
     const reg = await post("device/register", { DeviceId: "other-till", TradePointId: 1 });
     const other = String(reg.body.Data?.DeviceToken);
-    const ret = (over: Record<string, unknown>) => post("payment/return", { DeviceToken: DEVICE, QrPaymentId: Number(id), Amount: 500, ...over });
+    const ret = (over: Record<string, unknown>) =>
+      post("payment/return", { DeviceToken: DEVICE, QrPaymentId: Number(id), Amount: 500, ...over });
     expect((await ret({ DeviceToken: other })).body.StatusCode).toBe(-99000003);
     expect((await ret({ Amount: 12_501 })).body.StatusCode).toBe(-99000005);
-    expect((await ret({})).body).toMatchObject({ StatusCode: 0, Data: { ReturnOperationId: expect.any(Number) as unknown } });
+    expect((await ret({})).body).toMatchObject({
+      StatusCode: 0,
+      Data: { ReturnOperationId: expect.any(Number) as unknown },
+    });
     expect((await ret({ Amount: 12_001 })).body.StatusCode).toBe(-99000005);
     expect((await ret({ Amount: 12_000 })).body.StatusCode).toBe(0);
   });
 
   it("a Kaspi Red (loan) purchase reports the loan and refuses partial returns (-99000020)", async () => {
     const created = await create({ Amount: 12_577 }, "qr/create-link");
-    expect(created.body.Data).toMatchObject({ PaymentLink: expect.stringContaining("/sandbox/kaspi/pay/") as unknown, PaymentMethods: ["Gold", { LoanOfferName: "Kaspi Red", LoanTerm: 3 }] });
+    expect(created.body.Data).toMatchObject({
+      PaymentLink: expect.stringContaining("/sandbox/kaspi/pay/") as unknown,
+      PaymentMethods: ["Gold", { LoanOfferName: "Kaspi Red", LoanTerm: 3 }],
+    });
     const id = String(created.body.Data?.PaymentId);
     await sandboxDecide(db(), id, "COMPLETED");
-    expect((await get(`payment/status/${id}`)).body.Data).toMatchObject({ Status: "Processed", LoanOfferName: "Kaspi Red", LoanTerm: 3 });
+    expect((await get(`payment/status/${id}`)).body.Data).toMatchObject({
+      Status: "Processed",
+      LoanOfferName: "Kaspi Red",
+      LoanTerm: 3,
+    });
     const partial = await post("payment/return", { DeviceToken: DEVICE, QrPaymentId: Number(id), Amount: 100 });
     expect(partial.body.StatusCode).toBe(-99000020);
   });

@@ -12,7 +12,14 @@ export async function GET(request: Request): Promise<Response> {
     if (e.KASPI_PROTOCOL !== "gateway") return errorOf("NOT_FOUND", "the check/pay protocol is not enabled");
     const access = gatewayAccess(request);
     if (!access.allowed) {
-      console.warn(JSON.stringify({ level: "warn", msg: "check/pay request refused", route: "/api/kaspi/pay-gateway", client: access.client ?? "unknown" }));
+      console.warn(
+        JSON.stringify({
+          level: "warn",
+          msg: "check/pay request refused",
+          route: "/api/kaspi/pay-gateway",
+          client: access.client ?? "unknown",
+        }),
+      );
       return errorOf("FORBIDDEN", "this address may not call the payment gateway");
     }
     const query = Object.fromEntries(new URL(request.url).searchParams);
