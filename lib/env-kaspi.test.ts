@@ -6,7 +6,7 @@ import { EnvError, parseEnv } from "./env";
 
 const base = { BITRIX_SHARED_SECRET: "env-test-secret-0123456789", PORT: "3000" };
 
-function message(source: Record<string, string>): string {
+function message(source: Record<string, string | undefined>): string {
   try {
     parseEnv(source);
   } catch (e) {

@@ -27,7 +27,11 @@ function metaOf(p: Row): QrMeta {
 /** When Kaspi's own timeouts say the shopper can no longer pay this attempt. */
 export function qrDeadline(p: { createdAt: Date; expiresAt: Date | null }, meta: QrMeta): Date {
   if (meta.waitSince) {
-    const confirm = meta.confirmMs ?? LINK_ACTIVATION_MS;
+    // A link stays usable 3 minutes after the shopper opened it; a scanned QR for the confirmation timeout.
+    const confirm =
+      meta.presentation === "link"
+        ? Math.max(LINK_ACTIVATION_MS, meta.confirmMs ?? 0)
+        : (meta.confirmMs ?? LINK_ACTIVATION_MS);
     return new Date(new Date(meta.waitSince).getTime() + confirm);
   }
   const scan = meta.scanWaitMs ? p.createdAt.getTime() + meta.scanWaitMs : 0;
