@@ -60,25 +60,38 @@ export async function pollQrPayments(db: Db, gateway: KaspiGateway, now = new Da
     });
     if (claim.count !== 1 || !p.kaspiPaymentId) continue;
     polled++;
-    const state = await gateway.getPayment(p.kaspiPaymentId);
-    if (!state.ok) {
-      // Once per distinct error, not once per poll: the timeline stays readable.
-      if (p.lastError !== state.error.message) {
-        await db.payment.updateMany({ where: { id: p.id }, data: { lastError: state.error.message } });
-        await recordEvent(db, {
-          orderId: p.orderId,
-          paymentId: p.id,
-          type: "verification.failed",
-          source: "kaspi.api",
-          message: state.error.message,
-          data: { kind: state.error.kind, code: state.error.code },
-        });
-      }
-      continue;
-    }
-    await handleState(db, p, meta, state.value, now);
+    const started = Date.now();
+    await pollOne(db, gateway, p, meta, now);
+    const end = now.getTime() + (Date.now() - started);
+    // Count the interval from the end of this poll (the call may have been slow), and take the
+    // lease back from any other checker that claimed the payment meanwhile with a longer delay.
+    await db.payment.updateMany({
+      where: { id: p.id, status: p.status, nextCheckAt: { not: null } },
+      data: { nextCheckAt: new Date(end + (tail ? TAIL_INTERVAL_MS : meta.pollIntervalMs)) },
+    });
   }
   return polled;
+}
+
+async function pollOne(db: Db, gateway: KaspiGateway, p: Row, meta: QrMeta, now: Date): Promise<void> {
+  if (!p.kaspiPaymentId) return;
+  const state = await gateway.getPayment(p.kaspiPaymentId);
+  if (!state.ok) {
+    // Once per distinct error, not once per poll: the timeline stays readable.
+    if (p.lastError !== state.error.message) {
+      await db.payment.updateMany({ where: { id: p.id }, data: { lastError: state.error.message } });
+      await recordEvent(db, {
+        orderId: p.orderId,
+        paymentId: p.id,
+        type: "verification.failed",
+        source: "kaspi.api",
+        message: state.error.message,
+        data: { kind: state.error.kind, code: state.error.code },
+      });
+    }
+    return;
+  }
+  await handleState(db, p, meta, state.value, now);
 }
 
 async function handleState(db: Db, p: Row, meta: QrMeta, s: KaspiPaymentState, now: Date): Promise<void> {
