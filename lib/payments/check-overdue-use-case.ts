@@ -13,7 +13,8 @@ const GIVE_UP_AFTER_MS = 10 * 60_000;
 
 export async function checkOverduePayments(db: Db, gateway: KaspiGateway, now = new Date()): Promise<number> {
   const overdue = await db.payment.findMany({
-    where: { status: "PENDING", nextCheckAt: { lte: now }, kaspiPaymentId: { not: null } },
+    // Kaspi QR attempts are polled by qr-poll-use-case, whose schedule lives in the same nextCheckAt.
+    where: { status: "PENDING", nextCheckAt: { lte: now }, kaspiPaymentId: { not: null }, protocol: { not: "qr" } },
     orderBy: { nextCheckAt: "asc" },
     take: 20,
   });
