@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { defineConfig, devices } from "@playwright/test";
-import { APP_PORT, APP_URL, BITRIX_ORIGIN, E2E_SECRET, STUB_PORT, STUB_URL } from "./e2e/support/constants";
+import { APP_PORT, APP_URL, BITRIX_ORIGIN, E2E_SECRET, PROTOCOL, STUB_PORT, STUB_URL } from "./e2e/support/constants";
 
 // E2E against the production build (`node scripts/start.mjs` → `next start`) with the built-in
 // Kaspi sandbox, plus a Bitrix stand-in (e2e/support/bitrix-stub.mjs) that receives the app's
@@ -26,15 +26,16 @@ export default defineConfig({
   use: {
     baseURL: APP_URL,
     trace: "on-first-retry",
-    ...devices["Desktop Chrome"],
+    // Kaspi QR gives phones a link and other screens a QR: the shared suite pays by link, as a phone.
+    ...(PROTOCOL === "qr" ? devices["Pixel 7"] : devices["Desktop Chrome"]),
     launchOptions: { executablePath },
   },
-  projects: [{ name: "chromium" }],
+  projects: [{ name: `chromium-${PROTOCOL}` }],
   webServer: [
     {
       name: "app",
       // A fresh database every run; start.mjs migrates it and builds if .next/BUILD_ID is missing.
-      command: "mkdir -p data && rm -f data/e2e.db* && node scripts/start.mjs",
+      command: `mkdir -p data && rm -f data/e2e-${PROTOCOL}.db* && node scripts/start.mjs`,
       url: `${APP_URL}/api/health`,
       timeout: 240_000,
       reuseExistingServer: !CI,
@@ -43,7 +44,8 @@ export default defineConfig({
         PORT: String(APP_PORT),
         HOST: "127.0.0.1",
         APP_URL,
-        DATABASE_URL: "file:./data/e2e.db",
+        DATABASE_URL: `file:./data/e2e-${PROTOCOL}.db`,
+        KASPI_PROTOCOL: PROTOCOL,
         BITRIX_SHARED_SECRET: E2E_SECRET,
         BITRIX_NOTIFY_URL: `${STUB_URL}/notify`,
         BITRIX_ORIGINS: BITRIX_ORIGIN,

@@ -9,7 +9,7 @@ import {
   sandboxAct,
   sandboxForgeCallback,
 } from "./support/api";
-import { APP_URL, BITRIX_ORIGIN } from "./support/constants";
+import { APP_URL, BITRIX_ORIGIN, PROTOCOL } from "./support/constants";
 
 // The shopper's journey end to end: Bitrix's signed intake → checkout → the sandbox "Kaspi app" →
 // the app verifies with Kaspi → the page flips by itself → Bitrix is notified exactly once.
@@ -25,7 +25,12 @@ test.describe("Kaspi checkout", () => {
     request,
   }, testInfo) => {
     const returnUrl = `${BITRIX_ORIGIN}/order/complete`;
-    const order = await createOrder(request, testInfo, { amount: AMOUNT, description: "E2E order", lang: "ru", returnUrl });
+    const order = await createOrder(request, testInfo, {
+      amount: AMOUNT,
+      description: "E2E order",
+      lang: "ru",
+      returnUrl,
+    });
 
     const checkout = await CheckoutPage.open(page, order.checkoutUrl);
     await expect(checkout.amount).toHaveText(AMOUNT_TEXT);
@@ -97,7 +102,10 @@ test.describe("Kaspi checkout", () => {
     expect((paid?.data as { orderNumber?: unknown }).orderNumber).toBeTruthy();
 
     const heights = all.filter(
-      (m) => typeof m.data === "object" && m.data !== null && (m.data as { type?: unknown }).type === "kaspi-checkout:height",
+      (m) =>
+        typeof m.data === "object" &&
+        m.data !== null &&
+        (m.data as { type?: unknown }).type === "kaspi-checkout:height",
     );
     expect(heights.length, "height messages").toBeGreaterThan(0);
     for (const h of heights) {
@@ -115,6 +123,7 @@ test.describe("Kaspi checkout", () => {
     page,
     request,
   }, testInfo) => {
+    test.skip(PROTOCOL === "gateway", "check/pay has no decline: Kaspi simply never sends pay");
     const order = await createOrder(request, testInfo, { amount: AMOUNT });
     const checkout = await CheckoutPage.open(page, order.checkoutUrl);
     const first = await checkout.kaspiLink();
@@ -142,6 +151,7 @@ test.describe("Kaspi checkout", () => {
   });
 
   test("a forged COMPLETED callback does not mark the order paid", async ({ page, request }, testInfo) => {
+    test.skip(PROTOCOL !== "ecom", "only the eCommerce API has callbacks");
     const order = await createOrder(request, testInfo, { amount: AMOUNT });
     const checkout = await CheckoutPage.open(page, order.checkoutUrl);
     const link = await checkout.kaspiLink();

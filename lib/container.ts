@@ -2,6 +2,9 @@ import { db } from "./db";
 import { env } from "./env";
 import { createEcomGateway } from "./kaspi/ecom-gateway";
 import type { KaspiGateway } from "./kaspi/gateway";
+import { createGatewayProtocolGateway } from "./kaspi/gateway-protocol-gateway";
+import { createQrGateway } from "./kaspi/qr-gateway";
+import { createQrTlsAgent } from "./kaspi/qr-transport";
 
 // The one place where concrete dependencies are wired. Tests swap the Kaspi gateway for a fake.
 
@@ -9,15 +12,55 @@ const holder = globalThis as unknown as { __kaspiGateway?: KaspiGateway };
 
 export function kaspiGateway(): KaspiGateway {
   if (!holder.__kaspiGateway) {
-    const e = env();
-    holder.__kaspiGateway = createEcomGateway({
-      baseUrl: e.kaspiBaseUrl,
-      token: e.kaspiToken,
-      timeoutMs: e.KASPI_TIMEOUT_MS,
-      presentation: e.KASPI_ECOM_PRESENTATION,
-    });
+    holder.__kaspiGateway = buildKaspiGateway();
   }
   return holder.__kaspiGateway;
+}
+
+function buildKaspiGateway(): KaspiGateway {
+  const e = env();
+  switch (e.KASPI_PROTOCOL) {
+    case "ecom":
+      return createEcomGateway({
+        baseUrl: e.kaspiBaseUrl,
+        token: e.kaspiToken,
+        timeoutMs: e.KASPI_TIMEOUT_MS,
+        presentation: e.KASPI_ECOM_PRESENTATION,
+      });
+    case "qr": {
+      const mtls = e.KASPI_QR_SCHEME !== "r1" && (e.KASPI_QR_PFX_FILE || e.KASPI_QR_CERT_FILE);
+      return createQrGateway({
+        baseUrl: e.kaspiQrBaseUrl,
+        scheme: e.KASPI_QR_SCHEME,
+        apiKey: e.KASPI_QR_API_KEY ?? "sandbox",
+        ...(e.KASPI_QR_ORGANIZATION_BIN ? { organizationBin: e.KASPI_QR_ORGANIZATION_BIN } : {}),
+        ...(mtls
+          ? {
+              dispatcher: createQrTlsAgent({
+                ...(e.KASPI_QR_CERT_FILE ? { certFile: e.KASPI_QR_CERT_FILE } : {}),
+                ...(e.KASPI_QR_KEY_FILE ? { keyFile: e.KASPI_QR_KEY_FILE } : {}),
+                ...(e.KASPI_QR_PFX_FILE ? { pfxFile: e.KASPI_QR_PFX_FILE } : {}),
+                ...(e.KASPI_QR_CERT_PASSPHRASE ? { passphrase: e.KASPI_QR_CERT_PASSPHRASE } : {}),
+                ...(e.KASPI_QR_CA_FILE ? { caFile: e.KASPI_QR_CA_FILE } : {}),
+              }),
+            }
+          : {}),
+        deviceToken: e.kaspiQrDeviceToken,
+        defaultPollIntervalMs: e.KASPI_QR_POLL_INTERVAL_MS,
+        timeoutMs: e.KASPI_TIMEOUT_MS,
+      });
+    }
+    case "gateway":
+      return createGatewayProtocolGateway({
+        db,
+        serviceId: e.kaspiGatewayServiceId,
+        payLink: e.kaspiGatewayPayLink,
+        ...(e.sandboxEnabled && !e.KASPI_GATEWAY_SERVICE_ID
+          ? { sandboxBaseUrl: `http://127.0.0.1:${e.PORT}/sandbox/kaspi/` }
+          : {}),
+        timeoutMs: e.KASPI_TIMEOUT_MS,
+      });
+  }
 }
 
 export function setKaspiGatewayForTests(gateway: KaspiGateway | undefined): void {

@@ -26,12 +26,36 @@ const schema = z
     // BITRIX_NOTIFY_URL) or a Bitrix24 portal (REST calls on its inbound webhook).
     BITRIX_CONNECTOR: z.preprocess(emptyToUndefined, z.enum(["onpremise", "bitrix24"]).default("onpremise")),
     BITRIX24_WEBHOOK_URL: optionalUrl,
-    KASPI_PROTOCOL: z.preprocess(emptyToUndefined, z.enum(["ecom"]).default("ecom")),
+    KASPI_PROTOCOL: z.preprocess(emptyToUndefined, z.enum(["ecom", "qr", "gateway"]).default("ecom")),
     KASPI_BASE_URL: optionalUrl,
     KASPI_TOKEN: optionalString,
     KASPI_ECOM_PRESENTATION: z.preprocess(emptyToUndefined, z.enum(["link", "qr-image"]).default("link")),
     KASPI_TIMEOUT_MS: intFrom(10_000).pipe(z.number().min(100).max(120_000)),
     KASPI_SANDBOX: z.preprocess(emptyToUndefined, z.enum(["auto", "on", "off"]).default("auto")),
+    // Kaspi QR merchant API (KASPI_PROTOCOL=qr).
+    KASPI_QR_SCHEME: z.preprocess(emptyToUndefined, z.enum(["r1", "r2", "r3"]).default("r1")),
+    KASPI_QR_BASE_URL: optionalUrl,
+    KASPI_QR_API_KEY: optionalString,
+    KASPI_QR_CERT_FILE: optionalString,
+    KASPI_QR_KEY_FILE: optionalString,
+    KASPI_QR_PFX_FILE: optionalString,
+    KASPI_QR_CERT_PASSPHRASE: optionalString,
+    KASPI_QR_CA_FILE: optionalString,
+    KASPI_QR_ORGANIZATION_BIN: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .regex(/^\d{12}$/, "must be the 12-digit BIN")
+        .optional(),
+    ),
+    KASPI_QR_DEVICE_TOKEN: optionalString,
+    KASPI_QR_POLL_INTERVAL_MS: intFrom(5000).pipe(z.number().min(500).max(60_000)),
+    // Kaspi check/pay provider protocol (KASPI_PROTOCOL=gateway).
+    KASPI_GATEWAY_SERVICE_ID: optionalString,
+    KASPI_GATEWAY_PAY_LINK: optionalString,
+    KASPI_GATEWAY_ALLOWED_IPS: optionalString,
+    KASPI_GATEWAY_TRUSTED_PROXIES: z.preprocess(emptyToUndefined, z.string().default("")),
+    KASPI_GATEWAY_FORMAT: z.preprocess(emptyToUndefined, z.enum(["json", "xml"]).default("json")),
     MERCHANT_NAME: z.preprocess(emptyToUndefined, z.string().max(100).default("Demo store")),
     ORDER_MIN_AMOUNT: intFrom(100).pipe(z.number().min(1)),
     ORDER_MAX_AMOUNT: intFrom(5_000_000).pipe(z.number().min(1)),
@@ -66,10 +90,55 @@ const schema = z
         message: "must be an inbound webhook URL like https://<portal>/rest/<user>/<code>/",
       });
     }
-    if (v.KASPI_SANDBOX === "off" && !v.KASPI_TOKEN) {
-      ctx.addIssue({ code: "custom", path: ["KASPI_TOKEN"], message: "is required when KASPI_SANDBOX=off" });
+    if (v.KASPI_SANDBOX === "off" && !hasKaspiCredentials(v)) {
+      const path = { ecom: "KASPI_TOKEN", qr: "KASPI_QR_DEVICE_TOKEN", gateway: "KASPI_GATEWAY_SERVICE_ID" }[
+        v.KASPI_PROTOCOL
+      ];
+      ctx.addIssue({ code: "custom", path: [path], message: "is required when KASPI_SANDBOX=off" });
+    }
+    if (v.KASPI_PROTOCOL === "qr" && hasKaspiCredentials(v)) {
+      if (v.KASPI_QR_SCHEME === "r1" && !v.KASPI_QR_API_KEY) {
+        ctx.addIssue({ code: "custom", path: ["KASPI_QR_API_KEY"], message: "is required with KASPI_QR_SCHEME=r1" });
+      }
+      if (v.KASPI_QR_SCHEME !== "r1" && !v.KASPI_QR_PFX_FILE && !(v.KASPI_QR_CERT_FILE && v.KASPI_QR_KEY_FILE)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["KASPI_QR_CERT_FILE"],
+          message: `KASPI_QR_CERT_FILE and KASPI_QR_KEY_FILE (or KASPI_QR_PFX_FILE) are required with KASPI_QR_SCHEME=${v.KASPI_QR_SCHEME}`,
+        });
+      }
+      if (v.KASPI_QR_SCHEME === "r3" && !v.KASPI_QR_ORGANIZATION_BIN) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["KASPI_QR_ORGANIZATION_BIN"],
+          message: "is required with KASPI_QR_SCHEME=r3",
+        });
+      }
     }
   });
+
+type RawEnv = z.infer<typeof schema>;
+
+/** Whether real Kaspi is configured for the chosen protocol (otherwise "auto" means the sandbox). */
+function hasKaspiCredentials(
+  v: Pick<RawEnv, "KASPI_PROTOCOL" | "KASPI_TOKEN" | "KASPI_QR_DEVICE_TOKEN" | "KASPI_GATEWAY_SERVICE_ID">,
+): boolean {
+  switch (v.KASPI_PROTOCOL) {
+    case "ecom":
+      return Boolean(v.KASPI_TOKEN);
+    case "qr":
+      return Boolean(v.KASPI_QR_DEVICE_TOKEN);
+    case "gateway":
+      return Boolean(v.KASPI_GATEWAY_SERVICE_ID);
+  }
+}
+
+/** Kaspi's published address for check/pay requests (public integrations; confirm on your contract). */
+export const KASPI_GATEWAY_DEFAULT_IPS = "194.187.247.152";
+const LOOPBACK_IPS = "127.0.0.1,::1,::ffff:127.0.0.1";
+
+/** Public QR API hosts by scheme, as public integrations use them (confirm on your contract). */
+const QR_PORTS = { r1: 8543, r2: 8544, r3: 8545 } as const;
 
 export type Env = z.infer<typeof schema> & {
   appUrl: string;
@@ -77,6 +146,12 @@ export type Env = z.infer<typeof schema> & {
   sandboxEnabled: boolean;
   kaspiBaseUrl: string;
   kaspiToken: string;
+  kaspiQrBaseUrl: string;
+  kaspiQrDeviceToken: string;
+  kaspiGatewayAllowedIps: string[];
+  kaspiGatewayTrustedProxies: string[];
+  kaspiGatewayServiceId: string;
+  kaspiGatewayPayLink: string;
 };
 
 export class EnvError extends Error {
@@ -91,7 +166,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   }
   const v = result.data;
   const appUrl = (v.APP_URL ?? `http://localhost:${v.PORT}`).replace(/\/+$/, "");
-  const sandboxEnabled = v.KASPI_SANDBOX === "on" || (v.KASPI_SANDBOX === "auto" && !v.KASPI_TOKEN);
+  const sandboxEnabled = v.KASPI_SANDBOX === "on" || (v.KASPI_SANDBOX === "auto" && !hasKaspiCredentials(v));
   const bitrixOrigins = v.BITRIX_ORIGINS.split(",")
     .map((o) => o.trim())
     .filter(Boolean);
@@ -106,7 +181,43 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   const kaspiBaseUrl = (
     v.KASPI_BASE_URL ?? (v.KASPI_TOKEN ? "https://api.kaspi.kz/payment/" : `http://127.0.0.1:${v.PORT}/sandbox/kaspi/`)
   ).replace(/\/*$/, "/");
-  return { ...v, appUrl, bitrixOrigins, sandboxEnabled, kaspiBaseUrl, kaspiToken: v.KASPI_TOKEN ?? "sandbox" };
+  const sandboxQr = v.KASPI_PROTOCOL === "qr" && !hasKaspiCredentials(v);
+  const kaspiQrBaseUrl = (
+    v.KASPI_QR_BASE_URL ??
+    (sandboxQr
+      ? `http://127.0.0.1:${v.PORT}/sandbox/kaspi/qr/${v.KASPI_QR_SCHEME}/v01/`
+      : `https://qrapi.kaspi.kz:${QR_PORTS[v.KASPI_QR_SCHEME]}/${v.KASPI_QR_SCHEME}/v01/`)
+  ).replace(/\/*$/, "/");
+  const list = (s: string) =>
+    s
+      .split(",")
+      .map((x) => x.trim())
+      .filter(Boolean);
+  const sandboxGateway = v.KASPI_PROTOCOL === "gateway" && !hasKaspiCredentials(v);
+  const kaspiGatewayAllowedIps = list(
+    v.KASPI_GATEWAY_ALLOWED_IPS ??
+      (sandboxGateway ? `${LOOPBACK_IPS},${KASPI_GATEWAY_DEFAULT_IPS}` : KASPI_GATEWAY_DEFAULT_IPS),
+  );
+  const kaspiGatewayServiceId = v.KASPI_GATEWAY_SERVICE_ID ?? "sandbox";
+  const kaspiGatewayPayLink =
+    v.KASPI_GATEWAY_PAY_LINK ??
+    (sandboxGateway
+      ? `${appUrl}/sandbox/kaspi/pay/{paymentId}`
+      : "https://kaspi.kz/pay/{service_id}?service_id={service_id}&account={account}&amount={amount}");
+  return {
+    ...v,
+    appUrl,
+    bitrixOrigins,
+    sandboxEnabled,
+    kaspiBaseUrl,
+    kaspiToken: v.KASPI_TOKEN ?? "sandbox",
+    kaspiQrBaseUrl,
+    kaspiQrDeviceToken: v.KASPI_QR_DEVICE_TOKEN ?? "sandbox-device-token",
+    kaspiGatewayAllowedIps,
+    kaspiGatewayTrustedProxies: list(v.KASPI_GATEWAY_TRUSTED_PROXIES),
+    kaspiGatewayServiceId,
+    kaspiGatewayPayLink,
+  };
 }
 
 let cached: Env | undefined;

@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { deliverDueNotifications } from "./bitrix/outbox-delivery";
 import { notificationTransport } from "./bitrix24/container";
-import { startPaymentDeps } from "./container";
+import { kaspiGateway, startPaymentDeps } from "./container";
 import { db } from "./db";
 import { env } from "./env";
 import { errorMessage, log } from "./log";
 import { reconcileDuePayments } from "./payments/reconcile-use-case";
+import { pollQrPayments } from "./payments/qr-poll-use-case";
 import { sandboxSweepExpired } from "./sandbox/sandbox-service";
 
 // The background loop of one server process: Bitrix notifications, overdue payments and the
@@ -24,6 +25,7 @@ export function startWorker(): void {
   const tick = async () => {
     const client = db();
     if (e.sandboxEnabled) await sandboxSweepExpired(client);
+    await pollQrPayments(client, kaspiGateway());
     await reconcileDuePayments(startPaymentDeps());
     await deliverDueNotifications(
       client,

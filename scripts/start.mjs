@@ -19,7 +19,11 @@ process.env.NEXT_TELEMETRY_DISABLED ??= "1";
 process.env.PORT ||= "3000";
 process.env.DATABASE_URL ||= "file:./data/checkout.db";
 const port = process.env.PORT;
-const sandbox = !process.env.KASPI_TOKEN || process.env.KASPI_SANDBOX === "on";
+// Real Kaspi credentials per protocol (lib/env.ts decides the same way).
+const protocol = process.env.KASPI_PROTOCOL || "ecom";
+const credential =
+  { ecom: "KASPI_TOKEN", qr: "KASPI_QR_DEVICE_TOKEN", gateway: "KASPI_GATEWAY_SERVICE_ID" }[protocol] ?? "KASPI_TOKEN";
+const sandbox = !process.env[credential] || process.env.KASPI_SANDBOX === "on";
 
 mkdirSync(path.join(root, "data"), { recursive: true });
 if (process.env.DATABASE_URL.startsWith("file:")) {

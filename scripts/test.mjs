@@ -34,7 +34,9 @@ function run(command, args, extraEnv = {}) {
       console.error(`  could not start ${command}: ${error.message}`);
       done({ code: 127, seconds: (performance.now() - started) / 1000 });
     });
-    child.on("close", (code, signal) => done({ code: code ?? (signal ? 128 : 1), seconds: (performance.now() - started) / 1000 }));
+    child.on("close", (code, signal) =>
+      done({ code: code ?? (signal ? 128 : 1), seconds: (performance.now() - started) / 1000 }),
+    );
   });
 }
 
@@ -86,7 +88,12 @@ if (built) {
 // 4. Unit and route tests: the counts come from Vitest's JSON report.
 {
   rmSync(vitestJson, { force: true });
-  const { code, seconds } = await run(bin("vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile=${vitestJson}`]);
+  const { code, seconds } = await run(bin("vitest"), [
+    "run",
+    "--reporter=default",
+    "--reporter=json",
+    `--outputFile=${vitestJson}`,
+  ]);
   const report = readJson(vitestJson);
   const passed = report?.numPassedTests ?? 0;
   let failed = report?.numFailedTests ?? 0;
@@ -95,7 +102,9 @@ if (built) {
   if (code !== 0 && failed === 0) {
     // A file that fails to load, an unhandled error, or no report at all: still a failure.
     failed = 1;
-    note = report ? `exit code ${code} (failed suites: ${report.numFailedTestSuites ?? "?"})` : `exit code ${code}, no JSON report`;
+    note = report
+      ? `exit code ${code} (failed suites: ${report.numFailedTestSuites ?? "?"})`
+      : `exit code ${code}, no JSON report`;
   }
   suites.push({ name: "unit (vitest)", passed, failed, skipped, seconds, note });
 }
@@ -119,36 +128,52 @@ if (built) {
     suites.push({ name: "e2e (playwright)", passed: 0, failed: 1, seconds: 0, note: "no Chromium found" });
   } else {
     console.log(`\nChromium: ${chromium}`);
-    rmSync(playwrightJson, { force: true });
-    const { code, seconds } = await run(bin("playwright"), ["test", "--reporter=list,json"], {
-      PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson,
-    });
-    const report = readJson(playwrightJson);
-    const stats = report?.stats ?? {};
-    const flaky = stats.flaky ?? 0;
-    const passed = (stats.expected ?? 0) + flaky;
-    let failed = stats.unexpected ?? 0;
-    const skipped = stats.skipped ?? 0;
-    const notes = [];
-    if (flaky) notes.push(`${flaky} flaky (passed on retry)`);
-    if (code !== 0 && failed === 0) {
-      // The web servers did not start, a config error, or no report at all: still a failure.
-      failed = 1;
-      const error = report?.errors?.[0]?.message?.split("\n")[0];
-      notes.push(error ? `exit code ${code}: ${error}` : `exit code ${code}${report ? "" : ", no JSON report"}`);
+    // The whole suite once per Kaspi protocol (each run starts its own app on its own port).
+    for (const protocol of ["ecom", "qr", "gateway"]) {
+      rmSync(playwrightJson, { force: true });
+      const { code, seconds } = await run(bin("playwright"), ["test", "--reporter=list,json"], {
+        PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson,
+        E2E_PROTOCOL: protocol,
+      });
+      const report = readJson(playwrightJson);
+      const stats = report?.stats ?? {};
+      const flaky = stats.flaky ?? 0;
+      const passed = (stats.expected ?? 0) + flaky;
+      let failed = stats.unexpected ?? 0;
+      const skipped = stats.skipped ?? 0;
+      const notes = [];
+      if (flaky) notes.push(`${flaky} flaky (passed on retry)`);
+      if (code !== 0 && failed === 0) {
+        // The web servers did not start, a config error, or no report at all: still a failure.
+        failed = 1;
+        const error = report?.errors?.[0]?.message?.split("\n")[0];
+        notes.push(error ? `exit code ${code}: ${error}` : `exit code ${code}${report ? "" : ", no JSON report"}`);
+      }
+      suites.push({
+        name: `e2e (playwright, ${protocol})`,
+        passed,
+        failed,
+        skipped,
+        seconds,
+        note: notes.join("; ") || undefined,
+      });
     }
-    suites.push({ name: "e2e (playwright)", passed, failed, skipped, seconds, note: notes.join("; ") || undefined });
   }
 }
 
 // Summary.
-const total = suites.reduce((t, s) => ({ passed: t.passed + s.passed, failed: t.failed + s.failed }), { passed: 0, failed: 0 });
+const total = suites.reduce((t, s) => ({ passed: t.passed + s.passed, failed: t.failed + s.failed }), {
+  passed: 0,
+  failed: 0,
+});
 console.log("\nSummary");
 for (const s of suites) {
   const mark = s.failed ? "✖" : "✔";
   const skipped = s.skipped ? `, ${s.skipped} skipped` : "";
   const note = s.note ? `  (${s.note})` : "";
-  console.log(`  ${mark} ${s.name.padEnd(17)} ${s.passed} passed, ${s.failed} failed${skipped}  ${s.seconds.toFixed(1)} s${note}`);
+  console.log(
+    `  ${mark} ${s.name.padEnd(17)} ${s.passed} passed, ${s.failed} failed${skipped}  ${s.seconds.toFixed(1)} s${note}`,
+  );
 }
 console.log(`${total.passed} passed, ${total.failed} failed`);
 process.exitCode = total.failed > 0 ? 1 : 0;

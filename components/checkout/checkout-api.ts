@@ -27,7 +27,11 @@ type ErrorBody = { error?: { code?: unknown; message?: unknown; details?: { atte
 async function request(url: string, init: RequestInit): Promise<unknown> {
   let response: Response;
   try {
-    response = await fetch(url, { ...init, cache: "no-store", headers: { accept: "application/json", ...init.headers } });
+    response = await fetch(url, {
+      ...init,
+      cache: "no-store",
+      headers: { accept: "application/json", ...init.headers },
+    });
   } catch {
     throw new CheckoutApiError("NETWORK", "network error", 0);
   }
@@ -49,11 +53,22 @@ function base(token: string): string {
   return `/api/checkout/${encodeURIComponent(token)}`;
 }
 
-export async function startPayment(token: string, retryOf?: number): Promise<PaymentView> {
+/** Phones get a link that opens the Kaspi app; other screens a QR to scan with one. */
+export function deviceHint(): "desktop" | "mobile" {
+  if (typeof window === "undefined") return "desktop";
+  const coarse = window.matchMedia?.("(pointer: coarse)").matches ?? false;
+  return coarse || /Mobi|Android|iPhone|iPad/i.test(navigator.userAgent) ? "mobile" : "desktop";
+}
+
+export async function startPayment(
+  token: string,
+  retryOf?: number,
+  device: "desktop" | "mobile" = deviceHint(),
+): Promise<PaymentView> {
   const body = await request(`${base(token)}/payment`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify(retryOf ? { retryOf } : {}),
+    body: JSON.stringify(retryOf ? { retryOf, device } : { device }),
   });
   const parsed = paymentViewSchema.safeParse(body);
   if (!parsed.success) throw new CheckoutApiError("BAD_RESPONSE", "unexpected payment response", 200);

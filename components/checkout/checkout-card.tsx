@@ -5,6 +5,7 @@ import { messagesFor, type Lang } from "@/lib/i18n";
 import { formatTenge } from "@/lib/money";
 import { safeHttpUrl } from "./checkout-api";
 import { LockIcon } from "./icons";
+import { KaspiExtras } from "./kaspi-extras";
 import { PayOptions } from "./pay-options";
 import { StatusPanel } from "./status-panel";
 import { useCheckout } from "./use-checkout";
@@ -22,10 +23,18 @@ export type CheckoutCardProps = {
   parentOrigins: string[];
 };
 
-export function CheckoutCard({ token, merchantName, orderNumber, amount, returnUrl, lang, parentOrigins }: CheckoutCardProps) {
+export function CheckoutCard({
+  token,
+  merchantName,
+  orderNumber,
+  amount,
+  returnUrl,
+  lang,
+  parentOrigins,
+}: CheckoutCardProps) {
   const t = messagesFor(lang);
   const rootRef = useRef<HTMLDivElement>(null);
-  const { status, phase, payment, retry } = useCheckout(token);
+  const { status, phase, payment, retry, stage, loan, switchDevice } = useCheckout(token);
   useIframeBridge({ rootRef, parentOrigins, status, orderNumber });
 
   useEffect(() => {
@@ -62,6 +71,9 @@ export function CheckoutCard({ token, merchantName, orderNumber, amount, returnU
         <StatusPanel phase={phase} status={status} t={t} returnUrl={safeHttpUrl(returnUrl)} onRetry={retry} />
 
         {payable ? <PayOptions link={link} qr={payment?.qr} expiresAt={payment?.expiresAt} t={t} /> : null}
+        {payable ? (
+          <KaspiExtras t={t} stage={stage} loan={loan} presentation={payment?.presentation} onSwitch={switchDevice} />
+        ) : null}
 
         <footer className={styles.footer}>{t.poweredBy}</footer>
       </main>

@@ -25,6 +25,11 @@ export type CheckoutState = {
   /** The current attempt's payment view, once the server gave one. */
   payment: PaymentView | undefined;
   retry: () => void;
+  /** Kaspi QR: the shopper scanned and must confirm in the Kaspi app; loan offer if any. */
+  stage: StatusView["stage"];
+  loan: StatusView["loan"];
+  /** Kaspi QR: switch between "scan a QR" and "pay on this phone" (a new Kaspi payment). */
+  switchDevice: (device: "desktop" | "mobile") => void;
 };
 
 const POLL_MS = 2000;
@@ -46,7 +51,8 @@ export function useCheckout(token: string): CheckoutState {
 
   const mutation = useMutation({
     mutationKey: checkoutKeys.payment(token),
-    mutationFn: (retryOf: number | undefined) => startPayment(token, retryOf),
+    mutationFn: (arg: number | undefined | { device: "desktop" | "mobile" }) =>
+      typeof arg === "object" ? startPayment(token, undefined, arg.device) : startPayment(token, arg),
     onSuccess: (view) => {
       setPayment(view);
       if (view.attempt > 0) setLastAttempt(view.attempt);
@@ -100,7 +106,17 @@ export function useCheckout(token: string): CheckoutState {
     mutate(status === "FAILED" || status === "EXPIRED" || mutation.isError ? lastAttempt : undefined);
   }, [mutate, status, mutation.isError, lastAttempt]);
 
-  return { status, phase: phaseOf(status, isPending, mutation.error), payment, retry };
+  const switchDevice = useCallback((device: "desktop" | "mobile") => mutate({ device }), [mutate]);
+
+  return {
+    status,
+    phase: phaseOf(status, isPending, mutation.error),
+    payment,
+    retry,
+    stage: polled?.stage,
+    loan: polled?.loan,
+    switchDevice,
+  };
 }
 
 function phaseOf(status: PaymentStatus, starting: boolean, error: Error | null): CheckoutPhase {

@@ -3,9 +3,13 @@
 
 export const E2E_SECRET = "e2e-bitrix-shared-secret-0123456789";
 // Ports can be moved (E2E_APP_PORT, E2E_STUB_PORT) so several checkouts of the project can run e2e at once.
-export const APP_PORT = Number(process.env.E2E_APP_PORT ?? 3100);
+/** The Kaspi protocol this run tests (scripts/test.mjs runs the suite once per protocol). */
+export const PROTOCOL = (process.env.E2E_PROTOCOL ?? "ecom") as "ecom" | "qr" | "gateway";
+const PORT_OFFSET = { ecom: 0, qr: 10, gateway: 20 }[PROTOCOL];
+// E2E_APP_PORT / E2E_STUB_PORT are bases: each protocol's run is offset from them, so the three runs never share a port.
+export const APP_PORT = Number(process.env.E2E_APP_PORT ?? 3100) + PORT_OFFSET;
 export const APP_URL = `http://127.0.0.1:${APP_PORT}`;
-export const STUB_PORT = Number(process.env.E2E_STUB_PORT ?? 3199);
+export const STUB_PORT = Number(process.env.E2E_STUB_PORT ?? 3199) - PORT_OFFSET;
 /** The stub as the app reaches it (server to server). */
 export const STUB_URL = `http://127.0.0.1:${STUB_PORT}`;
 /** The stub's host page origin: deliberately another origin than the app's. */

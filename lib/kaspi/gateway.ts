@@ -2,12 +2,21 @@ import type { PaymentStatus } from "../payments/status";
 
 // The Kaspi port. Use cases depend on this interface only; each Kaspi protocol implements it.
 
-export type KaspiProtocol = "ecom";
+export type KaspiProtocol = "ecom" | "qr" | "gateway";
 
 /** What Kaspi's status says about a payment, already in our vocabulary. */
 export type KaspiStatus = Extract<PaymentStatus, "PENDING" | "PAID" | "FAILED" | "EXPIRED" | "CANCELLED">;
 
 export type QrImage = { format: "text" | "png-base64"; value: string };
+
+/** Where an open payment is at Kaspi, for the shopper (not a status: it never gates a transition). */
+export type KaspiStage = "awaiting_scan" | "awaiting_confirmation";
+
+/** Kaspi Red / loan details when the shopper pays with a loan offer. */
+export type KaspiLoan = { offerName: string; term?: number };
+
+/** How the shopper will pay: a QR on another screen (desktop) or a link on this phone. */
+export type PaymentDevice = "desktop" | "mobile";
 
 export type CreatePaymentInput = {
   /** Unique per attempt: Kaspi refuses a second payment with the same externalId. */
@@ -18,6 +27,10 @@ export type CreatePaymentInput = {
   redirectUrl?: string;
   callbackUrl: string;
   deviceId: string;
+  /** The checkout's device hint; protocols with separate QR and link calls choose by it. */
+  device?: PaymentDevice;
+  /** Our order's account number (the check/pay protocol's `account`). */
+  account?: string;
 };
 
 export type CreatedPayment = {
@@ -25,6 +38,11 @@ export type CreatedPayment = {
   paymentLink?: string;
   qr?: QrImage;
   expiresAt?: Date;
+  /** When the server should first ask Kaspi for the status (polling protocols); default: at expiry. */
+  firstCheckAt?: Date;
+  /** Protocol facts kept with the attempt (Payment.kaspiMeta), e.g. QR polling options. */
+  meta?: Record<string, unknown>;
+  loan?: KaspiLoan;
 };
 
 export type KaspiPaymentState = {
@@ -33,6 +51,9 @@ export type KaspiPaymentState = {
   rawStatus: string;
   amount?: number;
   externalId?: string;
+  stage?: KaspiStage;
+  loan?: KaspiLoan;
+  transactionId?: string;
 };
 
 export type KaspiErrorKind =
@@ -43,7 +64,13 @@ export type KaspiErrorKind =
   /** Kaspi answered something we cannot read (not JSON, or not the documented shape). */
   | "invalid_response";
 
-export type KaspiError = { kind: KaspiErrorKind; message: string; httpStatus?: number };
+export type KaspiError = {
+  kind: KaspiErrorKind;
+  message: string;
+  httpStatus?: number;
+  /** Kaspi's own error code when it gave one (QR API StatusCode). */
+  code?: string;
+};
 
 export type KaspiResult<T> = { ok: true; value: T } | { ok: false; error: KaspiError };
 

@@ -1,4 +1,5 @@
 import type { Db } from "../db";
+import { loanSchema } from "./loan";
 import type { StatusView } from "./checkout-views";
 import type { PaymentStatus } from "./status";
 
@@ -7,8 +8,16 @@ import type { PaymentStatus } from "./status";
 export async function readCheckoutStatus(db: Db, token: string): Promise<StatusView | null> {
   const order = await db.order.findUnique({
     where: { checkoutToken: token },
-    select: { status: true, updatedAt: true },
+    select: { status: true, updatedAt: true, kaspiStage: true, kaspiLoan: true },
   });
   if (!order) return null;
-  return { status: order.status as PaymentStatus, updatedAt: order.updatedAt.toISOString() };
+  const stage =
+    order.kaspiStage === "awaiting_confirmation" || order.kaspiStage === "awaiting_scan" ? order.kaspiStage : undefined;
+  const loan = order.kaspiLoan ? loanSchema.safeParse(JSON.parse(order.kaspiLoan) as unknown) : undefined;
+  return {
+    status: order.status as PaymentStatus,
+    updatedAt: order.updatedAt.toISOString(),
+    ...(stage && order.status === "PENDING" ? { stage } : {}),
+    ...(loan?.success ? { loan: loan.data } : {}),
+  };
 }

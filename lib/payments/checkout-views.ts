@@ -6,6 +6,10 @@ import { PAYMENT_STATUSES } from "./status";
 export const statusViewSchema = z.object({
   status: z.enum(PAYMENT_STATUSES),
   updatedAt: z.string(),
+  /** Kaspi QR: the shopper scanned and must now confirm in the Kaspi app. */
+  stage: z.enum(["awaiting_scan", "awaiting_confirmation"]).optional(),
+  /** Kaspi Red / loan offer the shopper chose. */
+  loan: z.object({ offerName: z.string(), term: z.number().optional() }).optional(),
 });
 export type StatusView = z.infer<typeof statusViewSchema>;
 
@@ -15,6 +19,8 @@ export const paymentViewSchema = z.object({
   paymentLink: z.string().optional(),
   qr: z.object({ format: z.enum(["text", "png-base64"]), value: z.string() }).optional(),
   expiresAt: z.string().optional(),
+  /** Which presentation the attempt has (Kaspi QR): "qr" to scan, or "link" for this phone. */
+  presentation: z.enum(["qr", "link"]).optional(),
 });
 export type PaymentView = z.infer<typeof paymentViewSchema>;
 
@@ -22,5 +28,7 @@ export const startPaymentBodySchema = z
   .object({
     /** Ask for a new attempt after this (failed or expired) one; without it, the current one is reused. */
     retryOf: z.number().int().positive().optional(),
+    /** Where the shopper is: "desktop" gets a QR to scan, "mobile" a link (protocols that differ). */
+    device: z.enum(["desktop", "mobile"]).optional(),
   })
   .strict();

@@ -31,7 +31,11 @@ export async function reconcileDuePayments(
   const now = opts.now ?? new Date();
   const stats: ReconcileStats = { checked: 0, changed: 0, creationsRetried: 0, errors: 0 };
   const due = await db.payment.findMany({
-    where: { status: { in: ["CREATED", "PENDING"] }, nextCheckAt: { lte: now } },
+    where: {
+      nextCheckAt: { lte: now },
+      // Open Kaspi QR payments are polled by qr-poll-use-case on Kaspi's own interval.
+      OR: [{ status: "CREATED" }, { status: "PENDING", protocol: { not: "qr" } }],
+    },
     orderBy: { nextCheckAt: "asc" },
     take: opts.limit ?? 50,
     select: { id: true, status: true },

@@ -2,7 +2,7 @@ import type { Db } from "../db";
 import { isUniqueViolation } from "../db";
 import { fail, ok, type Result } from "../errors";
 import { newId } from "../ids";
-import type { KaspiGateway } from "../kaspi/gateway";
+import type { KaspiGateway, PaymentDevice } from "../kaspi/gateway";
 import type { PaymentView } from "./checkout-views";
 import { isPaidLike, type PaymentStatus } from "./status";
 import { recordEvent } from "./timeline";
@@ -36,7 +36,15 @@ function view(order: OrderRow, payment: PaymentRow | null): PaymentView {
       ? { qr: { format: payment.qrFormat as "text" | "png-base64", value: payment.qrValue } }
       : {}),
     ...(showPayable && payment.expiresAt ? { expiresAt: payment.expiresAt.toISOString() } : {}),
+    ...(presentationOf(payment) ? { presentation: presentationOf(payment) } : {}),
   };
+}
+
+/** "qr" or "link" for protocols that present an attempt one way (Kaspi QR), from Payment.kaspiMeta. */
+function presentationOf(payment: PaymentRow): "qr" | "link" | undefined {
+  if (!payment.kaspiMeta) return undefined;
+  const meta = JSON.parse(payment.kaspiMeta) as { presentation?: unknown };
+  return meta.presentation === "qr" || meta.presentation === "link" ? meta.presentation : undefined;
 }
 
 // POST /api/checkout/{token}/payment: one Kaspi payment per attempt, whatever the clicks, reloads,
@@ -45,7 +53,7 @@ function view(order: OrderRow, payment: PaymentRow | null): PaymentView {
 // until Kaspi confirms, by whoever holds the lease (this request, a retry, or the reconciler).
 export async function startPayment(
   deps: StartPaymentDeps,
-  input: { token: string; retryOf?: number },
+  input: { token: string; retryOf?: number; device?: PaymentDevice },
 ): Promise<Result<PaymentView>> {
   const { db } = deps;
   const order = await db.order.findUnique({ where: { checkoutToken: input.token } });
@@ -54,12 +62,16 @@ export async function startPayment(
   const status = order.status as PaymentStatus;
   if (isPaidLike(status) || status === "CANCELLED") return ok(view(order, latest));
 
-  if (latest?.status === "PENDING") return ok(view(order, latest));
-  if (latest?.status === "CREATED") return completeCreation(deps, latest.id);
-  // A new attempt when there is none, when the shopper asks to retry this one, or when the order
-  // was reset by Bitrix (amount changed: the order is CREATED again, its old attempts closed).
-  const wantsNew = !latest || input.retryOf === latest.attempt || status === "CREATED";
-  if (!wantsNew) return ok(view(order, latest));
+  if (latest?.status === "CREATED") return completeCreation(deps, latest.id, input.device);
+  if (latest?.status === "PENDING") {
+    const switched = input.device ? await supersedeForDevice(deps, latest, input.device) : false;
+    if (!switched) return ok(view(order, latest));
+  } else {
+    // A new attempt when there is none, when the shopper asks to retry this one, or when the order
+    // was reset by Bitrix (amount changed: the order is CREATED again, its old attempts closed).
+    const wantsNew = !latest || input.retryOf === latest.attempt || status === "CREATED";
+    if (!wantsNew) return ok(view(order, latest));
+  }
 
   const attempt = (latest?.attempt ?? 0) + 1;
   try {
@@ -74,13 +86,37 @@ export async function startPayment(
         status: "CREATED",
       },
     });
-    return completeCreation(deps, reserved.id);
+    return completeCreation(deps, reserved.id, input.device);
   } catch (e) {
     if (!isUniqueViolation(e)) throw e;
     // A concurrent request reserved this attempt first: follow it.
     const winner = await db.payment.findFirst({ where: { orderId: order.id, attempt } });
-    return winner ? completeCreation(deps, winner.id) : fail("CONFLICT", "try again");
+    return winner ? completeCreation(deps, winner.id, input.device) : fail("CONFLICT", "try again");
   }
+}
+
+// The shopper switched between "scan a QR" and "pay on this phone" (Kaspi QR makes a different
+// payment for each). The open attempt is closed (only the attempt: the order stays PENDING) and a
+// new one is made. The closed one keeps being polled until it expires, in case it is paid anyway.
+async function supersedeForDevice(deps: StartPaymentDeps, latest: PaymentRow, device: PaymentDevice): Promise<boolean> {
+  const current = presentationOf(latest);
+  const wanted = device === "mobile" ? "link" : "qr";
+  if (latest.status !== "PENDING" || current === undefined || current === wanted) return false;
+  return deps.db.$transaction(async (tx) => {
+    const res = await tx.payment.updateMany({
+      where: { id: latest.id, status: "PENDING" },
+      data: { status: "CANCELLED" },
+    });
+    if (res.count !== 1) return false;
+    await recordEvent(tx, {
+      orderId: latest.orderId,
+      paymentId: latest.id,
+      type: "payment.superseded",
+      source: "shopper",
+      message: `switched from ${current} to ${wanted}`,
+    });
+    return true;
+  });
 }
 
 /**
@@ -88,7 +124,11 @@ export async function startPayment(
  * lease calls Kaspi; anyone else waits for the outcome. Kaspi answers a repeated externalId with
  * the payment it already has, so a lost answer is recovered instead of duplicated.
  */
-export async function completeCreation(deps: StartPaymentDeps, paymentId: string): Promise<Result<PaymentView>> {
+export async function completeCreation(
+  deps: StartPaymentDeps,
+  paymentId: string,
+  device?: PaymentDevice,
+): Promise<Result<PaymentView>> {
   const { db, gateway } = deps;
   const now = new Date();
   const lease = await db.payment.updateMany({
@@ -107,6 +147,8 @@ export async function completeCreation(deps: StartPaymentDeps, paymentId: string
     redirectUrl: `${deps.appUrl}/pay/${order.checkoutToken}`,
     callbackUrl: `${deps.appUrl}/api/kaspi/callback`,
     deviceId: order.id,
+    account: order.accountNumber ?? order.externalId,
+    ...(device ? { device } : {}),
   });
   const base = { orderId: order.id, paymentId, source: "kaspi.api" as const };
 
@@ -153,13 +195,18 @@ export async function completeCreation(deps: StartPaymentDeps, paymentId: string
         expiresAt,
         lastError: null,
         checkCount: 0,
-        nextCheckAt: new Date(Date.now() + FIRST_CHECK_MS),
+        nextCheckAt: p.firstCheckAt ?? new Date(Date.now() + FIRST_CHECK_MS),
+        kaspiMeta: p.meta ? JSON.stringify(p.meta) : null,
       },
     });
     if (res.count !== 1) return;
     await tx.order.updateMany({
       where: { id: order.id, status: { in: ["CREATED", "FAILED", "EXPIRED"] } },
       data: { status: "PENDING" },
+    });
+    await tx.order.updateMany({
+      where: { id: order.id },
+      data: { kaspiStage: null, kaspiLoan: p.loan ? JSON.stringify(p.loan) : null },
     });
     await recordEvent(tx, {
       ...base,

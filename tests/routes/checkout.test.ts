@@ -54,6 +54,8 @@ describe("POST /api/checkout/{token}/payment", () => {
         redirectUrl: `http://app.test/pay/${order.token}`,
         callbackUrl: "http://app.test/api/kaspi/callback",
         deviceId: order.orderId,
+        // The check/pay protocol's account: Bitrix's account number.
+        account: "A-77",
       },
     ]);
     const payment = await latestPayment(order.orderId);

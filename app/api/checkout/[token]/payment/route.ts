@@ -14,8 +14,12 @@ export async function POST(request: Request, ctx: { params: Promise<{ token: str
     if (!body.ok) return errorResponse(body.error);
     const parsed = parseWith(startPaymentBodySchema, body.value.json ?? {});
     if (!parsed.ok) return errorResponse(parsed.error);
-    const { retryOf } = parsed.value;
-    const result = await startPayment(startPaymentDeps(), { token, ...(retryOf ? { retryOf } : {}) });
+    const { retryOf, device } = parsed.value;
+    const result = await startPayment(startPaymentDeps(), {
+      token,
+      ...(retryOf ? { retryOf } : {}),
+      ...(device ? { device } : {}),
+    });
     return result.ok ? json(result.value) : errorResponse(result.error);
   } catch (e) {
     return internalError("POST /api/checkout/{token}/payment", e);

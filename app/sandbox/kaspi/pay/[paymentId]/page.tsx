@@ -6,6 +6,8 @@ import { SandboxBanner } from "@/components/sandbox/sandbox-banner";
 import styles from "@/components/sandbox/sandbox.module.css";
 import { env } from "@/lib/env";
 import { formatTenge } from "@/lib/money";
+import { db } from "@/lib/db";
+import { sandboxQrScan } from "@/lib/sandbox/qr-service";
 import { getSandboxPayment } from "@/lib/sandbox/sandbox-service";
 
 export const dynamic = "force-dynamic";
@@ -38,6 +40,8 @@ function safeHttpUrl(value: string | null): string | null {
 export default async function SandboxKaspiAppPage({ params }: { params: Promise<{ paymentId: string }> }) {
   if (!env().sandboxEnabled) notFound();
   const { paymentId } = await params;
+  // Opening a Kaspi QR payment in the (simulated) Kaspi app is the scan: Kaspi then says Wait.
+  await sandboxQrScan(db(), paymentId);
   const payment = await getSandboxPayment(paymentId);
   if (!payment) notFound();
   const pending = payment.status === "PENDING";

@@ -1,0 +1,28 @@
+// POST /sandbox/kaspi/gateway/links — the sandbox's stand-in for the service's Kaspi payment link
+// (account + amount), so its Kaspi app page can drive check/pay against the app.
+import { z } from "zod";
+import { db } from "@/lib/db";
+import { errorResponse, internalError, json, parseWith, readJsonBody } from "@/lib/http/responses";
+import { sandboxGatewayLink } from "@/lib/sandbox/gateway-service";
+import { SANDBOX_HEADERS, sandboxDisabled } from "@/lib/sandbox/http";
+
+const bodySchema = z.object({
+  serviceId: z.string().min(1).max(100),
+  account: z.string().min(1).max(100),
+  amount: z.number().int().positive(),
+  externalId: z.string().min(1).max(200),
+});
+
+export async function POST(request: Request): Promise<Response> {
+  try {
+    const blocked = sandboxDisabled();
+    if (blocked) return blocked;
+    const body = await readJsonBody(request);
+    if (!body.ok) return errorResponse(body.error);
+    const input = parseWith(bodySchema, body.value.json);
+    if (!input.ok) return errorResponse(input.error);
+    return json(await sandboxGatewayLink(db(), input.value), 200, SANDBOX_HEADERS);
+  } catch (e) {
+    return internalError("POST /sandbox/kaspi/gateway/links", e);
+  }
+}

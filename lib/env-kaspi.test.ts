@@ -1,0 +1,81 @@
+import { describe, expect, it } from "vitest";
+import { EnvError, parseEnv } from "./env";
+
+// Configuration of the Kaspi QR and check/pay protocols: the sandbox by default, and each real
+// scheme's required values named in the error.
+
+const base = { BITRIX_SHARED_SECRET: "env-test-secret-0123456789", PORT: "3000" };
+
+function message(source: Record<string, string | undefined>): string {
+  try {
+    parseEnv(source);
+  } catch (e) {
+    if (e instanceof EnvError) return e.message;
+    throw e;
+  }
+  return "";
+}
+
+describe("KASPI_PROTOCOL=qr", () => {
+  it("without a device token: the sandbox's QR API and its demo device", () => {
+    const e = parseEnv({ ...base, KASPI_PROTOCOL: "qr" });
+    expect(e).toMatchObject({
+      sandboxEnabled: true,
+      kaspiQrBaseUrl: "http://127.0.0.1:3000/sandbox/kaspi/qr/r1/v01/",
+      kaspiQrDeviceToken: "sandbox-device-token",
+    });
+  });
+
+  it.each([
+    { scheme: "r1", url: "https://qrapi.kaspi.kz:8543/r1/v01/", extra: { KASPI_QR_API_KEY: "k" } },
+    { scheme: "r2", url: "https://qrapi.kaspi.kz:8544/r2/v01/", extra: { KASPI_QR_PFX_FILE: "/etc/kaspi/client.pfx" } },
+    {
+      scheme: "r3",
+      url: "https://qrapi.kaspi.kz:8545/r3/v01/",
+      extra: { KASPI_QR_CERT_FILE: "c.pem", KASPI_QR_KEY_FILE: "k.pem", KASPI_QR_ORGANIZATION_BIN: "123456789012" },
+    },
+  ])("real $scheme", ({ scheme, url, extra }) => {
+    const e = parseEnv({
+      ...base,
+      KASPI_PROTOCOL: "qr",
+      KASPI_QR_SCHEME: scheme,
+      KASPI_QR_DEVICE_TOKEN: "dt",
+      ...extra,
+    });
+    expect(e).toMatchObject({ sandboxEnabled: false, kaspiQrBaseUrl: url });
+  });
+
+  it.each([
+    { name: "r1 without an API key", env: { KASPI_QR_SCHEME: "r1" }, error: "KASPI_QR_API_KEY: is required" },
+    { name: "r2 without a certificate", env: { KASPI_QR_SCHEME: "r2" }, error: "KASPI_QR_CERT_FILE" },
+    {
+      name: "r3 without a BIN",
+      env: { KASPI_QR_SCHEME: "r3", KASPI_QR_PFX_FILE: "p" },
+      error: "KASPI_QR_ORGANIZATION_BIN: is required",
+    },
+    { name: "a malformed BIN", env: { KASPI_QR_ORGANIZATION_BIN: "12" }, error: "12-digit BIN" },
+  ])("$name is refused", ({ env, error }) => {
+    expect(message({ ...base, KASPI_PROTOCOL: "qr", KASPI_QR_DEVICE_TOKEN: "dt", ...env })).toContain(error);
+  });
+
+  it("KASPI_SANDBOX=off needs the protocol's own credential", () => {
+    expect(message({ ...base, KASPI_PROTOCOL: "qr", KASPI_SANDBOX: "off" })).toContain("KASPI_QR_DEVICE_TOKEN");
+    expect(message({ ...base, KASPI_PROTOCOL: "gateway", KASPI_SANDBOX: "off" })).toContain("KASPI_GATEWAY_SERVICE_ID");
+  });
+});
+
+describe("KASPI_PROTOCOL=gateway", () => {
+  it("sandbox: loopback may call, links go to the sandbox's Kaspi app", () => {
+    const e = parseEnv({ ...base, KASPI_PROTOCOL: "gateway" });
+    expect(e.kaspiGatewayAllowedIps).toEqual(["127.0.0.1", "::1", "::ffff:127.0.0.1", "194.187.247.152"]);
+    expect(e.kaspiGatewayPayLink).toBe("http://localhost:3000/sandbox/kaspi/pay/{paymentId}");
+  });
+  it("real: only Kaspi's published address by default, or exactly the configured list", () => {
+    const real = { ...base, KASPI_PROTOCOL: "gateway", KASPI_GATEWAY_SERVICE_ID: "5001" };
+    expect(parseEnv(real)).toMatchObject({ sandboxEnabled: false, kaspiGatewayAllowedIps: ["194.187.247.152"] });
+    expect(parseEnv({ ...real, KASPI_GATEWAY_ALLOWED_IPS: "1.2.3.4, 10.0.0.0/8" }).kaspiGatewayAllowedIps).toEqual([
+      "1.2.3.4",
+      "10.0.0.0/8",
+    ]);
+  });
+});

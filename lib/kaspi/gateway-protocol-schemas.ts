@@ -1,0 +1,66 @@
+import { z } from "zod";
+
+// Kaspi's check/pay provider protocol: Kaspi calls us with
+// GET ?command=check|pay&txn_id=…&account=…&sum=…[&txn_date=YYYYMMDDhhmmss]
+// and reads { txn_id, prv_txn?, sum: "1234.00", result, comment } (JSON, or XML when configured).
+
+export const GATEWAY_RESULTS = {
+  OK: 0,
+  NOT_FOUND: 1,
+  CANCELLED: 2,
+  ALREADY_PAID: 3,
+  IN_PROGRESS: 4,
+  OTHER_ERROR: 5,
+} as const;
+export type GatewayResult = (typeof GATEWAY_RESULTS)[keyof typeof GATEWAY_RESULTS];
+
+export const gatewayQuerySchema = z.object({
+  command: z.enum(["check", "pay"]),
+  txn_id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be Kaspi's transaction id"),
+  account: z.string().min(1).max(100),
+  sum: z.string().regex(/^\d{1,12}(\.\d{1,2})?$/, "must be a decimal amount like 1234.00"),
+  txn_date: z
+    .string()
+    .regex(/^\d{14}$/, "must be YYYYMMDDhhmmss")
+    .optional(),
+});
+export type GatewayQuery = z.infer<typeof gatewayQuerySchema>;
+
+export type GatewayReply = {
+  txn_id: string;
+  prv_txn?: string;
+  sum: string;
+  result: GatewayResult;
+  comment: string;
+};
+
+/** "1234" / "1234.5" / "1234.00" → whole tenge, or null when it has kopecks (KZT here has none). */
+export function parseGatewaySum(sum: string): number | null {
+  const [whole, frac = ""] = sum.split(".");
+  if (frac.replace(/0/g, "") !== "") return null;
+  const n = Number(whole);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+export function formatGatewaySum(amount: number): string {
+  return `${amount}.00`;
+}
+
+const escapeXml = (s: string) =>
+  s.replace(/[<>&'"]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", "'": "&apos;", '"': "&quot;" })[c] ?? c);
+
+/** The XML variant of the reply (same fields, same order). */
+export function gatewayReplyXml(reply: GatewayReply): string {
+  const fields: [string, string | number | undefined][] = [
+    ["txn_id", reply.txn_id],
+    ["prv_txn", reply.prv_txn],
+    ["sum", reply.sum],
+    ["result", reply.result],
+    ["comment", reply.comment],
+  ];
+  const body = fields
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `<${k}>${escapeXml(String(v))}</${k}>`)
+    .join("");
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<response>${body}</response>\n`;
+}

@@ -1,0 +1,186 @@
+import type { Db } from "../db";
+import type { KaspiGateway, KaspiPaymentState } from "../kaspi/gateway";
+import { LINK_ACTIVATION_MS } from "../kaspi/qr-gateway";
+import { qrMetaSchema, type QrMeta } from "../kaspi/qr-schemas";
+import { applyKaspiStatus } from "./apply-status";
+import { recordEvent } from "./timeline";
+
+// Kaspi QR has no callbacks: the server asks payment/status/{QrPaymentId} at the interval Kaspi
+// gave (StatusPollingInterval), for every open attempt, whatever the number of shoppers watching.
+// A lease on Payment.nextCheckAt (compare-and-set) makes each due payment one call, across processes.
+// Superseded (CANCELLED) and clock-expired attempts keep being asked a while: if the shopper pays
+// an old QR anyway, the money shows up (and is flagged for refund if the order was paid twice).
+
+const BATCH = 20;
+/** After our clock expired an attempt, keep asking Kaspi this long, this often. */
+const TAIL_MS = 10 * 60_000;
+const TAIL_INTERVAL_MS = 30_000;
+const DEFAULT_POLL_MS = 5_000;
+
+type Row = Awaited<ReturnType<Db["payment"]["findMany"]>>[number];
+
+function metaOf(p: Row): QrMeta {
+  const parsed = p.kaspiMeta ? qrMetaSchema.safeParse(JSON.parse(p.kaspiMeta) as unknown) : undefined;
+  return parsed?.success ? parsed.data : { protocol: "qr", presentation: "qr", pollIntervalMs: DEFAULT_POLL_MS };
+}
+
+/** When Kaspi's own timeouts say the shopper can no longer pay this attempt. */
+export function qrDeadline(p: { createdAt: Date; expiresAt: Date | null }, meta: QrMeta): Date {
+  if (meta.waitSince) {
+    // A link stays usable 3 minutes after the shopper opened it; a scanned QR for the confirmation timeout.
+    const confirm =
+      meta.presentation === "link"
+        ? Math.max(LINK_ACTIVATION_MS, meta.confirmMs ?? 0)
+        : (meta.confirmMs ?? LINK_ACTIVATION_MS);
+    return new Date(new Date(meta.waitSince).getTime() + confirm);
+  }
+  const scan = meta.scanWaitMs ? p.createdAt.getTime() + meta.scanWaitMs : 0;
+  return new Date(Math.max(p.expiresAt?.getTime() ?? 0, scan) || p.createdAt.getTime() + LINK_ACTIVATION_MS);
+}
+
+export async function pollQrPayments(db: Db, gateway: KaspiGateway, now = new Date()): Promise<number> {
+  if (gateway.protocol !== "qr") return 0;
+  const due = await db.payment.findMany({
+    where: {
+      protocol: "qr",
+      status: { in: ["PENDING", "CANCELLED", "EXPIRED"] },
+      nextCheckAt: { lte: now },
+      kaspiPaymentId: { not: null },
+    },
+    orderBy: { nextCheckAt: "asc" },
+    take: BATCH,
+  });
+  let polled = 0;
+  for (const p of due) {
+    const meta = metaOf(p);
+    const tail = p.status !== "PENDING";
+    const claim = await db.payment.updateMany({
+      where: { id: p.id, status: p.status, nextCheckAt: p.nextCheckAt },
+      data: { nextCheckAt: new Date(now.getTime() + (tail ? TAIL_INTERVAL_MS : meta.pollIntervalMs)) },
+    });
+    if (claim.count !== 1 || !p.kaspiPaymentId) continue;
+    polled++;
+    const started = Date.now();
+    await pollOne(db, gateway, p, meta, now);
+    const end = now.getTime() + (Date.now() - started);
+    // Count the interval from the end of this poll (the call may have been slow), and take the
+    // lease back from any other checker that claimed the payment meanwhile with a longer delay.
+    await db.payment.updateMany({
+      where: { id: p.id, status: p.status, nextCheckAt: { not: null } },
+      data: { nextCheckAt: new Date(end + (tail ? TAIL_INTERVAL_MS : meta.pollIntervalMs)) },
+    });
+  }
+  return polled;
+}
+
+async function pollOne(db: Db, gateway: KaspiGateway, p: Row, meta: QrMeta, now: Date): Promise<void> {
+  if (!p.kaspiPaymentId) return;
+  const state = await gateway.getPayment(p.kaspiPaymentId);
+  if (!state.ok) {
+    // Once per distinct error, not once per poll: the timeline stays readable.
+    if (p.lastError !== state.error.message) {
+      await db.payment.updateMany({ where: { id: p.id }, data: { lastError: state.error.message } });
+      await recordEvent(db, {
+        orderId: p.orderId,
+        paymentId: p.id,
+        type: "verification.failed",
+        source: "kaspi.api",
+        message: state.error.message,
+        data: { kind: state.error.kind, code: state.error.code },
+      });
+    }
+    return;
+  }
+  await handleState(db, p, meta, state.value, now);
+}
+
+async function handleState(db: Db, p: Row, meta: QrMeta, s: KaspiPaymentState, now: Date): Promise<void> {
+  const base = { orderId: p.orderId, paymentId: p.id, source: "kaspi.api" as const };
+  if (s.loan) await recordLoan(db, p, s.loan);
+  if (s.status === "PAID") {
+    if (s.amount !== undefined && s.amount !== p.amount) {
+      await db.payment.updateMany({ where: { id: p.id }, data: { nextCheckAt: null, lastError: "amount mismatch" } });
+      await recordEvent(db, {
+        ...base,
+        type: "payment.needs_review",
+        message: `Kaspi says Processed for ${s.amount} ₸ but the attempt is ${p.amount} ₸; not marked paid`,
+        data: s,
+      });
+      return;
+    }
+    await applyKaspiStatus(db, {
+      paymentId: p.id,
+      to: "PAID",
+      source: "kaspi.api",
+      data: { kaspiStatus: s.rawStatus, transactionId: s.transactionId, loan: s.loan },
+      now,
+    });
+    return;
+  }
+  if (s.status !== "PENDING") {
+    await applyKaspiStatus(db, {
+      paymentId: p.id,
+      to: s.status,
+      source: "kaspi.api",
+      data: { kaspiStatus: s.rawStatus },
+      now,
+    });
+    // Error is final at Kaspi: nothing more to ask, whatever our status is.
+    await db.payment.updateMany({ where: { id: p.id, nextCheckAt: { not: null } }, data: { nextCheckAt: null } });
+    await db.order.updateMany({ where: { id: p.orderId, kaspiStage: { not: null } }, data: { kaspiStage: null } });
+    return;
+  }
+  let current = meta;
+  if (s.stage === "awaiting_confirmation" && !meta.waitSince) {
+    current = { ...meta, waitSince: now.toISOString() };
+    await db.payment.updateMany({ where: { id: p.id }, data: { kaspiMeta: JSON.stringify(current) } });
+    await recordEvent(db, {
+      ...base,
+      type: "payment.scanned",
+      message: `Kaspi says ${s.rawStatus}: awaiting confirmation`,
+    });
+  }
+  if (p.status === "PENDING" && s.stage) {
+    await db.order.updateMany({
+      where: { id: p.orderId, status: "PENDING", OR: [{ kaspiStage: null }, { kaspiStage: { not: s.stage } }] },
+      data: { kaspiStage: s.stage },
+    });
+  }
+  const deadline = qrDeadline(p, current);
+  // One more poll interval of grace: Kaspi's answer wins over our clock when they race.
+  const over = now.getTime() > deadline.getTime() + current.pollIntervalMs;
+  if (!over) return;
+  if (p.status === "PENDING") {
+    await applyKaspiStatus(db, {
+      paymentId: p.id,
+      to: "EXPIRED",
+      source: "system",
+      data: { reason: "Kaspi's scan/confirmation time is over", kaspiStatus: s.rawStatus },
+      now,
+    });
+    await db.payment.updateMany({
+      where: { id: p.id, status: "EXPIRED" },
+      data: { nextCheckAt: new Date(now.getTime() + TAIL_INTERVAL_MS) },
+    });
+  } else if (now.getTime() > deadline.getTime() + TAIL_MS) {
+    await db.payment.updateMany({ where: { id: p.id, status: p.status }, data: { nextCheckAt: null } });
+  }
+}
+
+async function recordLoan(db: Db, p: Row, loan: NonNullable<KaspiPaymentState["loan"]>): Promise<void> {
+  const json = JSON.stringify(loan);
+  const res = await db.order.updateMany({
+    where: { id: p.orderId, OR: [{ kaspiLoan: null }, { kaspiLoan: { not: json } }] },
+    data: { kaspiLoan: json },
+  });
+  if (res.count === 1) {
+    await recordEvent(db, {
+      orderId: p.orderId,
+      paymentId: p.id,
+      type: "payment.loan",
+      source: "kaspi.api",
+      message: `Kaspi Red / loan: ${loan.offerName}${loan.term ? `, ${loan.term} months` : ""}`,
+      data: loan,
+    });
+  }
+}

@@ -1,0 +1,169 @@
+import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { GET } from "@/app/api/kaspi/pay-gateway/route";
+import { db } from "@/lib/db";
+import { resetEnvForTests } from "@/lib/env";
+import { installPeerAddressStamp, PEER_HEADER } from "@/lib/http/peer-address";
+import { resetGatewayAccessForTests } from "@/lib/kaspi/gateway-protocol-access";
+import { BASE, createOrder, eventsOf, orderRow, outboxOf, postOrderSigned, read } from "../helpers";
+
+// GET /api/kaspi/pay-gateway — Kaspi's check/pay provider protocol through the real handler:
+// result codes 0–5, one pay per txn_id, the amount must match, and only Kaspi's addresses.
+
+const KASPI_IP = "194.187.247.152";
+const PROXY_IP = "10.0.0.5";
+
+beforeAll(() => {
+  process.env.KASPI_PROTOCOL = "gateway";
+  process.env.KASPI_GATEWAY_SERVICE_ID = "5001";
+  process.env.KASPI_GATEWAY_TRUSTED_PROXIES = PROXY_IP;
+  delete process.env.KASPI_GATEWAY_ALLOWED_IPS;
+  resetEnvForTests();
+  resetGatewayAccessForTests();
+  installPeerAddressStamp();
+});
+
+beforeEach(() => {
+  delete process.env.KASPI_GATEWAY_FORMAT;
+  resetEnvForTests();
+});
+
+let seq = 0;
+const txn = () => `${Date.now()}${++seq}`;
+
+function call(query: Record<string, string>, opts: { peer?: string; xff?: string } = {}) {
+  const headers: Record<string, string> = { [PEER_HEADER]: opts.peer ?? KASPI_IP };
+  if (opts.xff) headers["x-forwarded-for"] = opts.xff;
+  return GET(new Request(`${BASE}/api/kaspi/pay-gateway?${new URLSearchParams(query)}`, { headers }));
+}
+
+async function gw(command: "check" | "pay", q: { txn_id?: string; account: string; sum: string }, opts = {}) {
+  return read(await call({ command, txn_id: q.txn_id ?? txn(), account: q.account, sum: q.sum }, opts));
+}
+
+describe("check", () => {
+  it.each([
+    { name: "payable order → 0", setup: "open", sum: "12500.00", result: 0 },
+    { name: "unknown account → 1", setup: "missing", sum: "12500.00", result: 1 },
+    { name: "wrong amount → 5", setup: "open", sum: "12000.00", result: 5 },
+    { name: "kopecks → 5", setup: "open", sum: "12500.50", result: 5 },
+    { name: "paid order → 3", setup: "paid", sum: "12500.00", result: 3 },
+  ])("$name", async ({ setup, sum, result }) => {
+    const order = await createOrder({ accountNumber: `A${txn()}` });
+    const account = setup === "missing" ? "no-such-account" : (await orderRow(order.orderId)).accountNumber!;
+    if (setup === "paid") expect((await gw("pay", { account, sum: "12500" })).body).toMatchObject({ result: 0 });
+    const answer = await gw("check", { account, sum });
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ result, sum: result === 0 ? "12500.00" : (expect.any(String) as unknown) });
+    expect(answer.body).not.toHaveProperty("prv_txn");
+  });
+
+  it("a cancelled attempt's order (amount changed, then the old sum) → 5; the new sum → 0", async () => {
+    const order = await createOrder({ accountNumber: `A${txn()}` });
+    const { accountNumber } = await orderRow(order.orderId);
+    const again = await postOrderSigned({
+      externalId: order.externalId,
+      accountNumber,
+      amount: 13_000,
+      currency: "KZT",
+    });
+    expect(again.status).toBe(200);
+    expect((await gw("check", { account: accountNumber!, sum: "12500.00" })).body).toMatchObject({ result: 5 });
+    expect((await gw("check", { account: accountNumber!, sum: "13000.00" })).body).toMatchObject({ result: 0 });
+  });
+
+  it("result 2 for a cancelled order", async () => {
+    const order = await createOrder({ accountNumber: `A${txn()}` });
+    await db().order.update({ where: { id: order.orderId }, data: { status: "CANCELLED" } });
+    expect(
+      (await gw("check", { account: (await orderRow(order.orderId)).accountNumber!, sum: "12500" })).body,
+    ).toMatchObject({ result: 2 });
+  });
+
+  it("check never writes", async () => {
+    const order = await createOrder({ accountNumber: `A${txn()}` });
+    const before = await eventsOf(order.orderId);
+    await gw("check", { account: (await orderRow(order.orderId)).accountNumber!, sum: "12500" });
+    expect(await eventsOf(order.orderId)).toHaveLength(before.length);
+  });
+});
+
+describe("pay", () => {
+  it("marks the order PAID once; a repeated pay answers the same prv_txn; one Bitrix notification", async () => {
+    const order = await createOrder({ accountNumber: `A${txn()}` });
+    const account = (await orderRow(order.orderId)).accountNumber!;
+    const id = txn();
+    const first = await gw("pay", { txn_id: id, account, sum: "12500.00" });
+    expect(first.body).toEqual({
+      txn_id: id,
+      prv_txn: expect.stringMatching(/^\d+$/) as unknown,
+      sum: "12500.00",
+      result: 0,
+      comment: "OK",
+    });
+    const again = await gw("pay", { txn_id: id, account, sum: "12500.00" });
+    expect(again.body).toEqual(first.body);
+    const row = await orderRow(order.orderId);
+    expect(row.status).toBe("PAID");
+    const outbox = await outboxOf(order.orderId);
+    expect(outbox).toHaveLength(1);
+    expect(JSON.parse(outbox[0]!.payload)).toMatchObject({ kaspiPaymentId: id, amount: 12_500 });
+    // Another txn_id for the paid order is refused: Kaspi must not take the money twice.
+    expect((await gw("pay", { account, sum: "12500.00" })).body).toMatchObject({ result: 3 });
+  });
+
+  it("the same txn_id with another sum or account → 5, nothing applied", async () => {
+    const order = await createOrder({ accountNumber: `A${txn()}` });
+    const account = (await orderRow(order.orderId)).accountNumber!;
+    const id = txn();
+    await gw("pay", { txn_id: id, account, sum: "12500" });
+    expect((await gw("pay", { txn_id: id, account, sum: "1.00" })).body).toMatchObject({ result: 5, txn_id: id });
+  });
+
+  it("concurrent pays with two txn_ids: exactly one is accepted", async () => {
+    const order = await createOrder({ accountNumber: `A${txn()}` });
+    const account = (await orderRow(order.orderId)).accountNumber!;
+    const answers = await Promise.all([gw("pay", { account, sum: "12500" }), gw("pay", { account, sum: "12500" })]);
+    const results = answers.map((a) => (a.body as { result: number }).result).sort();
+    expect(results[0]).toBe(0);
+    expect([3, 4]).toContain(results[1]);
+    expect(await outboxOf(order.orderId)).toHaveLength(1);
+  });
+
+  it("orders without an account number are paid by externalId; XML when configured", async () => {
+    process.env.KASPI_GATEWAY_FORMAT = "xml";
+    resetEnvForTests();
+    const order = await createOrder();
+    const res = await call({ command: "pay", txn_id: txn(), account: order.externalId, sum: "12500" });
+    expect(res.headers.get("content-type")).toMatch(/application\/xml/);
+    expect(await res.text()).toMatch(
+      /<response><txn_id>\d+<\/txn_id><prv_txn>\d+<\/prv_txn><sum>12500\.00<\/sum><result>0<\/result><comment>OK<\/comment><\/response>/,
+    );
+  });
+});
+
+describe("who may call", () => {
+  it.each([
+    { name: "Kaspi's address", peer: KASPI_IP, xff: undefined, status: 200 },
+    { name: "another address", peer: "203.0.113.9", xff: undefined, status: 403 },
+    { name: "another address forging X-Forwarded-For", peer: "203.0.113.9", xff: KASPI_IP, status: 403 },
+    { name: "Kaspi through the trusted proxy", peer: PROXY_IP, xff: KASPI_IP, status: 200 },
+    { name: "someone else through the trusted proxy", peer: PROXY_IP, xff: "203.0.113.9", status: 403 },
+  ])("$name → $status", async ({ peer, xff, status }) => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    const answer = await gw("check", { account: "x", sum: "1" }, { peer, ...(xff ? { xff } : {}) });
+    expect(answer.status).toBe(status);
+    if (status === 403) {
+      expect(answer.body).toEqual({
+        error: { code: "FORBIDDEN", message: "this address may not call the payment gateway" },
+      });
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining("check/pay request refused"));
+    }
+    warn.mockRestore();
+  });
+
+  it("malformed queries → 422 with the error shape", async () => {
+    const answer = await read(await call({ command: "refund", txn_id: "1", account: "a", sum: "1" }));
+    expect(answer.status).toBe(422);
+    expect(answer.body).toMatchObject({ error: { code: "VALIDATION_FAILED" } });
+  });
+});
