@@ -39,7 +39,7 @@ export function csvRecord(row: PaymentRow): (string | number)[] {
     neutralize(row.order.accountNumber),
     row.attempt,
     neutralize(row.kaspiPaymentId),
-    neutralize(row.order.phone),
+    row.order.phone ?? "", // normalised by intake to +7 and digits: never a formula
     row.amount,
     row.refundedAmount,
     row.status,
