@@ -1,0 +1,144 @@
+#!/usr/bin/env node
+// `npm test`: every check the project has, in CI order, continuing after a failure:
+//   typecheck (tsc) → lint (eslint) → unit (vitest) → build (next build) → e2e (playwright).
+// Ends with a per-suite summary and one plain line `N passed, N failed` (typecheck, lint and
+// build count as one test each; vitest and playwright contribute their test counts). Exit code 1
+// if anything failed.
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
+const results = join(root, "test-results");
+const vitestJson = join(results, "vitest.json");
+const playwrightJson = join(results, "playwright.json");
+const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
+
+mkdirSync(results, { recursive: true });
+
+/** @type {{ name: string, passed: number, failed: number, skipped?: number, seconds: number, note?: string }[]} */
+const suites = [];
+
+function bin(name) {
+  return join(root, "node_modules", ".bin", name);
+}
+
+function run(command, args, extraEnv = {}) {
+  const started = performance.now();
+  return new Promise((done) => {
+    console.log(`\n▶ ${[command.replace(`${root}/`, ""), ...args].join(" ")}`);
+    const child = spawn(command, args, { cwd: root, env: { ...env, ...extraEnv }, stdio: "inherit" });
+    child.on("error", (error) => {
+      console.error(`  could not start ${command}: ${error.message}`);
+      done({ code: 127, seconds: (performance.now() - started) / 1000 });
+    });
+    child.on("close", (code, signal) => done({ code: code ?? (signal ? 128 : 1), seconds: (performance.now() - started) / 1000 }));
+  });
+}
+
+function readJson(path) {
+  try {
+    return JSON.parse(readFileSync(path, "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+async function check(name, command, args) {
+  const { code, seconds } = await run(command, args);
+  suites.push({ name, passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1, seconds, note: code === 0 ? undefined : `exit code ${code}` });
+  return code === 0;
+}
+
+function findChromium() {
+  const candidates = [process.env.CHROMIUM_PATH, "/usr/bin/chromium"].filter(Boolean);
+  for (const path of candidates) if (existsSync(path)) return path;
+  return undefined;
+}
+
+async function playwrightOwnChromium() {
+  try {
+    const { chromium } = await import("@playwright/test");
+    const path = chromium.executablePath();
+    return path && existsSync(path) ? path : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// 1–2. Types and lint: one test each.
+await check("typecheck", bin("tsc"), ["--noEmit"]);
+await check("lint", bin("eslint"), ["."]);
+
+// 3. Unit tests: the counts come from Vitest's JSON report.
+{
+  rmSync(vitestJson, { force: true });
+  const { code, seconds } = await run(bin("vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile=${vitestJson}`]);
+  const report = readJson(vitestJson);
+  const passed = report?.numPassedTests ?? 0;
+  let failed = report?.numFailedTests ?? 0;
+  const skipped = (report?.numPendingTests ?? 0) + (report?.numTodoTests ?? 0);
+  let note;
+  if (code !== 0 && failed === 0) {
+    // A file that fails to load, an unhandled error, or no report at all: still a failure.
+    failed = 1;
+    note = report ? `exit code ${code} (failed suites: ${report.numFailedTestSuites ?? "?"})` : `exit code ${code}, no JSON report`;
+  }
+  suites.push({ name: "unit (vitest)", passed, failed, skipped, seconds, note });
+}
+
+// 4. Production build: e2e runs against `next start`, so it must be the code in this tree.
+const built = await check("build", bin("next"), ["build"]);
+
+// 5. End to end, with a real Chromium.
+{
+  const chromium = findChromium() ?? (await playwrightOwnChromium());
+  if (!built) {
+    suites.push({ name: "e2e (playwright)", passed: 0, failed: 1, seconds: 0, note: "not run: the build failed" });
+  } else if (!chromium) {
+    console.error(
+      [
+        "",
+        "✖ No Chromium for the e2e tests. Get one of:",
+        "    apt-get update && apt-get install -y chromium     (Debian/Ubuntu; what CI uses)",
+        "    npx playwright install chromium                   (Playwright's own build)",
+        "  or point CHROMIUM_PATH at a Chromium/Chrome binary.",
+      ].join("\n"),
+    );
+    suites.push({ name: "e2e (playwright)", passed: 0, failed: 1, seconds: 0, note: "no Chromium found" });
+  } else {
+    console.log(`\nChromium: ${chromium}`);
+    rmSync(playwrightJson, { force: true });
+    const { code, seconds } = await run(bin("playwright"), ["test", "--reporter=list,json"], {
+      PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson,
+    });
+    const report = readJson(playwrightJson);
+    const stats = report?.stats ?? {};
+    const flaky = stats.flaky ?? 0;
+    const passed = (stats.expected ?? 0) + flaky;
+    let failed = stats.unexpected ?? 0;
+    const skipped = stats.skipped ?? 0;
+    const notes = [];
+    if (flaky) notes.push(`${flaky} flaky (passed on retry)`);
+    if (code !== 0 && failed === 0) {
+      // The web servers did not start, a config error, or no report at all: still a failure.
+      failed = 1;
+      const error = report?.errors?.[0]?.message?.split("\n")[0];
+      notes.push(error ? `exit code ${code}: ${error}` : `exit code ${code}${report ? "" : ", no JSON report"}`);
+    }
+    suites.push({ name: "e2e (playwright)", passed, failed, skipped, seconds, note: notes.join("; ") || undefined });
+  }
+}
+
+// Summary.
+const total = suites.reduce((t, s) => ({ passed: t.passed + s.passed, failed: t.failed + s.failed }), { passed: 0, failed: 0 });
+console.log("\nSummary");
+for (const s of suites) {
+  const mark = s.failed ? "✖" : "✔";
+  const skipped = s.skipped ? `, ${s.skipped} skipped` : "";
+  const note = s.note ? `  (${s.note})` : "";
+  console.log(`  ${mark} ${s.name.padEnd(17)} ${s.passed} passed, ${s.failed} failed${skipped}  ${s.seconds.toFixed(1)} s${note}`);
+}
+console.log(`${total.passed} passed, ${total.failed} failed`);
+process.exitCode = total.failed > 0 ? 1 : 0;
