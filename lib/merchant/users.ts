@@ -16,10 +16,10 @@ export function isPlausibleEmail(email: string): boolean {
 
 export type UpsertOutcome = { created: boolean; userId: string };
 
-/** Creates the user, or sets the password (and role) of an existing one. */
+/** Creates the user (viewer unless told), or sets the password (and, if given, role) of an existing one. */
 export async function upsertMerchantUser(
   db: Db,
-  input: { email: string; password: string; role: MerchantRole },
+  input: { email: string; password: string; role?: MerchantRole },
 ): Promise<UpsertOutcome> {
   const email = normalizeEmail(input.email);
   if (!isPlausibleEmail(email)) throw new Error(`not an email address: ${input.email}`);
@@ -31,14 +31,14 @@ export async function upsertMerchantUser(
   if (existing) {
     await db.merchantUser.update({
       where: { id: existing.id },
-      data: { passwordHash, role: input.role, disabledAt: null },
+      data: { passwordHash, ...(input.role ? { role: input.role } : {}), disabledAt: null },
     });
     // A new password ends every session signed in with the old one.
     await db.merchantSession.deleteMany({ where: { userId: existing.id } });
     return { created: false, userId: existing.id };
   }
   const id = newId("usr");
-  await db.merchantUser.create({ data: { id, email, passwordHash, role: input.role } });
+  await db.merchantUser.create({ data: { id, email, passwordHash, role: input.role ?? "viewer" } });
   return { created: true, userId: id };
 }
 
