@@ -20,7 +20,7 @@ const filtersSchema = z.object({
   cursor: z.string().max(200).optional().catch(undefined),
 });
 
-export type PaymentFilters = z.infer<typeof filtersSchema>;
+export type PaymentFilters = Partial<z.infer<typeof filtersSchema>>;
 
 type ParamSource = URLSearchParams | Record<string, string | string[] | undefined>;
 

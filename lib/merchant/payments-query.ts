@@ -20,23 +20,57 @@ function phoneDigits(q: string): string | undefined {
   return digits;
 }
 
-export function whereOf(f: Omit<PaymentFilters, "cursor">): PaymentWhere {
+/** Orders whose search fields match; above this many, the search falls back to a join. */
+export const SEARCH_ORDER_LIMIT = 2_000;
+
+/**
+ * The filter as a Prisma where. A search first finds the matching orders (one scan of the orders
+ * table, or index hits for exact ids), then filters payments by those ids: much cheaper than a
+ * relation filter evaluated per payment row.
+ */
+export async function whereOf(db: Db, f: Omit<PaymentFilters, "cursor">): Promise<PaymentWhere> {
   const and: PaymentWhere[] = [];
   if (f.status) and.push({ status: f.status });
   if (f.from) and.push({ createdAt: { gte: almatyDayStart(f.from) } });
   if (f.to) and.push({ createdAt: { lt: almatyDayEnd(f.to) } });
-  if (f.q) {
-    const q = f.q;
-    const or: PaymentWhere[] = [
-      { kaspiPaymentId: { contains: q } },
-      { order: { is: { externalId: { contains: q } } } },
-      { order: { is: { accountNumber: { contains: q } } } },
-    ];
-    const digits = phoneDigits(q);
-    if (digits) or.push({ order: { is: { phone: { contains: digits } } } });
-    and.push({ OR: or });
-  }
+  if (f.q) and.push(await searchWhere(db, f.q));
   return and.length ? { AND: and } : {};
+}
+
+/**
+ * Exact ids first (unique or indexed columns: an index hit each); only when nothing matches
+ * exactly, a partial search over orders (externalId, account number, phone) and Kaspi ids.
+ */
+async function searchWhere(db: Db, q: string): Promise<PaymentWhere> {
+  const digits = phoneDigits(q);
+  const exactPhone = digits?.length === 11 ? `+${digits}` : undefined;
+  const exactOrders = await db.order.findMany({
+    where: {
+      OR: [{ externalId: q }, { accountNumber: q }, ...(exactPhone ? [{ phone: exactPhone }] : [])],
+    },
+    select: { id: true },
+    take: SEARCH_ORDER_LIMIT,
+  });
+  const exactPayment = await db.payment.findUnique({ where: { kaspiPaymentId: q }, select: { id: true } });
+  if (exactOrders.length || exactPayment) {
+    return {
+      OR: [
+        ...(exactOrders.length ? [{ orderId: { in: exactOrders.map((o) => o.id) } }] : []),
+        ...(exactPayment ? [{ id: exactPayment.id }] : []),
+      ],
+    };
+  }
+  const orderMatch = {
+    OR: [
+      { externalId: { contains: q } },
+      { accountNumber: { contains: q } },
+      ...(digits ? [{ phone: { contains: digits } }] : []),
+    ],
+  };
+  const orders = await db.order.findMany({ where: orderMatch, select: { id: true }, take: SEARCH_ORDER_LIMIT + 1 });
+  const byOrder: PaymentWhere =
+    orders.length > SEARCH_ORDER_LIMIT ? { order: { is: orderMatch } } : { orderId: { in: orders.map((o) => o.id) } };
+  return { OR: [byOrder, { kaspiPaymentId: { contains: q } }] };
 }
 
 type Cursor = { createdAt: Date; id: string };
@@ -86,8 +120,13 @@ async function fetchRows(db: Db, where: PaymentWhere, take: number) {
 
 export type PaymentPage = { rows: PaymentRow[]; nextCursor: string | null };
 
-export async function listPayments(db: Db, f: PaymentFilters, pageSize = PAGE_SIZE): Promise<PaymentPage> {
-  const base = whereOf(f);
+export async function listPayments(
+  db: Db,
+  f: PaymentFilters,
+  pageSize = PAGE_SIZE,
+  precomputed?: PaymentWhere,
+): Promise<PaymentPage> {
+  const base = precomputed ?? (await whereOf(db, f));
   const cursor = decodeCursor(f.cursor);
   const where = cursor ? { AND: [base, after(cursor)] } : base;
   const rows = await fetchRows(db, where, pageSize + 1);
@@ -98,7 +137,7 @@ export async function listPayments(db: Db, f: PaymentFilters, pageSize = PAGE_SI
 
 /** Every row of a filtered view, newest first, a batch at a time (the CSV export). */
 export async function* allPayments(db: Db, f: PaymentFilters, batch = 1000): AsyncGenerator<PaymentRow> {
-  const base = whereOf(f);
+  const base = await whereOf(db, f);
   let cursor: Cursor | undefined;
   for (;;) {
     const rows = await fetchRows(db, cursor ? { AND: [base, after(cursor)] } : base, batch);
@@ -111,12 +150,13 @@ export async function* allPayments(db: Db, f: PaymentFilters, batch = 1000): Asy
 
 export type PaymentTotals = { count: number; paidCount: number; paidSum: number; refundedSum: number };
 
-export async function paymentTotals(db: Db, f: PaymentFilters): Promise<PaymentTotals> {
-  const where = whereOf(f);
+/** Totals of the filtered set: a count of all, and sums over the paid-like statuses. */
+export async function paymentTotals(db: Db, f: PaymentFilters, where?: PaymentWhere): Promise<PaymentTotals> {
+  const w = where ?? (await whereOf(db, f));
   const [count, paid] = await Promise.all([
-    db.payment.count({ where }),
+    db.payment.count({ where: w }),
     db.payment.aggregate({
-      where: { AND: [where, { status: { in: PAID_LIKE } }] },
+      where: { AND: [w, { status: { in: PAID_LIKE } }] },
       _count: { _all: true },
       _sum: { amount: true, refundedAmount: true },
     }),
@@ -127,4 +167,11 @@ export async function paymentTotals(db: Db, f: PaymentFilters): Promise<PaymentT
     paidSum: paid._sum.amount ?? 0,
     refundedSum: paid._sum.refundedAmount ?? 0,
   };
+}
+
+/** What the list page shows: one page and the totals, the filter (and its search) resolved once. */
+export async function paymentsView(db: Db, f: PaymentFilters): Promise<{ page: PaymentPage; totals: PaymentTotals }> {
+  const where = await whereOf(db, f);
+  const [page, totals] = await Promise.all([listPayments(db, f, PAGE_SIZE, where), paymentTotals(db, f, where)]);
+  return { page, totals };
 }

@@ -9,7 +9,7 @@ import { merchantDict } from "@/lib/merchant/i18n";
 import { requireMerchantPage } from "@/lib/merchant/page-auth";
 import { merchantLang } from "@/lib/merchant/page-lang";
 import { filtersToQuery, parseFilters } from "@/lib/merchant/payment-filters";
-import { listPayments, paymentTotals } from "@/lib/merchant/payments-query";
+import { paymentsView } from "@/lib/merchant/payments-query";
 import { formatTenge } from "@/lib/money";
 
 export const dynamic = "force-dynamic";
@@ -22,7 +22,7 @@ export default async function MerchantPaymentsPage(props: Props) {
   const session = await requireMerchantPage(`/merchant/payments${filtersToQuery(filters, { cursor: filters.cursor })}`);
   const lang = await merchantLang();
   const t = merchantDict(lang);
-  const [page, totals] = await Promise.all([listPayments(db(), filters), paymentTotals(db(), filters)]);
+  const { page, totals } = await paymentsView(db(), filters);
   const exportBase = `/api/merchant/payments/export${filtersToQuery(filters)}`;
   const withParam = (base: string, param: string) => `${base}${base.includes("?") ? "&" : "?"}${param}`;
 

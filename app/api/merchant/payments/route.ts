@@ -3,13 +3,13 @@
 import { db } from "@/lib/db";
 import { json } from "@/lib/http/responses";
 import { parseFilters } from "@/lib/merchant/payment-filters";
-import { listPayments, paymentTotals } from "@/lib/merchant/payments-query";
+import { paymentsView } from "@/lib/merchant/payments-query";
 import { merchantRoute } from "@/lib/merchant/route-guard";
 
 export async function GET(request: Request): Promise<Response> {
   return merchantRoute(request, { name: "GET /api/merchant/payments" }, async () => {
     const filters = parseFilters(new URL(request.url).searchParams);
-    const [page, totals] = await Promise.all([listPayments(db(), filters), paymentTotals(db(), filters)]);
+    const { page, totals } = await paymentsView(db(), filters);
     return json({
       payments: page.rows.map((r) => ({
         id: r.id,
