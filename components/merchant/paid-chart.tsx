@@ -19,8 +19,12 @@ export function PaidChart({ days, t, lang }: { days: DayTotal[]; t: MerchantDict
   return (
     <figure className={styles.chart} data-testid="paid-chart">
       <figcaption className={styles.h2}>{t.overview.chartTitle}</figcaption>
-      <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-label={t.overview.chartTitle} preserveAspectRatio="none">
+      <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-label={t.overview.chartTitle} data-max={max}>
         <line x1="0" x2={width} y1={height - bottom} y2={height - bottom} className={styles.chartAxis} />
+        <line x1="0" x2={width} y1={top} y2={top} className={styles.chartGrid} />
+        <text x="2" y={top + 12} className={styles.chartLabel}>
+          {formatTenge(max)}
+        </text>
         {days.map((d, i) => {
           const h = ((height - top - bottom) * d.paidSum) / max;
           return (
@@ -37,7 +41,12 @@ export function PaidChart({ days, t, lang }: { days: DayTotal[]; t: MerchantDict
                 <title>{`${label(d.day)}: ${formatTenge(d.paidSum)}`}</title>
               </rect>
               {i % 5 === 4 || i === days.length - 1 ? (
-                <text x={i * slot + slot / 2} y={height - 6} textAnchor="middle" className={styles.chartLabel}>
+                <text
+                  x={i === days.length - 1 ? width : i * slot + slot / 2}
+                  y={height - 6}
+                  textAnchor={i === days.length - 1 ? "end" : "middle"}
+                  className={styles.chartLabel}
+                >
                   {label(d.day)}
                 </text>
               ) : null}

@@ -38,11 +38,13 @@ export function PaymentsTable({ rows, t, lang }: { rows: PaymentRow[]; t: Mercha
           <tr key={r.id} data-testid="payment-row" data-payment-id={r.id} data-status={r.status}>
             <td data-label={t.list.created}>{formatAlmaty(r.createdAt, lang)}</td>
             <td data-label={t.list.order}>
-              <Link href={`/merchant/payments/${r.id}`} className={styles.rowLink} data-testid="payment-link">
-                {r.order.externalId}
-              </Link>
-              {r.order.accountNumber ? <span className={styles.sub}>{r.order.accountNumber}</span> : null}
-              {r.attempt > 1 ? <span className={styles.sub}>#{r.attempt}</span> : null}
+              <div>
+                <Link href={`/merchant/payments/${r.id}`} className={styles.rowLink} data-testid="payment-link">
+                  {r.order.externalId}
+                </Link>
+                {r.order.accountNumber ? <span className={styles.sub}>{r.order.accountNumber}</span> : null}
+                {r.attempt > 1 ? <span className={styles.sub}>#{r.attempt}</span> : null}
+              </div>
             </td>
             <td data-label={t.list.kaspiId} className={styles.mono}>
               {r.kaspiPaymentId ?? "—"}
