@@ -23,7 +23,10 @@ function qrProtocolAvailable(): boolean {
 }
 
 test.describe("merchant refunds under the Kaspi QR protocol (sandbox)", () => {
-  test.skip(!qrProtocolAvailable(), "KASPI_PROTOCOL=qr is not in this build yet (added with the Kaspi QR merchant API)");
+  test.skip(
+    !qrProtocolAvailable(),
+    "KASPI_PROTOCOL=qr is not in this build yet (added with the Kaspi QR merchant API)",
+  );
   test.use({ baseURL: QR_URL });
 
   let server: ChildProcess | undefined;
@@ -40,8 +43,14 @@ test.describe("merchant refunds under the Kaspi QR protocol (sandbox)", () => {
       WORKER_INTERVAL_MS: "300",
       NEXT_TELEMETRY_DISABLED: "1",
     };
-    execFileSync("sh", ["-c", "rm -f data/e2e-qr.db* && node_modules/.bin/prisma migrate deploy"], { env, stdio: "pipe" });
-    server = spawn("node_modules/.bin/next", ["start", "-p", String(QR_PORT), "-H", "127.0.0.1"], { env, stdio: "ignore" });
+    execFileSync("sh", ["-c", "rm -f data/e2e-qr.db* && node_modules/.bin/prisma migrate deploy"], {
+      env,
+      stdio: "pipe",
+    });
+    server = spawn("node_modules/.bin/next", ["start", "-p", String(QR_PORT), "-H", "127.0.0.1"], {
+      env,
+      stdio: "ignore",
+    });
     await expect
       .poll(async () => (await fetch(`${QR_URL}/api/health`).catch(() => null))?.status ?? 0, { timeout: 60_000 })
       .toBe(200);

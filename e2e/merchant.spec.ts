@@ -28,7 +28,9 @@ test.describe("merchant area", () => {
     await expect(page).toHaveURL(/\/merchant\/login\?next=%2Fmerchant%2Fpayments%3Fstatus%3DPAID/);
     const api = await request.get(`${APP_URL}/api/merchant/payments`);
     expect(api.status()).toBe(401);
-    expect(await api.json()).toEqual({ error: { code: "UNAUTHORIZED", message: "sign in to the merchant area first" } });
+    expect(await api.json()).toEqual({
+      error: { code: "UNAUTHORIZED", message: "sign in to the merchant area first" },
+    });
   });
 
   test("a wrong password is refused with a message", async ({ page }, testInfo) => {
@@ -61,7 +63,13 @@ test.describe("merchant area", () => {
     const detail = await list.openFirst();
     await expect(page.getByTestId("detail-title")).toContainText(order.externalId);
     await expect(detail.status).toHaveAttribute("data-status", "PAID");
-    for (const type of ["order.created", "payment.created", "callback.received", "verification.result", "status.changed"]) {
+    for (const type of [
+      "order.created",
+      "payment.created",
+      "callback.received",
+      "verification.result",
+      "status.changed",
+    ]) {
       await expect(detail.event(type).first()).toBeVisible();
     }
     await expect(page.getByTestId("detail-kaspi-id")).toHaveText(order.kaspiPaymentId);
@@ -92,12 +100,18 @@ test.describe("merchant area", () => {
     await expect(detail.refundForm).toHaveCount(0);
   });
 
-  test("CSV export of the filtered list: BOM, ; separator, the rows of the view", async ({ page, request }, testInfo) => {
+  test("CSV export of the filtered list: BOM, ; separator, the rows of the view", async ({
+    page,
+    request,
+  }, testInfo) => {
     const order = await paidOrder(request, testInfo, 7_700);
     const admin = merchantUser(testInfo, "admin");
     await signIn(page, admin.email, admin.password, "/merchant/payments");
     await PaymentsListPage.open(page, `?q=${order.externalId}`);
-    const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-csv-semicolon").click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByTestId("export-csv-semicolon").click(),
+    ]);
     expect(download.suggestedFilename()).toMatch(/^kaspi-payments-\d{4}-\d{2}-\d{2}\.csv$/);
     const stream = await download.createReadStream();
     const chunks: Buffer[] = [];
@@ -114,7 +128,10 @@ test.describe("merchant area", () => {
     expect(cells).toContain("PAID");
   });
 
-  test("accessibility: list and detail have no serious axe violations (ru and en)", async ({ page, request }, testInfo) => {
+  test("accessibility: list and detail have no serious axe violations (ru and en)", async ({
+    page,
+    request,
+  }, testInfo) => {
     await paidOrder(request, testInfo, 3_300);
     const admin = merchantUser(testInfo, "admin");
     await signIn(page, admin.email, admin.password);
@@ -135,7 +152,8 @@ test.describe("merchant area", () => {
     await paidOrder(request, testInfo, 4_100);
     const admin = merchantUser(testInfo, "admin");
     await signIn(page, admin.email, admin.password);
-    const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = () =>
+      page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(await overflow()).toBeLessThanOrEqual(0);
     await new PaymentsListPage(page).openFirst();
     expect(await overflow()).toBeLessThanOrEqual(0);

@@ -26,7 +26,18 @@ const { addDays, almatyDay } = await import("../lib/merchant/almaty-time");
 const client = db();
 
 // Seed: 100,000 orders, one payment each, spread over the last 90 days; a realistic status mix.
-const STATUSES = ["PAID", "PAID", "PAID", "PAID", "PAID", "PENDING", "FAILED", "EXPIRED", "PARTIALLY_REFUNDED", "REFUNDED"];
+const STATUSES = [
+  "PAID",
+  "PAID",
+  "PAID",
+  "PAID",
+  "PAID",
+  "PENDING",
+  "FAILED",
+  "EXPIRED",
+  "PARTIALLY_REFUNDED",
+  "REFUNDED",
+];
 const now = Date.now();
 const span = 90 * 24 * 3600 * 1000;
 const t0 = performance.now();
@@ -68,7 +79,10 @@ for (let start = 0; !REUSE && start < COUNT; start += BATCH) {
   await client.order.createMany({ data: orders });
   await client.payment.createMany({ data: payments });
 }
-if (!REUSE) console.log(`seeded ${COUNT.toLocaleString("en")} orders + payments in ${((performance.now() - t0) / 1000).toFixed(1)} s (${file})`);
+if (!REUSE)
+  console.log(
+    `seeded ${COUNT.toLocaleString("en")} orders + payments in ${((performance.now() - t0) / 1000).toFixed(1)} s (${file})`,
+  );
 await client.$executeRawUnsafe("ANALYZE");
 
 async function time(label: string, fn: () => Promise<unknown>, runs = 7) {
@@ -81,7 +95,9 @@ async function time(label: string, fn: () => Promise<unknown>, runs = 7) {
   }
   ms.sort((a, b) => a - b);
   const median = ms[Math.floor(ms.length / 2)] ?? 0;
-  console.log(`${label.padEnd(58)} median ${median.toFixed(1).padStart(7)} ms   worst ${(ms[ms.length - 1] ?? 0).toFixed(1).padStart(7)} ms`);
+  console.log(
+    `${label.padEnd(58)} median ${median.toFixed(1).padStart(7)} ms   worst ${(ms[ms.length - 1] ?? 0).toFixed(1).padStart(7)} ms`,
+  );
 }
 
 const page = (f: Parameters<typeof listPayments>[1]) => () => paymentsView(client, f);

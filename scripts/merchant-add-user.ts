@@ -14,7 +14,9 @@ const role = roleAt >= 0 ? args[roleAt + 1] : undefined;
 const email = args.find((a, i) => !a.startsWith("--") && (roleAt < 0 || i !== roleAt + 1));
 
 if (!email || (role !== undefined && role !== "admin" && role !== "viewer")) {
-  console.error("usage: npm run merchant:add-user -- <email> [--role admin|viewer]   (new users: viewer unless --role admin)");
+  console.error(
+    "usage: npm run merchant:add-user -- <email> [--role admin|viewer]   (new users: viewer unless --role admin)",
+  );
   process.exit(2);
 }
 

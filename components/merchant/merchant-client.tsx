@@ -32,7 +32,10 @@ export async function merchantPost<T>(path: string, csrfToken: string, body: unk
     });
     const json = (await res.json().catch(() => null)) as unknown;
     if (res.ok) return { ok: true, status: res.status, body: json as T };
-    const error = (json as { error?: ApiError } | null)?.error ?? { code: "HTTP_" + res.status, message: res.statusText };
+    const error = (json as { error?: ApiError } | null)?.error ?? {
+      code: "HTTP_" + res.status,
+      message: res.statusText,
+    };
     return { ok: false, status: res.status, error };
   } catch {
     return { ok: false, status: 0, error: { code: "NETWORK", message: "network error" } };

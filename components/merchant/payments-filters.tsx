@@ -8,7 +8,13 @@ import styles from "./merchant.module.css";
 // list works without JavaScript.
 export function PaymentsFiltersForm({ filters, t }: { filters: PaymentFilters; t: MerchantDict }) {
   return (
-    <form className={styles.filters} method="get" action="/merchant/payments" role="search" data-testid="payments-filters">
+    <form
+      className={styles.filters}
+      method="get"
+      action="/merchant/payments"
+      role="search"
+      data-testid="payments-filters"
+    >
       <label className={styles.field}>
         <span>{t.list.status}</span>
         <select name="status" defaultValue={filters.status ?? ""} data-testid="filter-status">

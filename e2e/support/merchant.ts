@@ -12,7 +12,11 @@ export type MerchantUser = { email: string; password: string };
 
 const made = new Map<string, MerchantUser>();
 
-export function merchantUser(testInfo: TestInfo, role: "admin" | "viewer", databaseUrl = "file:./data/e2e.db"): MerchantUser {
+export function merchantUser(
+  testInfo: TestInfo,
+  role: "admin" | "viewer",
+  databaseUrl = "file:./data/e2e.db",
+): MerchantUser {
   const email = `e2e-${role}-w${testInfo.workerIndex}@shop.test`;
   const key = `${databaseUrl}|${email}`;
   const known = made.get(key);

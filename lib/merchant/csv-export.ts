@@ -47,7 +47,11 @@ export function csvRecord(row: PaymentRow): (string | number)[] {
   ];
 }
 
-export function paymentsCsvStream(db: Db, filters: PaymentFilters, delimiter: CsvDelimiter): ReadableStream<Uint8Array> {
+export function paymentsCsvStream(
+  db: Db,
+  filters: PaymentFilters,
+  delimiter: CsvDelimiter,
+): ReadableStream<Uint8Array> {
   const records = Readable.from(
     (async function* () {
       for await (const row of allPayments(db, { ...filters, cursor: undefined })) yield csvRecord(row);

@@ -30,9 +30,7 @@ export function parseFilters(source: ParamSource): PaymentFilters {
     const v = source[name];
     return Array.isArray(v) ? v[0] : v;
   };
-  const raw = Object.fromEntries(
-    ["status", "from", "to", "q", "cursor"].map((k) => [k, get(k) || undefined] as const),
-  );
+  const raw = Object.fromEntries(["status", "from", "to", "q", "cursor"].map((k) => [k, get(k) || undefined] as const));
   return filtersSchema.parse(raw);
 }
 

@@ -25,7 +25,10 @@ async function check(db: Db, key: string, max: number, now: Date): Promise<Limit
   if (recent.length < max) return { limited: false };
   // Free again once the oldest of the last `max` failures leaves the window.
   const oldest = recent[recent.length - 1]?.createdAt ?? now;
-  return { limited: true, retryAfterSeconds: Math.max(1, Math.ceil((oldest.getTime() + LOGIN_WINDOW_MS - now.getTime()) / 1000)) };
+  return {
+    limited: true,
+    retryAfterSeconds: Math.max(1, Math.ceil((oldest.getTime() + LOGIN_WINDOW_MS - now.getTime()) / 1000)),
+  };
 }
 
 export async function checkLoginLimits(db: Db, email: string, address: string, now = new Date()): Promise<LimitCheck> {
@@ -43,7 +46,10 @@ export async function recordLoginFailure(db: Db, email: string, address: string,
   });
   // Old rows are of no use: trim them on the way (indexed by key, createdAt).
   await db.loginFailure.deleteMany({
-    where: { key: { in: [accountKey(email), addressKey(address)] }, createdAt: { lt: new Date(now.getTime() - LOGIN_WINDOW_MS) } },
+    where: {
+      key: { in: [accountKey(email), addressKey(address)] },
+      createdAt: { lt: new Date(now.getTime() - LOGIN_WINDOW_MS) },
+    },
   });
 }
 

@@ -39,7 +39,11 @@ export async function createSession(
 }
 
 /** The session of a cookie token, or null when it is unknown, expired, or its user is disabled. */
-export async function findSession(db: Db, token: string | undefined, now = new Date()): Promise<MerchantSessionView | null> {
+export async function findSession(
+  db: Db,
+  token: string | undefined,
+  now = new Date(),
+): Promise<MerchantSessionView | null> {
   if (!token || token.length > 200) return null;
   const row = await db.merchantSession.findUnique({ where: { tokenHash: hashToken(token) }, include: { user: true } });
   if (!row || row.expiresAt <= now || row.user.disabledAt) return null;

@@ -69,7 +69,10 @@ export async function listMerchantUsers(db: Db) {
 }
 
 export async function setMerchantUserDisabled(db: Db, userId: string, disabled: boolean): Promise<boolean> {
-  const res = await db.merchantUser.updateMany({ where: { id: userId }, data: { disabledAt: disabled ? new Date() : null } });
+  const res = await db.merchantUser.updateMany({
+    where: { id: userId },
+    data: { disabledAt: disabled ? new Date() : null },
+  });
   if (disabled) await db.merchantSession.deleteMany({ where: { userId } });
   return res.count === 1;
 }

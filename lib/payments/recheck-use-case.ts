@@ -36,7 +36,12 @@ export async function recheckPayment(
       : fail("KASPI_UNAVAILABLE", "Kaspi did not answer; try again in a minute");
   }
   const state = answer.value;
-  await recordEvent(db, { ...base, type: "verification.result", message: `Kaspi says ${state.rawStatus}`, data: state });
+  await recordEvent(db, {
+    ...base,
+    type: "verification.result",
+    message: `Kaspi says ${state.rawStatus}`,
+    data: state,
+  });
   const current = payment.status as PaymentStatus;
   const reject = async (reason: string) => {
     await recordEvent(db, { ...base, type: "recheck.rejected", message: reason });

@@ -227,7 +227,11 @@ async function applyRefund(
     if (!canTransition(from, to)) throw new Error(`refund settled on a ${from} payment`);
     const moved = await tx.payment.updateMany({
       where: { id: p.id, status: from, refundedAmount: p.refundedAmount, refundingAmount: p.refundingAmount },
-      data: { status: to, refundedAmount: refundedTotal, refundingAmount: Math.max(0, p.refundingAmount - refund.amount) },
+      data: {
+        status: to,
+        refundedAmount: refundedTotal,
+        refundingAmount: Math.max(0, p.refundingAmount - refund.amount),
+      },
     });
     if (moved.count !== 1) continue;
     const base = { orderId: p.orderId, paymentId: p.id };

@@ -26,7 +26,12 @@ afterAll(() => setKaspiGatewayForTests(undefined));
 const id = "pay_missing";
 type Route = { name: string; call: (c: MerchantCall) => Promise<Response>; mutating: boolean; admin: boolean };
 const routes: Route[] = [
-  { name: "GET payments", call: (c) => listRoute(merchantRequest("/api/merchant/payments", c)), mutating: false, admin: false },
+  {
+    name: "GET payments",
+    call: (c) => listRoute(merchantRequest("/api/merchant/payments", c)),
+    mutating: false,
+    admin: false,
+  },
   {
     name: "GET export",
     call: (c) => exportRoute(merchantRequest("/api/merchant/payments/export", c)),
@@ -35,26 +40,38 @@ const routes: Route[] = [
   },
   {
     name: "POST refund",
-    call: (c) => refundRoute(merchantRequest(`/api/merchant/payments/${id}/refund`, { body: { amount: 100 }, ...c }), params({ id })),
+    call: (c) =>
+      refundRoute(
+        merchantRequest(`/api/merchant/payments/${id}/refund`, { body: { amount: 100 }, ...c }),
+        params({ id }),
+      ),
     mutating: true,
     admin: true,
   },
   {
     name: "POST recheck",
-    call: (c) => recheckRoute(merchantRequest(`/api/merchant/payments/${id}/recheck`, { body: {}, ...c }), params({ id })),
+    call: (c) =>
+      recheckRoute(merchantRequest(`/api/merchant/payments/${id}/recheck`, { body: {}, ...c }), params({ id })),
     mutating: true,
     admin: true,
   },
   {
     name: "POST retry",
-    call: (c) => retryRoute(merchantRequest(`/api/merchant/refunds/rfd_x/retry`, { body: {}, ...c }), params({ id: "rfd_x" })),
+    call: (c) =>
+      retryRoute(merchantRequest(`/api/merchant/refunds/rfd_x/retry`, { body: {}, ...c }), params({ id: "rfd_x" })),
     mutating: true,
     admin: true,
   },
-  { name: "GET users", call: (c) => usersRoute(merchantRequest("/api/merchant/users", c)), mutating: false, admin: true },
+  {
+    name: "GET users",
+    call: (c) => usersRoute(merchantRequest("/api/merchant/users", c)),
+    mutating: false,
+    admin: true,
+  },
   {
     name: "POST users",
-    call: (c) => addUserRoute(merchantRequest("/api/merchant/users", { body: { email: "x@y.kz", role: "viewer" }, ...c })),
+    call: (c) =>
+      addUserRoute(merchantRequest("/api/merchant/users", { body: { email: "x@y.kz", role: "viewer" }, ...c })),
     mutating: true,
     admin: true,
   },
@@ -75,7 +92,10 @@ describe("every /api/merchant route", () => {
 
   it.each(routes.map((r) => [r.name, r] as const))("%s: a forged or expired cookie → 401", async (_n, route) => {
     const admin = await signedIn("admin");
-    await db().merchantSession.updateMany({ where: { tokenHash: hashToken(admin.token) }, data: { expiresAt: new Date(0) } });
+    await db().merchantSession.updateMany({
+      where: { tokenHash: hashToken(admin.token) },
+      data: { expiresAt: new Date(0) },
+    });
     expect((await route.call({ session: admin })).status).toBe(401);
     const forged = { ...admin, cookie: "merchant_session=not-a-real-token" };
     expect((await route.call({ session: forged })).status).toBe(401);
@@ -135,7 +155,10 @@ describe("POST /api/merchant/login", () => {
   ])("%s → 401 INVALID_CREDENTIALS, same message", async (_n, email, password) => {
     await upsertMerchantUser(db(), { email: "owner2@shop.kz", password: "long-enough-password", role: "viewer" });
     const answer = await read(await loginRoute(loginRequest(email, password)));
-    expect(answer).toEqual({ status: 401, body: { error: { code: "INVALID_CREDENTIALS", message: "wrong email or password" } } });
+    expect(answer).toEqual({
+      status: 401,
+      body: { error: { code: "INVALID_CREDENTIALS", message: "wrong email or password" } },
+    });
   });
 
   it("a disabled user cannot sign in", async () => {
@@ -145,7 +168,9 @@ describe("POST /api/merchant/login", () => {
   });
 
   it("login from another site's page → 403", async () => {
-    const answer = await read(await loginRoute(loginRequest("a@b.kz", "whatever-pass", { Origin: "https://evil.example" })));
+    const answer = await read(
+      await loginRoute(loginRequest("a@b.kz", "whatever-pass", { Origin: "https://evil.example" })),
+    );
     expect(errorCodeOf(answer)).toBe("CSRF_REJECTED");
   });
 
@@ -178,7 +203,10 @@ describe("POST /api/merchant/login", () => {
     expect(errorCodeOf(await read(locked))).toBe("RATE_LIMITED");
     // Another account from another address is not affected.
     await upsertMerchantUser(db(), { email: "other@shop.kz", password: "long-enough-password", role: "admin" });
-    expect((await loginRoute(loginRequest("other@shop.kz", "long-enough-password", { "X-Forwarded-For": "10.9.9.9" }))).status).toBe(200);
+    expect(
+      (await loginRoute(loginRequest("other@shop.kz", "long-enough-password", { "X-Forwarded-For": "10.9.9.9" })))
+        .status,
+    ).toBe(200);
   });
 
   it("limits an address that tries many accounts", async () => {
@@ -187,7 +215,9 @@ describe("POST /api/merchant/login", () => {
       data: Array.from({ length: 30 }, (_, i) => ({ id: `lgf_addr_${i}`, key: "address:10.66.0.1", createdAt: now })),
     });
     await upsertMerchantUser(db(), { email: "fresh@shop.kz", password: "long-enough-password", role: "admin" });
-    const res = await loginRoute(loginRequest("fresh@shop.kz", "long-enough-password", { "X-Forwarded-For": "10.66.0.1" }));
+    const res = await loginRoute(
+      loginRequest("fresh@shop.kz", "long-enough-password", { "X-Forwarded-For": "10.66.0.1" }),
+    );
     expect(res.status).toBe(429);
   });
 });
@@ -214,7 +244,9 @@ describe("sign-out and passwords", () => {
   it("an admin adds a user and gets a generated password once; viewers list nothing", async () => {
     const admin = await signedIn("admin");
     const answer = await read<{ password: string; created: boolean }>(
-      await addUserRoute(merchantRequest("/api/merchant/users", { session: admin, body: { email: "New@Shop.kz", role: "viewer" } })),
+      await addUserRoute(
+        merchantRequest("/api/merchant/users", { session: admin, body: { email: "New@Shop.kz", role: "viewer" } }),
+      ),
     );
     expect(answer.status).toBe(201);
     expect(answer.body.password).toHaveLength(20);

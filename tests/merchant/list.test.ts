@@ -58,7 +58,9 @@ beforeAll(async () => {
 }, 60_000);
 
 async function list(query = ""): Promise<ListBody> {
-  const answer = await read<ListBody>(await listRoute(merchantRequest(`/api/merchant/payments${query}`, { session: viewer })));
+  const answer = await read<ListBody>(
+    await listRoute(merchantRequest(`/api/merchant/payments${query}`, { session: viewer })),
+  );
   expect(answer.status).toBe(200);
   return answer.body;
 }
@@ -95,7 +97,9 @@ describe("GET /api/merchant/payments", () => {
     expect(totals.count).toBe(120);
     expect(totals.paidCount).toBe(paidLike.length);
     expect(totals.paidSum).toBe(paidLike.reduce((s, i) => s + 1_000 + i, 0));
-    const refunded = paidLike.filter((i) => i % 5 === 3).length * 100 + paidLike.filter((i) => i % 5 === 4).reduce((s, i) => s + 1_000 + i, 0);
+    const refunded =
+      paidLike.filter((i) => i % 5 === 3).length * 100 +
+      paidLike.filter((i) => i % 5 === 4).reduce((s, i) => s + 1_000 + i, 0);
     expect(totals.refundedSum).toBe(refunded);
   });
 
@@ -130,7 +134,9 @@ describe("GET /api/merchant/payments/export", () => {
     const res = await exportRoute(merchantRequest(`/api/merchant/payments/export${query}`, { session: viewer }));
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/csv; charset=utf-8");
-    expect(res.headers.get("content-disposition")).toMatch(/attachment; filename="kaspi-payments-\d{4}-\d{2}-\d{2}\.csv"/);
+    expect(res.headers.get("content-disposition")).toMatch(
+      /attachment; filename="kaspi-payments-\d{4}-\d{2}-\d{2}\.csv"/,
+    );
     return new Uint8Array(await res.arrayBuffer());
   }
 
@@ -142,7 +148,9 @@ describe("GET /api/merchant/payments/export", () => {
       "created_at_almaty;payment_id;order_external_id;account_number;attempt;kaspi_payment_id;phone;amount_kzt;refunded_kzt;status;paid_at_almaty",
     );
     expect(lines).toHaveLength(25);
-    expect(lines[1]).toMatch(/^20\.11\.2026, 08:00:00;pay_l004;BX-1004;ACC504;1;KP-90004;\+77015550004;1004;1004;REFUNDED;/);
+    expect(lines[1]).toMatch(
+      /^20\.11\.2026, 08:00:00;pay_l004;BX-1004;ACC504;1;KP-90004;\+77015550004;1004;1004;REFUNDED;/,
+    );
   });
 
   it("exports every row past the first page with , by default", async () => {
@@ -152,7 +160,7 @@ describe("GET /api/merchant/payments/export", () => {
   });
 
   it("neutralises formula-looking cells", async () => {
-    await db().order.update({ where: { id: "ord_l0" }, data: { externalId: "=HYPERLINK(\"x\")" } });
+    await db().order.update({ where: { id: "ord_l0" }, data: { externalId: '=HYPERLINK("x")' } });
     const text = new TextDecoder().decode((await exportCsv("?q=HYPERLINK")).slice(3));
     expect(text).toContain(`"'=HYPERLINK(""x"")"`);
     await db().order.update({ where: { id: "ord_l0" }, data: { externalId: "BX-1000" } });

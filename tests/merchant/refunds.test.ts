@@ -6,7 +6,17 @@ import { setKaspiGatewayForTests } from "@/lib/container";
 import { db } from "@/lib/db";
 import { createFakeKaspiGateway, type FakeKaspiGateway } from "@/lib/kaspi/fake-gateway";
 import type { RefundView } from "@/lib/payments/refund-use-case";
-import { createOrder, errorCodeOf, eventsOf, latestPayment, orderRow, outboxOf, params, payOrder, postPayment } from "../helpers";
+import {
+  createOrder,
+  errorCodeOf,
+  eventsOf,
+  latestPayment,
+  orderRow,
+  outboxOf,
+  params,
+  payOrder,
+  postPayment,
+} from "../helpers";
 import { merchantRequest, read, signedIn, type TestSession } from "./merchant-helpers";
 
 // Refund rules, against the Kaspi port with and without refund support.
@@ -42,7 +52,11 @@ describe("refunds with a Kaspi protocol that refunds (partial allowed)", () => {
     const first = await refund(payment.id, { amount: 3_000 });
     expect(first.status).toBe(200);
     expect(first.body.refund).toMatchObject({ amount: 3_000, status: "SUCCEEDED" });
-    expect(first.body.payment).toMatchObject({ status: "PARTIALLY_REFUNDED", refundedAmount: 3_000, refundingAmount: 0 });
+    expect(first.body.payment).toMatchObject({
+      status: "PARTIALLY_REFUNDED",
+      refundedAmount: 3_000,
+      refundingAmount: 0,
+    });
     expect((await orderRow(order.orderId)).status).toBe("PARTIALLY_REFUNDED");
 
     const second = await refund(payment.id, { amount: 7_000 });
@@ -147,7 +161,11 @@ describe("refunds with a Kaspi protocol that refunds (partial allowed)", () => {
       );
     const retried = await retry();
     expect(retried.status).toBe(200);
-    expect(retried.body.payment).toMatchObject({ refundingAmount: 0, refundedAmount: 4_000, status: "PARTIALLY_REFUNDED" });
+    expect(retried.body.payment).toMatchObject({
+      refundingAmount: 0,
+      refundedAmount: 4_000,
+      status: "PARTIALLY_REFUNDED",
+    });
     expect((await retry()).body.refund.status).toBe("SUCCEEDED");
     expect(fake.refunds).toHaveLength(1);
   });
@@ -156,7 +174,13 @@ describe("refunds with a Kaspi protocol that refunds (partial allowed)", () => {
     const { order, payment } = await paidPayment(10_000);
     // A second attempt paid too (money came twice): Kaspi has it, our mirror has it as PAID.
     const dupExternal = `dup-${Date.now()}`;
-    const created = await fake.createPayment({ externalId: dupExternal, amount: 10_000, description: "d", callbackUrl: "http://x", deviceId: "d" });
+    const created = await fake.createPayment({
+      externalId: dupExternal,
+      amount: 10_000,
+      description: "d",
+      callbackUrl: "http://x",
+      deviceId: "d",
+    });
     if (!created.ok) throw new Error("fake refused");
     const second = await db().payment.create({
       data: {
@@ -181,7 +205,9 @@ describe("refunds with a Kaspi protocol that refunds (partial allowed)", () => {
 
 describe("refunds with a protocol that does not refund (eCommerce API)", () => {
   it("is refused with the port's reason, Kaspi never asked, nothing reserved", async () => {
-    fake = createFakeKaspiGateway({ refundSupport: { supported: false, reason: "the eCommerce API has no refund call" } });
+    fake = createFakeKaspiGateway({
+      refundSupport: { supported: false, reason: "the eCommerce API has no refund call" },
+    });
     setKaspiGatewayForTests(fake);
     const { payment } = await paidPayment(10_000);
     const answer = await refund(payment.id, { amount: 1_000 });
@@ -205,7 +231,12 @@ describe("refunds with a protocol that refunds only in full", () => {
 
 describe("POST /api/merchant/payments/{id}/recheck", () => {
   const recheck = async (id: string) =>
-    read(await recheckRoute(merchantRequest(`/api/merchant/payments/${id}/recheck`, { session: admin, body: {} }), params({ id })));
+    read(
+      await recheckRoute(
+        merchantRequest(`/api/merchant/payments/${id}/recheck`, { session: admin, body: {} }),
+        params({ id }),
+      ),
+    );
 
   it("applies Kaspi's status through the guarded transition (PAID once, with one outbox row)", async () => {
     const order = await createOrder();
@@ -214,7 +245,10 @@ describe("POST /api/merchant/payments/{id}/recheck", () => {
     fake.setStatus(payment.kaspiPaymentId ?? "", "PAID");
     const first = await recheck(payment.id);
     expect(first.status).toBe(200);
-    expect(first.body).toMatchObject({ kaspiStatus: "COMPLETED", result: { changed: true, from: "PENDING", to: "PAID" } });
+    expect(first.body).toMatchObject({
+      kaspiStatus: "COMPLETED",
+      result: { changed: true, from: "PENDING", to: "PAID" },
+    });
     expect((await recheck(payment.id)).body).toMatchObject({ result: { changed: false, current: "PAID" } });
     expect((await outboxOf(order.orderId)).filter((o) => o.event === "payment.paid")).toHaveLength(1);
     const events = await eventsOf(order.orderId);

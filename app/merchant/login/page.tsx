@@ -15,7 +15,9 @@ function safeNext(value: string | string[] | undefined): string {
   return v && v.startsWith("/merchant") && !v.startsWith("//") ? v : "/merchant/payments";
 }
 
-export default async function MerchantLoginPage(props: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function MerchantLoginPage(props: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const next = safeNext((await props.searchParams).next);
   if (await currentMerchantSession()) redirect(next);
   const lang = await merchantLang();

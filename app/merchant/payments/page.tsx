@@ -34,7 +34,12 @@ export default async function MerchantPaymentsPage(props: Props) {
           <a href={exportBase} className={styles.secondary} data-testid="export-csv" download>
             {t.list.exportCsv}
           </a>
-          <a href={withParam(exportBase, "delimiter=semicolon")} className={styles.secondary} data-testid="export-csv-semicolon" download>
+          <a
+            href={withParam(exportBase, "delimiter=semicolon")}
+            className={styles.secondary}
+            data-testid="export-csv-semicolon"
+            download
+          >
             {t.list.exportCsvSemicolon}
           </a>
         </div>

@@ -40,7 +40,9 @@ export default async function MerchantUsersPage() {
                 {u.email} {u.disabledAt ? <span className={styles.sub}>{t.users.disabled}</span> : null}
               </td>
               <td data-label={t.users.role}>{isMerchantRole(u.role) ? t.users.roles[u.role] : u.role}</td>
-              <td data-label={t.users.lastLogin}>{u.lastLoginAt ? formatAlmaty(u.lastLoginAt, lang) : t.users.never}</td>
+              <td data-label={t.users.lastLogin}>
+                {u.lastLoginAt ? formatAlmaty(u.lastLoginAt, lang) : t.users.never}
+              </td>
             </tr>
           ))}
         </tbody>

@@ -149,7 +149,8 @@ export default async function MerchantPaymentPage(props: { params: Promise<{ id:
           <ul className={styles.plainList} data-testid="notifications">
             {detail.outbox.map((o) => (
               <li key={o.id} data-event={o.event}>
-                <code>{o.event.split(":")[0]}</code> · {o.deliveredAt ? `${t.detail.delivered} ${fmt(o.deliveredAt)}` : t.detail.waiting} ·{" "}
+                <code>{o.event.split(":")[0]}</code> ·{" "}
+                {o.deliveredAt ? `${t.detail.delivered} ${fmt(o.deliveredAt)}` : t.detail.waiting} ·{" "}
                 {t.detail.attemptsCount(o.attempts)}
                 {!o.deliveredAt && o.attempts > 0 ? ` · ${t.detail.nextAttempt} ${fmt(o.nextAttemptAt)}` : ""}
                 {o.lastError ? <span className={styles.sub}>{o.lastError}</span> : null}

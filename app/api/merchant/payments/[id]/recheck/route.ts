@@ -12,7 +12,10 @@ export async function POST(request: Request, ctx: { params: Promise<{ id: string
     { name: "POST /api/merchant/payments/{id}/recheck", role: "admin", mutating: true },
     async (session) => {
       const { id } = await ctx.params;
-      const result = await recheckPayment({ db: db(), gateway: kaspiGateway() }, { paymentId: id, actorEmail: session.email });
+      const result = await recheckPayment(
+        { db: db(), gateway: kaspiGateway() },
+        { paymentId: id, actorEmail: session.email },
+      );
       return result.ok ? json(result.value) : errorResponse(result.error);
     },
   );
