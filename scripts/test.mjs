@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: every check the project has, in CI order, continuing after a failure:
 //   typecheck (tsc) → lint (eslint) → build (next build, no secret in client bundles) →
-//   unit (vitest) → e2e (playwright).
+//   unit (vitest) → e2e (playwright, once per Kaspi protocol) → reliability (short).
 // Ends with a per-suite summary and one plain line `N passed, N failed` (typecheck, lint and
 // build count as one test each; vitest and playwright contribute their test counts). Exit code 1
 // if anything failed.
@@ -159,6 +159,25 @@ if (built) {
       });
     }
   }
+}
+
+// 6. Reliability, short sizes (`npm run test:reliability` runs the full ones): the app as a real
+// process against its Kaspi sandbox; each scenario counts as one test.
+{
+  const reliabilityJson = join(results, "reliability.json");
+  rmSync(reliabilityJson, { force: true });
+  const { code, seconds } = built
+    ? await run(bin("tsx"), ["scripts/reliability/run.ts", "--short", `--json=${reliabilityJson}`])
+    : { code: 1, seconds: 0 };
+  const scenarios = readJson(reliabilityJson)?.scenarios ?? [];
+  const passed = scenarios.filter((s) => s.passed).length;
+  let failed = scenarios.length - passed;
+  let note = !built ? "not run: the build failed" : undefined;
+  if (code !== 0 && failed === 0) {
+    failed = 1;
+    note ??= `exit code ${code}${scenarios.length ? "" : ", no report"}`;
+  }
+  suites.push({ name: "reliability (short)", passed, failed, seconds, note });
 }
 
 // Summary.

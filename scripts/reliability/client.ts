@@ -23,7 +23,12 @@ export type Intake = { token: string; orderId: string; status: number };
 const JSON_HEADERS = { "Content-Type": "application/json" };
 
 /** Signed POST /api/orders; retried while the app is unreachable or answers 5xx. */
-export async function intake(ctx: Ctx, externalId: string, amount: number, deadlineMs = 60_000): Promise<Intake | null> {
+export async function intake(
+  ctx: Ctx,
+  externalId: string,
+  amount: number,
+  deadlineMs = 60_000,
+): Promise<Intake | null> {
   const body = JSON.stringify({ externalId, amount, currency: "KZT", description: `Reliability ${externalId}` });
   const until = Date.now() + deadlineMs;
   for (;;) {
@@ -145,7 +150,11 @@ export async function checkoutStatus(ctx: Ctx, token: string): Promise<string | 
   return res.status === 200 && typeof status === "string" ? status : undefined;
 }
 
-export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 250): Promise<boolean> {
+export async function waitFor(
+  predicate: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  everyMs = 250,
+): Promise<boolean> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     if (await predicate()) return true;

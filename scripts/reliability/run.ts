@@ -11,17 +11,7 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Ctx } from "./client";
 import { scenario1, scenario2, scenario3, scenario4, scenario5, scenario7 } from "./scenarios";
-import {
-  AppProcess,
-  BitrixReceiver,
-  Figures,
-  Store,
-  bin,
-  freePort,
-  newRunDir,
-  prepare,
-  root,
-} from "./support";
+import { AppProcess, BitrixReceiver, Figures, Store, bin, freePort, newRunDir, prepare, root } from "./support";
 
 const args = process.argv.slice(2);
 const short = args.includes("--short");
@@ -98,11 +88,15 @@ async function scenario6(): Promise<void> {
   const countFile = path.join(dir, "fuzz-counts.jsonl");
   const reportFile = path.join(dir, "fuzz-vitest.json");
   const code = await new Promise<number>((resolve) => {
-    const child = spawn(bin("vitest"), ["run", "tests/fuzz", "--reporter=dot", "--reporter=json", `--outputFile=${reportFile}`], {
-      cwd: root,
-      env: { ...process.env, FUZZ_COUNT_FILE: countFile },
-      stdio: ["ignore", "inherit", "inherit"],
-    });
+    const child = spawn(
+      bin("vitest"),
+      ["run", "tests/fuzz", "--reporter=dot", "--reporter=json", `--outputFile=${reportFile}`],
+      {
+        cwd: root,
+        env: { ...process.env, FUZZ_COUNT_FILE: countFile },
+        stdio: ["ignore", "inherit", "inherit"],
+      },
+    );
     child.once("exit", (c) => resolve(c ?? 1));
   });
   let cases = 0;
@@ -168,7 +162,9 @@ console.log("\nTimings");
 for (const t of figures.timings) console.log(`  ${t.scenario.padEnd(26)} ${t.seconds.toFixed(1)} s`);
 const starts = app.startMs.map((ms) => ms / 1000);
 if (starts.length) {
-  console.log(`  app starts: ${starts.length}, avg ${(starts.reduce((a, b) => a + b, 0) / starts.length).toFixed(1)} s`);
+  console.log(
+    `  app starts: ${starts.length}, avg ${(starts.reduce((a, b) => a + b, 0) / starts.length).toFixed(1)} s`,
+  );
 }
 console.log(`  total ${total.toFixed(1)} s`);
 const failed = figures.failed + (crashed ? 1 : 0);

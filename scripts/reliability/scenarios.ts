@@ -148,7 +148,14 @@ export async function scenario3(ctx: Ctx): Promise<void> {
   const S = "3 out-of-order callbacks";
   const n = ctx.short ? 1 : 8;
   await clearFaults(ctx);
-  type Case = { externalId: string; token: string; orderId: string; kaspiPaymentId: string; expected: string; seen: string[] };
+  type Case = {
+    externalId: string;
+    token: string;
+    orderId: string;
+    kaspiPaymentId: string;
+    expected: string;
+    seen: string[];
+  };
   const cases: Case[] = [];
   let late = 0;
   const observe = async (c: Case) => {
@@ -224,7 +231,13 @@ export async function scenario3(ctx: Ctx): Promise<void> {
     if (ctx.store.order(c.externalId)?.status === c.expected) right++;
   }
   ctx.figures.equal(S, `regressions (${cases.length} orders, ${late} late/out-of-order callbacks)`, 0, regressed);
-  ctx.figures.add(S, "final status = Kaspi's", `= ${cases.length}/${cases.length}`, `${right}/${cases.length}`, right === cases.length);
+  ctx.figures.add(
+    S,
+    "final status = Kaspi's",
+    `= ${cases.length}/${cases.length}`,
+    `${right}/${cases.length}`,
+    right === cases.length,
+  );
   if (examples.length) console.log(`[scenario 3] regressions: ${examples.slice(0, 5).join("; ")}`);
 }
 
@@ -269,7 +282,14 @@ async function shop(ctx: Ctx, s: Shopper, faultRate: number, faults: { injected:
   s.decidedAt = Date.now();
 }
 
-type Verdict = { converged: boolean; lost: boolean; stuck: boolean; duplicates: number; deliveries: number; paid: boolean };
+type Verdict = {
+  converged: boolean;
+  lost: boolean;
+  stuck: boolean;
+  duplicates: number;
+  deliveries: number;
+  paid: boolean;
+};
 
 /** Judges one shopper's order against Kaspi's truth (the sandbox's records). */
 function judge(ctx: Ctx, s: Shopper): Verdict {
@@ -286,7 +306,8 @@ function judge(ctx: Ctx, s: Shopper): Verdict {
   });
   const orderRight = !order
     ? !s.acknowledged && kaspi.length === 0
-    : order.status === (paidAtKaspi ? "PAID" : expectedStatus(kaspi.at(-1)?.status ?? "PENDING")) || (!kaspi.length && order.status === "CREATED");
+    : order.status === (paidAtKaspi ? "PAID" : expectedStatus(kaspi.at(-1)?.status ?? "PENDING")) ||
+      (!kaspi.length && order.status === "CREATED");
   const converged = attemptsMatch && orderRight && (!paidAtKaspi || deliveries >= 1);
   return {
     converged,
@@ -327,9 +348,25 @@ async function converge(ctx: Ctx, shoppers: Shopper[], since: number, deadlineMs
 function convergenceFigures(ctx: Ctx, S: string, shoppers: Shopper[], seconds: number, deadlineS: number): Verdict[] {
   const verdicts = shoppers.map((s) => judge(ctx, s));
   const converged = verdicts.filter((v) => v.converged).length;
-  ctx.figures.equal(S, "lost (acknowledged, or paid at Kaspi, but missing/unpaid/unnotified)", 0, verdicts.filter((v) => v.lost).length);
-  ctx.figures.equal(S, "duplicate Kaspi payments", 0, verdicts.reduce((t, v) => t + v.duplicates, 0));
-  ctx.figures.add(S, "converged to Kaspi's truth", `= ${shoppers.length}/${shoppers.length}`, `${converged}/${shoppers.length}`, converged === shoppers.length);
+  ctx.figures.equal(
+    S,
+    "lost (acknowledged, or paid at Kaspi, but missing/unpaid/unnotified)",
+    0,
+    verdicts.filter((v) => v.lost).length,
+  );
+  ctx.figures.equal(
+    S,
+    "duplicate Kaspi payments",
+    0,
+    verdicts.reduce((t, v) => t + v.duplicates, 0),
+  );
+  ctx.figures.add(
+    S,
+    "converged to Kaspi's truth",
+    `= ${shoppers.length}/${shoppers.length}`,
+    `${converged}/${shoppers.length}`,
+    converged === shoppers.length,
+  );
   const lags = shoppers.filter((s) => s.decidedAt && s.convergedAt).map((s) => (s.convergedAt! - s.decidedAt!) / 1000);
   ctx.figures.add(
     S,
@@ -363,7 +400,12 @@ export async function scenario4(ctx: Ctx): Promise<void> {
   if (!ctx.short) await reconcileOnce(ctx.appEnv);
   const seconds = await converge(ctx, shoppers, streamEnd, deadlineS * 1000);
   const verdicts = convergenceFigures(ctx, S, shoppers, seconds, deadlineS);
-  ctx.figures.equal(S, "duplicate Bitrix deliveries", 0, verdicts.reduce((t, v) => t + Math.max(0, v.deliveries - 1), 0));
+  ctx.figures.equal(
+    S,
+    "duplicate Bitrix deliveries",
+    0,
+    verdicts.reduce((t, v) => t + Math.max(0, v.deliveries - 1), 0),
+  );
   ctx.figures.info(
     S,
     "faults injected / shoppers shown 'Kaspi not answering'",
@@ -408,7 +450,13 @@ export async function scenario5(ctx: Ctx): Promise<void> {
   ctx.figures.equal(S, "SIGKILLs survived", kills, ctx.app.kills);
   ctx.figures.equal(S, "stuck (open attempt not matching Kaspi)", 0, verdicts.filter((v) => v.stuck).length);
   const paid = verdicts.filter((v) => v.paid);
-  ctx.figures.add(S, "paid orders notified to Bitrix", `= ${paid.length}/${paid.length}`, `${paid.filter((v) => v.deliveries > 0).length}/${paid.length}`, paid.every((v) => v.deliveries > 0));
+  ctx.figures.add(
+    S,
+    "paid orders notified to Bitrix",
+    `= ${paid.length}/${paid.length}`,
+    `${paid.filter((v) => v.deliveries > 0).length}/${paid.length}`,
+    paid.every((v) => v.deliveries > 0),
+  );
   ctx.figures.info(
     S,
     "stream / restart / redelivered (at-least-once)",
@@ -493,16 +541,39 @@ export async function scenario7(ctx: Ctx): Promise<void> {
     () => intakeRaw(fresh("unsigned"), nowSeconds(), {}),
     () => intakeRaw(fresh("other-secret"), nowSeconds(), sign("not-the-shared-secret-000", fresh("other-secret"))),
     () =>
-      call(ctx.app.url(`/api/orders/${encodeURIComponent(extId)}`), { headers: sign(ctx.secret, "", nowSeconds() - 301) }),
+      call(ctx.app.url(`/api/orders/${encodeURIComponent(extId)}`), {
+        headers: sign(ctx.secret, "", nowSeconds() - 301),
+      }),
     () =>
-      call(ctx.app.url(`/api/orders/${encodeURIComponent(extId)}`), { headers: sign(ctx.secret, "", nowSeconds() + 301) }),
+      call(ctx.app.url(`/api/orders/${encodeURIComponent(extId)}`), {
+        headers: sign(ctx.secret, "", nowSeconds() + 301),
+      }),
   ];
   let windowAccepted = 0;
   for (const t of windowTries) if (ok((await t()).status)) windowAccepted++;
   ctx.figures.equal(S, `requests outside ±300 s / altered accepted (${windowTries.length})`, 0, windowAccepted);
 
   // d) Negative, zero, decimal, huge and non-numeric amounts; changing a paid order's amount.
-  const amounts: unknown[] = [-1, -10_000, 0, 0.5, 100.01, 12_500.5, 1e21, 5_000_001, 2 ** 53, 1e308, "100", "12500", null, true, [100], { value: 100 }, "1e3", -0.0001];
+  const amounts: unknown[] = [
+    -1,
+    -10_000,
+    0,
+    0.5,
+    100.01,
+    12_500.5,
+    1e21,
+    5_000_001,
+    2 ** 53,
+    1e308,
+    "100",
+    "12500",
+    null,
+    true,
+    [100],
+    { value: 100 },
+    "1e3",
+    -0.0001,
+  ];
   let amountAccepted = 0;
   for (const [i, value] of amounts.entries()) {
     const body = JSON.stringify({ externalId: `${ctx.run}-s7-amount-${i}`, amount: value, currency: "KZT" });

@@ -354,7 +354,7 @@ export class Store {
   statusChanges(orderId: string): { message: string; paymentId: string | null }[] {
     return this.db
       .prepare(
-        'SELECT message, paymentId FROM "PaymentEvent" WHERE orderId = ? AND type = \'status.changed\' ORDER BY createdAt, rowid',
+        "SELECT message, paymentId FROM \"PaymentEvent\" WHERE orderId = ? AND type = 'status.changed' ORDER BY createdAt, rowid",
       )
       .all(orderId) as { message: string; paymentId: string | null }[];
   }
@@ -365,7 +365,9 @@ export class Store {
 
   /** Sandbox: make "Kaspi" hold a different truth (used to forge a paid payment for another amount). */
   setKaspiTruth(kaspiPaymentId: string, status: string, amount: number): void {
-    this.db.prepare('UPDATE "SandboxPayment" SET status = ?, amount = ? WHERE id = ?').run(status, amount, kaspiPaymentId);
+    this.db
+      .prepare('UPDATE "SandboxPayment" SET status = ?, amount = ? WHERE id = ?')
+      .run(status, amount, kaspiPaymentId);
   }
 
   close(): void {

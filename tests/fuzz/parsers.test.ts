@@ -26,13 +26,17 @@ const timestampHeader = fc.oneof(
   fc.constantFrom("", " ", "-1", "1e9", "0x6B49D200", `${NOW}.5`, ` ${NOW}`, `${NOW} `, "9".repeat(13), "١٢٣"),
 );
 
-const hex = (n: number) => fc.string({ unit: fc.constantFrom(..."0123456789abcdefABCDEF"), minLength: n, maxLength: n });
+const hex = (n: number) =>
+  fc.string({ unit: fc.constantFrom(..."0123456789abcdefABCDEF"), minLength: n, maxLength: n });
 
 const signatureHeader = fc.oneof(
   fc.constant<string | null>(null),
   headerValue,
   hex(64).map((h) => `sha256=${h}`),
-  fc.integer({ min: 0, max: 130 }).chain((n) => hex(n)).map((h) => `sha256=${h}`),
+  fc
+    .integer({ min: 0, max: 130 })
+    .chain((n) => hex(n))
+    .map((h) => `sha256=${h}`),
   hex(64).map((h) => `SHA256=${h}`),
   hex(64),
   fc.constantFrom("sha256=", "sha256", "sha1=abc", "sha256= ", `sha256=${"g".repeat(64)}`),
@@ -43,7 +47,14 @@ describe("fuzz: verifySignature (X-Signature / X-Signature-Timestamp)", () => {
     fc.assert(
       fc.property(timestampHeader, signatureHeader, fc.string({ unit: "binary", maxLength: 300 }), (ts, sig, body) => {
         const check = counter.pure(() =>
-          verifySignature({ secret: SECRET, timestamp: ts, signature: sig, rawBody: body, toleranceSeconds: TOLERANCE, nowSeconds: NOW }),
+          verifySignature({
+            secret: SECRET,
+            timestamp: ts,
+            signature: sig,
+            rawBody: body,
+            toleranceSeconds: TOLERANCE,
+            nowSeconds: NOW,
+          }),
         );
         if (check.ok) {
           expect(Math.abs(NOW - Number(ts))).toBeLessThanOrEqual(TOLERANCE);
@@ -52,7 +63,7 @@ describe("fuzz: verifySignature (X-Signature / X-Signature-Timestamp)", () => {
           expect(["MISSING_SIGNATURE", "INVALID_SIGNATURE", "STALE_SIGNATURE"]).toContain(check.reason);
         }
       }),
-      { numRuns: runs(2_500) },
+      { numRuns: runs(3_000) },
     );
   });
 
@@ -121,7 +132,7 @@ describe("fuzz: Kaspi callback parser (ecomCallbackSchema)", () => {
           }
         }
       }),
-      { numRuns: runs(2_500) },
+      { numRuns: runs(3_000) },
     );
   });
 });

@@ -44,8 +44,12 @@ export class FuzzCounter {
   }
 
   report(): void {
-    const kaspi = this.kaspiUnavailable ? ` (plus ${this.kaspiUnavailable} × 503 while Kaspi was made unreachable)` : "";
-    console.log(`fuzz ${this.name}: ${this.cases} cases, ${this.serverErrors} responses ≥ 500${kaspi}, ${this.throws} throws`);
+    const kaspi = this.kaspiUnavailable
+      ? ` (plus ${this.kaspiUnavailable} × 503 while Kaspi was made unreachable)`
+      : "";
+    console.log(
+      `fuzz ${this.name}: ${this.cases} cases, ${this.serverErrors} responses ≥ 500${kaspi}, ${this.throws} throws`,
+    );
     const file = process.env.FUZZ_COUNT_FILE;
     if (file) {
       appendFileSync(
@@ -109,7 +113,7 @@ export const nastyString = fc.oneof(
     "%00",
     "%",
     "%E0%A4%A",
-    "'; DROP TABLE \"Order\"; --",
+    '\'; DROP TABLE "Order"; --',
     "<script>alert(1)</script>",
     "a".repeat(101),
     "a".repeat(5000),
