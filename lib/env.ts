@@ -22,6 +22,10 @@ const schema = z
     ),
     BITRIX_NOTIFY_URL: optionalUrl,
     BITRIX_ORIGINS: z.preprocess(emptyToUndefined, z.string().default("")),
+    // Which Bitrix the app serves: the on-premise sale module (signed notifications to
+    // BITRIX_NOTIFY_URL) or a Bitrix24 portal (REST calls on its inbound webhook).
+    BITRIX_CONNECTOR: z.preprocess(emptyToUndefined, z.enum(["onpremise", "bitrix24"]).default("onpremise")),
+    BITRIX24_WEBHOOK_URL: optionalUrl,
     KASPI_PROTOCOL: z.preprocess(emptyToUndefined, z.enum(["ecom", "qr", "gateway"]).default("ecom")),
     KASPI_BASE_URL: optionalUrl,
     KASPI_TOKEN: optionalString,
@@ -57,12 +61,34 @@ const schema = z
     ORDER_MAX_AMOUNT: intFrom(5_000_000).pipe(z.number().min(1)),
     PAYMENT_TTL_SECONDS: intFrom(900).pipe(z.number().min(30).max(86_400)),
     SIGNATURE_TOLERANCE_SECONDS: intFrom(300).pipe(z.number().min(1).max(3600)),
+    // Requests per minute per client address; 0 turns a limit off.
+    RATE_LIMIT_INTAKE: intFrom(600).pipe(z.number().min(0)),
+    RATE_LIMIT_CHECKOUT: intFrom(300).pipe(z.number().min(0)),
+    RATE_LIMIT_CALLBACK: intFrom(600).pipe(z.number().min(0)),
+    LOG_LEVEL: z.preprocess(
+      emptyToUndefined,
+      z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    ),
     WORKER_INTERVAL_MS: intFrom(1000).pipe(z.number().min(50).max(60_000)),
     WORKER_ENABLED: z.preprocess(emptyToUndefined, z.enum(["true", "false"]).default("true")),
   })
   .superRefine((v, ctx) => {
     if (v.ORDER_MIN_AMOUNT > v.ORDER_MAX_AMOUNT) {
       ctx.addIssue({ code: "custom", path: ["ORDER_MIN_AMOUNT"], message: "must not exceed ORDER_MAX_AMOUNT" });
+    }
+    if (v.BITRIX_CONNECTOR === "bitrix24" && !v.BITRIX24_WEBHOOK_URL) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["BITRIX24_WEBHOOK_URL"],
+        message: "is required when BITRIX_CONNECTOR=bitrix24",
+      });
+    }
+    if (v.BITRIX24_WEBHOOK_URL && !/^https?:\/\/[^/]+\/rest\/\d+\/[^/]+\/?$/.test(v.BITRIX24_WEBHOOK_URL)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["BITRIX24_WEBHOOK_URL"],
+        message: "must be an inbound webhook URL like https://<portal>/rest/<user>/<code>/",
+      });
     }
     if (v.KASPI_SANDBOX === "off" && !hasKaspiCredentials(v)) {
       const path = { ecom: "KASPI_TOKEN", qr: "KASPI_QR_DEVICE_TOKEN", gateway: "KASPI_GATEWAY_SERVICE_ID" }[

@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { deliverDueNotifications } from "./bitrix/outbox-delivery";
-import { kaspiGateway } from "./container";
+import { notificationTransport } from "./bitrix24/container";
+import { kaspiGateway, startPaymentDeps } from "./container";
 import { db } from "./db";
 import { env } from "./env";
-import { checkOverduePayments } from "./payments/check-overdue-use-case";
+import { errorMessage, log } from "./log";
+import { reconcileDuePayments } from "./payments/reconcile-use-case";
 import { pollQrPayments } from "./payments/qr-poll-use-case";
 import { sandboxSweepExpired } from "./sandbox/sandbox-service";
 
@@ -19,25 +21,24 @@ export function startWorker(): void {
   let stopped = false;
   let running: Promise<void> = Promise.resolve();
 
+  const transport = notificationTransport();
   const tick = async () => {
     const client = db();
     if (e.sandboxEnabled) await sandboxSweepExpired(client);
     await pollQrPayments(client, kaspiGateway());
-    await checkOverduePayments(client, kaspiGateway());
-    await deliverDueNotifications(client, { notifyUrl: e.BITRIX_NOTIFY_URL, secret: e.BITRIX_SHARED_SECRET }, workerId);
+    await reconcileDuePayments(startPaymentDeps());
+    await deliverDueNotifications(
+      client,
+      { notifyUrl: e.BITRIX_NOTIFY_URL, secret: e.BITRIX_SHARED_SECRET, transport },
+      workerId,
+    );
   };
 
   const loop = () => {
     if (stopped) return;
     running = tick()
       .catch((err: unknown) => {
-        console.error(
-          JSON.stringify({
-            level: "error",
-            msg: "worker tick failed",
-            error: err instanceof Error ? err.message : "unknown",
-          }),
-        );
+        log().error({ workerId, error: errorMessage(err) }, "worker tick failed");
       })
       .finally(() => {
         if (!stopped) setTimeout(loop, e.WORKER_INTERVAL_MS).unref();

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: every check the project has, in CI order, continuing after a failure:
-//   typecheck (tsc) → lint (eslint) → unit (vitest) → build (next build) → e2e (playwright).
+//   typecheck (tsc) → lint (eslint) → build (next build, no secret in client bundles) →
+//   unit (vitest) → e2e (playwright).
 // Ends with a per-suite summary and one plain line `N passed, N failed` (typecheck, lint and
 // build count as one test each; vitest and playwright contribute their test counts). Exit code 1
 // if anything failed.
@@ -47,15 +48,9 @@ function readJson(path) {
   }
 }
 
-async function check(name, command, args) {
-  const { code, seconds } = await run(command, args);
-  suites.push({
-    name,
-    passed: code === 0 ? 1 : 0,
-    failed: code === 0 ? 0 : 1,
-    seconds,
-    note: code === 0 ? undefined : `exit code ${code}`,
-  });
+async function check(name, command, args, extraEnv = {}) {
+  const { code, seconds } = await run(command, args, extraEnv);
+  suites.push({ name, passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1, seconds, note: code === 0 ? undefined : `exit code ${code}` });
   return code === 0;
 }
 
@@ -79,7 +74,18 @@ async function playwrightOwnChromium() {
 await check("typecheck", bin("tsc"), ["--noEmit"]);
 await check("lint", bin("eslint"), ["."]);
 
-// 3. Unit tests: the counts come from Vitest's JSON report.
+// 3. Production build, before the tests that run the app as a process (e2e, cross-language
+// tests): they must run the code in this tree, and reuse this build instead of making their own. It is
+// built with canary secrets in its environment, then the client bundles are searched for them.
+const canaries = { BITRIX_SHARED_SECRET: `canary-secret-${process.pid}-${Date.now()}`, KASPI_TOKEN: `canary-token-${Date.now()}` };
+const built = await check("build", bin("next"), ["build"], canaries);
+if (built) {
+  await check("no secret in client bundles", process.execPath, [join(root, "scripts", "check-bundle-secrets.mjs")], {
+    SECRET_CANARIES: Object.values(canaries).join(","),
+  });
+}
+
+// 4. Unit and route tests: the counts come from Vitest's JSON report.
 {
   rmSync(vitestJson, { force: true });
   const { code, seconds } = await run(bin("vitest"), [
@@ -103,8 +109,6 @@ await check("lint", bin("eslint"), ["."]);
   suites.push({ name: "unit (vitest)", passed, failed, skipped, seconds, note });
 }
 
-// 4. Production build: e2e runs against `next start`, so it must be the code in this tree.
-const built = await check("build", bin("next"), ["build"]);
 
 // 5. End to end, with a real Chromium.
 {

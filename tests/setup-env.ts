@@ -19,6 +19,7 @@ process.env.BITRIX_SHARED_SECRET = TEST_SECRET;
 process.env.APP_URL = "http://app.test";
 process.env.BITRIX_ORIGINS = "https://shop.example.kz";
 process.env.WORKER_ENABLED = "false";
+process.env.LOG_LEVEL = "silent";
 // Pinned so a developer's shell cannot change what the tests expect (limits, tolerance, texts).
 Object.assign(process.env, {
   NODE_ENV: "test",

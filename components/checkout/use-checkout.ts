@@ -33,6 +33,7 @@ export type CheckoutState = {
 };
 
 const POLL_MS = 2000;
+const AUTO_RETRY_MS = 5000;
 
 // Starts (or resumes) the payment once, then polls the status until it is terminal. The server is
 // idempotent, so a strict-mode double effect or a reload costs nothing but a request.
@@ -91,6 +92,15 @@ export function useCheckout(token: string): CheckoutState {
     refreshedFor.current = polled.updatedAt;
     mutate(undefined);
   }, [polled, isPending, payment?.status, mutate]);
+
+  // Kaspi not answering: try again by ourselves (the server's circuit breaker spares Kaspi), so the
+  // shopper never has to guess when to press the button.
+  const unavailable = mutation.error instanceof CheckoutApiError && mutation.error.code === "KASPI_UNAVAILABLE";
+  useEffect(() => {
+    if (!unavailable || isPending) return;
+    const timer = setTimeout(() => mutate(undefined), AUTO_RETRY_MS);
+    return () => clearTimeout(timer);
+  }, [unavailable, isPending, mutate]);
 
   const retry = useCallback(() => {
     mutate(status === "FAILED" || status === "EXPIRED" || mutation.isError ? lastAttempt : undefined);

@@ -1,4 +1,5 @@
 import type { Db } from "../db";
+import { log } from "../log";
 import { recordEvent } from "../payments/timeline";
 import { signatureHeaders } from "./signature";
 
@@ -6,7 +7,24 @@ import { signatureHeaders } from "./signature";
 // (compare-and-set on lockedUntil), so several processes on one database never send it together;
 // a crashed sender's lease simply runs out and another process picks the row up.
 
-export type DeliveryConfig = { notifyUrl: string | undefined; secret: string; timeoutMs?: number; leaseMs?: number };
+export type DeliveryOutcome = { ok: true; status: number; detail?: string } | { ok: false; error: string };
+
+/** Delivers one row some other way than a signed POST to notifyUrl (e.g. Bitrix24 REST). */
+export type NotificationTransport = (row: {
+  event: string;
+  payload: string;
+  orderId: string;
+  paymentId: string;
+}) => Promise<DeliveryOutcome>;
+
+export type DeliveryConfig = {
+  notifyUrl: string | undefined;
+  secret: string;
+  timeoutMs?: number;
+  leaseMs?: number;
+  /** When set, rows go through it instead of notifyUrl (same leases, retries and timeline). */
+  transport?: NotificationTransport;
+};
 
 export function backoffMs(attempts: number): number {
   // 5 s, 10 s, 20 s … capped at 1 h.
@@ -21,7 +39,7 @@ export async function deliverDueNotifications(
 ): Promise<{ delivered: number; failed: number }> {
   const stats = { delivered: 0, failed: 0 };
   // Without a URL rows wait, visible on the timeline and in /api/health's backlog.
-  if (!config.notifyUrl) return stats;
+  if (!config.notifyUrl && !config.transport) return stats;
   const due = await db.outbox.findMany({
     where: {
       deliveredAt: null,
@@ -37,7 +55,9 @@ export async function deliverDueNotifications(
       data: { lockedUntil: new Date(Date.now() + (config.leaseMs ?? 60_000)), lockedBy: workerId },
     });
     if (claim.count !== 1) continue;
-    const outcome = await post(config.notifyUrl, config.secret, row.payload, config.timeoutMs ?? 10_000);
+    const outcome = config.transport
+      ? await config.transport(row).catch((): DeliveryOutcome => ({ ok: false, error: "delivery failed" }))
+      : await post(config.notifyUrl ?? "", config.secret, row.payload, config.timeoutMs ?? 10_000);
     const attempts = row.attempts + 1;
     const base = { orderId: row.orderId, paymentId: row.paymentId, source: "system" as const };
     if (outcome.ok) {
@@ -48,9 +68,10 @@ export async function deliverDueNotifications(
       await recordEvent(db, {
         ...base,
         type: "notify.delivered",
-        message: `${row.event} → HTTP ${outcome.status}`,
+        message: `${row.event} → ${outcome.detail ?? `HTTP ${outcome.status}`}`,
         data: { attempts },
       });
+      log().info({ outboxId: row.id, paymentId: row.paymentId, attempts }, "notification delivered");
       stats.delivered++;
     } else {
       const next = new Date(Date.now() + backoffMs(attempts));
@@ -64,18 +85,14 @@ export async function deliverDueNotifications(
         message: `${row.event}: ${outcome.error}`,
         data: { attempts, nextAttemptAt: next.toISOString() },
       });
+      log().warn({ outboxId: row.id, paymentId: row.paymentId, attempts, error: outcome.error }, "notification failed");
       stats.failed++;
     }
   }
   return stats;
 }
 
-async function post(
-  url: string,
-  secret: string,
-  payload: string,
-  timeoutMs: number,
-): Promise<{ ok: true; status: number } | { ok: false; error: string }> {
+async function post(url: string, secret: string, payload: string, timeoutMs: number): Promise<DeliveryOutcome> {
   try {
     const res = await fetch(url, {
       method: "POST",

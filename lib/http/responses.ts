@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { errorStatus, type AppError, type ErrorCode, type Result } from "../errors";
+import { errorMessage, log } from "../log";
 
 // The one error body shape: { error: { code, message } } with the status from the error table.
 
@@ -39,11 +40,37 @@ export async function readJsonBody(request: Request, maxBytes = MAX_BODY_BYTES):
   if (raw === null) {
     return { ok: false, error: { code: "PAYLOAD_TOO_LARGE", message: `body must be at most ${maxBytes} bytes` } };
   }
+  return parseJsonText(raw);
+}
+
+/** JSON nested deeper than this is refused before any schema sees it. */
+export const MAX_JSON_DEPTH = 32;
+
+function parseJsonText(raw: string): Result<ReadBody> {
+  let json: unknown;
   try {
-    return { ok: true, value: { raw, json: JSON.parse(raw) as unknown } };
+    json = JSON.parse(raw);
   } catch {
     return { ok: false, error: { code: "INVALID_JSON", message: "body is not valid JSON" } };
   }
+  if (depthOf(json) > MAX_JSON_DEPTH) {
+    return { ok: false, error: { code: "BAD_REQUEST", message: `JSON nested deeper than ${MAX_JSON_DEPTH} levels` } };
+  }
+  return { ok: true, value: { raw, json } };
+}
+
+function depthOf(value: unknown): number {
+  // Iterative, so a hostile body cannot overflow the stack.
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, d] = stack.pop() as [unknown, number];
+    if (v === null || typeof v !== "object") continue;
+    if (d > max) max = d;
+    if (max > MAX_JSON_DEPTH) return max;
+    for (const child of Object.values(v)) stack.push([child, d + 1]);
+  }
+  return max;
 }
 
 /** Like readJsonBody, but an empty body is allowed and reads as `undefined`. */
@@ -56,11 +83,7 @@ export async function readOptionalJsonBody(request: Request, maxBytes = MAX_BODY
   if (!/^application\/json\b/i.test(request.headers.get("content-type") ?? "")) {
     return { ok: false, error: { code: "UNSUPPORTED_MEDIA_TYPE", message: "Content-Type must be application/json" } };
   }
-  try {
-    return { ok: true, value: { raw, json: JSON.parse(raw) as unknown } };
-  } catch {
-    return { ok: false, error: { code: "INVALID_JSON", message: "body is not valid JSON" } };
-  }
+  return parseJsonText(raw);
 }
 
 async function readLimited(request: Request, maxBytes: number): Promise<string | null> {
@@ -98,6 +121,6 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown): Resul
 
 /** The last catch of every handler: log without internals, answer a bare 500. */
 export function internalError(route: string, e: unknown): Response {
-  console.error(JSON.stringify({ level: "error", route, error: e instanceof Error ? e.message : "unknown" }));
+  log().error({ route, error: errorMessage(e) }, "unhandled error");
   return errorOf("INTERNAL", "internal error");
 }

@@ -35,7 +35,7 @@ export const en = {
   refundedText: "The money for this order was returned to your Kaspi account.",
   partiallyRefundedText: "Part of the amount for this order was returned to your Kaspi account.",
   unavailableTitle: "Kaspi is not answering",
-  unavailableText: "The Kaspi service is unavailable right now. You were not charged — try again in a minute.",
+  unavailableText: "Kaspi is not answering right now. We keep retrying by ourselves; you were not charged.",
   rejectedTitle: "Kaspi declined the payment",
   rejectedText: "The payment could not be created. You were not charged — please try again.",
   errorTitle: "Something went wrong",

@@ -35,7 +35,7 @@ export const ru = {
   refundedText: "Деньги за этот заказ возвращены на ваш счёт Kaspi.",
   partiallyRefundedText: "Часть суммы за этот заказ возвращена на ваш счёт Kaspi.",
   unavailableTitle: "Kaspi не отвечает",
-  unavailableText: "Сервис Kaspi сейчас недоступен. Деньги не списаны — попробуйте через минуту.",
+  unavailableText: "Kaspi сейчас не отвечает. Мы сами повторяем попытку; деньги не списаны.",
   rejectedTitle: "Kaspi отклонил платёж",
   rejectedText: "Не удалось создать платёж. Деньги не списаны — попробуйте ещё раз.",
   errorTitle: "Что-то пошло не так",

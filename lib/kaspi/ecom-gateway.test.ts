@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { resetBreakers } from "./circuit-breaker";
 import { createEcomGateway, type EcomGatewayConfig } from "./ecom-gateway";
 import type { CreatePaymentInput, KaspiResult } from "./gateway";
 
@@ -48,6 +49,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   seen = [];
+  resetBreakers();
 });
 
 function gateway(over: Partial<EcomGatewayConfig> = {}) {
@@ -178,12 +180,12 @@ type Case = {
 const hang: Handler = () => undefined;
 
 const failures: Case[] = [
-  { name: "timeout", handle: hang, kind: "unavailable", postCalls: 1, getCalls: 3 },
+  { name: "timeout", handle: hang, kind: "unavailable", postCalls: 3, getCalls: 3 },
   {
     name: "HTTP 500",
     handle: (_q, r) => reply(r, 500, { error: "boom" }),
     kind: "unavailable",
-    postCalls: 1,
+    postCalls: 3,
     getCalls: 3,
     httpStatus: 500,
   },
@@ -191,7 +193,7 @@ const failures: Case[] = [
     name: "HTTP 503 HTML",
     handle: (_q, r) => reply(r, 503, "<h1>down</h1>", "text/html"),
     kind: "unavailable",
-    postCalls: 1,
+    postCalls: 3,
     getCalls: 3,
     httpStatus: 503,
   },
@@ -199,11 +201,11 @@ const failures: Case[] = [
     name: "HTTP 429",
     handle: (_q, r) => reply(r, 429, {}),
     kind: "unavailable",
-    postCalls: 1,
+    postCalls: 3,
     getCalls: 3,
     httpStatus: 429,
   },
-  { name: "connection reset", handle: (_q, r) => r.socket?.destroy(), kind: "unavailable", postCalls: 1, getCalls: 3 },
+  { name: "connection reset", handle: (_q, r) => r.socket?.destroy(), kind: "unavailable", postCalls: 3, getCalls: 3 },
   {
     name: "HTTP 400",
     handle: (_q, r) => reply(r, 400, { message: "bad" }),
@@ -249,7 +251,7 @@ describe.each(failures)("when Kaspi answers $name", (c) => {
     handler = c.handle;
   });
 
-  it(`createPayment → ${c.kind}, sent ${c.postCalls}× (never retried)`, async () => {
+  it(`createPayment → ${c.kind}, sent ${c.postCalls}× (retried only when Kaspi may not have acted)`, async () => {
     const result = await gateway().createPayment(input);
     expect(result.ok).toBe(false);
     if (!result.ok) {
@@ -276,6 +278,28 @@ describe("retries", () => {
     const result = await gateway().getPayment("kp-1");
     expect(result.ok && result.value.status).toBe("PAID");
     expect(seen).toHaveLength(3);
+  });
+
+  it("a create retried after a lost answer reaches Kaspi with the same externalId every time", async () => {
+    let n = 0;
+    handler = (_q, r) =>
+      ++n < 3
+        ? reply(r, 503, {})
+        : reply(r, 200, { data: { paymentId: "kp-9", paymentLink: "https://pay.test/kp-9" } });
+    const result = await gateway().createPayment(input);
+    expect(result.ok && result.value.kaspiPaymentId).toBe("kp-9");
+    const ids = seen.map((s) => (JSON.parse(s.body) as { externalId: string }).externalId);
+    expect(ids).toEqual([input.externalId, input.externalId, input.externalId]);
+  });
+
+  it("after repeated outages the circuit opens: calls fail at once without reaching Kaspi", async () => {
+    handler = (_q, r) => reply(r, 500, {});
+    await gateway().getPayment("kp-1"); // 3 failures
+    await gateway().getPayment("kp-1"); // 2 more: the circuit opens
+    const before = seen.length;
+    const result = await gateway().getPayment("kp-1");
+    expect(result.ok ? "ok" : result.error.message).toMatch(/not answering/);
+    expect(seen.length).toBe(before);
   });
 
   it("the timeout message names the limit, not the token or URL", async () => {

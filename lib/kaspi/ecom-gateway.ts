@@ -59,7 +59,9 @@ export function createEcomGateway(config: EcomGatewayConfig) {
       return { ok: false, error: { kind: "rejected", message: "refunds are not supported by the eCommerce API" } };
     },
 
-    // Creation is never retried here: a timeout may hide a payment Kaspi did create.
+    // A timeout may hide a payment Kaspi did create. Retrying is safe only because the request is
+    // keyed by our per-attempt externalId: Kaspi answers a repeat with the payment it already has,
+    // so one attempt never becomes two Kaspi payments.
     async createPayment(input: CreatePaymentInput): Promise<KaspiResult<CreatedPayment>> {
       const asImage = config.presentation === "qr-image";
       const res = await kaspiFetch({
@@ -68,6 +70,7 @@ export function createEcomGateway(config: EcomGatewayConfig) {
         headers: { Authorization: `Bearer ${config.token}` },
         body: payload(input),
         timeoutMs: config.timeoutMs,
+        retries: 2,
       });
       if (!res.ok) return res;
       if (asImage) {

@@ -37,6 +37,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export function createFakeKaspiGateway(options: { createDelayMs?: number; refundSupport?: RefundSupport } = {}) {
   const payments = new Map<string, FakePayment>();
   const createFailures: KaspiError[] = [];
+  let loseNextAnswer = false;
   const getFailures: KaspiError[] = [];
   const refundFailures: KaspiError[] = [];
   const calls = { createPayment: 0, getPayment: 0, refund: 0 };
@@ -56,10 +57,14 @@ export function createFakeKaspiGateway(options: { createDelayMs?: number; refund
       await sleep(options.createDelayMs ?? 5);
       const failure = createFailures.shift();
       if (failure) return { ok: false, error: failure };
-      for (const p of payments.values()) {
-        if (p.input.externalId === input.externalId) {
+      // Like the sandbox: a repeat of the same externalId and amount answers the same payment.
+      for (const [id, p] of payments) {
+        if (p.input.externalId !== input.externalId) continue;
+        if (p.input.amount !== input.amount) {
           return { ok: false, error: { kind: "rejected", message: "externalId already used", httpStatus: 409 } };
         }
+        const link = `https://pay.kaspi.test/p/${id}`;
+        return { ok: true, value: { kaspiPaymentId: id, paymentLink: link, qr: { format: "text", value: link } } };
       }
       seq++;
       const kaspiPaymentId = `fake-${run}-${seq}`;
@@ -71,6 +76,10 @@ export function createFakeKaspiGateway(options: { createDelayMs?: number; refund
         refunded: 0,
       });
       created.push(input);
+      if (loseNextAnswer) {
+        loseNextAnswer = false;
+        return { ok: false, error: { kind: "unavailable", message: "no answer within 10000 ms" } };
+      }
       const paymentLink = `https://pay.kaspi.test/p/${kaspiPaymentId}`;
       return { ok: true, value: { kaspiPaymentId, paymentLink, qr: { format: "text", value: paymentLink } } };
     },
@@ -138,6 +147,10 @@ export function createFakeKaspiGateway(options: { createDelayMs?: number; refund
     /** The next createPayment call fails with this error (queue several for several calls). */
     failNextCreate(error: KaspiError = { kind: "unavailable", message: "no answer within 10000 ms" }): void {
       createFailures.push(error);
+    },
+    /** The next createPayment creates the payment but its answer is lost (a timeout after Kaspi acted). */
+    loseNextCreateAnswer(): void {
+      loseNextAnswer = true;
     },
     /** The next getPayment call fails with this error. */
     failNextGet(error: KaspiError = { kind: "unavailable", message: "no answer within 10000 ms" }): void {

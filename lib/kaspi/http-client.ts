@@ -1,3 +1,4 @@
+import { breakerFor } from "./circuit-breaker";
 import type { KaspiError, KaspiResult } from "./gateway";
 
 // One fetch for every Kaspi call, whatever the protocol: a timeout on each try, and retries with
@@ -76,13 +77,32 @@ async function once(req: KaspiRequest): Promise<KaspiResult<RawResponse>> {
   return { ok: true, value: { status: res.status, json } };
 }
 
+/** One try through the host's circuit breaker: only "unavailable" answers count as failures. */
+async function guarded(req: KaspiRequest): Promise<KaspiResult<RawResponse>> {
+  const breaker = breakerFor(req.url);
+  if (!breaker.tryAcquire()) {
+    return {
+      ok: false,
+      error: {
+        kind: "unavailable",
+        message: `Kaspi is not answering; next try in ${Math.ceil(breaker.retryInMs() / 1000)} s`,
+      },
+    };
+  }
+  const result = await once(req);
+  if (!result.ok && result.error.kind === "unavailable") breaker.onFailure();
+  else breaker.onSuccess();
+  return result;
+}
+
 export async function kaspiFetch(req: KaspiRequest): Promise<KaspiResult<RawResponse>> {
   const retries = req.retries ?? 0;
   const backoff = req.backoffMs ?? 200;
-  let result = await once(req);
+  let result = await guarded(req);
   for (let attempt = 1; attempt <= retries && !result.ok && retryable(result.error); attempt++) {
-    await sleep(backoff * 2 ** (attempt - 1));
-    result = await once(req);
+    // Full jitter, so many callers retrying together do not arrive together.
+    await sleep(Math.random() * backoff * 2 ** (attempt - 1));
+    result = await guarded(req);
   }
   return result;
 }

@@ -1,5 +1,6 @@
 import type { Db } from "../db";
 import { newId } from "../ids";
+import { log } from "../log";
 import type { KaspiStatus } from "../kaspi/gateway";
 import { sourcesOf } from "./state-machine";
 import { isPaidLike, type PaymentStatus } from "./status";
@@ -28,7 +29,7 @@ export async function applyKaspiStatus(
 ): Promise<ApplyResult> {
   const now = input.now ?? new Date();
   const { to } = input;
-  return db.$transaction(async (tx) => {
+  const result = await db.$transaction(async (tx): Promise<ApplyResult> => {
     const payment = await tx.payment.findUniqueOrThrow({ where: { id: input.paymentId }, include: { order: true } });
     const from = payment.status as PaymentStatus;
     if (to === "PENDING" || from === to) return { changed: false, current: from };
@@ -111,4 +112,11 @@ export async function applyKaspiStatus(
     }
     return { changed: true, from, to };
   });
+  if (result.changed) {
+    log().info(
+      { paymentId: input.paymentId, from: result.from, to: result.to, source: input.source },
+      "payment status changed",
+    );
+  }
+  return result;
 }

@@ -1,6 +1,7 @@
 import type { Db } from "../db";
 import { fail, ok, type Result } from "../errors";
 import type { KaspiGateway } from "../kaspi/gateway";
+import { log } from "../log";
 import { ecomStatusSchema, type EcomCallback } from "../kaspi/ecom-schemas";
 import { mapEcomStatus } from "../kaspi/ecom-status";
 import { applyKaspiStatus, type ApplyResult } from "./apply-status";
@@ -25,6 +26,7 @@ export async function handleKaspiCallback(
 
   const reject = async (reason: string, data?: unknown): Promise<Result<CallbackOutcome>> => {
     await recordEvent(db, { ...base, type: "callback.rejected", message: reason, data });
+    log().warn({ paymentId: payment.id, orderId: payment.orderId, kaspiPaymentId, reason }, "callback rejected");
     return ok({ kind: "rejected", reason });
   };
 

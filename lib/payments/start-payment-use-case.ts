@@ -19,8 +19,10 @@ export type StartPaymentDeps = {
 type PaymentRow = Awaited<ReturnType<Db["payment"]["findFirst"]>> & {};
 type OrderRow = Awaited<ReturnType<Db["order"]["findUnique"]>> & {};
 
-const OPEN: PaymentStatus[] = ["CREATED", "PENDING"];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Pause before an unconfirmed creation may be tried again (by the shopper or the reconciler). */
+export const CREATION_RETRY_MS = 5_000;
 
 function view(order: OrderRow, payment: PaymentRow | null): PaymentView {
   const status = order.status as PaymentStatus;
@@ -45,9 +47,10 @@ function presentationOf(payment: PaymentRow): "qr" | "link" | undefined {
   return meta.presentation === "qr" || meta.presentation === "link" ? meta.presentation : undefined;
 }
 
-// POST /api/checkout/{token}/payment: one Kaspi payment per attempt, whatever the clicks and
-// reloads. The attempt row is reserved (unique orderId+attempt) before Kaspi is called, so a
-// concurrent request waits for the winner's payment instead of creating a second one.
+// POST /api/checkout/{token}/payment: one Kaspi payment per attempt, whatever the clicks, reloads,
+// timeouts and crashes. The attempt row is reserved first (unique orderId+attempt); creating its
+// Kaspi payment is a leased step keyed by the attempt's externalId, so it can be repeated safely
+// until Kaspi confirms, by whoever holds the lease (this request, a retry, or the reconciler).
 export async function startPayment(
   deps: StartPaymentDeps,
   input: { token: string; retryOf?: number; device?: PaymentDevice },
@@ -59,16 +62,37 @@ export async function startPayment(
   const status = order.status as PaymentStatus;
   if (isPaidLike(status) || status === "CANCELLED") return ok(view(order, latest));
 
-  if (latest && OPEN.includes(latest.status as PaymentStatus)) {
+  if (latest?.status === "CREATED") return completeCreation(deps, latest.id, input.device);
+  if (latest?.status === "PENDING") {
     const switched = input.device ? await supersedeForDevice(deps, latest, input.device) : false;
-    if (!switched) return waitForPayment(deps, order.id, latest.id);
-    return createAttempt(deps, order, latest.attempt + 1, input.device);
+    if (!switched) return ok(view(order, latest));
+  } else {
+    // A new attempt when there is none, when the shopper asks to retry this one, or when the order
+    // was reset by Bitrix (amount changed: the order is CREATED again, its old attempts closed).
+    const wantsNew = !latest || input.retryOf === latest.attempt || status === "CREATED";
+    if (!wantsNew) return ok(view(order, latest));
   }
-  // A new attempt when there is none, when the shopper asks to retry this one, or when the order
-  // was reset by Bitrix (amount changed: the order is CREATED again, its old attempts closed).
-  const wantsNew = !latest || input.retryOf === latest.attempt || status === "CREATED";
-  if (!wantsNew) return ok(view(order, latest));
-  return createAttempt(deps, order, (latest?.attempt ?? 0) + 1, input.device);
+
+  const attempt = (latest?.attempt ?? 0) + 1;
+  try {
+    const reserved = await db.payment.create({
+      data: {
+        id: newId("pay"),
+        orderId: order.id,
+        attempt,
+        protocol: deps.gateway.protocol,
+        kaspiExternalId: attempt === 1 ? order.externalId : `${order.externalId}#${attempt}`,
+        amount: order.amount,
+        status: "CREATED",
+      },
+    });
+    return completeCreation(deps, reserved.id, input.device);
+  } catch (e) {
+    if (!isUniqueViolation(e)) throw e;
+    // A concurrent request reserved this attempt first: follow it.
+    const winner = await db.payment.findFirst({ where: { orderId: order.id, attempt } });
+    return winner ? completeCreation(deps, winner.id, input.device) : fail("CONFLICT", "try again");
+  }
 }
 
 // The shopper switched between "scan a QR" and "pay on this phone" (Kaspi QR makes a different
@@ -95,36 +119,29 @@ async function supersedeForDevice(deps: StartPaymentDeps, latest: PaymentRow, de
   });
 }
 
-async function createAttempt(
+/**
+ * Creates (or re-asks Kaspi for) the Kaspi payment of a reserved attempt. Only the holder of the
+ * lease calls Kaspi; anyone else waits for the outcome. Kaspi answers a repeated externalId with
+ * the payment it already has, so a lost answer is recovered instead of duplicated.
+ */
+export async function completeCreation(
   deps: StartPaymentDeps,
-  order: OrderRow,
-  attempt: number,
+  paymentId: string,
   device?: PaymentDevice,
 ): Promise<Result<PaymentView>> {
   const { db, gateway } = deps;
-  const kaspiExternalId = attempt === 1 ? order.externalId : `${order.externalId}#${attempt}`;
-  let reserved: PaymentRow;
-  try {
-    reserved = await db.payment.create({
-      data: {
-        id: newId("pay"),
-        orderId: order.id,
-        attempt,
-        protocol: gateway.protocol,
-        kaspiExternalId,
-        amount: order.amount,
-        status: "CREATED",
-      },
-    });
-  } catch (e) {
-    if (!isUniqueViolation(e)) throw e;
-    const winner = await db.payment.findFirst({ where: { orderId: order.id, attempt } });
-    return winner ? waitForPayment(deps, order.id, winner.id) : fail("CONFLICT", "try again");
-  }
+  const now = new Date();
+  const lease = await db.payment.updateMany({
+    where: { id: paymentId, status: "CREATED", OR: [{ nextCheckAt: null }, { nextCheckAt: { lte: now } }] },
+    data: { nextCheckAt: new Date(now.getTime() + deps.kaspiTimeoutMs * 3 + 5_000) },
+  });
+  if (lease.count !== 1) return waitForCreation(deps, paymentId);
 
+  const payment = await db.payment.findUniqueOrThrow({ where: { id: paymentId }, include: { order: true } });
+  const { order } = payment;
   const created = await gateway.createPayment({
-    externalId: kaspiExternalId,
-    amount: order.amount,
+    externalId: payment.kaspiExternalId,
+    amount: payment.amount,
     description: order.description ?? `${deps.merchantName}: order ${order.accountNumber ?? order.externalId}`,
     ...(order.phone ? { phone: order.phone } : {}),
     redirectUrl: `${deps.appUrl}/pay/${order.checkoutToken}`,
@@ -133,52 +150,42 @@ async function createAttempt(
     account: order.accountNumber ?? order.externalId,
     ...(device ? { device } : {}),
   });
+  const base = { orderId: order.id, paymentId, source: "kaspi.api" as const };
 
+  if (!created.ok && created.error.kind === "rejected") {
+    await failCreation(db, payment, created.error.message);
+    return fail("KASPI_REJECTED", "Kaspi refused to create the payment", { attempt: payment.attempt });
+  }
   if (!created.ok) {
-    await db.$transaction(async (tx) => {
-      await tx.payment.updateMany({
-        where: { id: reserved.id, status: "CREATED" },
-        data: { status: "FAILED", lastError: created.error.message },
+    // Kaspi may or may not have the payment: keep the attempt open and ask again later.
+    const giveUpAt = payment.createdAt.getTime() + deps.paymentTtlSeconds * 1000;
+    if (Date.now() > giveUpAt) {
+      await failCreation(db, payment, `Kaspi never confirmed the payment: ${created.error.message}`);
+    } else {
+      await db.payment.updateMany({
+        where: { id: paymentId, status: "CREATED" },
+        data: { nextCheckAt: new Date(Date.now() + CREATION_RETRY_MS), lastError: created.error.message },
       });
-      await tx.order.updateMany({
-        where: { id: order.id, status: { in: ["CREATED", "FAILED", "EXPIRED"] } },
-        data: { status: "FAILED" },
-      });
-      await recordEvent(tx, {
-        orderId: order.id,
-        paymentId: reserved.id,
-        type: "payment.create_failed",
-        source: "kaspi.api",
+      await recordEvent(db, {
+        ...base,
+        type: "payment.create_unconfirmed",
         message: created.error.message,
-        data: { kind: created.error.kind, httpStatus: created.error.httpStatus },
+        data: { kind: created.error.kind },
       });
-    });
-    return created.error.kind === "unavailable"
-      ? fail("KASPI_UNAVAILABLE", "Kaspi is not answering; try again in a moment", { attempt })
-      : fail("KASPI_REJECTED", "Kaspi refused to create the payment", { attempt });
+    }
+    return fail("KASPI_UNAVAILABLE", "Kaspi is not answering; retrying", { attempt: payment.attempt });
   }
 
   const p = created.value;
-  const expiresAt = p.expiresAt ?? new Date(Date.now() + deps.paymentTtlSeconds * 1000);
   const clash = await db.payment.findUnique({ where: { kaspiPaymentId: p.kaspiPaymentId }, select: { id: true } });
-  if (clash) {
-    await db.payment.updateMany({
-      where: { id: reserved.id, status: "CREATED" },
-      data: { status: "FAILED", lastError: "Kaspi returned a payment id that belongs to another attempt" },
-    });
-    await recordEvent(db, {
-      orderId: order.id,
-      paymentId: reserved.id,
-      type: "payment.create_failed",
-      source: "kaspi.api",
-      message: "Kaspi returned a payment id that belongs to another attempt",
-      data: { kaspiPaymentId: p.kaspiPaymentId },
-    });
-    return fail("KASPI_REJECTED", "Kaspi answered with an unusable payment", { attempt });
+  if (clash && clash.id !== paymentId) {
+    await failCreation(db, payment, "Kaspi returned a payment id that belongs to another attempt");
+    return fail("KASPI_REJECTED", "Kaspi answered with an unusable payment", { attempt: payment.attempt });
   }
+  const expiresAt = p.expiresAt ?? new Date(Date.now() + deps.paymentTtlSeconds * 1000);
   await db.$transaction(async (tx) => {
-    await tx.payment.updateMany({
-      where: { id: reserved.id, status: "CREATED" },
+    const res = await tx.payment.updateMany({
+      where: { id: paymentId, status: "CREATED" },
       data: {
         status: "PENDING",
         kaspiPaymentId: p.kaspiPaymentId,
@@ -186,10 +193,13 @@ async function createAttempt(
         qrFormat: p.qr?.format ?? null,
         qrValue: p.qr?.value ?? null,
         expiresAt,
-        nextCheckAt: p.firstCheckAt ?? expiresAt,
+        lastError: null,
+        checkCount: 0,
+        nextCheckAt: p.firstCheckAt ?? new Date(Date.now() + FIRST_CHECK_MS),
         kaspiMeta: p.meta ? JSON.stringify(p.meta) : null,
       },
     });
+    if (res.count !== 1) return;
     await tx.order.updateMany({
       where: { id: order.id, status: { in: ["CREATED", "FAILED", "EXPIRED"] } },
       data: { status: "PENDING" },
@@ -199,54 +209,53 @@ async function createAttempt(
       data: { kaspiStage: null, kaspiLoan: p.loan ? JSON.stringify(p.loan) : null },
     });
     await recordEvent(tx, {
-      orderId: order.id,
-      paymentId: reserved.id,
+      ...base,
       type: "payment.created",
-      source: "kaspi.api",
-      message: `attempt ${attempt}`,
+      message: `attempt ${payment.attempt}`,
       data: { kaspiPaymentId: p.kaspiPaymentId, expiresAt: expiresAt.toISOString() },
     });
   });
-  return waitForPayment(deps, order.id, reserved.id);
+  return currentView(db, paymentId);
 }
 
-// Reads the attempt until its Kaspi payment exists. A reservation left behind by a crashed
-// request is failed after the Kaspi timeout has surely passed, so the shopper can try again.
-async function waitForPayment(
-  deps: StartPaymentDeps,
-  orderId: string,
-  paymentId: string,
-): Promise<Result<PaymentView>> {
-  const { db } = deps;
+/** The reconciler's first look at a fresh payment, in case its callback never comes. */
+export const FIRST_CHECK_MS = 15_000;
+
+async function failCreation(db: Db, payment: PaymentRow, reason: string): Promise<void> {
+  await db.$transaction(async (tx) => {
+    const res = await tx.payment.updateMany({
+      where: { id: payment.id, status: "CREATED" },
+      data: { status: "FAILED", lastError: reason, nextCheckAt: null },
+    });
+    if (res.count !== 1) return;
+    await tx.order.updateMany({
+      where: { id: payment.orderId, status: { in: ["CREATED", "FAILED", "EXPIRED"] } },
+      data: { status: "FAILED" },
+    });
+    await recordEvent(tx, {
+      orderId: payment.orderId,
+      paymentId: payment.id,
+      type: "payment.create_failed",
+      source: "kaspi.api",
+      message: reason,
+    });
+  });
+}
+
+async function currentView(db: Db, paymentId: string): Promise<Result<PaymentView>> {
+  const payment = await db.payment.findUniqueOrThrow({ where: { id: paymentId }, include: { order: true } });
+  return ok(view(payment.order, payment));
+}
+
+// Another request holds the creation lease: wait (reading the database only) for its outcome.
+async function waitForCreation(deps: StartPaymentDeps, paymentId: string): Promise<Result<PaymentView>> {
   const deadline = Date.now() + deps.kaspiTimeoutMs + 2_000;
   for (;;) {
-    const [order, payment] = await Promise.all([
-      db.order.findUniqueOrThrow({ where: { id: orderId } }),
-      db.payment.findUniqueOrThrow({ where: { id: paymentId } }),
-    ]);
-    if (payment.status !== "CREATED") return ok(view(order, payment));
-    const age = Date.now() - payment.createdAt.getTime();
-    if (age > deps.kaspiTimeoutMs * 2 + 5_000) {
-      const res = await db.payment.updateMany({
-        where: { id: payment.id, status: "CREATED" },
-        data: { status: "FAILED", lastError: "creation interrupted" },
-      });
-      if (res.count === 1) {
-        await db.order.updateMany({
-          where: { id: orderId, status: { in: ["CREATED", "PENDING"] } },
-          data: { status: "FAILED" },
-        });
-        await recordEvent(db, {
-          orderId,
-          paymentId,
-          type: "payment.create_failed",
-          source: "system",
-          message: "creation interrupted",
-        });
-      }
-      continue;
+    const payment = await deps.db.payment.findUniqueOrThrow({ where: { id: paymentId }, include: { order: true } });
+    if (payment.status !== "CREATED") return ok(view(payment.order, payment));
+    if (Date.now() > deadline) {
+      return fail("KASPI_UNAVAILABLE", "Kaspi is not answering; retrying", { attempt: payment.attempt });
     }
-    if (Date.now() > deadline) return ok(view(order, payment));
     await sleep(150);
   }
 }

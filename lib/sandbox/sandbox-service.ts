@@ -47,7 +47,18 @@ export async function sandboxCreatePayment(
     });
   } catch (e) {
     if (!isUniqueViolation(e)) throw e;
-    return { ok: false, status: 409, code: "DUPLICATE_EXTERNAL_ID", message: "a payment with this externalId exists" };
+    // Creation is idempotent by externalId: a repeat of the same request (a client retrying after
+    // a lost answer) gets the payment that exists; a different amount is refused.
+    const existing = await db.sandboxPayment.findUnique({ where: { externalId: req.externalId } });
+    if (!existing || existing.amount !== req.amount.value) {
+      return {
+        ok: false,
+        status: 409,
+        code: "DUPLICATE_EXTERNAL_ID",
+        message: "a payment with this externalId exists",
+      };
+    }
+    payment = existing;
   }
   const paymentLink = paymentLinkFor(payment.id);
   if (!opts.withQrImage) return { ok: true, payment, paymentLink };

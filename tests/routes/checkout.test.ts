@@ -92,12 +92,56 @@ describe("POST /api/checkout/{token}/payment", () => {
     expect(fake.calls.createPayment).toBe(0);
   });
 
-  it("Kaspi unavailable → 503 KASPI_UNAVAILABLE, then retryOf makes attempt 2", async () => {
+  // Lets the creation lease of an unconfirmed attempt run out, as CREATION_RETRY_MS would.
+  const leaseRunsOut = (orderId: string) =>
+    db().payment.updateMany({ where: { orderId, status: "CREATED" }, data: { nextCheckAt: new Date(0) } });
+
+  it("Kaspi unavailable → 503 KASPI_UNAVAILABLE; the attempt stays open and a retry completes it", async () => {
     const order = await createOrder();
     fake.failNextCreate({ kind: "unavailable", message: "no answer within 10000 ms" });
     const failed = await postPayment(order.token);
     expect(failed.status).toBe(503);
     expect(errorCodeOf(failed)).toBe("KASPI_UNAVAILABLE");
+    expect((await latestPayment(order.orderId)).status).toBe("CREATED");
+    expect(await eventsOf(order.orderId)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ type: "payment.create_unconfirmed" })]),
+    );
+
+    await leaseRunsOut(order.orderId);
+    const retry = await postPayment(order.token, { retryOf: 1 });
+    expect(retry.body).toMatchObject({ status: "PENDING", attempt: 1 });
+    expect(fake.calls.createPayment).toBe(2);
+    expect(fake.created.map((c) => c.externalId)).toEqual([order.externalId]);
+  });
+
+  it("a lost answer to a create Kaspi did act on is recovered, not duplicated", async () => {
+    const order = await createOrder();
+    fake.loseNextCreateAnswer();
+    expect((await postPayment(order.token)).status).toBe(503);
+    expect(fake.created).toHaveLength(1);
+
+    await leaseRunsOut(order.orderId);
+    const retry = await postPayment(order.token);
+    expect(retry.body).toMatchObject({ status: "PENDING", attempt: 1 });
+    expect(fake.created).toHaveLength(1);
+    expect((await latestPayment(order.orderId)).kaspiPaymentId).toBe([...fake.payments().keys()][0]);
+  });
+
+  it("while another request holds the creation lease, a concurrent one waits instead of calling Kaspi", async () => {
+    const slow = createFakeKaspiGateway({ createDelayMs: 300 });
+    setKaspiGatewayForTests(slow);
+    const order = await createOrder();
+    const answers = await Promise.all(Array.from({ length: 5 }, () => postPayment(order.token)));
+    for (const a of answers) expect(a.body).toMatchObject({ status: "PENDING", attempt: 1 });
+    expect(slow.calls.createPayment).toBe(1);
+  });
+
+  it("Kaspi rejects → 502 KASPI_REJECTED, attempt FAILED; only retryOf makes attempt 2", async () => {
+    const order = await createOrder();
+    fake.failNextCreate({ kind: "rejected", message: "Kaspi answered HTTP 400", httpStatus: 400 });
+    const failed = await postPayment(order.token);
+    expect(failed.status).toBe(502);
+    expect(errorCodeOf(failed)).toBe("KASPI_REJECTED");
     expect((await latestPayment(order.orderId)).status).toBe("FAILED");
     expect((await orderRow(order.orderId)).status).toBe("FAILED");
 

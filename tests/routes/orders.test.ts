@@ -196,6 +196,12 @@ describe("POST /api/orders — errors", () => {
       code: "PAYLOAD_TOO_LARGE",
     },
     {
+      name: "JSON nested 40 levels deep",
+      request: () => signedRequest("/api/orders", `${"[".repeat(40)}${"]".repeat(40)}`),
+      status: 400,
+      code: "BAD_REQUEST",
+    },
+    {
       name: "oversize declared Content-Length",
       request: () => signedRequest("/api/orders", raw({}), { headers: { "Content-Length": String(10 * 1024 * 1024) } }),
       status: 413,

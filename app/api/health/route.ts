@@ -1,12 +1,25 @@
-// GET /api/health — for load balancers: database reachable, outbox backlog.
+// GET /api/health — for load balancers: database reachable, outbox backlog, oldest open payment.
 import { db } from "@/lib/db";
 import { json } from "@/lib/http/responses";
 
 export async function GET(): Promise<Response> {
   try {
-    const backlog = await db().outbox.count({ where: { deliveredAt: null } });
-    return json({ status: "ok", outboxBacklog: backlog });
+    const client = db();
+    const [backlog, oldestOpen] = await Promise.all([
+      client.outbox.count({ where: { deliveredAt: null } }),
+      client.payment.findFirst({
+        where: { status: { in: ["CREATED", "PENDING"] } },
+        orderBy: { createdAt: "asc" },
+        select: { createdAt: true },
+      }),
+    ]);
+    return json({
+      status: "ok",
+      database: "ok",
+      outboxBacklog: backlog,
+      oldestOpenPaymentAgeSeconds: oldestOpen ? Math.round((Date.now() - oldestOpen.createdAt.getTime()) / 1000) : null,
+    });
   } catch {
-    return json({ status: "error", error: { code: "INTERNAL", message: "database unreachable" } }, 503);
+    return json({ status: "error", database: "unreachable", error: { code: "INTERNAL", message: "database unreachable" } }, 503);
   }
 }

@@ -2,6 +2,7 @@
 import { verifyBitrixRequest } from "@/lib/bitrix/verify-request";
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
+import { requestLog } from "@/lib/log";
 import { errorResponse, internalError, json, parseWith, readJsonBody } from "@/lib/http/responses";
 import { intakeOrder } from "@/lib/payments/order-intake-use-case";
 import { orderIntakeSchema } from "@/lib/payments/order-schemas";
@@ -20,6 +21,10 @@ export async function POST(request: Request): Promise<Response> {
       input.value,
     );
     if (!result.ok) return errorResponse(result.error);
+    requestLog(request, "POST /api/orders").info(
+      { orderId: result.value.body.orderId, externalId: input.value.externalId, created: result.value.created },
+      "order accepted",
+    );
     return json(result.value.body, result.value.created ? 201 : 200);
   } catch (e) {
     return internalError("POST /api/orders", e);

@@ -37,7 +37,9 @@ async function placeOrder(formData: FormData): Promise<void> {
   }
   const result = await createDemoOrder({ amount, ...(isLang(lang) ? { lang } : {}), ...(phone ? { phone } : {}) });
   if (!result.ok) redirect(`/sandbox/store?error=${encodeURIComponent(result.message)}`);
-  redirect(`/sandbox/store?checkout=${encodeURIComponent(result.checkoutUrl)}&order=${encodeURIComponent(result.externalId)}`);
+  redirect(
+    `/sandbox/store?checkout=${encodeURIComponent(result.checkoutUrl)}&order=${encodeURIComponent(result.externalId)}`,
+  );
 }
 
 export default async function DemoStorePage({ searchParams }: { searchParams: Promise<SearchParams> }) {
@@ -67,7 +69,10 @@ export default async function DemoStorePage({ searchParams }: { searchParams: Pr
       </header>
       <main className={styles.storeMain}>
         {order && one(params, "paid") ? (
-          <PaidView orderNumber={order.accountNumber ?? order.externalId} notifications={await notificationsOf(order.externalId)} />
+          <PaidView
+            orderNumber={order.accountNumber ?? order.externalId}
+            notifications={await notificationsOf(order.externalId)}
+          />
         ) : order ? (
           <>
             <h1 className={styles.pageTitle}>Checkout</h1>
@@ -82,7 +87,11 @@ export default async function DemoStorePage({ searchParams }: { searchParams: Pr
               </dl>
             </section>
             <DemoCheckout
-              checkoutUrl={checkoutUrlFor(one(params, "checkout"), appOrigin, `${config.appUrl}/pay/${order.checkoutToken}`)}
+              checkoutUrl={checkoutUrlFor(
+                one(params, "checkout"),
+                appOrigin,
+                `${config.appUrl}/pay/${order.checkoutToken}`,
+              )}
               frameOrigin={appOrigin}
               notifications={await notificationsOf(order.externalId)}
             />

@@ -1,0 +1,44 @@
+<?php
+// Kaspi Pay checkout: what the sale module shows the admin for this handler (Shop → Settings →
+// Payment systems). The values are filled per pay system on its "Handler settings" tab.
+use Bitrix\Main\Localization\Loc;
+
+if (!defined('B_PROLOG_INCLUDED') && !defined('KASPI_CHECKOUT_STAND_IN')) {
+    die();
+}
+
+Loc::loadMessages(__FILE__);
+
+$data = [
+    'NAME' => Loc::getMessage('KASPI_CHECKOUT_DESC_NAME'),
+    'SORT' => 500,
+    'IS_AVAILABLE' => true,
+    'CODES' => [
+        'KASPI_CHECKOUT_APP_URL' => [
+            'NAME' => Loc::getMessage('KASPI_CHECKOUT_DESC_APP_URL'),
+            'DESCRIPTION' => Loc::getMessage('KASPI_CHECKOUT_DESC_APP_URL_HINT'),
+            'SORT' => 100,
+            'GROUP' => 'CONNECT_SETTINGS_KASPI_CHECKOUT',
+        ],
+        'KASPI_CHECKOUT_SHARED_SECRET' => [
+            'NAME' => Loc::getMessage('KASPI_CHECKOUT_DESC_SHARED_SECRET'),
+            'DESCRIPTION' => Loc::getMessage('KASPI_CHECKOUT_DESC_SHARED_SECRET_HINT'),
+            'SORT' => 200,
+            'GROUP' => 'CONNECT_SETTINGS_KASPI_CHECKOUT',
+        ],
+        'KASPI_CHECKOUT_PHONE_PROPERTY' => [
+            'NAME' => Loc::getMessage('KASPI_CHECKOUT_DESC_PHONE_PROPERTY'),
+            'DESCRIPTION' => Loc::getMessage('KASPI_CHECKOUT_DESC_PHONE_PROPERTY_HINT'),
+            'SORT' => 300,
+            'GROUP' => 'CONNECT_SETTINGS_KASPI_CHECKOUT',
+            'DEFAULT' => ['PROVIDER_KEY' => 'VALUE', 'PROVIDER_VALUE' => 'PHONE'],
+        ],
+        'KASPI_CHECKOUT_RETURN_URL' => [
+            'NAME' => Loc::getMessage('KASPI_CHECKOUT_DESC_RETURN_URL'),
+            'DESCRIPTION' => Loc::getMessage('KASPI_CHECKOUT_DESC_RETURN_URL_HINT'),
+            'SORT' => 400,
+            'GROUP' => 'CONNECT_SETTINGS_KASPI_CHECKOUT',
+            'DEFAULT' => ['PROVIDER_KEY' => 'VALUE', 'PROVIDER_VALUE' => '/personal/order/detail/#ACCOUNT_NUMBER#/'],
+        ],
+    ],
+];

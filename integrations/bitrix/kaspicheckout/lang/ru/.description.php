@@ -1,0 +1,10 @@
+<?php
+$MESS['KASPI_CHECKOUT_DESC_NAME'] = 'Kaspi Pay (Kaspi checkout)';
+$MESS['KASPI_CHECKOUT_DESC_APP_URL'] = 'Адрес приложения Kaspi checkout';
+$MESS['KASPI_CHECKOUT_DESC_APP_URL_HINT'] = 'Публичный https-адрес приложения (его APP_URL), например https://pay.shop.kz';
+$MESS['KASPI_CHECKOUT_DESC_SHARED_SECRET'] = 'Общий секрет';
+$MESS['KASPI_CHECKOUT_DESC_SHARED_SECRET_HINT'] = 'То же значение, что BITRIX_SHARED_SECRET в приложении (не короче 16 символов)';
+$MESS['KASPI_CHECKOUT_DESC_PHONE_PROPERTY'] = 'Код свойства заказа с телефоном';
+$MESS['KASPI_CHECKOUT_DESC_PHONE_PROPERTY_HINT'] = 'Например PHONE; пусто — свойство, отмеченное как телефон';
+$MESS['KASPI_CHECKOUT_DESC_RETURN_URL'] = 'Страница заказа';
+$MESS['KASPI_CHECKOUT_DESC_RETURN_URL_HINT'] = 'Куда вернуть покупателя после оплаты; подстановки #ORDER_ID#, #ACCOUNT_NUMBER#, #PAYMENT_ID#';

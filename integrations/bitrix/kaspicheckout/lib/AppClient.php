@@ -1,0 +1,94 @@
+<?php
+
+namespace Sale\Handlers\PaySystem\KaspiCheckout;
+
+use Bitrix\Main\Web\HttpClient;
+
+/**
+ * Signed calls from the store to the Kaspi checkout app: POST /api/orders and
+ * GET /api/orders/{externalId}. Never throws: every outcome is an AppResponse.
+ */
+final class AppClient
+{
+    private $baseUrl;
+    private $secret;
+    private $timeoutSeconds;
+
+    public function __construct($baseUrl, $secret, $timeoutSeconds = 10)
+    {
+        $this->baseUrl = rtrim((string)$baseUrl, '/');
+        $this->secret = (string)$secret;
+        $this->timeoutSeconds = (int)$timeoutSeconds;
+    }
+
+    /** @param array<string, mixed> $order */
+    public function createOrder(array $order)
+    {
+        $body = json_encode($order, JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES);
+        return $this->send('POST', '/api/orders', $body === false ? '{}' : $body);
+    }
+
+    public function getOrder($externalId)
+    {
+        return $this->send('GET', '/api/orders/' . rawurlencode((string)$externalId), '');
+    }
+
+    private function send($method, $path, $rawBody)
+    {
+        $client = new HttpClient([
+            'socketTimeout' => $this->timeoutSeconds,
+            'streamTimeout' => $this->timeoutSeconds,
+            'redirect' => false,
+        ]);
+        $client->setHeader('Accept', 'application/json', true);
+        if ($method === 'POST') {
+            $client->setHeader('Content-Type', 'application/json', true);
+        }
+        foreach (Signature::headers($this->secret, $rawBody) as $name => $value) {
+            $client->setHeader($name, $value, true);
+        }
+        $url = $this->baseUrl . $path;
+        $raw = $method === 'POST' ? $client->post($url, $rawBody) : $client->get($url);
+        if ($raw === false) {
+            return new AppResponse(0, null);
+        }
+        $json = json_decode((string)$raw, true);
+        return new AppResponse((int)$client->getStatus(), is_array($json) ? $json : null);
+    }
+}
+
+final class AppResponse
+{
+    /** 0 when the app could not be reached. */
+    public $status;
+    /** @var array<string, mixed>|null */
+    public $body;
+
+    public function __construct($status, $body)
+    {
+        $this->status = $status;
+        $this->body = $body;
+    }
+
+    public function reachable()
+    {
+        return $this->status > 0;
+    }
+
+    public function ok()
+    {
+        return $this->status >= 200 && $this->status < 300 && is_array($this->body);
+    }
+
+    public function errorCode()
+    {
+        return isset($this->body['error']['code']) && is_string($this->body['error']['code'])
+            ? $this->body['error']['code'] : '';
+    }
+
+    public function errorMessage()
+    {
+        return isset($this->body['error']['message']) && is_string($this->body['error']['message'])
+            ? $this->body['error']['message'] : '';
+    }
+}

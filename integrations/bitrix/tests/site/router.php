@@ -1,0 +1,126 @@
+<?php
+// A stand-in "Bitrix site" for the cross-language test, served by `php -S ... router.php`.
+// It keeps its payments in a JSON file and runs the real handler the way the sale module does:
+//   GET  /checkout?payment=<id>&sum=<sum>&account=<n>&phone=<p>   the payment step (initiatePay)
+//   POST /bitrix/tools/sale_ps_result.php?kaspi_checkout=Y         the notification URL
+//   GET  /state                                                    the payments, as JSON
+// Configuration (environment): KASPI_STANDIN_STATE (JSON file), KASPI_APP_URL, KASPI_SHARED_SECRET.
+
+use Bitrix\Main\Application;
+use Bitrix\Main\Context;
+use Bitrix\Main\HttpRequest;
+use Bitrix\Sale\Order;
+use Bitrix\Sale\Payment;
+use Bitrix\Sale\PaySystem\BaseServiceHandler;
+use Bitrix\Sale\PaySystem\Service;
+use Sale\Handlers\PaySystem\KaspiCheckoutHandler;
+
+define('KASPI_CHECKOUT_STAND_IN', true);
+define('LANGUAGE_ID', 'ru');
+require __DIR__ . '/../bitrix-stand-in.php';
+require __DIR__ . '/../../kaspicheckout/handler.php';
+
+const PAY_SYSTEM_ID = 7;
+
+$stateFile = (string)getenv('KASPI_STANDIN_STATE');
+$lock = fopen($stateFile . '.lock', 'c');
+flock($lock, LOCK_EX); // one request at a time touches the payments, like a row lock would
+
+function loadState($file)
+{
+    $state = is_file($file) ? json_decode((string)file_get_contents($file), true) : null;
+    return is_array($state) ? $state : ['payments' => [], 'notifications' => []];
+}
+
+function saveState($file, array $state)
+{
+    file_put_contents($file, json_encode($state, JSON_PRETTY_PRINT | JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES));
+}
+
+function makeService()
+{
+    $service = new Service(['ID' => PAY_SYSTEM_ID, 'ACTION_FILE' => 'kaspicheckout'], [
+        'KASPI_CHECKOUT_APP_URL' => (string)getenv('KASPI_APP_URL'),
+        'KASPI_CHECKOUT_SHARED_SECRET' => (string)getenv('KASPI_SHARED_SECRET'),
+        'KASPI_CHECKOUT_PHONE_PROPERTY' => 'PHONE',
+        'KASPI_CHECKOUT_RETURN_URL' => '/personal/order/detail/#ACCOUNT_NUMBER#/',
+    ]);
+    $service->setHandler(new KaspiCheckoutHandler('kaspicheckout', $service));
+    return $service;
+}
+
+function paymentFrom(array $row)
+{
+    $order = new Order(
+        ['ID' => $row['ORDER_ID'], 'ACCOUNT_NUMBER' => $row['ORDER_ACCOUNT_NUMBER'], 'CURRENCY' => 'KZT', 'LID' => 's1'],
+        ['PHONE' => $row['PHONE']]
+    );
+    return new Payment(array_diff_key($row, ['PHONE' => 1, 'PAID_TRANSITIONS' => 1, 'ORDER_ACCOUNT_NUMBER' => 1]), $order);
+}
+
+$request = HttpRequest::createFromGlobals();
+Application::getInstance()->setContext(new Context($request));
+$path = parse_url($_SERVER['REQUEST_URI'], PHP_URL_PATH);
+$state = loadState($stateFile);
+
+if ($path === '/checkout') {
+    $id = (string)(int)$request->get('payment');
+    if (!isset($state['payments'][$id])) {
+        $account = (string)$request->get('account');
+        $state['payments'][$id] = [
+            'ID' => (int)$id,
+            'ORDER_ID' => (int)$account,
+            'ORDER_ACCOUNT_NUMBER' => $account,
+            'ACCOUNT_NUMBER' => $account . '/1',
+            'SUM' => (string)$request->get('sum'),
+            'CURRENCY' => 'KZT',
+            'PAID' => 'N',
+            'PAY_SYSTEM_ID' => PAY_SYSTEM_ID,
+            'PHONE' => (string)$request->get('phone'),
+            'PAID_TRANSITIONS' => 0,
+        ];
+        saveState($stateFile, $state);
+    }
+    header('Content-Type: text/html; charset=utf-8');
+    echo "<!doctype html><html><head><meta charset=\"utf-8\"><title>Stand-in Bitrix checkout</title></head><body>\n";
+    makeService()->initiatePay(paymentFrom($state['payments'][$id]), $request, BaseServiceHandler::STREAM);
+    echo "\n</body></html>\n";
+    return true;
+}
+
+if ($path === '/bitrix/tools/sale_ps_result.php') {
+    // PaySystem\Manager::searchByRequest: the first active pay system whose handler claims it.
+    if (!KaspiCheckoutHandler::isMyResponse($request, PAY_SYSTEM_ID)) {
+        return true; // Bitrix answers 200 with an empty body when no pay system matches
+    }
+    $state['notifications'][] = ['at' => date('c'), 'body' => HttpRequest::getInput()];
+    saveState($stateFile, $state);
+    $service = makeService();
+    $service->processRequest($request, function ($paymentId) use (&$state, $stateFile) {
+        $id = (string)$paymentId;
+        if (!ctype_digit($id) || !isset($state['payments'][$id])) {
+            return null;
+        }
+        $payment = paymentFrom($state['payments'][$id]);
+        $payment->getOrder()->onSave = function () use ($payment, &$state, $stateFile, $id) {
+            $row = $state['payments'][$id];
+            $fields = $payment->getFieldValues();
+            $state['payments'][$id] = array_merge($row, $fields, [
+                'PAID_TRANSITIONS' => $row['PAID_TRANSITIONS'] + $payment->paidTransitions,
+            ]);
+            saveState($stateFile, $state);
+        };
+        return $payment;
+    });
+    return true;
+}
+
+if ($path === '/state') {
+    header('Content-Type: application/json');
+    echo json_encode($state, JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES);
+    return true;
+}
+
+http_response_code(404);
+echo 'not found';
+return true;

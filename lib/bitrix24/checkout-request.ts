@@ -1,0 +1,50 @@
+import { z } from "zod";
+
+// What Bitrix24 posts to the CHECKOUT_DATA ACTION_URI: BX_SYSTEM_PARAMS (PAYMENT_ID, PAYSYSTEM_ID,
+// SUM, CURRENCY, RETURN_URL) plus the pay system's settings (CODES) by code. Bitrix sends form
+// fields PHP-style (BX_SYSTEM_PARAMS[PAYMENT_ID]=…); JSON bodies are accepted too.
+
+const digits = z
+  .union([z.string(), z.number()])
+  .transform(String)
+  .pipe(z.string().regex(/^\d{1,18}$/, "must be an id"));
+
+export const checkoutDataSchema = z
+  .object({
+    BX_SYSTEM_PARAMS: z
+      .object({
+        PAYMENT_ID: digits,
+        PAYSYSTEM_ID: digits,
+        SUM: z.union([z.string(), z.number()]).transform(Number).pipe(z.number().finite().positive()),
+        CURRENCY: z.string().min(1),
+        RETURN_URL: z.string().max(2000).optional(),
+      })
+      .loose(),
+    KASPI_CHECKOUT_BUYER_PHONE: z.string().max(40).optional(),
+  })
+  .loose();
+export type CheckoutData = z.infer<typeof checkoutDataSchema>;
+
+/** Parses a=1&b[c]=2&b[d][]=3 into nested objects, the way PHP fills $_POST. */
+export function parsePhpForm(raw: string): Record<string, unknown> {
+  const root: Record<string, unknown> = {};
+  for (const [key, value] of new URLSearchParams(raw)) {
+    const m = /^([^[\]]+)((?:\[[^[\]]*\])*)$/.exec(key);
+    if (!m?.[1]) continue;
+    const path = [m[1], ...[...(m[2] ?? "").matchAll(/\[([^[\]]*)\]/g)].map((x) => x[1] ?? "")];
+    if (path.some((segment) => segment === "__proto__" || segment === "constructor" || segment === "prototype"))
+      continue;
+    let node: Record<string, unknown> = root;
+    path.forEach((segment, i) => {
+      const last = i === path.length - 1;
+      const name = segment === "" ? String(Object.keys(node).length) : segment;
+      if (last) {
+        node[name] = value;
+      } else {
+        const next = node[name];
+        node = (typeof next === "object" && next !== null ? next : (node[name] = {})) as Record<string, unknown>;
+      }
+    });
+  }
+  return root;
+}

@@ -1,0 +1,19 @@
+import type { NotificationTransport } from "../bitrix/outbox-delivery";
+import { env } from "../env";
+import { payPaymentTransport } from "./pay-payment-transport";
+import { createBitrix24Client, type Bitrix24Client } from "./rest-client";
+
+// Wiring of the Bitrix24 connector; tests point it at the REST stand-in through the environment.
+
+/** The portal's REST client, or null when the app does not serve a Bitrix24 portal. */
+export function bitrix24Client(): Bitrix24Client | null {
+  const e = env();
+  if (e.BITRIX_CONNECTOR !== "bitrix24" || !e.BITRIX24_WEBHOOK_URL) return null;
+  return createBitrix24Client({ webhookUrl: e.BITRIX24_WEBHOOK_URL, timeoutMs: 10_000 });
+}
+
+/** How outbox rows reach Bitrix: REST calls for a Bitrix24 portal, else undefined (signed POST). */
+export function notificationTransport(): NotificationTransport | undefined {
+  const client = bitrix24Client();
+  return client ? payPaymentTransport(client) : undefined;
+}

@@ -1,0 +1,143 @@
+import { z } from "zod";
+import { describeRestError, type Bitrix24Client } from "./rest-client";
+
+// Registers the Kaspi pay system on a Bitrix24 portal, idempotently: the REST handler (CODE
+// kaspi_checkout, CHECKOUT_DATA pointing at our endpoint) is added or brought up to date, and one
+// pay system per person type is added where none exists. Running it again changes nothing.
+
+export const HANDLER_CODE = "kaspi_checkout";
+export const HANDLER_NAME = "Kaspi Pay (Kaspi checkout)";
+
+export function checkoutEndpoint(appUrl: string): string {
+  return `${appUrl.replace(/\/+$/, "")}/api/bitrix24/checkout`;
+}
+
+export function handlerSettings(appUrl: string) {
+  return {
+    CURRENCY: ["KZT"],
+    CLIENT_TYPE: "b2c",
+    CHECKOUT_DATA: { ACTION_URI: checkoutEndpoint(appUrl), METHOD: "POST" },
+    CODES: {
+      KASPI_CHECKOUT_BUYER_PHONE: {
+        NAME: "Buyer phone (for Kaspi)",
+        DESCRIPTION: "Prefills the shopper's phone in Kaspi; optional",
+        SORT: 100,
+        DEFAULT: { PROVIDER_KEY: "PROPERTY", PROVIDER_VALUE: "PHONE" },
+      },
+    },
+  };
+}
+
+const idLike = z.union([z.string(), z.number()]).transform(String);
+const handlerListSchema = z.array(z.object({ ID: idLike, CODE: z.string(), SETTINGS: z.unknown().optional() }).loose());
+const paySystemListSchema = z.array(
+  z.object({ ID: idLike, PERSON_TYPE_ID: idLike.optional(), ACTION_FILE: z.string().optional() }).loose(),
+);
+const personTypesSchema = z.object({
+  personTypes: z.array(z.object({ id: idLike, active: z.string().optional() }).loose()),
+});
+
+export type RegisterResult =
+  | { ok: true; actions: string[]; handlerId: string; paySystemIds: string[] }
+  | { ok: false; actions: string[]; error: string };
+
+export async function registerPaySystem(input: {
+  client: Bitrix24Client;
+  appUrl: string;
+  personTypeIds?: string[];
+}): Promise<RegisterResult> {
+  const { client } = input;
+  const actions: string[] = [];
+  const failWith = (method: string, e: Parameters<typeof describeRestError>[1]): RegisterResult => ({
+    ok: false,
+    actions,
+    error: describeRestError(method, e),
+  });
+  const settings = handlerSettings(input.appUrl);
+
+  // 1. The REST handler.
+  const handlers = await client.call("sale.paysystem.handler.list");
+  if (!handlers.ok) return failWith("sale.paysystem.handler.list", handlers);
+  const parsedHandlers = handlerListSchema.safeParse(handlers.result);
+  if (!parsedHandlers.success) return { ok: false, actions, error: "sale.paysystem.handler.list: unexpected answer" };
+  const existing = parsedHandlers.data.find((h) => h.CODE === HANDLER_CODE);
+  let handlerId: string;
+  if (!existing) {
+    const added = await client.call("sale.paysystem.handler.add", {
+      NAME: HANDLER_NAME,
+      SORT: 100,
+      CODE: HANDLER_CODE,
+      SETTINGS: settings,
+    });
+    if (!added.ok) return failWith("sale.paysystem.handler.add", added);
+    handlerId = String(added.result);
+    actions.push(
+      `added REST handler ${HANDLER_CODE} (id ${handlerId}), CHECKOUT_DATA → ${checkoutEndpoint(input.appUrl)}`,
+    );
+  } else {
+    handlerId = existing.ID;
+    const current = typeof existing.SETTINGS === "string" ? safeJson(existing.SETTINGS) : existing.SETTINGS;
+    if (JSON.stringify(current) === JSON.stringify(settings)) {
+      actions.push(`REST handler ${HANDLER_CODE} (id ${handlerId}) is up to date`);
+    } else {
+      const updated = await client.call("sale.paysystem.handler.update", {
+        ID: handlerId,
+        FIELDS: { NAME: HANDLER_NAME, SORT: 100, SETTINGS: settings },
+      });
+      if (!updated.ok) return failWith("sale.paysystem.handler.update", updated);
+      actions.push(
+        `updated REST handler ${HANDLER_CODE} (id ${handlerId}), CHECKOUT_DATA → ${checkoutEndpoint(input.appUrl)}`,
+      );
+    }
+  }
+
+  // 2. One pay system per person type (Bitrix24's CRM has a contact and a company person type).
+  let personTypeIds = input.personTypeIds ?? [];
+  if (personTypeIds.length === 0) {
+    const types = await client.call("sale.persontype.list", { filter: { active: "Y" } });
+    if (!types.ok) return failWith("sale.persontype.list", types);
+    const parsedTypes = personTypesSchema.safeParse(types.result);
+    if (!parsedTypes.success) return { ok: false, actions, error: "sale.persontype.list: unexpected answer" };
+    personTypeIds = parsedTypes.data.personTypes.map((t) => t.id);
+  }
+  const systems = await client.call("sale.paysystem.list", {
+    SELECT: ["ID", "NAME", "PERSON_TYPE_ID", "ACTION_FILE"],
+    FILTER: { ACTION_FILE: HANDLER_CODE },
+  });
+  if (!systems.ok) return failWith("sale.paysystem.list", systems);
+  const parsedSystems = paySystemListSchema.safeParse(systems.result);
+  if (!parsedSystems.success) return { ok: false, actions, error: "sale.paysystem.list: unexpected answer" };
+  const ours = parsedSystems.data.filter((s) => s.ACTION_FILE === undefined || s.ACTION_FILE === HANDLER_CODE);
+
+  const paySystemIds: string[] = [];
+  for (const personTypeId of personTypeIds) {
+    const found = ours.find((s) => s.PERSON_TYPE_ID === personTypeId);
+    if (found) {
+      paySystemIds.push(found.ID);
+      actions.push(`pay system ${found.ID} for person type ${personTypeId} already exists`);
+      continue;
+    }
+    const added = await client.call("sale.paysystem.add", {
+      NAME: "Kaspi Pay",
+      DESCRIPTION: "Kaspi QR or the Kaspi app; the order is marked paid automatically",
+      PERSON_TYPE_ID: Number(personTypeId),
+      BX_REST_HANDLER: HANDLER_CODE,
+      ACTIVE: "Y",
+      ENTITY_REGISTRY_TYPE: "ORDER",
+      NEW_WINDOW: "N",
+      XML_ID: `${HANDLER_CODE}_${personTypeId}`,
+    });
+    if (!added.ok) return failWith("sale.paysystem.add", added);
+    paySystemIds.push(String(added.result));
+    actions.push(`added pay system ${String(added.result)} "Kaspi Pay" for person type ${personTypeId}`);
+  }
+  return { ok: true, actions, handlerId, paySystemIds };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}

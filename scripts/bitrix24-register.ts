@@ -1,0 +1,51 @@
+// npm run bitrix24:register -- --webhook https://<portal>/rest/<user>/<code>/ [--app-url https://pay.shop.kz] [--person-type 3 ...]
+// Registers (or brings up to date) the Kaspi pay system on a Bitrix24 portal. Safe to re-run.
+import "dotenv/config";
+import { parseArgs } from "node:util";
+import { registerPaySystem } from "../lib/bitrix24/register";
+import { createBitrix24Client, normalizeWebhookUrl } from "../lib/bitrix24/rest-client";
+
+const { values } = parseArgs({
+  options: {
+    webhook: { type: "string" },
+    "app-url": { type: "string" },
+    "person-type": { type: "string", multiple: true },
+    help: { type: "boolean", short: "h" },
+  },
+});
+
+const usage =
+  "usage: npm run bitrix24:register -- --webhook https://<portal>/rest/<user>/<code>/ [--app-url <APP_URL>] [--person-type <id> ...]";
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
+const webhook = values.webhook ?? process.env.BITRIX24_WEBHOOK_URL ?? "";
+const appUrl = (values["app-url"] ?? process.env.APP_URL ?? "").replace(/\/+$/, "");
+if (!normalizeWebhookUrl(webhook)) {
+  console.error(`--webhook must be an inbound webhook URL like https://<portal>/rest/<user>/<code>/\n${usage}`);
+  process.exit(2);
+}
+if (!/^https?:\/\/[^/\s]+/.test(appUrl)) {
+  console.error(`--app-url (or APP_URL) must be the app's public URL, e.g. https://pay.shop.kz\n${usage}`);
+  process.exit(2);
+}
+
+const result = await registerPaySystem({
+  client: createBitrix24Client({ webhookUrl: webhook }),
+  appUrl,
+  ...(values["person-type"]?.length ? { personTypeIds: values["person-type"] } : {}),
+});
+for (const line of result.actions) console.log(`[bitrix24] ${line}`);
+if (!result.ok) {
+  console.error(`[bitrix24] failed: ${result.error}`);
+  process.exit(1);
+}
+console.log(
+  [
+    "",
+    `  Kaspi pay system registered (handler ${result.handlerId}; pay systems ${result.paySystemIds.join(", ") || "none"}).`,
+    "  Set on the app: BITRIX_CONNECTOR=bitrix24 and BITRIX24_WEBHOOK_URL=<this webhook>.",
+    "",
+  ].join("\n"),
+);

@@ -1,0 +1,159 @@
+import { rmSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signatureHeaders } from "@/lib/bitrix/signature";
+import { ensureBuild, eventually, phpAvailable, startApp, startPhpServer, type Proc } from "../support/processes";
+
+// The on-premise connector end to end, across languages and processes: a stand-in Bitrix site
+// (php -S running the real handler.php) and the real app (`npm start`, production build, built-in
+// Kaspi sandbox). PHP creates the order with a PHP-made signature; the test pays it in the
+// sandbox; the app's worker sends its signed notification to the handler's notification URL; the
+// handler re-checks with the app and the stand-in payment ends paid exactly once.
+
+const php = phpAvailable();
+const SECRET = "cross-language-shared-secret-0123456789";
+const SITE_PORT = 3410;
+const APP_PORT = 3411;
+const STATE = path.resolve(`data/xlang-site-${process.pid}.json`);
+
+type SitePayment = Record<string, string | number> & { PAID: string; PAID_TRANSITIONS: number };
+type SiteState = { payments: Record<string, SitePayment>; notifications: { body: string }[] };
+
+describe.skipIf(!php)("on-premise handler (PHP) ⇄ app (TypeScript), real processes", () => {
+  let app: Proc | undefined;
+  let site: Proc | undefined;
+  const siteState = async (): Promise<SiteState> => (await (await fetch(`${site?.url}/state`)).json()) as SiteState;
+  const notifyUrl = `http://127.0.0.1:${SITE_PORT}/bitrix/tools/sale_ps_result.php?kaspi_checkout=Y`;
+
+  beforeAll(async () => {
+    await ensureBuild();
+    for (const f of [STATE, `${STATE}.lock`]) rmSync(f, { force: true });
+    site = await startPhpServer({
+      port: SITE_PORT,
+      router: path.resolve("integrations/bitrix/tests/site/router.php"),
+      env: { KASPI_STANDIN_STATE: STATE, KASPI_APP_URL: `http://127.0.0.1:${APP_PORT}`, KASPI_SHARED_SECRET: SECRET },
+    });
+    app = await startApp({
+      port: APP_PORT,
+      env: {
+        BITRIX_SHARED_SECRET: SECRET,
+        BITRIX_NOTIFY_URL: notifyUrl,
+        BITRIX_ORIGINS: `http://127.0.0.1:${SITE_PORT}`,
+      },
+    });
+  }, 300_000);
+
+  afterAll(async () => {
+    await app?.stop();
+    await site?.stop();
+    for (const f of [STATE, `${STATE}.lock`]) rmSync(f, { force: true });
+  });
+
+  it("PHP creates the order, the sandbox pays it, and the Bitrix payment ends paid exactly once", async () => {
+    // 1. The Bitrix payment step: initiatePay posts the order (signed in PHP) and renders the iframe.
+    const page = await (
+      await fetch(`${site?.url}/checkout?payment=41&sum=12500.0000&account=1041&phone=8%20701%20234%2056%2078`)
+    ).text();
+    const checkoutUrl = /<iframe id="kaspi-checkout-41" src="([^"]+)"/.exec(page)?.[1] ?? "";
+    expect(checkoutUrl, page).toMatch(new RegExp(`^${app?.url}/pay/`));
+    expect(page).toContain(`var appOrigin = "${app?.url}";`);
+    expect(page).toContain("Открыть страницу оплаты");
+    const framed = await fetch(checkoutUrl);
+    expect(framed.headers.get("content-security-policy")).toContain(
+      `frame-ancestors 'self' http://127.0.0.1:${SITE_PORT}`,
+    );
+
+    // A reload of the payment step gives the same checkout (same order in the app).
+    const again = await (await fetch(`${site?.url}/checkout?payment=41`)).text();
+    expect(again).toContain(`src="${checkoutUrl}"`);
+
+    // 2. The shopper opens Kaspi and confirms; Kaspi's callback is sent twice.
+    const token = checkoutUrl.split("/pay/")[1] ?? "";
+    const started = (await (await fetch(`${app?.url}/api/checkout/${token}/payment`, { method: "POST" })).json()) as {
+      paymentLink: string;
+    };
+    const kaspiPaymentId = /\/sandbox\/kaspi\/pay\/([^/?#]+)/.exec(started.paymentLink)?.[1] ?? "";
+    expect(kaspiPaymentId).not.toBe("");
+    const confirm = await fetch(`${app?.url}/sandbox/kaspi/test/payments/${kaspiPaymentId}/confirm`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ duplicates: 2 }),
+    });
+    expect(confirm.status).toBe(200);
+
+    // 3. The app's notification reaches the handler, which re-checks and marks the payment paid.
+    const state = await eventually(siteState, (s) => s.payments["41"]?.PAID === "Y");
+    expect(state.payments["41"]).toMatchObject({
+      PAID: "Y",
+      PAID_TRANSITIONS: 1,
+      PS_STATUS: "Y",
+      PS_STATUS_CODE: "PAID",
+      PS_INVOICE_ID: kaspiPaymentId,
+      PS_SUM: 12_500,
+      PS_CURRENCY: "KZT",
+    });
+    const backlog = await eventually(
+      async () => ((await (await fetch(`${app?.url}/api/health`)).json()) as { outboxBacklog: number }).outboxBacklog,
+      (n) => n === 0,
+    );
+    expect(backlog).toBe(0);
+
+    // 4. The app's signature verified in PHP; PHP's GET re-check verified in the app. A replay of
+    //    the notification (freshly signed here, in TypeScript) is acknowledged and changes nothing.
+    const body = state.notifications[0]?.body ?? "";
+    expect(JSON.parse(body)).toMatchObject({ event: "payment.paid", externalId: "41", amount: 12_500, kaspiPaymentId });
+    const replay = await fetch(notifyUrl, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", ...signatureHeaders(SECRET, body) },
+      body,
+    });
+    expect(replay.status).toBe(200);
+    expect(await replay.json()).toEqual({ status: "OK", alreadyPaid: true });
+
+    // 5. Forged and stale notifications are refused with 401.
+    const forged = body.replace("12500", "1");
+    const stale = await fetch(notifyUrl, {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json",
+        ...signatureHeaders(SECRET, body, Math.floor(Date.now() / 1000) - 301),
+      },
+      body,
+    });
+    expect(stale.status).toBe(401);
+    const tampered = await fetch(notifyUrl, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", ...signatureHeaders(SECRET, body) },
+      body: forged,
+    });
+    expect(tampered.status).toBe(401);
+
+    const final = await siteState();
+    expect(final.payments["41"]?.PAID_TRANSITIONS).toBe(1);
+    // The app sent one notification (the duplicate Kaspi callbacks made no second), then ours:
+    // the replay, the stale one and the tampered one.
+    expect(final.notifications).toHaveLength(4);
+  });
+
+  it("a notification for a payment the app does not have as PAID is refused (409) and the payment stays unpaid", async () => {
+    const page = await (await fetch(`${site?.url}/checkout?payment=42&sum=7000&account=1042`)).text();
+    expect(page).toContain('id="kaspi-checkout-42"');
+    const body = JSON.stringify({
+      event: "payment.paid",
+      externalId: "42",
+      orderId: "ord_x",
+      amount: 7000,
+      kaspiPaymentId: "forged",
+      paidAt: new Date().toISOString(),
+    });
+    // Signed with the right secret (a leaked secret, or a bug in the app): the re-check still refuses.
+    const res = await fetch(notifyUrl, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", ...signatureHeaders(SECRET, body) },
+      body,
+    });
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("NOT_PAID");
+    expect((await siteState()).payments["42"]).toMatchObject({ PAID: "N", PAID_TRANSITIONS: 0 });
+  });
+});

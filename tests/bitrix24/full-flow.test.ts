@@ -1,0 +1,127 @@
+import { spawn } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureBuild, eventually, startApp, type Proc } from "../support/processes";
+import { Bitrix24StandIn } from "./rest-stand-in";
+
+// The Bitrix24 connector end to end with real processes: the register command against the REST
+// stand-in portal, the app (`npm start`, production build, Kaspi sandbox) with
+// BITRIX_CONNECTOR=bitrix24, the portal posting CHECKOUT_DATA, the shopper paying in the sandbox,
+// and the app's outbox calling sale.paysystem.pay.payment, through one REST failure.
+
+const PORTAL_PORT = 3420;
+const APP_PORT = 3421;
+const APP_URL = `http://127.0.0.1:${APP_PORT}`;
+
+/** Runs the real command (asynchronously: the stand-in portal answers from this process). */
+function register(webhook: string): Promise<{ status: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      "npm",
+      ["run", "--silent", "bitrix24:register", "--", "--webhook", webhook, "--app-url", APP_URL],
+      {
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production" },
+      },
+    );
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    child.on("close", (status) => resolve({ status, output }));
+  });
+}
+
+describe("Bitrix24 connector, real processes", () => {
+  const portal = new Bitrix24StandIn();
+  let app: Proc | undefined;
+
+  beforeAll(async () => {
+    await portal.start(PORTAL_PORT);
+    await ensureBuild();
+    app = await startApp({
+      port: APP_PORT,
+      env: {
+        BITRIX_SHARED_SECRET: "bitrix24-flow-secret-0123456789",
+        BITRIX_CONNECTOR: "bitrix24",
+        BITRIX24_WEBHOOK_URL: portal.webhookUrl,
+      },
+    });
+  }, 300_000);
+
+  afterAll(async () => {
+    await app?.stop();
+    await portal.stop();
+  });
+
+  it("npm run bitrix24:register registers the pay system and is safe to re-run", async () => {
+    const first = await register(portal.webhookUrl);
+    expect(first.status, first.output).toBe(0);
+    expect(first.output).toContain(`added REST handler kaspi_checkout`);
+    expect(first.output).toContain(`CHECKOUT_DATA → ${APP_URL}/api/bitrix24/checkout`);
+    expect(first.output).toMatch(/added pay system \d+ "Kaspi Pay" for person type 3/);
+    const second = await register(portal.webhookUrl);
+    expect(second.status, second.output).toBe(0);
+    expect(second.output).toContain("is up to date");
+    expect(second.output).not.toContain("added");
+    expect(portal.handlers).toHaveLength(1);
+    expect(portal.paySystems).toHaveLength(2);
+
+    const wrong = await register(portal.webhookUrl.replace(portal.code, "wrong"));
+    expect(wrong.status).toBe(1);
+    expect(wrong.output).toContain("NO_AUTH_FOUND");
+    const malformed = await register("https://portal.example.kz/not-a-webhook");
+    expect(malformed.status).toBe(2);
+  }, 120_000);
+
+  it("CHECKOUT_DATA → checkout → Kaspi sandbox → sale.paysystem.pay.payment, once, through a REST error", async () => {
+    const paySystemId = Number(portal.paySystems[0]?.ID);
+    const payment = portal.addPayment({ id: 77, sum: 15_000, paySystemId });
+
+    const checkout = await portal.checkout(payment.id);
+    expect(checkout.status).toBe(200);
+    const paymentUrl = String(checkout.body.PAYMENT_URL);
+    expect(paymentUrl).toMatch(new RegExp(`^${APP_URL}/pay/`));
+
+    // A forged sum gets no checkout.
+    const forged = await portal.checkout(payment.id, { "BX_SYSTEM_PARAMS[SUM]": "100.00" });
+    expect(forged.status).toBe(422);
+    expect(forged.body.PAYMENT_ERRORS).toEqual([expect.stringContaining("sum")]);
+
+    // The portal refuses the first pay.payment: the outbox retries after its backoff (5 s).
+    portal.fail("sale.paysystem.pay.payment", { error: "ERROR_CHECK_FAILURE", description: "Temporary failure" });
+
+    const token = paymentUrl.split("/pay/")[1] ?? "";
+    const started = (await (await fetch(`${APP_URL}/api/checkout/${token}/payment`, { method: "POST" })).json()) as {
+      paymentLink: string;
+    };
+    const kaspiPaymentId = /\/sandbox\/kaspi\/pay\/([^/?#]+)/.exec(started.paymentLink)?.[1] ?? "";
+    const confirm = await fetch(`${APP_URL}/sandbox/kaspi/test/payments/${kaspiPaymentId}/confirm`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ duplicates: 1 }),
+    });
+    expect(confirm.status).toBe(200);
+
+    await eventually(
+      async () => payment.paid,
+      (paid) => paid === "Y",
+      30_000,
+    );
+    expect(payment.paidTransitions).toBe(1);
+    expect(payment.fields).toMatchObject({ psInvoiceId: kaspiPaymentId, psSum: 15_000, psCurrency: "KZT" });
+    const payCalls = portal.callsOf("sale.paysystem.pay.payment");
+    expect(payCalls).toHaveLength(2); // the refused one and the retry
+    expect(payCalls[1]).toEqual({ PAYMENT_ID: 77, PAY_SYSTEM_ID: paySystemId });
+
+    const backlog = await eventually(
+      async () => ((await (await fetch(`${APP_URL}/api/health`)).json()) as { outboxBacklog: number }).outboxBacklog,
+      (n) => n === 0,
+    );
+    expect(backlog).toBe(0);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(portal.callsOf("sale.paysystem.pay.payment")).toHaveLength(2);
+    expect(payment.paidTransitions).toBe(1);
+
+    // The checkout of a paid payment is refused by the portal's own record.
+    const late = await portal.checkout(payment.id);
+    expect(late.status).toBe(409);
+  }, 60_000);
+});

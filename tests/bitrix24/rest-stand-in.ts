@@ -1,0 +1,299 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+// A stand-in Bitrix24 portal for tests: real HTTP on an inbound webhook URL
+// (/rest/<user>/<code>/<method>[.json]), the documented method names and parameters of the pay
+// system and payment REST API, the documented answer shapes ({ result, time } and, with a 4xx/5xx,
+// { error, error_description }), and fault injection. It also plays the portal's side of a
+// CHECKOUT_DATA pay system: checkout() posts BX_SYSTEM_PARAMS to the handler's ACTION_URI.
+
+type Json = Record<string, unknown>;
+export type StandInPayment = {
+  id: number;
+  orderId: number;
+  accountNumber: string;
+  sum: number;
+  currency: string;
+  paid: "Y" | "N";
+  paySystemId: number;
+  fields: Json;
+  /** How many times the payment went from unpaid to paid. */
+  paidTransitions: number;
+};
+type Fault = { method: string; error: string; description: string; status: number; remaining: number };
+class RestError extends Error {
+  constructor(
+    readonly error: string,
+    readonly description: string,
+    readonly status = 400,
+  ) {
+    super(error);
+  }
+}
+
+const METHOD_NOT_FOUND = new RestError("ERROR_METHOD_NOT_FOUND", "Method not found!", 404);
+
+export class Bitrix24StandIn {
+  readonly user = 1;
+  readonly code = "standinwebhookcode";
+  private server: Server | undefined;
+  private port = 0;
+  private nextId = 100;
+  readonly calls: { method: string; params: Json }[] = [];
+  readonly handlers: { ID: string; NAME: string; CODE: string; SORT: number; SETTINGS: Json }[] = [];
+  readonly paySystems: { ID: string; NAME: string; PERSON_TYPE_ID: string; ACTION_FILE: string; ACTIVE: string }[] = [];
+  readonly personTypes = [
+    { id: "3", name: "Контакт", code: "CRM_CONTACT", active: "Y" },
+    { id: "4", name: "Компания", code: "CRM_COMPANY", active: "Y" },
+  ];
+  readonly payments = new Map<number, StandInPayment>();
+  private faults: Fault[] = [];
+
+  async start(port = 0): Promise<this> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server?.listen(port, "127.0.0.1", resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  get webhookUrl(): string {
+    return `http://127.0.0.1:${this.port}/rest/${this.user}/${this.code}/`;
+  }
+
+  addPayment(p: {
+    id: number;
+    sum: number;
+    paySystemId: number;
+    currency?: string;
+    accountNumber?: string;
+  }): StandInPayment {
+    const payment: StandInPayment = {
+      id: p.id,
+      orderId: p.id + 1000,
+      accountNumber: p.accountNumber ?? `${p.id + 1000}/1`,
+      sum: p.sum,
+      currency: p.currency ?? "KZT",
+      paid: "N",
+      paySystemId: p.paySystemId,
+      fields: {},
+      paidTransitions: 0,
+    };
+    this.payments.set(p.id, payment);
+    return payment;
+  }
+
+  /** The next `count` calls of `method` answer this error instead. */
+  fail(method: string, f: { error: string; description?: string; status?: number; count?: number }): void {
+    this.faults.push({
+      method,
+      error: f.error,
+      description: f.description ?? "",
+      status: f.status ?? 400,
+      remaining: f.count ?? 1,
+    });
+  }
+
+  callsOf(method: string): Json[] {
+    return this.calls.filter((c) => c.method === method).map((c) => c.params);
+  }
+
+  /** What the portal does when a shopper picks the pay system: POST CHECKOUT_DATA to ACTION_URI. */
+  async checkout(paymentId: number, extra: Record<string, string> = {}): Promise<{ status: number; body: Json }> {
+    const payment = this.payments.get(paymentId);
+    if (!payment) throw new Error(`no stand-in payment ${paymentId}`);
+    const handler = this.handlers.find((h) =>
+      this.paySystems.some((s) => s.ID === String(payment.paySystemId) && s.ACTION_FILE === h.CODE),
+    );
+    const checkoutData = handler?.SETTINGS.CHECKOUT_DATA as { ACTION_URI?: string } | undefined;
+    if (!checkoutData?.ACTION_URI) throw new Error("the payment's pay system has no CHECKOUT_DATA handler");
+    const form = new URLSearchParams({
+      "BX_SYSTEM_PARAMS[RETURN_URL]": "https://portal.example.kz/pub/payment/ok/",
+      "BX_SYSTEM_PARAMS[PAYSYSTEM_ID]": String(payment.paySystemId),
+      "BX_SYSTEM_PARAMS[PAYMENT_ID]": String(payment.id),
+      "BX_SYSTEM_PARAMS[SUM]": payment.sum.toFixed(2),
+      "BX_SYSTEM_PARAMS[CURRENCY]": payment.currency,
+      ...extra,
+    });
+    const res = await fetch(checkoutData.ACTION_URI, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: form.toString(),
+    });
+    return { status: res.status, body: (await res.json()) as Json };
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString("utf8");
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { "Content-Type": "application/json; charset=utf-8" });
+      res.end(JSON.stringify(body));
+    };
+    const m = /^\/rest\/(\d+)\/([^/]+)\/([a-z0-9_.]+?)(?:\.json)?$/i.exec(new URL(req.url ?? "/", "http://x").pathname);
+    if (!m) return send(404, { error: "ERROR_METHOD_NOT_FOUND", error_description: "Method not found!" });
+    if (m[1] !== String(this.user) || m[2] !== this.code) {
+      return send(401, { error: "NO_AUTH_FOUND", error_description: "Wrong authorization data" });
+    }
+    const method = (m[3] ?? "").toLowerCase();
+    let params: Json = {};
+    try {
+      params = raw
+        ? /json/i.test(req.headers["content-type"] ?? "")
+          ? (JSON.parse(raw) as Json)
+          : formToJson(raw)
+        : {};
+    } catch {
+      return send(400, { error: "INVALID_REQUEST", error_description: "Invalid JSON" });
+    }
+    this.calls.push({ method, params });
+    const fault = this.faults.find((f) => f.method === method && f.remaining > 0);
+    if (fault) {
+      fault.remaining--;
+      return send(fault.status, { error: fault.error, error_description: fault.description });
+    }
+    try {
+      const result = this.dispatch(method, params);
+      send(200, { result, time: { start: Date.now() / 1000, finish: Date.now() / 1000, duration: 0.01 } });
+    } catch (e) {
+      if (e instanceof RestError) return send(e.status, { error: e.error, error_description: e.description });
+      send(500, { error: "INTERNAL_SERVER_ERROR", error_description: "Internal server error" });
+    }
+  }
+
+  private dispatch(method: string, p: Json): unknown {
+    switch (method) {
+      case "sale.paysystem.handler.list":
+        return this.handlers;
+      case "sale.paysystem.handler.add": {
+        const name = str(param(p, "NAME"));
+        const code = str(param(p, "CODE"));
+        const settings = param(p, "SETTINGS") as Json | undefined;
+        if (!name || !code) throw new RestError("ERROR_CHECK_FAILURE", "Empty fields: NAME, CODE");
+        if (!settings || typeof settings.CODES !== "object")
+          throw new RestError("ERROR_CHECK_FAILURE", "Empty field SETTINGS[CODES]");
+        if (!settings.FORM_DATA && !settings.CHECKOUT_DATA && !settings.IFRAME_DATA) {
+          throw new RestError("ERROR_CHECK_FAILURE", "One of FORM_DATA, CHECKOUT_DATA, IFRAME_DATA is required");
+        }
+        if (this.handlers.some((h) => h.CODE === code))
+          throw new RestError("ERROR_CHECK_FAILURE", `Handler ${code} already exists!`);
+        const id = String(this.nextId++);
+        this.handlers.push({
+          ID: id,
+          NAME: name,
+          CODE: code,
+          SORT: Number(param(p, "SORT") ?? 100),
+          SETTINGS: settings,
+        });
+        return id;
+      }
+      case "sale.paysystem.handler.update": {
+        const handler = this.handlers.find((h) => h.ID === str(param(p, "ID")));
+        if (!handler) throw new RestError("ERROR_HANDLER_NOT_FOUND", "Handler not found");
+        const fields = (param(p, "FIELDS") ?? {}) as Json;
+        if (fields.NAME) handler.NAME = str(fields.NAME);
+        if (fields.SETTINGS) handler.SETTINGS = fields.SETTINGS as Json;
+        return true;
+      }
+      case "sale.persontype.list":
+        return { personTypes: this.personTypes };
+      case "sale.paysystem.list": {
+        const filter = (param(p, "FILTER") ?? {}) as Json;
+        return this.paySystems.filter(
+          (s) =>
+            (filter.ACTION_FILE === undefined || s.ACTION_FILE === filter.ACTION_FILE) &&
+            (filter.ID === undefined || s.ID === str(filter.ID)),
+        );
+      }
+      case "sale.paysystem.add": {
+        const handlerCode = str(param(p, "BX_REST_HANDLER"));
+        const personTypeId = str(param(p, "PERSON_TYPE_ID"));
+        if (!str(param(p, "NAME"))) throw new RestError("ERROR_CHECK_FAILURE", "Empty field NAME");
+        if (!this.handlers.some((h) => h.CODE === handlerCode)) {
+          throw new RestError("ERROR_CHECK_FAILURE", `Handler ${handlerCode} not found`);
+        }
+        if (!this.personTypes.some((t) => t.id === personTypeId)) {
+          throw new RestError("ERROR_CHECK_FAILURE", `Person type ${personTypeId} not found`);
+        }
+        const id = String(this.nextId++);
+        this.paySystems.push({
+          ID: id,
+          NAME: str(param(p, "NAME")),
+          PERSON_TYPE_ID: personTypeId,
+          ACTION_FILE: handlerCode,
+          ACTIVE: "Y",
+        });
+        return id;
+      }
+      case "sale.payment.get":
+        return { payment: view(this.paymentOf(param(p, "id"))) };
+      case "sale.payment.update": {
+        const payment = this.paymentOf(param(p, "id"));
+        const fields = (param(p, "fields") ?? {}) as Json;
+        payment.fields = { ...payment.fields, ...fields };
+        return { payment: view(payment) };
+      }
+      case "sale.paysystem.pay.payment": {
+        const payment = this.paymentOf(param(p, "PAYMENT_ID"));
+        const paySystemId = str(param(p, "PAY_SYSTEM_ID"));
+        if (!this.paySystems.some((s) => s.ID === paySystemId)) {
+          throw new RestError("ERROR_CHECK_FAILURE", `Pay system ${paySystemId} not found`);
+        }
+        if (String(payment.paySystemId) !== paySystemId) {
+          throw new RestError("ERROR_CHECK_FAILURE", "Payment does not belong to the pay system");
+        }
+        if (payment.paid === "N") {
+          payment.paid = "Y";
+          payment.paidTransitions++;
+        }
+        return true;
+      }
+      default:
+        throw METHOD_NOT_FOUND;
+    }
+  }
+
+  private paymentOf(id: unknown): StandInPayment {
+    const payment = this.payments.get(Number(id));
+    if (!payment) throw new RestError("ERROR_CHECK_FAILURE", `Payment with id ${str(id)} not found`);
+    return payment;
+  }
+}
+
+/** sale.payment.get's resource: ids and sums as strings, like the portal answers them. */
+function view(p: StandInPayment): Json {
+  return {
+    id: String(p.id),
+    orderId: String(p.orderId),
+    accountNumber: p.accountNumber,
+    paid: p.paid,
+    paySystemId: String(p.paySystemId),
+    sum: p.sum.toFixed(4),
+    currency: p.currency,
+    psStatus: null,
+    psInvoiceId: null,
+    ...p.fields,
+  };
+}
+
+function str(v: unknown): string {
+  return typeof v === "string" ? v : typeof v === "number" ? String(v) : "";
+}
+
+/** REST parameter names: exact first, then case-insensitively (old docs spell them lowercase). */
+function param(p: Json, name: string): unknown {
+  if (name in p) return p[name];
+  const key = Object.keys(p).find((k) => k.toLowerCase() === name.toLowerCase());
+  return key === undefined ? undefined : p[key];
+}
+
+function formToJson(raw: string): Json {
+  const out: Json = {};
+  for (const [k, v] of new URLSearchParams(raw)) out[k] = v;
+  return out;
+}
