@@ -30,7 +30,11 @@ export default defineConfig({
     ...(PROTOCOL === "qr" ? devices["Pixel 7"] : devices["Desktop Chrome"]),
     launchOptions: { executablePath },
   },
-  projects: [{ name: `chromium-${PROTOCOL}` }],
+  projects: [
+    { name: `chromium-${PROTOCOL}`, testIgnore: /merchant-qr\.spec\.ts/ },
+    // Starts its own app with KASPI_PROTOCOL=qr (refunds in the sandbox): once, in the ecom run.
+    ...(PROTOCOL === "ecom" ? [{ name: "merchant-qr", testMatch: /merchant-qr\.spec\.ts/ }] : []),
+  ],
   webServer: [
     {
       name: "app",

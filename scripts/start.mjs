@@ -62,6 +62,11 @@ function run(cmd, args) {
 log("applying database migrations");
 run(bin("prisma"), ["migrate", "deploy"]);
 
+// Embedded default: a first merchant admin, printed once, so the merchant area can be opened.
+if (sandbox && process.env.DATABASE_URL.startsWith("file:")) {
+  run(bin("tsx"), ["scripts/merchant-first-user.ts"]);
+}
+
 if (!dev && !existsSync(path.join(root, ".next", "BUILD_ID"))) {
   log("no production build yet: building (about a minute)");
   run(bin("next"), ["build"]);

@@ -1,0 +1,19 @@
+// POST /api/merchant/refunds/{id}/retry — sends a pending refund to Kaspi again (admin).
+import { kaspiGateway } from "@/lib/container";
+import { db } from "@/lib/db";
+import { errorResponse, json } from "@/lib/http/responses";
+import { merchantRoute } from "@/lib/merchant/route-guard";
+import { retryRefund } from "@/lib/payments/refund-use-case";
+
+export async function POST(request: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
+  return merchantRoute(
+    request,
+    { name: "POST /api/merchant/refunds/{id}/retry", role: "admin", mutating: true },
+    async () => {
+      const { id } = await ctx.params;
+      const result = await retryRefund({ db: db(), gateway: kaspiGateway() }, id);
+      if (!result.ok) return errorResponse(result.error);
+      return json(result.value, result.value.refund.status === "PENDING" ? 202 : 200);
+    },
+  );
+}

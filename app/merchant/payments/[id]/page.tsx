@@ -1,0 +1,171 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { MerchantShell } from "@/components/merchant/merchant-shell";
+import { PaymentActions, RetryRefundButton } from "@/components/merchant/payment-actions";
+import { PaymentTimeline } from "@/components/merchant/payment-timeline";
+import { StatusBadge } from "@/components/merchant/status-badge";
+import styles from "@/components/merchant/merchant.module.css";
+import { kaspiGateway } from "@/lib/container";
+import { db } from "@/lib/db";
+import { formatAlmaty } from "@/lib/merchant/almaty-time";
+import { merchantDict } from "@/lib/merchant/i18n";
+import { requireMerchantPage } from "@/lib/merchant/page-auth";
+import { merchantLang } from "@/lib/merchant/page-lang";
+import { paymentDetail } from "@/lib/merchant/payment-detail";
+import { formatTenge } from "@/lib/money";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Kaspi Pay · платёж" };
+
+export default async function MerchantPaymentPage(props: { params: Promise<{ id: string }> }) {
+  const { id } = await props.params;
+  const session = await requireMerchantPage(`/merchant/payments/${encodeURIComponent(id)}`);
+  const lang = await merchantLang();
+  const t = merchantDict(lang);
+  const detail = await paymentDetail(db(), id);
+  if (!detail) notFound();
+  const { payment, order } = detail;
+  const refundable = payment.amount - payment.refundedAmount - payment.refundingAmount;
+  const support = kaspiGateway().refundSupport;
+  const paidLike = payment.status === "PAID" || payment.status === "PARTIALLY_REFUNDED";
+  const refundState = !support.supported
+    ? ({ kind: "unsupported", reason: support.reason } as const)
+    : !paidLike || refundable <= 0 || (!support.partial && payment.refundedAmount + payment.refundingAmount > 0)
+      ? ({ kind: "nothing" } as const)
+      : ({ kind: "ready", refundable, partial: support.partial } as const);
+  const isAdmin = session.role === "admin";
+  const fmt = (d: Date | null) => (d ? formatAlmaty(d, lang, true) : "—");
+
+  const facts: [string, React.ReactNode, string?][] = [
+    [t.detail.order, order.externalId, "detail-external-id"],
+    [t.detail.account, order.accountNumber ?? "—"],
+    [t.detail.orderAmount, formatTenge(order.amount)],
+    [t.detail.paymentAmount, formatTenge(payment.amount), "detail-amount"],
+    [t.detail.refunded, formatTenge(payment.refundedAmount), "detail-refunded"],
+    ...(payment.refundingAmount > 0
+      ? ([[t.detail.pending, formatTenge(payment.refundingAmount), "detail-refunding"]] as [string, string, string][])
+      : []),
+    [t.detail.status, <StatusBadge key="s" status={payment.status} t={t} />, "detail-status"],
+    [t.detail.orderStatus, <StatusBadge key="o" status={order.status} t={t} />],
+    [t.detail.attempt, String(payment.attempt)],
+    [t.detail.kaspiPaymentId, <code key="k">{payment.kaspiPaymentId ?? "—"}</code>, "detail-kaspi-id"],
+    [t.detail.kaspiExternalId, <code key="x">{payment.kaspiExternalId}</code>],
+    [t.detail.protocol, payment.protocol],
+    [t.detail.phone, order.phone ?? "—"],
+    [t.detail.created, fmt(payment.createdAt)],
+    [t.detail.paidAt, fmt(payment.paidAt)],
+  ];
+
+  return (
+    <MerchantShell session={session} lang={lang} section="payments">
+      <p>
+        <Link href="/merchant/payments">{t.detail.back}</Link>
+      </p>
+      <div className={styles.titleRow}>
+        <h1 className={styles.h1} data-testid="detail-title">
+          {t.detail.title(order.externalId)}
+        </h1>
+        <StatusBadge status={payment.status} t={t} />
+      </div>
+      <div className={styles.detailGrid}>
+        <section className={styles.card} aria-labelledby="facts-h">
+          <h2 id="facts-h" className={styles.h2}>
+            {t.detail.paymentAmount}: {formatTenge(payment.amount)}
+          </h2>
+          <dl className={styles.facts}>
+            {facts.map(([label, value, testId]) => (
+              <div key={label}>
+                <dt>{label}</dt>
+                <dd data-testid={testId}>{value}</dd>
+              </div>
+            ))}
+          </dl>
+        </section>
+        <section className={styles.card} aria-labelledby="actions-h">
+          <h2 id="actions-h" className={styles.h2}>
+            {t.detail.actions}
+          </h2>
+          {isAdmin ? (
+            <PaymentActions paymentId={payment.id} canRecheck={!!payment.kaspiPaymentId} refund={refundState} />
+          ) : (
+            <>
+              <p className={styles.note}>{t.detail.viewerNote}</p>
+              {refundState.kind === "unsupported" ? (
+                <p className={styles.note} data-testid="refund-unavailable">
+                  {t.detail.refundUnsupported} {refundState.reason}
+                </p>
+              ) : null}
+            </>
+          )}
+          {detail.refunds.length ? (
+            <>
+              <h3 className={styles.h3}>{t.detail.refunds}</h3>
+              <ul className={styles.plainList} data-testid="refunds">
+                {detail.refunds.map((r) => (
+                  <li key={r.id} data-status={r.status}>
+                    {fmt(r.createdAt)} · {formatTenge(r.amount)} · <strong>{r.status}</strong>
+                    {r.lastError ? <span className={styles.sub}>{r.lastError}</span> : null}
+                    {r.status === "PENDING" && isAdmin ? <RetryRefundButton refundId={r.id} /> : null}
+                  </li>
+                ))}
+              </ul>
+            </>
+          ) : null}
+        </section>
+      </div>
+
+      {detail.attempts.length > 1 ? (
+        <section className={styles.card} aria-labelledby="attempts-h">
+          <h2 id="attempts-h" className={styles.h2}>
+            {t.detail.attempts}
+          </h2>
+          <ul className={styles.plainList}>
+            {detail.attempts.map((a) => (
+              <li key={a.id}>
+                {a.id === payment.id ? (
+                  <strong>
+                    #{a.attempt} · {formatTenge(a.amount)} · {t.status[a.status as keyof typeof t.status] ?? a.status} (
+                    {t.detail.thisPayment})
+                  </strong>
+                ) : (
+                  <Link href={`/merchant/payments/${a.id}`}>
+                    #{a.attempt} · {formatTenge(a.amount)} · {t.status[a.status as keyof typeof t.status] ?? a.status}
+                  </Link>
+                )}
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+
+      <section className={styles.card} aria-labelledby="notify-h">
+        <h2 id="notify-h" className={styles.h2}>
+          {t.detail.notifications}
+        </h2>
+        {detail.outbox.length === 0 ? (
+          <p className={styles.note}>{t.detail.noNotifications}</p>
+        ) : (
+          <ul className={styles.plainList} data-testid="notifications">
+            {detail.outbox.map((o) => (
+              <li key={o.id} data-event={o.event}>
+                <code>{o.event.split(":")[0]}</code> ·{" "}
+                {o.deliveredAt ? `${t.detail.delivered} ${fmt(o.deliveredAt)}` : t.detail.waiting} ·{" "}
+                {t.detail.attemptsCount(o.attempts)}
+                {!o.deliveredAt && o.attempts > 0 ? ` · ${t.detail.nextAttempt} ${fmt(o.nextAttemptAt)}` : ""}
+                {o.lastError ? <span className={styles.sub}>{o.lastError}</span> : null}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+
+      <section className={styles.card} aria-labelledby="timeline-h">
+        <h2 id="timeline-h" className={styles.h2}>
+          {t.detail.timeline}
+        </h2>
+        <PaymentTimeline detail={detail} t={t} lang={lang} />
+      </section>
+    </MerchantShell>
+  );
+}

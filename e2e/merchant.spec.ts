@@ -1,0 +1,161 @@
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test, type Page } from "@playwright/test";
+import { MerchantLoginPage, PaymentsListPage } from "./pages/merchant-pages";
+import { APP_URL } from "./support/constants";
+import { merchantUser, paidOrder } from "./support/merchant";
+
+// The merchant area against the production build and the built-in Kaspi sandbox (eCommerce
+// protocol, which has no refund call): sign in, filter, open a payment, its timeline, re-check,
+// the refund explanation, CSV export, accessibility, sign-out.
+
+async function signIn(page: Page, email: string, password: string, next = "/merchant/payments") {
+  await page.goto(next);
+  await page.waitForURL(/\/merchant\/login\?next=/);
+  await new MerchantLoginPage(page).signIn(email, password);
+  await page.waitForURL((url) => url.pathname === next);
+}
+
+async function seriousViolations(page: Page) {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  return results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
+}
+
+test.describe("merchant area", () => {
+  test("without a session: pages go to sign-in, APIs answer 401 JSON", async ({ page, request }) => {
+    await page.goto("/merchant/payments?status=PAID");
+    await expect(page).toHaveURL(/\/merchant\/login\?next=%2Fmerchant%2Fpayments%3Fstatus%3DPAID/);
+    const api = await request.get(`${APP_URL}/api/merchant/payments`);
+    expect(api.status()).toBe(401);
+    expect(await api.json()).toEqual({
+      error: { code: "UNAUTHORIZED", message: "sign in to the merchant area first" },
+    });
+  });
+
+  test("a wrong password is refused with a message", async ({ page }, testInfo) => {
+    const user = merchantUser(testInfo, "viewer");
+    await page.goto("/merchant/login");
+    const login = new MerchantLoginPage(page);
+    await login.signIn(user.email, "not-the-password");
+    await expect(login.error).toBeVisible();
+    await expect(page).toHaveURL(/\/merchant\/login/);
+  });
+
+  test("sign in, filter, open a payment: timeline, re-check, why refunds are unavailable, sign out", async ({
+    page,
+    request,
+  }, testInfo) => {
+    const order = await paidOrder(request, testInfo, 23_400);
+    const admin = merchantUser(testInfo, "admin");
+    await signIn(page, admin.email, admin.password);
+
+    const list = new PaymentsListPage(page);
+    await list.filter({ q: order.externalId, status: "PAID" });
+    await expect(page).toHaveURL(new RegExp(`q=${order.externalId}`));
+    await expect(list.rows).toHaveCount(1);
+    await expect(list.totalsCount).toHaveText("1");
+    await expect(list.totalsPaid).toHaveText(/23\s400\s₸/);
+    // The view is bookmarkable: the same URL shows the same rows.
+    await page.reload();
+    await expect(list.rows).toHaveCount(1);
+
+    const detail = await list.openFirst();
+    await expect(page.getByTestId("detail-title")).toContainText(order.externalId);
+    await expect(detail.status).toHaveAttribute("data-status", "PAID");
+    for (const type of [
+      "order.created",
+      "payment.created",
+      "callback.received",
+      "verification.result",
+      "status.changed",
+    ]) {
+      await expect(detail.event(type).first()).toBeVisible();
+    }
+    await expect(page.getByTestId("detail-kaspi-id")).toHaveText(order.kaspiPaymentId);
+    // Bitrix's notification, with its delivery attempts.
+    await expect(page.locator('[data-testid="notifications"] li[data-event="payment.paid"]')).toBeVisible();
+
+    // eCommerce API: no refund call, so an explanation instead of a button that cannot work.
+    await expect(detail.refundUnavailable).toBeVisible();
+    await expect(detail.refundUnavailable).toContainText("Kaspi Business");
+    await expect(detail.refundForm).toHaveCount(0);
+
+    await detail.recheck();
+    await expect(detail.actionMessage).toContainText("COMPLETED");
+    await expect(detail.event("recheck.requested")).toHaveCount(1);
+
+    await page.getByTestId("merchant-sign-out").click();
+    await page.waitForURL(/\/merchant\/login/);
+    await page.goto("/merchant/payments");
+    await expect(page).toHaveURL(/\/merchant\/login/);
+  });
+
+  test("a viewer sees payments but no actions", async ({ page, request }, testInfo) => {
+    await paidOrder(request, testInfo, 5_000);
+    const viewer = merchantUser(testInfo, "viewer");
+    await signIn(page, viewer.email, viewer.password);
+    const detail = await new PaymentsListPage(page).openFirst();
+    await expect(page.getByTestId("recheck-button")).toHaveCount(0);
+    await expect(detail.refundForm).toHaveCount(0);
+  });
+
+  test("CSV export of the filtered list: BOM, ; separator, the rows of the view", async ({
+    page,
+    request,
+  }, testInfo) => {
+    const order = await paidOrder(request, testInfo, 7_700);
+    const admin = merchantUser(testInfo, "admin");
+    await signIn(page, admin.email, admin.password, "/merchant/payments");
+    await PaymentsListPage.open(page, `?q=${order.externalId}`);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByTestId("export-csv-semicolon").click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^kaspi-payments-\d{4}-\d{2}-\d{2}\.csv$/);
+    const stream = await download.createReadStream();
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    const bytes = Buffer.concat(chunks);
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const lines = bytes.subarray(3).toString("utf8").trim().split("\r\n");
+    expect(lines[0]?.split(";")).toContain("order_external_id");
+    expect(lines).toHaveLength(2);
+    const cells = lines[1]?.split(";") ?? [];
+    expect(cells).toContain(order.externalId);
+    expect(cells).toContain(order.kaspiPaymentId);
+    expect(cells).toContain("7700");
+    expect(cells).toContain("PAID");
+  });
+
+  test("accessibility: list and detail have no serious axe violations (ru and en)", async ({
+    page,
+    request,
+  }, testInfo) => {
+    await paidOrder(request, testInfo, 3_300);
+    const admin = merchantUser(testInfo, "admin");
+    await signIn(page, admin.email, admin.password);
+    expect(await seriousViolations(page)).toEqual([]);
+    await new PaymentsListPage(page).openFirst();
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByTestId("merchant-lang-en").click();
+    await expect(page.getByTestId("merchant-lang-en")).toHaveAttribute("aria-pressed", "true");
+    await expect(page.locator("main")).toContainText("Timeline");
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.goto("/merchant");
+    await expect(page.getByTestId("paid-chart")).toBeVisible();
+    expect(await seriousViolations(page)).toEqual([]);
+  });
+
+  test("375 px: the list and a payment fit the screen", async ({ page, request }, testInfo) => {
+    await page.setViewportSize({ width: 375, height: 800 });
+    await paidOrder(request, testInfo, 4_100);
+    const admin = merchantUser(testInfo, "admin");
+    await signIn(page, admin.email, admin.password);
+    const overflow = () =>
+      page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await new PaymentsListPage(page).openFirst();
+    expect(await overflow()).toBeLessThanOrEqual(0);
+  });
+});

@@ -1,0 +1,23 @@
+import type { Db } from "../db";
+
+// Everything the payment page shows: the attempt, its order, every attempt of the order, the
+// order's whole timeline (events of all attempts, marked by payment), notifications to Bitrix
+// with their attempts and errors, and the refunds of this payment.
+
+export async function paymentDetail(db: Db, paymentId: string) {
+  const payment = await db.payment.findUnique({ where: { id: paymentId }, include: { order: true } });
+  if (!payment) return null;
+  const [attempts, events, outbox, refunds] = await Promise.all([
+    db.payment.findMany({
+      where: { orderId: payment.orderId },
+      orderBy: { attempt: "asc" },
+      select: { id: true, attempt: true, status: true, amount: true, createdAt: true },
+    }),
+    db.paymentEvent.findMany({ where: { orderId: payment.orderId }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] }),
+    db.outbox.findMany({ where: { orderId: payment.orderId }, orderBy: { createdAt: "asc" } }),
+    db.refund.findMany({ where: { paymentId }, orderBy: { createdAt: "asc" } }),
+  ]);
+  return { payment, order: payment.order, attempts, events, outbox, refunds };
+}
+
+export type PaymentDetail = NonNullable<Awaited<ReturnType<typeof paymentDetail>>>;
