@@ -19,6 +19,9 @@ const REDACT = [
   'headers["x-signature"]',
   "*.KASPI_TOKEN",
   "*.BITRIX_SHARED_SECRET",
+  'headers["api-key"]',
+  "*.KASPI_QR_API_KEY",
+  "*.KASPI_QR_CERT_PASSPHRASE",
 ];
 
 const holder = globalThis as unknown as { __checkoutLog?: pino.Logger };

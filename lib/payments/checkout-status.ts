@@ -13,11 +13,19 @@ export async function readCheckoutStatus(db: Db, token: string): Promise<StatusV
   if (!order) return null;
   const stage =
     order.kaspiStage === "awaiting_confirmation" || order.kaspiStage === "awaiting_scan" ? order.kaspiStage : undefined;
-  const loan = order.kaspiLoan ? loanSchema.safeParse(JSON.parse(order.kaspiLoan) as unknown) : undefined;
+  const loan = order.kaspiLoan ? loanSchema.safeParse(parseJson(order.kaspiLoan)) : undefined;
   return {
     status: order.status as PaymentStatus,
     updatedAt: order.updatedAt.toISOString(),
     ...(stage && order.status === "PENDING" ? { stage } : {}),
     ...(loan?.success ? { loan: loan.data } : {}),
   };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }

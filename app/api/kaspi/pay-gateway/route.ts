@@ -2,6 +2,7 @@
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
 import { errorOf, internalError, json, parseWith } from "@/lib/http/responses";
+import { log } from "@/lib/log";
 import { gatewayAccess } from "@/lib/kaspi/gateway-protocol-access";
 import { gatewayQuerySchema, gatewayReplyXml } from "@/lib/kaspi/gateway-protocol-schemas";
 import { handleGatewayCommand } from "@/lib/payments/pay-gateway-use-case";
@@ -12,14 +13,7 @@ export async function GET(request: Request): Promise<Response> {
     if (e.KASPI_PROTOCOL !== "gateway") return errorOf("NOT_FOUND", "the check/pay protocol is not enabled");
     const access = gatewayAccess(request);
     if (!access.allowed) {
-      console.warn(
-        JSON.stringify({
-          level: "warn",
-          msg: "check/pay request refused",
-          route: "/api/kaspi/pay-gateway",
-          client: access.client ?? "unknown",
-        }),
-      );
+      log().warn({ route: "/api/kaspi/pay-gateway", client: access.client ?? "unknown" }, "check/pay request refused");
       return errorOf("FORBIDDEN", "this address may not call the payment gateway");
     }
     const query = Object.fromEntries(new URL(request.url).searchParams);
