@@ -149,7 +149,7 @@ test.describe("merchant area", () => {
     await expect(page.getByTestId("merchant-lang-en")).toHaveAttribute("aria-pressed", "true");
     await expect(page.locator("main h1")).toHaveText("Overview");
     expect(await seriousViolations(page)).toEqual([]);
-    await new PaymentsListPage(page).openFirst();
+    await (await PaymentsListPage.open(page)).openFirst();
     await expect(page.locator("main")).toContainText("Timeline");
     expect(await seriousViolations(page)).toEqual([]);
   });
