@@ -132,6 +132,8 @@ const ru = {
     created: (email: string) => `Пользователь ${email} создан. Пароль (показан один раз):`,
     never: "—",
     disabled: "отключён",
+    disable: "Отключить",
+    enable: "Включить",
   },
 };
 
@@ -259,6 +261,8 @@ const en: MerchantDict = {
     created: (email) => `User ${email} created. Password (shown once):`,
     never: "—",
     disabled: "disabled",
+    disable: "Disable",
+    enable: "Enable",
   },
 };
 

@@ -6,6 +6,7 @@ import { POST as recheckRoute } from "@/app/api/merchant/payments/[id]/recheck/r
 import { POST as refundRoute } from "@/app/api/merchant/payments/[id]/refund/route";
 import { GET as listRoute } from "@/app/api/merchant/payments/route";
 import { POST as retryRoute } from "@/app/api/merchant/refunds/[id]/retry/route";
+import { POST as userRoute } from "@/app/api/merchant/users/[id]/route";
 import { GET as usersRoute, POST as addUserRoute } from "@/app/api/merchant/users/route";
 import { setKaspiGatewayForTests } from "@/lib/container";
 import { db } from "@/lib/db";
@@ -72,6 +73,16 @@ const routes: Route[] = [
     name: "POST users",
     call: (c) =>
       addUserRoute(merchantRequest("/api/merchant/users", { body: { email: "x@y.kz", role: "viewer" }, ...c })),
+    mutating: true,
+    admin: true,
+  },
+  {
+    name: "POST user disable",
+    call: (c) =>
+      userRoute(
+        merchantRequest("/api/merchant/users/usr_x", { body: { disabled: true }, ...c }),
+        params({ id: "usr_x" }),
+      ),
     mutating: true,
     admin: true,
   },
@@ -251,5 +262,24 @@ describe("sign-out and passwords", () => {
     expect(answer.status).toBe(201);
     expect(answer.body.password).toHaveLength(20);
     expect((await loginRoute(loginRequest("new@shop.kz", answer.body.password))).status).toBe(200);
+  });
+
+  it("an admin disables a user: their sessions end at once; not themselves", async () => {
+    const admin = await signedIn("admin");
+    const viewer = await signedIn("viewer");
+    const viewerRow = await db().merchantUser.findFirstOrThrow({ where: { role: "viewer" } });
+    const off = await userRoute(
+      merchantRequest(`/api/merchant/users/${viewerRow.id}`, { session: admin, body: { disabled: true } }),
+      params({ id: viewerRow.id }),
+    );
+    expect(off.status).toBe(200);
+    expect((await listRoute(merchantRequest("/api/merchant/payments", { session: viewer }))).status).toBe(401);
+    await db().merchantUser.update({ where: { id: viewerRow.id }, data: { disabledAt: null } });
+    const adminRow = await db().merchantSession.findFirstOrThrow({ where: { tokenHash: hashToken(admin.token) } });
+    const self = await userRoute(
+      merchantRequest(`/api/merchant/users/${adminRow.userId}`, { session: admin, body: { disabled: true } }),
+      params({ id: adminRow.userId }),
+    );
+    expect(self.status).toBe(409);
   });
 });

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { AddUserForm } from "@/components/merchant/add-user-form";
 import { MerchantShell } from "@/components/merchant/merchant-shell";
+import { UserToggle } from "@/components/merchant/user-toggle";
 import styles from "@/components/merchant/merchant.module.css";
 import { db } from "@/lib/db";
 import { formatAlmaty } from "@/lib/merchant/almaty-time";
@@ -31,6 +32,9 @@ export default async function MerchantUsersPage() {
             <th scope="col">{t.users.email}</th>
             <th scope="col">{t.users.role}</th>
             <th scope="col">{t.users.lastLogin}</th>
+            <th scope="col">
+              <span className="visually-hidden">{t.users.disable}</span>
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -43,6 +47,7 @@ export default async function MerchantUsersPage() {
               <td data-label={t.users.lastLogin}>
                 {u.lastLoginAt ? formatAlmaty(u.lastLoginAt, lang) : t.users.never}
               </td>
+              <td>{u.id === session.userId ? null : <UserToggle userId={u.id} disabled={!!u.disabledAt} />}</td>
             </tr>
           ))}
         </tbody>

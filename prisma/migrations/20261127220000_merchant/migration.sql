@@ -56,6 +56,9 @@ CREATE INDEX "Payment_createdAt_id_idx" ON "Payment"("createdAt", "id");
 CREATE INDEX "Payment_status_createdAt_id_idx" ON "Payment"("status", "createdAt", "id");
 
 -- CreateIndex
+CREATE INDEX "Payment_status_amount_refundedAmount_idx" ON "Payment"("status", "amount", "refundedAmount");
+
+-- CreateIndex
 CREATE INDEX "Payment_paidAt_idx" ON "Payment"("paidAt");
 
 -- CreateIndex
