@@ -5,7 +5,7 @@ import { log } from "../log";
 import { ecomStatusSchema, type EcomCallback } from "../kaspi/ecom-schemas";
 import { mapEcomStatus } from "../kaspi/ecom-status";
 import { applyKaspiStatus, type ApplyResult } from "./apply-status";
-import type { PaymentStatus } from "./status";
+import { isPaidLike, type PaymentStatus } from "./status";
 import { recordEvent } from "./timeline";
 
 export type CallbackOutcome = { kind: "applied"; result: ApplyResult } | { kind: "rejected"; reason: string };
@@ -31,6 +31,11 @@ export async function handleKaspiCallback(
   };
 
   if (externalId !== payment.kaspiExternalId) return reject("externalId does not match the payment");
+  // Money already collected: no callback can change anything, so Kaspi is not asked again
+  // (duplicates of the callback that paid it arrive by the dozen).
+  if (isPaidLike(payment.status as PaymentStatus)) {
+    return ok({ kind: "applied", result: { changed: false, current: payment.status as PaymentStatus } });
+  }
 
   const verified = await gateway.getPayment(kaspiPaymentId);
   if (!verified.ok) {

@@ -10,7 +10,8 @@ export const externalIdSchema = z
   .string()
   .min(1)
   .max(100)
-  .regex(/^[A-Za-z0-9_.:/#-]+$/, "may contain letters, digits and _ . : / # - only");
+  // "#" is not allowed: the app names later payment attempts "<externalId>#<attempt>" at Kaspi.
+  .regex(/^[A-Za-z0-9_.:/-]+$/, "may contain letters, digits and _ . : / - only");
 
 export const orderIntakeSchema = z.object({
   externalId: externalIdSchema,
