@@ -3,7 +3,7 @@ import path from "node:path";
 import type { APIRequestContext, TestInfo } from "@playwright/test";
 import { expect } from "@playwright/test";
 import { checkoutStatus, createOrder, sandboxAct, type CreatedOrder } from "./api";
-import { APP_URL } from "./constants";
+import { APP_URL, E2E_DATABASE_URL } from "./constants";
 
 // Merchant users for the e2e run, made with the real CLI (npm run merchant:add-user) against the
 // e2e database; one user per worker and role, so parallel workers never reset each other's sessions.
@@ -15,7 +15,7 @@ const made = new Map<string, MerchantUser>();
 export function merchantUser(
   testInfo: TestInfo,
   role: "admin" | "viewer",
-  databaseUrl = "file:./data/e2e.db",
+  databaseUrl = E2E_DATABASE_URL,
 ): MerchantUser {
   const email = `e2e-${role}-w${testInfo.workerIndex}@shop.test`;
   const key = `${databaseUrl}|${email}`;
