@@ -27,10 +27,11 @@ export async function createOrder(
   request: APIRequestContext,
   testInfo: TestInfo,
   input: IntakeInput,
+  base = APP_URL,
 ): Promise<CreatedOrder> {
   const externalId = uniqueExternalId(testInfo);
   const rawBody = JSON.stringify({ externalId, currency: "KZT", ...input });
-  const response = await request.post(`${APP_URL}/api/orders`, {
+  const response = await request.post(`${base}/api/orders`, {
     headers: { "content-type": "application/json", ...signatureHeaders(E2E_SECRET, rawBody) },
     data: rawBody,
   });
@@ -86,8 +87,9 @@ export async function sandboxAct(
   paymentId: string,
   action: SandboxAction,
   options: SandboxActionOptions = {},
+  base = APP_URL,
 ): Promise<void> {
-  const response = await request.post(`${APP_URL}/sandbox/kaspi/test/payments/${encodeURIComponent(paymentId)}/${action}`, {
+  const response = await request.post(`${base}/sandbox/kaspi/test/payments/${encodeURIComponent(paymentId)}/${action}`, {
     data: options,
   });
   expect(response.ok(), `sandbox ${action} answered ${response.status()} ${await response.text()}`).toBe(true);
@@ -116,8 +118,8 @@ export async function sandboxForgeCallback(
 }
 
 /** The shopper's status endpoint, as the checkout page polls it. */
-export async function checkoutStatus(request: APIRequestContext, token: string): Promise<string> {
-  const response = await request.get(`${APP_URL}/api/checkout/${encodeURIComponent(token)}/status`);
+export async function checkoutStatus(request: APIRequestContext, token: string, base = APP_URL): Promise<string> {
+  const response = await request.get(`${base}/api/checkout/${encodeURIComponent(token)}/status`);
   expect(response.ok()).toBe(true);
   return ((await response.json()) as { status: string }).status;
 }

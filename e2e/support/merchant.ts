@@ -41,12 +41,18 @@ export async function paidOrder(
   amount: number,
   base = APP_URL,
 ): Promise<CreatedOrder & { kaspiPaymentId: string }> {
-  const order = await createOrder(request, testInfo, { amount, phone: "+77012345678", description: "Merchant e2e" });
-  const started = await request.post(`${base}/api/checkout/${order.token}/payment`);
+  const order = await createOrder(
+    request,
+    testInfo,
+    { amount, phone: "+77012345678", description: "Merchant e2e" },
+    base,
+  );
+  // "mobile": every protocol then answers with a payment link naming the sandbox payment.
+  const started = await request.post(`${base}/api/checkout/${order.token}/payment`, { data: { device: "mobile" } });
   expect(started.ok(), await started.text()).toBe(true);
   const link = ((await started.json()) as { paymentLink?: string }).paymentLink ?? "";
   const kaspiPaymentId = decodeURIComponent(new URL(link).pathname.split("/").pop() ?? "");
-  await sandboxAct(request, kaspiPaymentId, "confirm");
-  await expect.poll(() => checkoutStatus(request, order.token), { timeout: 15_000 }).toBe("PAID");
+  await sandboxAct(request, kaspiPaymentId, "confirm", {}, base);
+  await expect.poll(() => checkoutStatus(request, order.token, base), { timeout: 30_000 }).toBe("PAID");
   return { ...order, kaspiPaymentId };
 }
