@@ -11,7 +11,8 @@ import { merchantUser, paidOrder } from "./support/merchant";
 
 const QR_PORT = Number(process.env.E2E_QR_PORT ?? 3590);
 const QR_URL = `http://127.0.0.1:${QR_PORT}`;
-const QR_DB = "file:./data/e2e-qr.db";
+// Its own file: the qr e2e run (after this one) uses data/e2e-qr.db.
+const QR_DB = "file:./data/e2e-merchant-qr.db";
 
 function qrProtocolAvailable(): boolean {
   try {
@@ -43,7 +44,7 @@ test.describe("merchant refunds under the Kaspi QR protocol (sandbox)", () => {
       WORKER_INTERVAL_MS: "300",
       NEXT_TELEMETRY_DISABLED: "1",
     };
-    execFileSync("sh", ["-c", "rm -f data/e2e-qr.db* && node_modules/.bin/prisma migrate deploy"], {
+    execFileSync("sh", ["-c", "rm -f data/e2e-merchant-qr.db* && node_modules/.bin/prisma migrate deploy"], {
       env,
       stdio: "pipe",
     });
