@@ -17,6 +17,30 @@ export function kaspiGateway(): KaspiGateway {
   return holder.__kaspiGateway;
 }
 
+/** How to reach the Kaspi QR API (scheme, Api-Key or client certificate), from configuration. */
+export function qrConnection() {
+  const e = env();
+  const mtls = e.KASPI_QR_SCHEME !== "r1" && (e.KASPI_QR_PFX_FILE || e.KASPI_QR_CERT_FILE);
+  return {
+    baseUrl: e.kaspiQrBaseUrl,
+    scheme: e.KASPI_QR_SCHEME,
+    apiKey: e.KASPI_QR_API_KEY ?? "sandbox",
+    ...(e.KASPI_QR_ORGANIZATION_BIN ? { organizationBin: e.KASPI_QR_ORGANIZATION_BIN } : {}),
+    ...(mtls
+      ? {
+          dispatcher: createQrTlsAgent({
+            ...(e.KASPI_QR_CERT_FILE ? { certFile: e.KASPI_QR_CERT_FILE } : {}),
+            ...(e.KASPI_QR_KEY_FILE ? { keyFile: e.KASPI_QR_KEY_FILE } : {}),
+            ...(e.KASPI_QR_PFX_FILE ? { pfxFile: e.KASPI_QR_PFX_FILE } : {}),
+            ...(e.KASPI_QR_CERT_PASSPHRASE ? { passphrase: e.KASPI_QR_CERT_PASSPHRASE } : {}),
+            ...(e.KASPI_QR_CA_FILE ? { caFile: e.KASPI_QR_CA_FILE } : {}),
+          }),
+        }
+      : {}),
+    timeoutMs: e.KASPI_TIMEOUT_MS,
+  };
+}
+
 function buildKaspiGateway(): KaspiGateway {
   const e = env();
   switch (e.KASPI_PROTOCOL) {
@@ -27,29 +51,12 @@ function buildKaspiGateway(): KaspiGateway {
         timeoutMs: e.KASPI_TIMEOUT_MS,
         presentation: e.KASPI_ECOM_PRESENTATION,
       });
-    case "qr": {
-      const mtls = e.KASPI_QR_SCHEME !== "r1" && (e.KASPI_QR_PFX_FILE || e.KASPI_QR_CERT_FILE);
+    case "qr":
       return createQrGateway({
-        baseUrl: e.kaspiQrBaseUrl,
-        scheme: e.KASPI_QR_SCHEME,
-        apiKey: e.KASPI_QR_API_KEY ?? "sandbox",
-        ...(e.KASPI_QR_ORGANIZATION_BIN ? { organizationBin: e.KASPI_QR_ORGANIZATION_BIN } : {}),
-        ...(mtls
-          ? {
-              dispatcher: createQrTlsAgent({
-                ...(e.KASPI_QR_CERT_FILE ? { certFile: e.KASPI_QR_CERT_FILE } : {}),
-                ...(e.KASPI_QR_KEY_FILE ? { keyFile: e.KASPI_QR_KEY_FILE } : {}),
-                ...(e.KASPI_QR_PFX_FILE ? { pfxFile: e.KASPI_QR_PFX_FILE } : {}),
-                ...(e.KASPI_QR_CERT_PASSPHRASE ? { passphrase: e.KASPI_QR_CERT_PASSPHRASE } : {}),
-                ...(e.KASPI_QR_CA_FILE ? { caFile: e.KASPI_QR_CA_FILE } : {}),
-              }),
-            }
-          : {}),
+        ...qrConnection(),
         deviceToken: e.kaspiQrDeviceToken,
         defaultPollIntervalMs: e.KASPI_QR_POLL_INTERVAL_MS,
-        timeoutMs: e.KASPI_TIMEOUT_MS,
       });
-    }
     case "gateway":
       return createGatewayProtocolGateway({
         db,

@@ -5,31 +5,12 @@
 // KASPI_QR_DEVICE_TOKEN. Never prints the Api-Key or certificate material.
 import "dotenv/config";
 import { hostname } from "node:os";
-import { env } from "../lib/env";
+import { qrConnection } from "../lib/container";
 import { qrErrorText } from "../lib/kaspi/qr-errors";
 import { createQrSetup } from "../lib/kaspi/qr-gateway";
-import { createQrTlsAgent } from "../lib/kaspi/qr-transport";
 
-const e = env();
-const mtls = e.KASPI_QR_SCHEME !== "r1";
-const setup = createQrSetup({
-  baseUrl: e.kaspiQrBaseUrl,
-  scheme: e.KASPI_QR_SCHEME,
-  ...(e.KASPI_QR_API_KEY ? { apiKey: e.KASPI_QR_API_KEY } : { apiKey: "sandbox" }),
-  ...(e.KASPI_QR_ORGANIZATION_BIN ? { organizationBin: e.KASPI_QR_ORGANIZATION_BIN } : {}),
-  ...(mtls
-    ? {
-        dispatcher: createQrTlsAgent({
-          ...(e.KASPI_QR_CERT_FILE ? { certFile: e.KASPI_QR_CERT_FILE } : {}),
-          ...(e.KASPI_QR_KEY_FILE ? { keyFile: e.KASPI_QR_KEY_FILE } : {}),
-          ...(e.KASPI_QR_PFX_FILE ? { pfxFile: e.KASPI_QR_PFX_FILE } : {}),
-          ...(e.KASPI_QR_CERT_PASSPHRASE ? { passphrase: e.KASPI_QR_CERT_PASSPHRASE } : {}),
-          ...(e.KASPI_QR_CA_FILE ? { caFile: e.KASPI_QR_CA_FILE } : {}),
-        }),
-      }
-    : {}),
-  timeoutMs: e.KASPI_TIMEOUT_MS,
-});
+const connection = qrConnection();
+const setup = createQrSetup(connection);
 
 function fail(error: { message: string; code?: string }): never {
   const ru = error.code ? qrErrorText(Number(error.code), "ru") : undefined;
@@ -38,7 +19,7 @@ function fail(error: { message: string; code?: string }): never {
 }
 
 const [command, arg1, arg2] = process.argv.slice(2);
-console.log(`Kaspi QR ${e.KASPI_QR_SCHEME} at ${e.kaspiQrBaseUrl}`);
+console.log(`Kaspi QR ${connection.scheme} at ${connection.baseUrl}`);
 if (command === "tradepoints") {
   const res = await setup.listTradePoints();
   if (!res.ok) fail(res.error);
