@@ -2,7 +2,7 @@ import { db } from "./db";
 import { env } from "./env";
 import { createEcomGateway } from "./kaspi/ecom-gateway";
 import type { KaspiGateway } from "./kaspi/gateway";
-import { createGatewayProtocolGateway } from "./kaspi/gateway-protocol-gateway";
+import { createCheckpayGateway } from "./kaspi/checkpay-gateway";
 import { createQrGateway } from "./kaspi/qr-gateway";
 import { createQrTlsAgent } from "./kaspi/qr-transport";
 
@@ -57,11 +57,11 @@ function buildKaspiGateway(): KaspiGateway {
         deviceToken: e.kaspiQrDeviceToken,
         defaultPollIntervalMs: e.KASPI_QR_POLL_INTERVAL_MS,
       });
-    case "gateway":
-      return createGatewayProtocolGateway({
+    case "checkpay":
+      return createCheckpayGateway({
         db,
-        serviceId: e.kaspiGatewayServiceId,
-        payLink: e.kaspiGatewayPayLink,
+        serviceId: e.checkpayServiceId,
+        payLink: e.checkpayPayLink,
         ...(e.sandboxEnabled && !e.KASPI_GATEWAY_SERVICE_ID
           ? { sandboxBaseUrl: `http://127.0.0.1:${e.PORT}/sandbox/kaspi/` }
           : {}),

@@ -64,16 +64,20 @@ describe("KASPI_PROTOCOL=qr", () => {
   });
 });
 
-describe("KASPI_PROTOCOL=gateway", () => {
+describe("KASPI_PROTOCOL=checkpay (formerly gateway)", () => {
+  it("accepts both names and calls the protocol checkpay", () => {
+    expect(parseEnv({ ...base, KASPI_PROTOCOL: "gateway" }).KASPI_PROTOCOL).toBe("checkpay");
+    expect(parseEnv({ ...base, KASPI_PROTOCOL: "checkpay" }).KASPI_PROTOCOL).toBe("checkpay");
+  });
   it("sandbox: loopback may call, links go to the sandbox's Kaspi app", () => {
     const e = parseEnv({ ...base, KASPI_PROTOCOL: "gateway" });
-    expect(e.kaspiGatewayAllowedIps).toEqual(["127.0.0.1", "::1", "::ffff:127.0.0.1", "194.187.247.152"]);
-    expect(e.kaspiGatewayPayLink).toBe("http://localhost:3000/sandbox/kaspi/pay/{paymentId}");
+    expect(e.checkpayAllowedIps).toEqual(["127.0.0.1", "::1", "::ffff:127.0.0.1", "194.187.247.152"]);
+    expect(e.checkpayPayLink).toBe("http://localhost:3000/sandbox/kaspi/pay/{paymentId}");
   });
   it("real: only Kaspi's published address by default, or exactly the configured list", () => {
     const real = { ...base, KASPI_PROTOCOL: "gateway", KASPI_GATEWAY_SERVICE_ID: "5001" };
-    expect(parseEnv(real)).toMatchObject({ sandboxEnabled: false, kaspiGatewayAllowedIps: ["194.187.247.152"] });
-    expect(parseEnv({ ...real, KASPI_GATEWAY_ALLOWED_IPS: "1.2.3.4, 10.0.0.0/8" }).kaspiGatewayAllowedIps).toEqual([
+    expect(parseEnv(real)).toMatchObject({ sandboxEnabled: false, checkpayAllowedIps: ["194.187.247.152"] });
+    expect(parseEnv({ ...real, KASPI_GATEWAY_ALLOWED_IPS: "1.2.3.4, 10.0.0.0/8" }).checkpayAllowedIps).toEqual([
       "1.2.3.4",
       "10.0.0.0/8",
     ]);

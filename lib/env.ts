@@ -26,7 +26,11 @@ const schema = z
     // BITRIX_NOTIFY_URL) or a Bitrix24 portal (REST calls on its inbound webhook).
     BITRIX_CONNECTOR: z.preprocess(emptyToUndefined, z.enum(["onpremise", "bitrix24"]).default("onpremise")),
     BITRIX24_WEBHOOK_URL: optionalUrl,
-    KASPI_PROTOCOL: z.preprocess(emptyToUndefined, z.enum(["ecom", "qr", "gateway"]).default("ecom")),
+    // `gateway` is the first name of the check/pay protocol; it keeps working.
+    KASPI_PROTOCOL: z.preprocess(
+      (v) => (v === "gateway" ? "checkpay" : emptyToUndefined(v)),
+      z.enum(["ecom", "qr", "checkpay"]).default("ecom"),
+    ),
     KASPI_BASE_URL: optionalUrl,
     KASPI_TOKEN: optionalString,
     KASPI_ECOM_PRESENTATION: z.preprocess(emptyToUndefined, z.enum(["link", "qr-image"]).default("link")),
@@ -50,7 +54,7 @@ const schema = z
     ),
     KASPI_QR_DEVICE_TOKEN: optionalString,
     KASPI_QR_POLL_INTERVAL_MS: intFrom(5000).pipe(z.number().min(500).max(60_000)),
-    // Kaspi check/pay provider protocol (KASPI_PROTOCOL=gateway).
+    // Kaspi check/pay provider protocol (KASPI_PROTOCOL=checkpay, formerly `gateway`).
     KASPI_GATEWAY_SERVICE_ID: optionalString,
     KASPI_GATEWAY_PAY_LINK: optionalString,
     KASPI_GATEWAY_ALLOWED_IPS: optionalString,
@@ -91,7 +95,7 @@ const schema = z
       });
     }
     if (v.KASPI_SANDBOX === "off" && !hasKaspiCredentials(v)) {
-      const path = { ecom: "KASPI_TOKEN", qr: "KASPI_QR_DEVICE_TOKEN", gateway: "KASPI_GATEWAY_SERVICE_ID" }[
+      const path = { ecom: "KASPI_TOKEN", qr: "KASPI_QR_DEVICE_TOKEN", checkpay: "KASPI_GATEWAY_SERVICE_ID" }[
         v.KASPI_PROTOCOL
       ];
       ctx.addIssue({ code: "custom", path: [path], message: "is required when KASPI_SANDBOX=off" });
@@ -128,7 +132,7 @@ function hasKaspiCredentials(
       return Boolean(v.KASPI_TOKEN);
     case "qr":
       return Boolean(v.KASPI_QR_DEVICE_TOKEN);
-    case "gateway":
+    case "checkpay":
       return Boolean(v.KASPI_GATEWAY_SERVICE_ID);
   }
 }
@@ -148,10 +152,10 @@ export type Env = z.infer<typeof schema> & {
   kaspiToken: string;
   kaspiQrBaseUrl: string;
   kaspiQrDeviceToken: string;
-  kaspiGatewayAllowedIps: string[];
-  kaspiGatewayTrustedProxies: string[];
-  kaspiGatewayServiceId: string;
-  kaspiGatewayPayLink: string;
+  checkpayAllowedIps: string[];
+  checkpayTrustedProxies: string[];
+  checkpayServiceId: string;
+  checkpayPayLink: string;
 };
 
 export class EnvError extends Error {
@@ -193,15 +197,15 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
       .split(",")
       .map((x) => x.trim())
       .filter(Boolean);
-  const sandboxGateway = v.KASPI_PROTOCOL === "gateway" && !hasKaspiCredentials(v);
-  const kaspiGatewayAllowedIps = list(
+  const sandboxCheckpay = v.KASPI_PROTOCOL === "checkpay" && !hasKaspiCredentials(v);
+  const checkpayAllowedIps = list(
     v.KASPI_GATEWAY_ALLOWED_IPS ??
-      (sandboxGateway ? `${LOOPBACK_IPS},${KASPI_GATEWAY_DEFAULT_IPS}` : KASPI_GATEWAY_DEFAULT_IPS),
+      (sandboxCheckpay ? `${LOOPBACK_IPS},${KASPI_GATEWAY_DEFAULT_IPS}` : KASPI_GATEWAY_DEFAULT_IPS),
   );
-  const kaspiGatewayServiceId = v.KASPI_GATEWAY_SERVICE_ID ?? "sandbox";
-  const kaspiGatewayPayLink =
+  const checkpayServiceId = v.KASPI_GATEWAY_SERVICE_ID ?? "sandbox";
+  const checkpayPayLink =
     v.KASPI_GATEWAY_PAY_LINK ??
-    (sandboxGateway
+    (sandboxCheckpay
       ? `${appUrl}/sandbox/kaspi/pay/{paymentId}`
       : "https://kaspi.kz/pay/{service_id}?service_id={service_id}&account={account}&amount={amount}");
   return {
@@ -213,10 +217,10 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     kaspiToken: v.KASPI_TOKEN ?? "sandbox",
     kaspiQrBaseUrl,
     kaspiQrDeviceToken: v.KASPI_QR_DEVICE_TOKEN ?? "sandbox-device-token",
-    kaspiGatewayAllowedIps,
-    kaspiGatewayTrustedProxies: list(v.KASPI_GATEWAY_TRUSTED_PROXIES),
-    kaspiGatewayServiceId,
-    kaspiGatewayPayLink,
+    checkpayAllowedIps,
+    checkpayTrustedProxies: list(v.KASPI_GATEWAY_TRUSTED_PROXIES),
+    checkpayServiceId,
+    checkpayPayLink,
   };
 }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { deliverDueNotifications } from "./bitrix/outbox-delivery";
+import { deliverDueNotifications } from "./outbox/delivery";
 import { notificationTransport } from "./bitrix24/container";
 import { kaspiGateway, startPaymentDeps } from "./container";
 import { db } from "./db";

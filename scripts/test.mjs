@@ -129,7 +129,7 @@ if (built) {
   } else {
     console.log(`\nChromium: ${chromium}`);
     // The whole suite once per Kaspi protocol (each run starts its own app on its own port).
-    for (const protocol of ["ecom", "qr", "gateway"]) {
+    for (const protocol of ["ecom", "qr", "checkpay"]) {
       rmSync(playwrightJson, { force: true });
       const { code, seconds } = await run(bin("playwright"), ["test", "--reporter=list,json"], {
         PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson,

@@ -3,7 +3,7 @@ import { POST as postPaymentRoute } from "@/app/api/checkout/[token]/payment/rou
 import { GET as getStatusRoute } from "@/app/api/checkout/[token]/status/route";
 import { POST as postCallbackRoute } from "@/app/api/kaspi/callback/route";
 import { POST as postOrder } from "@/app/api/orders/route";
-import { signatureHeaders } from "@/lib/bitrix/signature";
+import { signatureHeaders } from "@/lib/bitrix-onprem/signature";
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
 import type { FakeKaspiGateway } from "@/lib/kaspi/fake-gateway";

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { APIRequestContext, TestInfo } from "@playwright/test";
 import { expect } from "@playwright/test";
-import { signatureHeaders } from "../../lib/bitrix/signature";
+import { signatureHeaders } from "../../lib/bitrix-onprem/signature";
 import { APP_URL, E2E_SECRET, STUB_URL } from "./constants";
 
 // HTTP helpers for the e2e suite: Bitrix's signed intake, the Bitrix stub's inbox and the Kaspi

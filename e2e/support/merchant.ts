@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import path from "node:path";
 import type { APIRequestContext, TestInfo } from "@playwright/test";
 import { expect } from "@playwright/test";
-import { signatureHeaders } from "../../lib/bitrix/signature";
+import { signatureHeaders } from "../../lib/bitrix-onprem/signature";
 import { uniqueExternalId, type CreatedOrder } from "./api";
 import { APP_URL, E2E_SECRET, PROTOCOL } from "./constants";
 

@@ -1,4 +1,4 @@
-import type { NotificationTransport } from "../bitrix/outbox-delivery";
+import type { NotificationTransport } from "../outbox/delivery";
 import { env } from "../env";
 import { payPaymentTransport } from "./pay-payment-transport";
 import { createBitrix24Client, type Bitrix24Client } from "./rest-client";

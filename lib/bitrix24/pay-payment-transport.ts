@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { DeliveryOutcome, NotificationTransport } from "../bitrix/outbox-delivery";
+import type { DeliveryOutcome, NotificationTransport } from "../outbox/delivery";
 import { parseBitrix24ExternalId } from "./external-id";
 import { salePaymentSchema } from "./payment-schemas";
 import { describeRestError, type Bitrix24Client } from "./rest-client";

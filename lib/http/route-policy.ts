@@ -13,7 +13,7 @@ const POLICIES: Policy[] = [
   { pattern: /^\/api\/kaspi\/callback$/, methods: ["POST"], group: "callback" },
   { pattern: /^\/api\/health$/, methods: ["GET"], group: "none" },
   // Kaspi's check/pay calls: guarded by the address allow-list, never rate-limited (Kaspi is one caller).
-  { pattern: /^\/api\/kaspi\/pay-gateway$/, methods: ["GET"], group: "none" },
+  { pattern: /^\/api\/kaspi\/(checkpay|pay-gateway)$/, methods: ["GET"], group: "none" },
   { pattern: /^\/sandbox\/kaspi\/api\/v1\/payments\/(create|qr)$/, methods: ["POST"], group: "sandbox" },
   { pattern: /^\/sandbox\/kaspi\/api\/v1\/payments\/[^/]+$/, methods: ["GET"], group: "sandbox" },
   {
@@ -24,7 +24,7 @@ const POLICIES: Policy[] = [
   { pattern: /^\/sandbox\/kaspi\/test\/faults$/, methods: ["POST", "DELETE"], group: "sandbox" },
   { pattern: /^\/sandbox\/store\/notify$/, methods: ["POST"], group: "sandbox" },
   { pattern: /^\/sandbox\/kaspi\/qr\/r[123]\/v01\/.+$/, methods: ["GET", "POST"], group: "sandbox" },
-  { pattern: /^\/sandbox\/kaspi\/gateway\/links$/, methods: ["POST"], group: "sandbox" },
+  { pattern: /^\/sandbox\/kaspi\/checkpay\/links$/, methods: ["POST"], group: "sandbox" },
 ];
 
 export function policyFor(pathname: string): Policy | undefined {

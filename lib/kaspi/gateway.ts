@@ -2,7 +2,7 @@ import type { PaymentStatus } from "../payments/status";
 
 // The Kaspi port. Use cases depend on this interface only; each Kaspi protocol implements it.
 
-export type KaspiProtocol = "ecom" | "qr" | "gateway";
+export type KaspiProtocol = "ecom" | "qr" | "checkpay";
 
 /** What Kaspi's status says about a payment, already in our vocabulary. */
 export type KaspiStatus = Extract<PaymentStatus, "PENDING" | "PAID" | "FAILED" | "EXPIRED" | "CANCELLED">;

@@ -1,5 +1,5 @@
 import { randomInt } from "node:crypto";
-import { signatureHeaders } from "../bitrix/signature";
+import { signatureHeaders } from "../bitrix-onprem/signature";
 import { db } from "../db";
 import { env } from "../env";
 

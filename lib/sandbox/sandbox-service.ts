@@ -5,7 +5,7 @@ import { db as defaultDb, isUniqueViolation } from "../db";
 import { env } from "../env";
 import type { EcomCreateRequest } from "../kaspi/ecom-schemas";
 import { takeFault } from "./faults";
-import { sandboxGatewayConfirm } from "./gateway-service";
+import { sandboxCheckpayConfirm } from "./checkpay-service";
 
 // The Kaspi simulator: what "Kaspi" knows about its payments, kept apart from the app's mirror.
 // It speaks the eCommerce API over real HTTP (see app/sandbox/kaspi/) and calls back like Kaspi.
@@ -104,7 +104,7 @@ export async function sandboxDecide(
   const payment = await sandboxReadPayment(db, id);
   if (!payment) return { ok: false, status: 404, code: "NOT_FOUND", message: "unknown payment" };
   // check/pay: confirming means Kaspi calls the store (check, then pay) and follows its answer.
-  if (payment.protocol === "gateway" && decision === "COMPLETED") return sandboxGatewayConfirm(db, payment);
+  if (payment.protocol === "checkpay" && decision === "COMPLETED") return sandboxCheckpayConfirm(db, payment);
   const res = await db.sandboxPayment.updateMany({ where: { id, status: "PENDING" }, data: { status: decision } });
   if (res.count !== 1) {
     return { ok: false, status: 409, code: "NOT_PENDING", message: `payment is ${payment.status}` };

@@ -1,7 +1,7 @@
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signatureHeaders } from "@/lib/bitrix/signature";
+import { signatureHeaders } from "@/lib/bitrix-onprem/signature";
 import { ensureBuild, eventually, phpAvailable, startApp, startPhpServer, type Proc } from "../support/processes";
 
 // The on-premise connector end to end, across languages and processes: a stand-in Bitrix site

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { signatureHeaders, verifySignature } from "@/lib/bitrix/signature";
+import { signatureHeaders, verifySignature } from "@/lib/bitrix-onprem/signature";
 
 // The same vectors integrations/bitrix/tests/run.php checks the PHP handler against: what one side
 // signs, the other verifies, byte for byte, with the same verdicts.

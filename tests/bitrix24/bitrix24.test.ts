@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { POST as checkoutRoute } from "@/app/api/bitrix24/checkout/route";
-import { backoffMs, deliverDueNotifications } from "@/lib/bitrix/outbox-delivery";
+import { backoffMs, deliverDueNotifications } from "@/lib/outbox/delivery";
 import { notificationTransport } from "@/lib/bitrix24/container";
 import { parsePhpForm } from "@/lib/bitrix24/checkout-request";
 import { HANDLER_CODE, checkoutEndpoint, registerPaySystem } from "@/lib/bitrix24/register";

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { computeSignature, signatureHeaders, verifySignature } from "@/lib/bitrix/signature";
+import { computeSignature, signatureHeaders, verifySignature } from "@/lib/bitrix-onprem/signature";
 import { ecomCallbackSchema } from "@/lib/kaspi/ecom-schemas";
 import { orderIntakeSchema } from "@/lib/payments/order-schemas";
 import { anyValue, FuzzCounter, headerValue, nastyString, runs } from "./support";

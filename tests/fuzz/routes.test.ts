@@ -5,7 +5,7 @@ import { GET as getStatusRoute } from "@/app/api/checkout/[token]/status/route";
 import { POST as postCallbackRoute } from "@/app/api/kaspi/callback/route";
 import { GET as getOrderRoute } from "@/app/api/orders/[externalId]/route";
 import { POST as postOrderRoute } from "@/app/api/orders/route";
-import { signatureHeaders } from "@/lib/bitrix/signature";
+import { signatureHeaders } from "@/lib/bitrix-onprem/signature";
 import { setKaspiGatewayForTests } from "@/lib/container";
 import { db } from "@/lib/db";
 import { env, resetEnvForTests } from "@/lib/env";

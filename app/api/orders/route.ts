@@ -1,5 +1,5 @@
 // POST /api/orders — Bitrix sends an order (signed). 201 new, 200 repeat/updated, 409 paid.
-import { verifyBitrixRequest } from "@/lib/bitrix/verify-request";
+import { verifyBitrixRequest } from "@/lib/bitrix-onprem/verify-request";
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
 import { requestLog } from "@/lib/log";

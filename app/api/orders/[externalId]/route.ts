@@ -1,5 +1,5 @@
 // GET /api/orders/{externalId} — Bitrix re-checks an order (signed over "<timestamp>.").
-import { verifyBitrixRequest } from "@/lib/bitrix/verify-request";
+import { verifyBitrixRequest } from "@/lib/bitrix-onprem/verify-request";
 import { db } from "@/lib/db";
 import { errorResponse, internalError, json, parseWith } from "@/lib/http/responses";
 import { getOrderForBitrix } from "@/lib/payments/order-intake-use-case";

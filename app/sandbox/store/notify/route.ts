@@ -1,6 +1,6 @@
 // POST /sandbox/store/notify — the demo store's stand-in for Bitrix's notification endpoint.
 import { z } from "zod";
-import { verifyBitrixRequest } from "@/lib/bitrix/verify-request";
+import { verifyBitrixRequest } from "@/lib/bitrix-onprem/verify-request";
 import { db } from "@/lib/db";
 import { errorResponse, internalError, json, parseWith, readJsonBody } from "@/lib/http/responses";
 import { newId } from "@/lib/ids";

@@ -7,7 +7,7 @@ namespace Sale\Handlers\PaySystem\KaspiCheckout;
  *   X-Signature-Timestamp: <unix seconds>
  *   X-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>
  * Body-less requests sign "<timestamp>.". The checks and their order mirror the app's
- * lib/bitrix/signature.ts; both sides are tested against one set of vectors.
+ * lib/bitrix-onprem/signature.ts; both sides are tested against one set of vectors.
  */
 final class Signature
 {

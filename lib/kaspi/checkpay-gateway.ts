@@ -13,9 +13,9 @@ import { kaspiFetch } from "./http-client";
 // Kaspi's check/pay provider protocol behind the KaspiGateway port. Kaspi calls us
 // (app/api/kaspi/pay-gateway); there is nothing to create at Kaspi, so "creating a payment" is
 // building the Kaspi payment link for the service with the order's account and amount, and
-// "reading its status" is reading the pay Kaspi sent us (KaspiGatewayTxn).
+// "reading its status" is reading the pay Kaspi sent us (KaspiCheckpayTxn).
 
-export type GatewayProtocolConfig = {
+export type CheckpayGatewayConfig = {
   db: () => Db;
   serviceId: string;
   /** Template with {service_id}, {account}, {amount} and (sandbox) {paymentId}. */
@@ -36,9 +36,9 @@ export function fillPayLink(template: string, values: Record<string, string>): s
 /** Our own reference for an attempt until Kaspi's pay gives the real txn_id. */
 export const placeholderPaymentId = (externalId: string) => `gw-${externalId}`;
 
-export function createGatewayProtocolGateway(config: GatewayProtocolConfig) {
+export function createCheckpayGateway(config: CheckpayGatewayConfig) {
   const gateway = {
-    protocol: "gateway",
+    protocol: "checkpay",
     refundSupport: {
       supported: false,
       reason: "the check/pay protocol has no refund call: refund in Kaspi Business or as your agreement says",
@@ -50,7 +50,7 @@ export function createGatewayProtocolGateway(config: GatewayProtocolConfig) {
       if (config.sandboxBaseUrl) {
         const res = await kaspiFetch({
           method: "POST",
-          url: new URL("gateway/links", config.sandboxBaseUrl).toString(),
+          url: new URL("checkpay/links", config.sandboxBaseUrl).toString(),
           headers: {},
           body: { serviceId: config.serviceId, account, amount: input.amount, externalId: input.externalId },
           timeoutMs: config.timeoutMs,
@@ -79,7 +79,7 @@ export function createGatewayProtocolGateway(config: GatewayProtocolConfig) {
     async getPayment(kaspiPaymentId: string): Promise<KaspiResult<KaspiPaymentState>> {
       const db = config.db();
       const payment = await db.payment.findUnique({ where: { kaspiPaymentId }, select: { id: true } });
-      const txn = payment ? await db.kaspiGatewayTxn.findUnique({ where: { paymentId: payment.id } }) : null;
+      const txn = payment ? await db.kaspiCheckpayTxn.findUnique({ where: { paymentId: payment.id } }) : null;
       if (!txn) return { ok: true, value: { kaspiPaymentId, status: "PENDING", rawStatus: "NO_PAY" } };
       return {
         ok: true,

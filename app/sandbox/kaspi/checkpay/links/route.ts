@@ -1,9 +1,9 @@
-// POST /sandbox/kaspi/gateway/links — the sandbox's stand-in for the service's Kaspi payment link
+// POST /sandbox/kaspi/checkpay/links — the sandbox's stand-in for the service's Kaspi payment link
 // (account + amount), so its Kaspi app page can drive check/pay against the app.
 import { z } from "zod";
 import { db } from "@/lib/db";
 import { errorResponse, internalError, json, parseWith, readJsonBody } from "@/lib/http/responses";
-import { sandboxGatewayLink } from "@/lib/sandbox/gateway-service";
+import { sandboxCheckpayLink } from "@/lib/sandbox/checkpay-service";
 import { SANDBOX_HEADERS, sandboxDisabled } from "@/lib/sandbox/http";
 
 const bodySchema = z.object({
@@ -21,8 +21,8 @@ export async function POST(request: Request): Promise<Response> {
     if (!body.ok) return errorResponse(body.error);
     const input = parseWith(bodySchema, body.value.json);
     if (!input.ok) return errorResponse(input.error);
-    return json(await sandboxGatewayLink(db(), input.value), 200, SANDBOX_HEADERS);
+    return json(await sandboxCheckpayLink(db(), input.value), 200, SANDBOX_HEADERS);
   } catch (e) {
-    return internalError("POST /sandbox/kaspi/gateway/links", e);
+    return internalError("POST /sandbox/kaspi/checkpay/links", e);
   }
 }

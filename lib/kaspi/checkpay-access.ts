@@ -1,7 +1,7 @@
 import type { BlockList } from "node:net";
 import { env } from "../env";
 import { peerAddressOf } from "../http/peer-address";
-import { addressList, clientAddress, inList } from "./gateway-protocol-ip";
+import { addressList, clientAddress, inList } from "./checkpay-ip";
 
 // Who may call the check/pay endpoint: KASPI_GATEWAY_ALLOWED_IPS, with X-Forwarded-For honoured
 // only from KASPI_GATEWAY_TRUSTED_PROXIES. Lists are parsed once per process.
@@ -10,17 +10,17 @@ let cached: { allowed: BlockList; proxies: BlockList } | undefined;
 
 function lists() {
   const e = env();
-  cached ??= { allowed: addressList(e.kaspiGatewayAllowedIps), proxies: addressList(e.kaspiGatewayTrustedProxies) };
+  cached ??= { allowed: addressList(e.checkpayAllowedIps), proxies: addressList(e.checkpayTrustedProxies) };
   return cached;
 }
 
-export function resetGatewayAccessForTests(): void {
+export function resetCheckpayAccessForTests(): void {
   cached = undefined;
 }
 
 export type Access = { allowed: true; client: string } | { allowed: false; client: string | null };
 
-export function gatewayAccess(request: Request): Access {
+export function checkpayAccess(request: Request): Access {
   const { allowed, proxies } = lists();
   const client = clientAddress({
     peer: peerAddressOf(request),

@@ -1,7 +1,7 @@
 import type { Db } from "../db";
 import { log } from "../log";
 import { recordEvent } from "../payments/timeline";
-import { signatureHeaders } from "./signature";
+import { signatureHeaders } from "../bitrix-onprem/signature";
 
 // Delivers Bitrix notifications from the outbox, at least once. A row is claimed with a lease
 // (compare-and-set on lockedUntil), so several processes on one database never send it together;

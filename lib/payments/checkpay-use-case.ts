@@ -2,14 +2,14 @@ import type { Db } from "../db";
 import { isUniqueViolation } from "../db";
 import { newId } from "../ids";
 import {
-  formatGatewaySum,
+  formatCheckpaySum,
   GATEWAY_RESULTS as R,
-  parseGatewaySum,
-  type GatewayQuery,
-  type GatewayReply,
-  type GatewayResult,
-} from "../kaspi/gateway-protocol-schemas";
-import { placeholderPaymentId } from "../kaspi/gateway-protocol-gateway";
+  parseCheckpaySum,
+  type CheckpayQuery,
+  type CheckpayReply,
+  type CheckpayResult,
+} from "../kaspi/checkpay-schemas";
+import { placeholderPaymentId } from "../kaspi/checkpay-gateway";
 import { applyKaspiStatus } from "./apply-status";
 import { isPaidLike, type PaymentStatus } from "./status";
 import { recordEvent } from "./timeline";
@@ -29,36 +29,36 @@ async function findOrder(db: Db, account: string): Promise<OrderRow | null> {
 }
 
 function reply(
-  q: GatewayQuery,
-  result: GatewayResult,
+  q: CheckpayQuery,
+  result: CheckpayResult,
   comment: string,
   extra: { sum?: number; prvTxn?: string } = {},
-): GatewayReply {
-  const sum = extra.sum ?? parseGatewaySum(q.sum);
+): CheckpayReply {
+  const sum = extra.sum ?? parseCheckpaySum(q.sum);
   return {
     txn_id: q.txn_id,
     ...(extra.prvTxn ? { prv_txn: extra.prvTxn } : {}),
-    sum: sum === null ? q.sum : formatGatewaySum(sum),
+    sum: sum === null ? q.sum : formatCheckpaySum(sum),
     result,
     comment,
   };
 }
 
 /** The checks `check` and `pay` share; null when the order can be paid with this sum. */
-function refusal(q: GatewayQuery, order: OrderRow | null, amount: number | null): GatewayReply | null {
+function refusal(q: CheckpayQuery, order: OrderRow | null, amount: number | null): CheckpayReply | null {
   if (!order) return reply(q, R.NOT_FOUND, "account not found");
   const status = order.status as PaymentStatus;
   if (status === "CANCELLED") return reply(q, R.CANCELLED, "order cancelled");
   if (isPaidLike(status)) return reply(q, R.ALREADY_PAID, "order already paid");
   if (amount === null) return reply(q, R.OTHER_ERROR, "sum must be whole tenge");
-  if (amount !== order.amount) return reply(q, R.OTHER_ERROR, `sum must be ${formatGatewaySum(order.amount)}`);
+  if (amount !== order.amount) return reply(q, R.OTHER_ERROR, `sum must be ${formatCheckpaySum(order.amount)}`);
   return null;
 }
 
-export async function handleGatewayCommand(db: Db, q: GatewayQuery): Promise<GatewayReply> {
-  const amount = parseGatewaySum(q.sum);
+export async function handleCheckpayCommand(db: Db, q: CheckpayQuery): Promise<CheckpayReply> {
+  const amount = parseCheckpaySum(q.sum);
   if (q.command === "pay") {
-    const seen = await db.kaspiGatewayTxn.findUnique({ where: { txnId: q.txn_id } });
+    const seen = await db.kaspiCheckpayTxn.findUnique({ where: { txnId: q.txn_id } });
     if (seen) return repeatedPay(db, q, seen);
   }
   const order = await findOrder(db, q.account);
@@ -68,12 +68,12 @@ export async function handleGatewayCommand(db: Db, q: GatewayQuery): Promise<Gat
   return pay(db, q, order);
 }
 
-async function pay(db: Db, q: GatewayQuery, order: OrderRow): Promise<GatewayReply> {
+async function pay(db: Db, q: CheckpayQuery, order: OrderRow): Promise<CheckpayReply> {
   const payment = await attemptFor(db, order);
   if (!payment) return reply(q, R.IN_PROGRESS, "payment in progress, retry");
   let seq: number;
   try {
-    const txn = await db.kaspiGatewayTxn.create({
+    const txn = await db.kaspiCheckpayTxn.create({
       data: {
         txnId: q.txn_id,
         orderId: order.id,
@@ -86,7 +86,7 @@ async function pay(db: Db, q: GatewayQuery, order: OrderRow): Promise<GatewayRep
     seq = txn.seq;
   } catch (e) {
     if (!isUniqueViolation(e)) throw e;
-    const seen = await db.kaspiGatewayTxn.findUnique({ where: { txnId: q.txn_id } });
+    const seen = await db.kaspiCheckpayTxn.findUnique({ where: { txnId: q.txn_id } });
     if (seen) return repeatedPay(db, q, seen);
     // Another txn_id won this attempt a moment ago.
     const now = await db.order.findUniqueOrThrow({ where: { id: order.id } });
@@ -101,10 +101,10 @@ async function pay(db: Db, q: GatewayQuery, order: OrderRow): Promise<GatewayRep
 /** The same txn_id again: answer as before (and finish applying it, should a crash have interrupted). */
 async function repeatedPay(
   db: Db,
-  q: GatewayQuery,
+  q: CheckpayQuery,
   seen: { seq: number; account: string; amount: number; paymentId: string; orderId: string; txnDate: string | null },
-): Promise<GatewayReply> {
-  if (seen.account !== q.account || parseGatewaySum(q.sum) !== seen.amount) {
+): Promise<CheckpayReply> {
+  if (seen.account !== q.account || parseCheckpaySum(q.sum) !== seen.amount) {
     return reply(q, R.OTHER_ERROR, "txn_id already used for another payment");
   }
   await settle(db, {
@@ -159,7 +159,7 @@ async function attemptFor(db: Db, order: OrderRow) {
         id: newId("pay"),
         orderId: order.id,
         attempt,
-        protocol: "gateway",
+        protocol: "checkpay",
         kaspiExternalId,
         kaspiPaymentId: placeholderPaymentId(kaspiExternalId),
         amount: order.amount,

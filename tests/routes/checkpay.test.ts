@@ -1,10 +1,10 @@
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { GET } from "@/app/api/kaspi/pay-gateway/route";
+import { GET } from "@/app/api/kaspi/checkpay/route";
 import { db } from "@/lib/db";
 import { resetEnvForTests } from "@/lib/env";
 import { log } from "@/lib/log";
 import { installPeerAddressStamp, PEER_HEADER } from "@/lib/http/peer-address";
-import { resetGatewayAccessForTests } from "@/lib/kaspi/gateway-protocol-access";
+import { resetCheckpayAccessForTests } from "@/lib/kaspi/checkpay-access";
 import { BASE, createOrder, eventsOf, orderRow, outboxOf, postOrderSigned, read } from "../helpers";
 
 // GET /api/kaspi/pay-gateway — Kaspi's check/pay provider protocol through the real handler:
@@ -14,12 +14,12 @@ const KASPI_IP = "194.187.247.152";
 const PROXY_IP = "10.0.0.5";
 
 beforeAll(() => {
-  process.env.KASPI_PROTOCOL = "gateway";
+  process.env.KASPI_PROTOCOL = "checkpay";
   process.env.KASPI_GATEWAY_SERVICE_ID = "5001";
   process.env.KASPI_GATEWAY_TRUSTED_PROXIES = PROXY_IP;
   delete process.env.KASPI_GATEWAY_ALLOWED_IPS;
   resetEnvForTests();
-  resetGatewayAccessForTests();
+  resetCheckpayAccessForTests();
   installPeerAddressStamp();
 });
 
@@ -34,7 +34,7 @@ const txn = () => `${Date.now()}${++seq}`;
 function call(query: Record<string, string>, opts: { peer?: string; xff?: string } = {}) {
   const headers: Record<string, string> = { [PEER_HEADER]: opts.peer ?? KASPI_IP };
   if (opts.xff) headers["x-forwarded-for"] = opts.xff;
-  return GET(new Request(`${BASE}/api/kaspi/pay-gateway?${new URLSearchParams(query)}`, { headers }));
+  return GET(new Request(`${BASE}/api/kaspi/checkpay?${new URLSearchParams(query)}`, { headers }));
 }
 
 async function gw(command: "check" | "pay", q: { txn_id?: string; account: string; sum: string }, opts = {}) {
@@ -155,10 +155,10 @@ describe("who may call", () => {
     expect(answer.status).toBe(status);
     if (status === 403) {
       expect(answer.body).toEqual({
-        error: { code: "FORBIDDEN", message: "this address may not call the payment gateway" },
+        error: { code: "FORBIDDEN", message: "this address may not call the check/pay endpoint" },
       });
       expect(warn).toHaveBeenCalledWith(
-        { route: "/api/kaspi/pay-gateway", client: peer === PROXY_IP && xff ? xff : peer },
+        { route: "/api/kaspi/checkpay", client: peer === PROXY_IP && xff ? xff : peer },
         "check/pay request refused",
       );
     }

@@ -11,7 +11,7 @@ type Row = Awaited<ReturnType<Db["sandboxPayment"]["findUniqueOrThrow"]>>;
 
 const newTxnId = () => `${Date.now() % 1e10}${randomInt(1000, 9999)}`;
 
-export async function sandboxGatewayLink(
+export async function sandboxCheckpayLink(
   db: Db,
   input: { serviceId: string; account: string; amount: number; externalId: string },
 ): Promise<{ paymentId: string; paymentLink: string }> {
@@ -24,7 +24,7 @@ export async function sandboxGatewayLink(
       currency: "KZT",
       description: `service ${input.serviceId}, account ${input.account}`,
       status: "PENDING",
-      protocol: "gateway",
+      protocol: "checkpay",
       account: input.account,
       expiresAt: new Date(Date.now() + env().PAYMENT_TTL_SECONDS * 1000),
     },
@@ -32,7 +32,7 @@ export async function sandboxGatewayLink(
   return { paymentId: id, paymentLink: paymentLinkFor(id) };
 }
 
-export type GatewayCall = {
+export type CheckpayCall = {
   command: "check" | "pay";
   httpStatus: number;
   result: number | null;
@@ -54,7 +54,7 @@ function readReply(text: string): { result: number | null; prvTxn: string | null
 }
 
 /** One check/pay request to the app, from loopback (the sandbox's "Kaspi address"). */
-export async function callAppGateway(p: Row, command: "check" | "pay"): Promise<GatewayCall> {
+export async function callAppCheckpay(p: Row, command: "check" | "pay"): Promise<CheckpayCall> {
   const q = new URLSearchParams({ command, txn_id: p.id, account: p.account ?? "", sum: `${p.amount}.00` });
   if (command === "pay") q.set("txn_date", new Date().toISOString().replace(/\D/g, "").slice(0, 14));
   try {
@@ -68,9 +68,9 @@ export async function callAppGateway(p: Row, command: "check" | "pay"): Promise<
 }
 
 /** Confirm in the Kaspi app: check, then pay; the sandbox's record follows the app's answer. */
-export async function sandboxGatewayConfirm(db: Db, p: Row): Promise<DecideResult & { calls?: GatewayCall[] }> {
+export async function sandboxCheckpayConfirm(db: Db, p: Row): Promise<DecideResult & { calls?: CheckpayCall[] }> {
   if (p.status !== "PENDING") return { ok: false, status: 409, code: "NOT_PENDING", message: `payment is ${p.status}` };
-  const check = await callAppGateway(p, "check");
+  const check = await callAppCheckpay(p, "check");
   if (check.result !== 0) {
     await db.sandboxPayment.updateMany({ where: { id: p.id, status: "PENDING" }, data: { status: "FAILED" } });
     return {
@@ -80,7 +80,7 @@ export async function sandboxGatewayConfirm(db: Db, p: Row): Promise<DecideResul
       message: `the store answered check with result ${check.result ?? "none"}`,
     };
   }
-  const pay = await callAppGateway(p, "pay");
+  const pay = await callAppCheckpay(p, "pay");
   const status = pay.result === 0 ? "COMPLETED" : "FAILED";
   await db.sandboxPayment.updateMany({ where: { id: p.id, status: "PENDING" }, data: { status } });
   if (status !== "COMPLETED") {

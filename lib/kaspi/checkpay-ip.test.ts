@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addressList, clientAddress, inList } from "./gateway-protocol-ip";
+import { addressList, clientAddress, inList } from "./checkpay-ip";
 
 // Who counts as the caller of check/pay: the socket peer, or behind configured proxies the nearest
 // untrusted X-Forwarded-For hop. A client can never pick its own address by sending the header.

@@ -12,9 +12,9 @@ export const GATEWAY_RESULTS = {
   IN_PROGRESS: 4,
   OTHER_ERROR: 5,
 } as const;
-export type GatewayResult = (typeof GATEWAY_RESULTS)[keyof typeof GATEWAY_RESULTS];
+export type CheckpayResult = (typeof GATEWAY_RESULTS)[keyof typeof GATEWAY_RESULTS];
 
-export const gatewayQuerySchema = z.object({
+export const checkpayQuerySchema = z.object({
   command: z.enum(["check", "pay"]),
   txn_id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be Kaspi's transaction id"),
   account: z.string().min(1).max(100),
@@ -24,25 +24,25 @@ export const gatewayQuerySchema = z.object({
     .regex(/^\d{14}$/, "must be YYYYMMDDhhmmss")
     .optional(),
 });
-export type GatewayQuery = z.infer<typeof gatewayQuerySchema>;
+export type CheckpayQuery = z.infer<typeof checkpayQuerySchema>;
 
-export type GatewayReply = {
+export type CheckpayReply = {
   txn_id: string;
   prv_txn?: string;
   sum: string;
-  result: GatewayResult;
+  result: CheckpayResult;
   comment: string;
 };
 
 /** "1234" / "1234.5" / "1234.00" → whole tenge, or null when it has kopecks (KZT here has none). */
-export function parseGatewaySum(sum: string): number | null {
+export function parseCheckpaySum(sum: string): number | null {
   const [whole, frac = ""] = sum.split(".");
   if (frac.replace(/0/g, "") !== "") return null;
   const n = Number(whole);
   return Number.isSafeInteger(n) ? n : null;
 }
 
-export function formatGatewaySum(amount: number): string {
+export function formatCheckpaySum(amount: number): string {
   return `${amount}.00`;
 }
 
@@ -50,7 +50,7 @@ const escapeXml = (s: string) =>
   s.replace(/[<>&'"]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", "'": "&apos;", '"': "&quot;" })[c] ?? c);
 
 /** The XML variant of the reply (same fields, same order). */
-export function gatewayReplyXml(reply: GatewayReply): string {
+export function checkpayReplyXml(reply: CheckpayReply): string {
   const fields: [string, string | number | undefined][] = [
     ["txn_id", reply.txn_id],
     ["prv_txn", reply.prv_txn],
