@@ -13,7 +13,19 @@ const schema = z
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
     PORT: intFrom(3000).pipe(z.number().min(1).max(65535)),
     APP_URL: optionalUrl,
-    DATABASE_URL: z.preprocess(emptyToUndefined, z.string().default("file:./data/checkout.db")),
+    DATABASE_URL: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .default("file:./data/checkout.db")
+        .refine((u) => /^(file:|postgres(ql)?:\/\/)/.test(u), "must start with file: (SQLite) or postgresql://"),
+    ),
+    // PostgreSQL only (see README "Deployment"): connections per instance, and how long one
+    // statement, a wait for a free connection and a transaction may take.
+    DATABASE_POOL_SIZE: intFrom(10).pipe(z.number().min(1).max(200)),
+    DATABASE_STATEMENT_TIMEOUT_MS: intFrom(15_000).pipe(z.number().min(0).max(600_000)),
+    DATABASE_CONNECT_TIMEOUT_MS: intFrom(5_000).pipe(z.number().min(100).max(120_000)),
+    DATABASE_TRANSACTION_TIMEOUT_MS: intFrom(30_000).pipe(z.number().min(1_000).max(600_000)),
     BITRIX_SHARED_SECRET: z.preprocess(
       emptyToUndefined,
       z
