@@ -5,10 +5,10 @@
 //                                       and a twin for every SQLite migration that lacks one
 //                                       (after merging branches that added SQLite migrations)
 //
-// SQLite: `prisma migrate diff --from-migrations prisma/migrations` (what the committed migrations
-// build → the schema). PostgreSQL: `migrate dev` does not work offline here, so its migration is
-// `prisma migrate diff` from the previous PostgreSQL schema file to the regenerated one
-// (../shared TOOLCHAIN.md). No database is touched.
+// Both are `prisma migrate diff` between schema files (`migrate dev` does not work offline here):
+// from the schema as the committed migrations leave it (prisma/postgres/schema.prisma is its
+// snapshot, checked by tests/schema/*.test.ts) to the edited prisma/schema.prisma. No database is
+// touched.
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -21,6 +21,7 @@ import {
   migrateDiff,
   missingTwins,
   postgresSchemaFrom,
+  sqliteSchemaFrom,
 } from "./db-twins.mjs";
 
 const args = process.argv.slice(2);
@@ -107,15 +108,24 @@ if (twinsOnly) {
   process.exit(0);
 }
 
-// A new migration: first the SQLite side (committed migrations → edited schema).
-const sqliteSql = migrateDiff(["--from-migrations", SQLITE_MIGRATIONS, "--to-schema-datamodel", SQLITE_SCHEMA]);
-// Twins missing from earlier merges must be made first, from the schema as those migrations left it.
+// A new migration. Twins missing from earlier merges must be made first, from the schema as those
+// migrations left it.
 const pending = missingTwins().postgres;
 if (pending.length) {
   console.error(
     `[db] ${pending.join(", ")} lack PostgreSQL twins: stash your schema edit, run \`npm run db:pg-twins\`, then try again`,
   );
   process.exit(1);
+}
+// The SQLite side: from the schema the committed migrations build (the PostgreSQL schema file is
+// its snapshot) to the edited one.
+const before = path.join(tmpdir(), `sqlite-schema-${process.pid}.prisma`);
+writeFileSync(before, sqliteSchemaFrom(readFileSync(PG_SCHEMA, "utf8")));
+let sqliteSql;
+try {
+  sqliteSql = migrateDiff(["--from-schema-datamodel", before, "--to-schema-datamodel", SQLITE_SCHEMA]);
+} finally {
+  rmSync(before, { force: true });
 }
 const pgSql = regeneratePostgresSchema();
 if (isEmptyMigration(sqliteSql) && isEmptyMigration(pgSql) && !allowEmpty) {

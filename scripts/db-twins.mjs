@@ -29,6 +29,20 @@ export function postgresSchemaFrom(sqliteText) {
   return HEADER + out;
 }
 
+/**
+ * The SQLite schema a PostgreSQL schema file was generated from. prisma/postgres/schema.prisma is
+ * thus also the snapshot of the schema as the committed migrations leave it: the "from" side of
+ * the next migration's diff on both databases (`migrate diff --from-migrations` fails on SQLite
+ * with the driver adapter: it sends a whole migration as one statement).
+ */
+export function sqliteSchemaFrom(postgresText) {
+  return postgresText
+    .replace(HEADER, "")
+    .replace(/^(\s*output\s*=\s*)"\.\.\/\.\.\/lib\/generated\/postgres"/m, '$1"../lib/generated/sqlite"')
+    .replace(/^(\s*provider\s*=\s*)"postgresql"/m, '$1"sqlite"')
+    .replace(/^(\s*url\s*=\s*)"postgresql:[^"]*"/m, '$1"file:./placeholder.db"');
+}
+
 /** A schema file without what may differ between the two (header comment, provider, output, url). */
 export function comparable(text) {
   return text
@@ -58,8 +72,7 @@ export function missingTwins() {
 }
 
 /**
- * `prisma migrate diff … --script`, offline: SQLite diffs (also from the migrations folder) run in
- * memory; PostgreSQL diffs between schema files run with prisma/postgres/diff.config.ts, whose
+ * `prisma migrate diff … --script` between schema files, offline: SQLite diffs run in memory; PostgreSQL diffs between schema files run with prisma/postgres/diff.config.ts, whose
  * stand-in adapter answers Prisma's one version probe, so no server is needed.
  */
 export function migrateDiff(args, { postgres = false } = {}) {
