@@ -51,7 +51,13 @@ export async function deliverDueNotifications(
   });
   for (const row of due) {
     const claim = await db.outbox.updateMany({
-      where: { id: row.id, deliveredAt: null, OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }] },
+      // Still due: another process may have tried it since the list was read and moved it on.
+      where: {
+        id: row.id,
+        deliveredAt: null,
+        nextAttemptAt: { lte: now },
+        OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }],
+      },
       data: { lockedUntil: new Date(Date.now() + (config.leaseMs ?? 60_000)), lockedBy: workerId },
     });
     if (claim.count !== 1) continue;

@@ -66,6 +66,9 @@ export async function recheckPayment(
 ): Promise<boolean> {
   const p = await db.payment.findUnique({ where: { id: paymentId } });
   if (!p || p.status !== "PENDING" || !p.kaspiPaymentId) return false;
+  // Another process may have checked it since the due list was read: only a payment still due is
+  // claimed, or the same payment would be asked twice.
+  if (!p.nextCheckAt || p.nextCheckAt.getTime() > now.getTime()) return false;
   const claim = await db.payment.updateMany({
     where: { id: p.id, status: "PENDING", nextCheckAt: p.nextCheckAt },
     data: { nextCheckAt: new Date(now.getTime() + LEASE_MS), checkCount: { increment: 1 } },
