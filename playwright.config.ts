@@ -1,6 +1,15 @@
 import { existsSync } from "node:fs";
 import { defineConfig, devices } from "@playwright/test";
-import { APP_PORT, APP_URL, BITRIX_ORIGIN, E2E_SECRET, PROTOCOL, STUB_PORT, STUB_URL } from "./e2e/support/constants";
+import {
+  APP_PORT,
+  APP_URL,
+  BITRIX_ORIGIN,
+  E2E_DATABASE_URL,
+  E2E_SECRET,
+  PROTOCOL,
+  STUB_PORT,
+  STUB_URL,
+} from "./e2e/support/constants";
 
 // E2E against the production build (`node scripts/start.mjs` → `next start`) with the built-in
 // Kaspi sandbox, plus a Bitrix stand-in (e2e/support/bitrix-stub.mjs) that receives the app's
@@ -39,7 +48,9 @@ export default defineConfig({
     {
       name: "app",
       // A fresh database every run; start.mjs migrates it and builds if .next/BUILD_ID is missing.
-      command: `mkdir -p data && rm -f data/e2e-${PROTOCOL}.db* && node scripts/start.mjs`,
+      command: E2E_DATABASE_URL.startsWith("file:")
+        ? `mkdir -p data && rm -f data/e2e-${PROTOCOL}.db* && node scripts/start.mjs`
+        : `node scripts/pg-database.mjs recreate '${E2E_DATABASE_URL}' && node scripts/start.mjs`,
       url: `${APP_URL}/api/health`,
       timeout: 240_000,
       reuseExistingServer: !CI,
@@ -48,7 +59,7 @@ export default defineConfig({
         PORT: String(APP_PORT),
         HOST: "127.0.0.1",
         APP_URL,
-        DATABASE_URL: `file:./data/e2e-${PROTOCOL}.db`,
+        DATABASE_URL: E2E_DATABASE_URL,
         KASPI_PROTOCOL: PROTOCOL,
         BITRIX_SHARED_SECRET: E2E_SECRET,
         BITRIX_NOTIFY_URL: `${STUB_URL}/notify`,

@@ -93,7 +93,7 @@ if (built) {
     "--reporter=default",
     "--reporter=json",
     `--outputFile=${vitestJson}`,
-  ]);
+  ], { TEST_DATABASE_URL_PG: "" });
   const report = readJson(vitestJson);
   const passed = report?.numPassedTests ?? 0;
   let failed = report?.numFailedTests ?? 0;
@@ -180,6 +180,11 @@ if (built) {
   suites.push({ name: "reliability (short)", passed, failed, seconds, note });
 }
 
+// 7. PostgreSQL (TEST_DATABASE_URL_PG = a server URL; .ci/run starts one): the route and database
+// tests, the two-instance test, the e2e happy path of each Kaspi protocol and the short
+// reliability suite again, each on its own fresh database of that server.
+await runPostgresSuites();
+
 // Summary.
 const total = suites.reduce((t, s) => ({ passed: t.passed + s.passed, failed: t.failed + s.failed }), {
   passed: 0,
@@ -196,3 +201,77 @@ for (const s of suites) {
 }
 console.log(`${total.passed} passed, ${total.failed} failed`);
 process.exitCode = total.failed > 0 ? 1 : 0;
+
+async function runPostgresSuites() {
+  const server = process.env.TEST_DATABASE_URL_PG;
+  if (!server) {
+    console.log("\nPostgreSQL suites not run: TEST_DATABASE_URL_PG is not set (.ci/run sets it)");
+    suites.push({ name: "PostgreSQL", passed: 0, failed: 0, seconds: 0, note: "not run: TEST_DATABASE_URL_PG unset" });
+    return;
+  }
+  const pgEnv = { TEST_DATABASE_URL_PG: server };
+  const { databaseUrlFor } = await import("./pg-database.mjs");
+
+  // Vitest on PostgreSQL: per-file databases cloned from a migrated template (tests/setup-env.ts).
+  const pgVitestJson = join(results, "vitest-postgres.json");
+  rmSync(pgVitestJson, { force: true });
+  {
+    const { code, seconds } = await run(
+      bin("vitest"),
+      [
+        "run",
+        "tests/routes",
+        "tests/db",
+        "tests/instances",
+        "tests/schema/postgres-twins.test.ts",
+        "--reporter=default",
+        "--reporter=json",
+        `--outputFile=${pgVitestJson}`,
+      ],
+      pgEnv,
+    );
+    const report = readJson(pgVitestJson);
+    let failed = report?.numFailedTests ?? 0;
+    const note = code !== 0 && failed === 0 ? `exit code ${code}` : undefined;
+    if (note) failed = 1;
+    suites.push({ name: "routes+instances (PostgreSQL)", passed: report?.numPassedTests ?? 0, failed, seconds, note });
+  }
+
+  // The e2e happy path of each protocol, on its own ports (beside the SQLite runs' ports).
+  if (built && (findChromium() ?? (await playwrightOwnChromium()))) {
+    for (const protocol of ["ecom", "qr", "checkpay"]) {
+      rmSync(playwrightJson, { force: true });
+      const { code, seconds } = await run(
+        bin("playwright"),
+        ["test", "--reporter=list,json", `--project=chromium-${protocol}`, "--grep", "pays an order: intake"],
+        {
+          ...pgEnv,
+          PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson,
+          E2E_PROTOCOL: protocol,
+          E2E_DATABASE_URL: databaseUrlFor(server, `kc_e2e_${protocol}`),
+          E2E_APP_PORT: String(Number(process.env.E2E_APP_PORT ?? 3100) + 50),
+          E2E_STUB_PORT: String(Number(process.env.E2E_STUB_PORT ?? 3199) + 50),
+        },
+      );
+      const stats = readJson(playwrightJson)?.stats ?? {};
+      const passed = (stats.expected ?? 0) + (stats.flaky ?? 0);
+      let failed = stats.unexpected ?? 0;
+      if ((code !== 0 && failed === 0) || passed === 0) failed = Math.max(failed, 1);
+      suites.push({ name: `e2e happy path (PostgreSQL, ${protocol})`, passed, failed, seconds });
+    }
+  } else {
+    suites.push({ name: "e2e happy path (PostgreSQL)", passed: 0, failed: 1, seconds: 0, note: "no build or no Chromium" });
+  }
+
+  // The short reliability suite on PostgreSQL.
+  const reliabilityJson = join(results, "reliability-postgres.json");
+  rmSync(reliabilityJson, { force: true });
+  const { code, seconds } = built
+    ? await run(bin("tsx"), ["scripts/reliability/run.ts", "--short", "--postgres", `--json=${reliabilityJson}`], pgEnv)
+    : { code: 1, seconds: 0 };
+  const scenarios = readJson(reliabilityJson)?.scenarios ?? [];
+  const passed = scenarios.filter((sc) => sc.passed).length;
+  let failed = scenarios.length - passed;
+  if (code !== 0 && failed === 0) failed = 1;
+  suites.push({ name: "reliability (short, PostgreSQL)", passed, failed, seconds, note: built ? undefined : "not run: the build failed" });
+}

@@ -1,13 +1,13 @@
 // What Bitrix, the shopper's browser and "Kaspi" (the sandbox's control API) do to the app, over
 // real HTTP. Every step tolerates an app that is down or restarting: it retries until its deadline,
 // exactly as Bitrix (intake), the checkout page (payment) and a shopper (Kaspi app) would.
-import type { AppProcess, BitrixReceiver, Figures, Store } from "./support";
+import type { AppProcess, BitrixReceiver, Figures, StoreReader } from "./support";
 import { call, field, sign, sleep } from "./support";
 
 export type Ctx = {
   app: AppProcess;
   bitrix: BitrixReceiver;
-  store: Store;
+  store: StoreReader;
   figures: Figures;
   secret: string;
   short: boolean;

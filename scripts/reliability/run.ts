@@ -5,11 +5,14 @@
 // suite (6, the fast-check fuzz tests, runs under vitest from tests/fuzz/; the full run includes
 // it). Prints one table of figures and exits non-zero if any figure misses.
 // --short: reduced sizes (what `npm test` runs). --keep: keep the database and app log.
+// --postgres: against PostgreSQL (TEST_DATABASE_URL_PG names the server).
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Ctx } from "./client";
+import { databaseUrlFor, dropDatabase, recreateDatabase } from "../pg-database.mjs";
+import { PgStore } from "./pg-store";
 import { scenario1, scenario2, scenario3, scenario4, scenario5, scenario7 } from "./scenarios";
 import { AppProcess, BitrixReceiver, Figures, Store, bin, freePort, newRunDir, prepare, root } from "./support";
 
@@ -28,11 +31,15 @@ const started = performance.now();
 const figures = new Figures();
 const dir = newRunDir(short);
 const dbFile = path.join(dir, "checkout.db");
-const databaseUrl = `file:${dbFile}`;
+// --postgres: the same suite on a fresh database of the PostgreSQL server in TEST_DATABASE_URL_PG.
+const pgServer = args.includes("--postgres") ? process.env.TEST_DATABASE_URL_PG : undefined;
+if (args.includes("--postgres") && !pgServer) throw new Error("--postgres needs TEST_DATABASE_URL_PG (a server URL)");
+const databaseUrl = pgServer ? databaseUrlFor(pgServer, `kc_rel_${process.pid}`) : `file:${dbFile}`;
 const secret = randomBytes(24).toString("hex");
 const kaspiTimeoutMs = 2_500;
 
-console.log(`[reliability] ${short ? "short" : "full"} run; files in ${path.relative(root, dir)}`);
+console.log(`[reliability] ${short ? "short" : "full"} run on ${pgServer ? "PostgreSQL" : "SQLite"}; files in ${path.relative(root, dir)}`);
+if (pgServer) await recreateDatabase(databaseUrl);
 prepare(databaseUrl);
 
 const appPort = await freePort();
@@ -60,7 +67,7 @@ const appEnv: Record<string, string> = {
 const bitrix = new BitrixReceiver(bitrixPort, secret);
 await bitrix.start();
 const app = new AppProcess({ port: appPort, dir, env: appEnv });
-const store = new Store(dbFile);
+const store = pgServer ? new PgStore(databaseUrl) : new Store(dbFile);
 const ctx: Ctx = {
   app,
   bitrix,
@@ -176,6 +183,9 @@ if (jsonOut) {
   if (crashed) perScenario.push({ name: "suite start-up", passed: false });
   writeFileSync(jsonOut, JSON.stringify({ scenarios: perScenario, figures: figures.rows, seconds: total }, null, 2));
 }
-if (failed === 0 && !keep) rmSync(dir, { recursive: true, force: true });
+if (failed === 0 && !keep) {
+  rmSync(dir, { recursive: true, force: true });
+  if (pgServer) await dropDatabase(databaseUrl);
+}
 else console.log(`database and app log kept in ${path.relative(root, dir)}`);
 process.exitCode = failed > 0 ? 1 : 0;

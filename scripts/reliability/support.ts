@@ -324,6 +324,12 @@ export type PaymentRow = {
   status: string;
 };
 
+/** What the scenarios read from the app's database (Store for SQLite, PgStore for PostgreSQL). */
+export type StoreReader = Pick<
+  Store,
+  "order" | "payments" | "kaspiPayments" | "statusChanges" | "outboxRows" | "setKaspiTruth" | "close"
+>;
+
 export class Store {
   readonly db: Database.Database;
 
