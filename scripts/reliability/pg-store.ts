@@ -1,74 +1,76 @@
 // The reliability suite's view of the app's database when it runs on PostgreSQL (--postgres): the
-// same reads as Store (support.ts) for SQLite. Synchronous like better-sqlite3, so the scenarios
-// read both alike: each call runs Debian's `psql` (installed with the server) with the values as
-// psql variables, quoted by psql itself (:'name'), never spliced into the SQL.
-import { execFileSync } from "node:child_process";
+// same reads as Store (support.ts) for SQLite, and synchronous like better-sqlite3, so the
+// scenarios read both alike. A worker thread (pg-sync-worker.mjs) holds the connection; each call
+// waits on a shared flag for its answer. Values are query parameters, never spliced into the SQL.
+import path from "node:path";
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import type { PaymentRow, StoreReader } from "./support";
 
 export class PgStore implements StoreReader {
-  constructor(private readonly databaseUrl: string) {}
+  private readonly worker: Worker;
+  private readonly port: MessagePort;
+  private readonly flag = new Int32Array(new SharedArrayBuffer(4));
 
-  private rows<T>(sql: string, vars: Record<string, string | number> = {}): T[] {
-    const args = [this.databaseUrl, "-AtqX", "-v", "ON_ERROR_STOP=1"];
-    for (const [k, v] of Object.entries(vars)) args.push("-v", `${k}=${v}`);
-    const out = execFileSync("psql", args, {
-      input: `select coalesce(json_agg(t), '[]') from (${sql}) t;\n`,
-      encoding: "utf8",
-      stdio: ["pipe", "pipe", "pipe"],
+  constructor(databaseUrl: string) {
+    const { port1, port2 } = new MessageChannel();
+    this.port = port1;
+    this.worker = new Worker(path.join(import.meta.dirname, "pg-sync-worker.mjs"), {
+      workerData: { url: databaseUrl, port: port2, signal: this.flag.buffer },
+      transferList: [port2],
     });
-    return JSON.parse(out) as T[];
+    this.worker.unref();
   }
 
-  private run(sql: string, vars: Record<string, string | number>): void {
-    const args = [this.databaseUrl, "-AtqX", "-v", "ON_ERROR_STOP=1"];
-    for (const [k, v] of Object.entries(vars)) args.push("-v", `${k}=${v}`);
-    execFileSync("psql", args, { input: `${sql};\n`, stdio: ["pipe", "ignore", "pipe"] });
+  private rows<T>(sql: string, params: unknown[] = []): T[] {
+    Atomics.store(this.flag, 0, 0);
+    this.port.postMessage({ sql, params });
+    if (Atomics.wait(this.flag, 0, 0, 30_000) === "timed-out") throw new Error(`no answer from PostgreSQL: ${sql}`);
+    const reply = receiveMessageOnPort(this.port)?.message as { rows?: T[]; error?: string } | undefined;
+    if (!reply?.rows) throw new Error(`PostgreSQL: ${reply?.error ?? "no reply"} (${sql})`);
+    return reply.rows;
   }
 
   order(externalId: string) {
     return this.rows<{ id: string; status: string; amount: number }>(
-      `select id, status, amount from "Order" where "externalId" = :'ext'`,
-      { ext: externalId },
+      `select id, status, amount from "Order" where "externalId" = $1`,
+      [externalId],
     )[0];
   }
 
   payments(orderId: string): PaymentRow[] {
     return this.rows<PaymentRow>(
       `select id, "orderId", attempt, "kaspiExternalId", "kaspiPaymentId", amount, status from "Payment"
-       where "orderId" = :'oid' order by attempt`,
-      { oid: orderId },
+       where "orderId" = $1 order by attempt`,
+      [orderId],
     );
   }
 
   kaspiPayments(externalId: string) {
     return this.rows<{ id: string; externalId: string; amount: number; status: string }>(
-      `select id, "externalId", amount, status from "SandboxPayment" where "externalId" = :'ext' or "externalId" like :'pat'`,
-      { ext: externalId, pat: `${externalId}#%` },
+      `select id, "externalId", amount, status from "SandboxPayment" where "externalId" = $1 or "externalId" like $2`,
+      [externalId, `${externalId}#%`],
     );
   }
 
   statusChanges(orderId: string) {
     // The timeline is append-only, so the physical order (ctid) is the insertion order within one ms.
     return this.rows<{ message: string; paymentId: string | null }>(
-      `select message, "paymentId" from "PaymentEvent" where "orderId" = :'oid' and type = 'status.changed'
+      `select message, "paymentId" from "PaymentEvent" where "orderId" = $1 and type = 'status.changed'
        order by "createdAt", ctid`,
-      { oid: orderId },
+      [orderId],
     );
   }
 
   outboxRows(orderId: string): number {
-    return this.rows<{ n: number }>(`select count(*)::int as n from "Outbox" where "orderId" = :'oid'`, {
-      oid: orderId,
-    })[0]!.n;
+    return this.rows<{ n: number }>(`select count(*)::int as n from "Outbox" where "orderId" = $1`, [orderId])[0]!.n;
   }
 
   setKaspiTruth(kaspiPaymentId: string, status: string, amount: number): void {
-    this.run(`update "SandboxPayment" set status = :'st', amount = :amt where id = :'id'`, {
-      st: status,
-      amt: Math.trunc(amount),
-      id: kaspiPaymentId,
-    });
+    this.rows(`update "SandboxPayment" set status = $1, amount = $2 where id = $3`, [status, amount, kaspiPaymentId]);
   }
 
-  close(): void {}
+  close(): void {
+    this.port.close();
+    void this.worker.terminate();
+  }
 }
