@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // `npm test`: every check the project has, in CI order, continuing after a failure:
 //   typecheck (tsc) → lint (eslint) → build (next build, no secret in client bundles) →
-//   unit (vitest) → e2e (playwright, once per Kaspi protocol) → reliability (short).
+//   unit (vitest) → e2e (playwright, once per Kaspi protocol) → reliability (short) → with
+//   TEST_DATABASE_URL_PG, the route/database/two-instance tests, the e2e happy paths and the short
+//   reliability suite again on PostgreSQL.
 // Ends with a per-suite summary and one plain line `N passed, N failed` (typecheck, lint and
 // build count as one test each; vitest and playwright contribute their test counts). Exit code 1
 // if anything failed.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -209,69 +211,90 @@ async function runPostgresSuites() {
     suites.push({ name: "PostgreSQL", passed: 0, failed: 0, seconds: 0, note: "not run: TEST_DATABASE_URL_PG unset" });
     return;
   }
-  const pgEnv = { TEST_DATABASE_URL_PG: server };
-  const { databaseUrlFor } = await import("./pg-database.mjs");
+  // Two branches at once (they wait on processes and timers much of the time, and use separate
+  // ports and databases): vitest, whose output is printed when it ends; e2e then reliability.
+  const [vitest, ...rest] = await Promise.all([postgresVitest(server), postgresE2eAndReliability(server)]);
+  suites.push(vitest, ...rest.flat());
+}
 
-  // Vitest on PostgreSQL: per-file databases cloned from a migrated template (tests/setup-env.ts).
-  const pgVitestJson = join(results, "vitest-postgres.json");
-  rmSync(pgVitestJson, { force: true });
-  {
-    const { code, seconds } = await run(
-      bin("vitest"),
-      [
-        "run",
-        "tests/routes",
-        "tests/db",
-        "tests/instances",
-        "tests/schema/postgres-twins.test.ts",
-        "--reporter=default",
-        "--reporter=json",
-        `--outputFile=${pgVitestJson}`,
-      ],
-      pgEnv,
+/** Like run(), with the output in a file (printed afterwards) so two branches do not interleave. */
+function runLogged(command, args, extraEnv, logFile) {
+  const started = performance.now();
+  return new Promise((done) => {
+    const out = createWriteStream(logFile);
+    const child = spawn(command, args, { cwd: root, env: { ...env, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.pipe(out, { end: false });
+    child.stderr.pipe(out, { end: false });
+    child.on("error", () => done({ code: 127, seconds: 0 }));
+    child.on("close", (code, signal) =>
+      out.end(() => {
+        console.log(`\n▶ ${[command.replace(`${root}/`, ""), ...args].join(" ")}\n${readFileSync(logFile, "utf8")}`);
+        done({ code: code ?? (signal ? 128 : 1), seconds: (performance.now() - started) / 1000 });
+      }),
     );
-    const report = readJson(pgVitestJson);
-    let failed = report?.numFailedTests ?? 0;
-    const note = code !== 0 && failed === 0 ? `exit code ${code}` : undefined;
-    if (note) failed = 1;
-    suites.push({ name: "routes+instances (PostgreSQL)", passed: report?.numPassedTests ?? 0, failed, seconds, note });
-  }
+  });
+}
 
+// Vitest on PostgreSQL: per-file databases cloned from a migrated template (tests/setup-env.ts).
+async function postgresVitest(server) {
+  const json = join(results, "vitest-postgres.json");
+  rmSync(json, { force: true });
+  const files = ["tests/routes", "tests/db", "tests/instances", "tests/schema/postgres-twins.test.ts"];
+  const { code, seconds } = await runLogged(
+    bin("vitest"),
+    ["run", ...files, "--reporter=default", "--reporter=json", `--outputFile=${json}`],
+    { TEST_DATABASE_URL_PG: server },
+    join(results, "vitest-postgres.log"),
+  );
+  const report = readJson(json);
+  let failed = report?.numFailedTests ?? 0;
+  const note = code !== 0 && failed === 0 ? `exit code ${code}` : undefined;
+  if (note) failed = 1;
+  return { name: "routes+db+instances (PostgreSQL)", passed: report?.numPassedTests ?? 0, failed, seconds, note };
+}
+
+async function postgresE2eAndReliability(server) {
+  const { databaseUrlFor } = await import("./pg-database.mjs");
+  const out = [];
   // The e2e happy path of each protocol, on its own ports (beside the SQLite runs' ports).
   if (built && (findChromium() ?? (await playwrightOwnChromium()))) {
     for (const protocol of ["ecom", "qr", "checkpay"]) {
-      rmSync(playwrightJson, { force: true });
+      const json = join(results, `playwright-postgres-${protocol}.json`);
+      rmSync(json, { force: true });
       const { code, seconds } = await run(
         bin("playwright"),
         ["test", "--reporter=list,json", `--project=chromium-${protocol}`, "--grep", "pays an order: intake"],
         {
-          ...pgEnv,
-          PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson,
+          TEST_DATABASE_URL_PG: server,
+          PLAYWRIGHT_JSON_OUTPUT_NAME: json,
           E2E_PROTOCOL: protocol,
           E2E_DATABASE_URL: databaseUrlFor(server, `kc_e2e_${protocol}`),
           E2E_APP_PORT: String(Number(process.env.E2E_APP_PORT ?? 3100) + 50),
           E2E_STUB_PORT: String(Number(process.env.E2E_STUB_PORT ?? 3199) + 50),
         },
       );
-      const stats = readJson(playwrightJson)?.stats ?? {};
+      const stats = readJson(json)?.stats ?? {};
       const passed = (stats.expected ?? 0) + (stats.flaky ?? 0);
       let failed = stats.unexpected ?? 0;
       if ((code !== 0 && failed === 0) || passed === 0) failed = Math.max(failed, 1);
-      suites.push({ name: `e2e happy path (PostgreSQL, ${protocol})`, passed, failed, seconds });
+      out.push({ name: `e2e happy path (PostgreSQL, ${protocol})`, passed, failed, seconds });
     }
   } else {
-    suites.push({ name: "e2e happy path (PostgreSQL)", passed: 0, failed: 1, seconds: 0, note: "no build or no Chromium" });
+    out.push({ name: "e2e happy path (PostgreSQL)", passed: 0, failed: 1, seconds: 0, note: "no build or no Chromium" });
   }
 
   // The short reliability suite on PostgreSQL.
   const reliabilityJson = join(results, "reliability-postgres.json");
   rmSync(reliabilityJson, { force: true });
   const { code, seconds } = built
-    ? await run(bin("tsx"), ["scripts/reliability/run.ts", "--short", "--postgres", `--json=${reliabilityJson}`], pgEnv)
+    ? await run(bin("tsx"), ["scripts/reliability/run.ts", "--short", "--postgres", `--json=${reliabilityJson}`], {
+        TEST_DATABASE_URL_PG: server,
+      })
     : { code: 1, seconds: 0 };
   const scenarios = readJson(reliabilityJson)?.scenarios ?? [];
   const passed = scenarios.filter((sc) => sc.passed).length;
   let failed = scenarios.length - passed;
   if (code !== 0 && failed === 0) failed = 1;
-  suites.push({ name: "reliability (short, PostgreSQL)", passed, failed, seconds, note: built ? undefined : "not run: the build failed" });
+  out.push({ name: "reliability (short, PostgreSQL)", passed, failed, seconds, note: built ? undefined : "not run: the build failed" });
+  return out;
 }
