@@ -45,6 +45,12 @@ describe("parseEnv", () => {
     expect(e.kaspiBaseUrl).toBe("https://api.kaspi.kz/payment/");
   });
 
+  it("takes PostgreSQL URLs and their pool settings", () => {
+    const e = parseEnv({ ...base, DATABASE_URL: "postgresql://app@db:5432/checkout", DATABASE_POOL_SIZE: "4" });
+    expect(e).toMatchObject({ DATABASE_URL: "postgresql://app@db:5432/checkout", DATABASE_POOL_SIZE: 4 });
+    expect(parseEnv(base)).toMatchObject({ DATABASE_POOL_SIZE: 10, DATABASE_STATEMENT_TIMEOUT_MS: 15_000 });
+  });
+
   it("treats empty strings as unset", () => {
     expect(parseEnv({ ...base, PORT: "", APP_URL: " " }).PORT).toBe(3000);
   });
@@ -58,6 +64,8 @@ describe("parseEnv", () => {
     ["bad protocol", { ...base, KASPI_PROTOCOL: "soap" }, "KASPI_PROTOCOL"],
     ["min above max", { ...base, ORDER_MIN_AMOUNT: "1000", ORDER_MAX_AMOUNT: "10" }, "ORDER_MIN_AMOUNT"],
     ["sandbox off without token", { ...base, KASPI_SANDBOX: "off" }, "KASPI_TOKEN"],
+    ["unknown database", { ...base, DATABASE_URL: "mysql://db/checkout" }, "DATABASE_URL"],
+    ["pool of zero", { ...base, DATABASE_POOL_SIZE: "0" }, "DATABASE_POOL_SIZE"],
     ["bad origin", { ...base, BITRIX_ORIGINS: "https://shop.example.kz/path" }, "BITRIX_ORIGINS"],
     ["tolerance too large", { ...base, SIGNATURE_TOLERANCE_SECONDS: "86400" }, "SIGNATURE_TOLERANCE_SECONDS"],
   ])("%s names %s", (_name, source, variable) => {
