@@ -11,6 +11,8 @@ const config = [
       "test-results/**",
       "playwright-report/**",
       "next-env.d.ts",
+      // Type declarations of plain-JS scripts (scripts/*.mjs) that TypeScript code imports.
+      "scripts/*.d.mts",
     ],
   },
   ...nextVitals,

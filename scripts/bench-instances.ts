@@ -133,7 +133,9 @@ const body = rows.map((r) => [
 ]);
 const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
-console.log(`\nbench:instances — ${ORDERS} intakes, ${PAYMENTS} payments × ${DUPLICATES} callbacks, ${CONCURRENCY} in flight\n`);
+console.log(
+  `\nbench:instances — ${ORDERS} intakes, ${PAYMENTS} payments × ${DUPLICATES} callbacks, ${CONCURRENCY} in flight\n`,
+);
 console.log([line(head), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...body.map(line)].join("\n"));
 if (!server) console.log("\n(PostgreSQL rows: set TEST_DATABASE_URL_PG to a server URL)");
 process.exitCode = rows.some((r) => r.lost || r.duplicated) ? 1 : 0;

@@ -50,7 +50,14 @@ async function seed(tag: string, payment: Record<string, unknown>) {
     const paymentId = newId("pay");
     const externalId = `${tag}-${process.pid}-${Date.now()}-${i}`;
     await db().order.create({
-      data: { id: orderId, externalId, amount: 1000, currency: "KZT", checkoutToken: newCheckoutToken(), status: "PENDING" },
+      data: {
+        id: orderId,
+        externalId,
+        amount: 1000,
+        currency: "KZT",
+        checkoutToken: newCheckoutToken(),
+        status: "PENDING",
+      },
     });
     await db().payment.create({
       data: {
@@ -131,7 +138,9 @@ describe(`leases under real concurrency (${isPostgresUrl(url) ? "PostgreSQL" : "
     }
     expect(received.size).toBe(ROWS);
     expect([...received.values()].every((n) => n === 1)).toBe(true);
-    const undelivered = await db().outbox.count({ where: { deliveredAt: null, orderId: { in: rows.map((r) => r.orderId) } } });
+    const undelivered = await db().outbox.count({
+      where: { deliveredAt: null, orderId: { in: rows.map((r) => r.orderId) } },
+    });
     expect(undelivered).toBe(0);
   });
 
@@ -159,14 +168,16 @@ describe(`leases under real concurrency (${isPostgresUrl(url) ? "PostgreSQL" : "
     const [row] = await seed("paid", {});
     const results = await Promise.all(
       Array.from({ length: 100 }, (_, i) =>
-        applyKaspiStatus(instances[i % INSTANCES]!.client, { paymentId: row!.paymentId, to: "PAID", source: "kaspi.api" }),
+        applyKaspiStatus(instances[i % INSTANCES]!.client, {
+          paymentId: row!.paymentId,
+          to: "PAID",
+          source: "kaspi.api",
+        }),
       ),
     );
     expect(results.filter((r) => r.changed)).toHaveLength(1);
     expect(await db().outbox.count({ where: { paymentId: row!.paymentId } })).toBe(1);
-    expect(
-      await db().paymentEvent.count({ where: { paymentId: row!.paymentId, type: "status.changed" } }),
-    ).toBe(1);
+    expect(await db().paymentEvent.count({ where: { paymentId: row!.paymentId, type: "status.changed" } })).toBe(1);
     expect((await db().order.findUniqueOrThrow({ where: { id: row!.orderId } })).status).toBe("PAID");
   });
 });

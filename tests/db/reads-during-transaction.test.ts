@@ -24,7 +24,14 @@ describe("reads during a slow transaction", () => {
     const token = newCheckoutToken();
     const id = newId("ord");
     await db().order.create({
-      data: { id, externalId: `slow-${Date.now()}`, amount: 1000, currency: "KZT", checkoutToken: token, status: "PENDING" },
+      data: {
+        id,
+        externalId: `slow-${Date.now()}`,
+        amount: 1000,
+        currency: "KZT",
+        checkoutToken: token,
+        status: "PENDING",
+      },
     });
     await poll(token); // warm the route and both connections
 
