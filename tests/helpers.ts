@@ -6,7 +6,7 @@ import { POST as postOrder } from "@/app/api/orders/route";
 import { signatureHeaders } from "@/lib/bitrix-onprem/signature";
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
-import type { FakeKaspiGateway } from "@/lib/kaspi/fake-gateway";
+import type { FakeKaspiGateway } from "@/tests/support/fake-kaspi-gateway";
 
 // Shared by the route tests: signed Bitrix requests, an order factory that goes through the real
 // POST /api/orders handler, and a reader for { status, body } pairs.
