@@ -41,7 +41,12 @@ const SECURITY_SCHEMES: Json = {
     name: "X-Signature-Nonce",
     description: "16–64 of [A-Za-z0-9_-]: the replay-protected form of the signature contract (DESIGN.md).",
   },
-  merchantSession: { type: "apiKey", in: "cookie", name: "merchant_session", description: "From POST /api/merchant/login." },
+  merchantSession: {
+    type: "apiKey",
+    in: "cookie",
+    name: "merchant_session",
+    description: "From POST /api/merchant/login.",
+  },
   csrfToken: {
     type: "apiKey",
     in: "header",

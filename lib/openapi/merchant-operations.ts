@@ -13,14 +13,7 @@ import {
 } from "../merchant/api-schemas";
 import { filtersSchema } from "../merchant/payment-filters";
 import { refundBodySchema, refundViewSchema } from "../payments/refund-schemas";
-import {
-  BODY_ERRORS,
-  MERCHANT_ERRORS,
-  MERCHANT_WRITE_ERRORS,
-  input,
-  output,
-  type Operation,
-} from "./operation";
+import { BODY_ERRORS, MERCHANT_ERRORS, MERCHANT_WRITE_ERRORS, input, output, type Operation } from "./operation";
 
 // The merchant JSON API (/api/merchant/*): a session cookie on every call but sign-in; writes also
 // need the app's own Origin and the session's X-CSRF-Token; admin-only calls answer 403 to viewers.
@@ -97,7 +90,9 @@ export const merchantOperations: Operation[] = [
     tag: "merchant",
     auth: "merchantWrite",
     pathParams: id,
-    responses: { 200: { description: "What Kaspi said and what changed", body: output("RecheckAnswer", recheckAnswerSchema) } },
+    responses: {
+      200: { description: "What Kaspi said and what changed", body: output("RecheckAnswer", recheckAnswerSchema) },
+    },
     errors: [...MERCHANT_WRITE_ERRORS, "NOT_FOUND", "CONFLICT", "KASPI_UNAVAILABLE", "KASPI_REJECTED"],
   },
   {

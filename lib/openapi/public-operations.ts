@@ -48,7 +48,14 @@ export const publicOperations: Operation[] = [
       201: { description: "Order created", body: orderAccepted },
       200: { description: "The same order (repeat), or updated with a new amount", body: orderAccepted },
     },
-    errors: [...BODY_ERRORS, ...SIGNATURE_ERRORS, "INVALID_AMOUNT", "INVALID_PHONE", "ORDER_ALREADY_PAID", "RATE_LIMITED"],
+    errors: [
+      ...BODY_ERRORS,
+      ...SIGNATURE_ERRORS,
+      "INVALID_AMOUNT",
+      "INVALID_PHONE",
+      "ORDER_ALREADY_PAID",
+      "RATE_LIMITED",
+    ],
   },
   {
     method: "get",
@@ -98,7 +105,11 @@ export const publicOperations: Operation[] = [
     errors: [...BODY_ERRORS, "NOT_FOUND", "KASPI_UNAVAILABLE", "RATE_LIMITED"],
   },
   checkpay("/api/kaspi/checkpay", "kaspiCheckpay", "Kaspi's check/pay provider protocol (command=check|pay)"),
-  checkpay("/api/kaspi/pay-gateway", "kaspiCheckpayAlias", "The first address of /api/kaspi/checkpay, kept for existing contracts"),
+  checkpay(
+    "/api/kaspi/pay-gateway",
+    "kaspiCheckpayAlias",
+    "The first address of /api/kaspi/checkpay, kept for existing contracts",
+  ),
   {
     method: "get",
     path: "/api/health",
@@ -118,7 +129,9 @@ export const publicOperations: Operation[] = [
     summary: "Bitrix24's CHECKOUT_DATA request (unsigned; confirmed over REST): form fields PHP-style, or JSON",
     tag: "bitrix",
     requestBody: { body: input("Bitrix24CheckoutData", checkoutDataSchema), required: true, form: true },
-    responses: { 200: { description: "Where Bitrix24 sends the shopper", body: output("Bitrix24Checkout", checkoutAnswerSchema) } },
+    responses: {
+      200: { description: "Where Bitrix24 sends the shopper", body: output("Bitrix24Checkout", checkoutAnswerSchema) },
+    },
     errors: [
       "NOT_FOUND",
       "INVALID_JSON",

@@ -7,7 +7,8 @@ import { startPayment } from "@/lib/payments/start-payment-use-case";
 export async function POST(request: Request, ctx: { params: Promise<{ token: string }> }): Promise<Response> {
   try {
     const { token } = await ctx.params;
-    if (!checkoutTokenSchema.safeParse(token).success) return errorResponse({ code: "NOT_FOUND", message: "unknown checkout" });
+    if (!checkoutTokenSchema.safeParse(token).success)
+      return errorResponse({ code: "NOT_FOUND", message: "unknown checkout" });
     const body = await readOptionalJsonBody(request, 1024);
     if (!body.ok) return errorResponse(body.error);
     const parsed = parseWith(startPaymentBodySchema, body.value.json ?? {});
