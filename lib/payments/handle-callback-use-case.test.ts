@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { latestPayment, orderRow, outboxOf } from "@/tests/helpers";
+import { latestPayment, orderRow, outboxOf } from "@/tests/support/order-rows";
 import { createFakeKaspiGateway } from "@/tests/support/fake-kaspi-gateway";
 import { eventTypes, seedPendingPayment, useCaseDeps, type Deps } from "@/tests/support/use-case-fixtures";
 import { handleKaspiCallback } from "./handle-callback-use-case";

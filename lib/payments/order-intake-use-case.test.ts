@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { db } from "@/lib/db";
-import { eventsOf, newExternalId, orderRow } from "@/tests/helpers";
+import { eventsOf, newExternalId, orderRow } from "@/tests/support/order-rows";
 import {
   APP_URL,
   LIMITS,

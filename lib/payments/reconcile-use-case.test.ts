@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { db } from "@/lib/db";
-import { latestPayment, orderRow, outboxOf } from "@/tests/helpers";
+import { latestPayment, orderRow, outboxOf } from "@/tests/support/order-rows";
 import { createFakeKaspiGateway } from "@/tests/support/fake-kaspi-gateway";
 import { eventTypes, seedOrder, seedPendingPayment, useCaseDeps, type Deps } from "@/tests/support/use-case-fixtures";
 import { startPayment } from "./start-payment-use-case";

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { db } from "@/lib/db";
-import { orderRow, outboxOf } from "@/tests/helpers";
+import { orderRow, outboxOf } from "@/tests/support/order-rows";
 import { createFakeKaspiGateway } from "@/tests/support/fake-kaspi-gateway";
 import {
   eventTypes,

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { db } from "@/lib/db";
-import { latestPayment, orderRow } from "@/tests/helpers";
+import { latestPayment, orderRow } from "@/tests/support/order-rows";
 import { createFakeKaspiGateway } from "@/tests/support/fake-kaspi-gateway";
 import {
   APP_URL,

@@ -5,7 +5,7 @@ import { intakeOrder } from "@/lib/payments/order-intake-use-case";
 import { orderIntakeSchema } from "@/lib/payments/order-schemas";
 import type { StartPaymentDeps } from "@/lib/payments/start-payment-use-case";
 import { startPayment } from "@/lib/payments/start-payment-use-case";
-import { eventsOf, latestPayment, newExternalId } from "../helpers";
+import { eventsOf, latestPayment, newExternalId } from "./order-rows";
 import { createFakeKaspiGateway, type FakeKaspiGateway } from "./fake-kaspi-gateway";
 
 // For the use-case tests beside lib/payments/*-use-case.ts: the use cases are called directly
