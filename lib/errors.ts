@@ -1,3 +1,5 @@
+import { z } from "zod";
+
 // One table of error codes and their HTTP statuses; one body shape for every error response.
 
 export const errorStatus = {
@@ -46,4 +48,13 @@ export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 export const fail = <T = never>(code: ErrorCode, message: string, details?: unknown): Result<T> => ({
   ok: false,
   error: appError(code, message, details),
+});
+
+/** The one error body: { error: { code, message, details? } }, with the status from errorStatus. */
+export const errorBodySchema = z.object({
+  error: z.object({
+    code: z.enum(Object.keys(errorStatus) as [ErrorCode, ...ErrorCode[]]),
+    message: z.string(),
+    details: z.unknown().optional(),
+  }),
 });

@@ -48,3 +48,12 @@ export function parsePhpForm(raw: string): Record<string, unknown> {
   }
   return root;
 }
+
+/** The answer Bitrix24 opens for the shopper. */
+export const checkoutAnswerSchema = z.object({ PAYMENT_URL: z.url() });
+
+/** A refusal: Bitrix24 shows PAYMENT_ERRORS; `error` is the app's usual error body. */
+export const checkoutErrorsSchema = z.object({
+  PAYMENT_ERRORS: z.array(z.string()),
+  error: z.object({ code: z.string(), message: z.string() }),
+});

@@ -12,6 +12,7 @@ const POLICIES: Policy[] = [
   { pattern: /^\/api\/checkout\/[^/]+\/status$/, methods: ["GET"], group: "checkout" },
   { pattern: /^\/api\/kaspi\/callback$/, methods: ["POST"], group: "callback" },
   { pattern: /^\/api\/health$/, methods: ["GET"], group: "none" },
+  { pattern: /^\/api\/openapi\.json$/, methods: ["GET"], group: "none" },
   // Kaspi's check/pay calls: guarded by the address allow-list, never rate-limited (Kaspi is one caller).
   { pattern: /^\/api\/kaspi\/(checkpay|pay-gateway)$/, methods: ["GET"], group: "none" },
   { pattern: /^\/sandbox\/kaspi\/api\/v1\/payments\/(create|qr)$/, methods: ["POST"], group: "sandbox" },

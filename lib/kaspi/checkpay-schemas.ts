@@ -64,3 +64,14 @@ export function checkpayReplyXml(reply: CheckpayReply): string {
     .join("");
   return `<?xml version="1.0" encoding="UTF-8"?>\n<response>${body}</response>\n`;
 }
+
+/** The reply as JSON (KASPI_GATEWAY_FORMAT=json); the XML form has the same fields in <response>. */
+export const checkpayReplySchema = z.object({
+  txn_id: z.string(),
+  prv_txn: z.string().optional(),
+  sum: z.string().meta({ description: 'amount due, e.g. "200.00"' }),
+  result: z.literal([0, 1, 2, 3, 4, 5]).meta({
+    description: "0 OK, 1 not found, 2 cancelled, 3 already paid, 4 in progress, 5 other error",
+  }),
+  comment: z.string(),
+});

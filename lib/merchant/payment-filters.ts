@@ -6,7 +6,7 @@ import { PAYMENT_STATUSES } from "../payments/status";
 
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 
-const filtersSchema = z.object({
+export const filtersSchema = z.object({
   status: z.enum(PAYMENT_STATUSES).optional().catch(undefined),
   from: day.optional().catch(undefined),
   to: day.optional().catch(undefined),

@@ -32,3 +32,6 @@ export const startPaymentBodySchema = z
     device: z.enum(["desktop", "mobile"]).optional(),
   })
   .strict();
+
+/** The checkout token in /pay/{token} and /api/checkout/{token}/…: unguessable, URL-safe. */
+export const checkoutTokenSchema = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/);

@@ -8,7 +8,7 @@ import { createBitrix24Client } from "@/lib/bitrix24/rest-client";
 import { setKaspiGatewayForTests } from "@/lib/container";
 import { db } from "@/lib/db";
 import { resetEnvForTests } from "@/lib/env";
-import { createFakeKaspiGateway, type FakeKaspiGateway } from "@/lib/kaspi/fake-gateway";
+import { createFakeKaspiGateway, type FakeKaspiGateway } from "@/tests/support/fake-kaspi-gateway";
 import { BASE, eventsOf, orderRow, outboxOf, payOrder, read, type Answer } from "../helpers";
 import { Bitrix24StandIn } from "./rest-stand-in";
 

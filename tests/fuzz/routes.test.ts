@@ -10,7 +10,7 @@ import { setKaspiGatewayForTests } from "@/lib/container";
 import { db } from "@/lib/db";
 import { env, resetEnvForTests } from "@/lib/env";
 import type { KaspiStatus } from "@/lib/kaspi/gateway";
-import { createFakeKaspiGateway, type FakeKaspiGateway } from "@/lib/kaspi/fake-gateway";
+import { createFakeKaspiGateway, type FakeKaspiGateway } from "@/tests/support/fake-kaspi-gateway";
 import { BASE, createOrder, latestPayment, nowSeconds, params, postPayment } from "../helpers";
 import { anyValue, bodyText, contentType, expectSane, FuzzCounter, headerValue, nastyString, runs } from "./support";
 

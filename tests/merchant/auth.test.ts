@@ -10,7 +10,7 @@ import { POST as userRoute } from "@/app/api/merchant/users/[id]/route";
 import { GET as usersRoute, POST as addUserRoute } from "@/app/api/merchant/users/route";
 import { setKaspiGatewayForTests } from "@/lib/container";
 import { db } from "@/lib/db";
-import { createFakeKaspiGateway } from "@/lib/kaspi/fake-gateway";
+import { createFakeKaspiGateway } from "@/tests/support/fake-kaspi-gateway";
 import { hashPassword, verifyPassword } from "@/lib/merchant/password";
 import { MAX_FAILURES_PER_ACCOUNT } from "@/lib/merchant/rate-limit";
 import { cookieIsSecure, hashToken } from "@/lib/merchant/sessions";

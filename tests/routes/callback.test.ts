@@ -1,7 +1,7 @@
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { POST as postCallbackRoute } from "@/app/api/kaspi/callback/route";
 import { setKaspiGatewayForTests } from "@/lib/container";
-import { createFakeKaspiGateway, type FakeKaspiGateway } from "@/lib/kaspi/fake-gateway";
+import { createFakeKaspiGateway, type FakeKaspiGateway } from "@/tests/support/fake-kaspi-gateway";
 import type { KaspiStatus } from "@/lib/kaspi/gateway";
 import {
   BASE,

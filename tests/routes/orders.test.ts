@@ -3,7 +3,7 @@ import { GET as getOrder } from "@/app/api/orders/[externalId]/route";
 import { POST as postOrder } from "@/app/api/orders/route";
 import { setKaspiGatewayForTests } from "@/lib/container";
 import { db } from "@/lib/db";
-import { createFakeKaspiGateway, type FakeKaspiGateway } from "@/lib/kaspi/fake-gateway";
+import { createFakeKaspiGateway, type FakeKaspiGateway } from "@/tests/support/fake-kaspi-gateway";
 import {
   BASE,
   createOrder,

@@ -1,13 +1,11 @@
 // POST /api/merchant/login — { email, password } → a session cookie (or 401 / 429).
-import { z } from "zod";
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
 import { errorOf, errorResponse, internalError, json, parseWith, readJsonBody } from "@/lib/http/responses";
+import { loginBodySchema } from "@/lib/merchant/api-schemas";
 import { merchantLogin } from "@/lib/merchant/login-use-case";
 import { clientAddress, originAllowed } from "@/lib/merchant/request-auth";
 import { cookieIsSecure, sessionCookie } from "@/lib/merchant/sessions";
-
-const bodySchema = z.object({ email: z.string().min(1).max(254), password: z.string().min(1).max(200) });
 
 export async function POST(request: Request): Promise<Response> {
   try {
@@ -16,7 +14,7 @@ export async function POST(request: Request): Promise<Response> {
     if (!originAllowed(request, e.appUrl)) return errorOf("CSRF_REJECTED", "request from another site refused");
     const body = await readJsonBody(request);
     if (!body.ok) return errorResponse(body.error);
-    const input = parseWith(bodySchema, body.value.json);
+    const input = parseWith(loginBodySchema, body.value.json);
     if (!input.ok) return errorResponse(input.error);
     const result = await merchantLogin(db(), { ...input.value, address: clientAddress(request) });
     if (!result.ok) {

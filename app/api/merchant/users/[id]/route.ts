@@ -1,12 +1,10 @@
 // POST /api/merchant/users/{id} — { disabled: boolean } (admin). Disabling ends the user's
 // sessions at once; an admin cannot disable themselves.
-import { z } from "zod";
 import { db } from "@/lib/db";
 import { errorOf, errorResponse, json, parseWith, readJsonBody } from "@/lib/http/responses";
+import { userDisabledBodySchema } from "@/lib/merchant/api-schemas";
 import { merchantRoute } from "@/lib/merchant/route-guard";
 import { setMerchantUserDisabled } from "@/lib/merchant/users";
-
-const bodySchema = z.object({ disabled: z.boolean() });
 
 export async function POST(request: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
   return merchantRoute(
@@ -16,7 +14,7 @@ export async function POST(request: Request, ctx: { params: Promise<{ id: string
       const { id } = await ctx.params;
       const body = await readJsonBody(request);
       if (!body.ok) return errorResponse(body.error);
-      const input = parseWith(bodySchema, body.value.json);
+      const input = parseWith(userDisabledBodySchema, body.value.json);
       if (!input.ok) return errorResponse(input.error);
       if (id === session.userId && input.value.disabled) return errorOf("CONFLICT", "you cannot disable yourself");
       const found = await setMerchantUserDisabled(db(), id, input.value.disabled);

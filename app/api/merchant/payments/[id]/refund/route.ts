@@ -1,16 +1,11 @@
 // POST /api/merchant/payments/{id}/refund — { amount, idempotencyKey? } (admin). 200 when Kaspi
 // confirmed or refused, 202 when Kaspi did not answer and the refund is pending.
-import { z } from "zod";
 import { kaspiGateway } from "@/lib/container";
 import { db } from "@/lib/db";
 import { errorResponse, json, parseWith, readJsonBody } from "@/lib/http/responses";
 import { merchantRoute } from "@/lib/merchant/route-guard";
+import { refundBodySchema } from "@/lib/payments/refund-schemas";
 import { refundPayment } from "@/lib/payments/refund-use-case";
-
-const bodySchema = z.object({
-  amount: z.number().int().positive(),
-  idempotencyKey: z.string().min(8).max(100).optional(),
-});
 
 export async function POST(request: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
   return merchantRoute(
@@ -20,7 +15,7 @@ export async function POST(request: Request, ctx: { params: Promise<{ id: string
       const { id } = await ctx.params;
       const body = await readJsonBody(request);
       if (!body.ok) return errorResponse(body.error);
-      const input = parseWith(bodySchema, body.value.json);
+      const input = parseWith(refundBodySchema, body.value.json);
       if (!input.ok) return errorResponse(input.error);
       const result = await refundPayment(
         { db: db(), gateway: kaspiGateway() },
