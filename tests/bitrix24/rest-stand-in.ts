@@ -209,6 +209,39 @@ export class Bitrix24StandIn {
     return { actionUri: data.ACTION_URI, message: this.payParams(payment, data, {}) };
   }
 
+  /**
+   * The portal's payment page in IFRAME_DATA mode, as RestHandler::getIframeTemplate renders it:
+   * an iframe on ACTION_URI that, once loaded, gets the FIELDS and BX_SYSTEM_PARAMS by postMessage
+   * (target: ACTION_URI), and takes width/height from messages whose origin has ACTION_URI's host.
+   */
+  private sendHostPage(res: ServerResponse, paymentId: number): void {
+    let frame: { actionUri: string; message: Json };
+    try {
+      frame = this.iframe(paymentId);
+    } catch {
+      res.writeHead(404).end("no such payment");
+      return;
+    }
+    const html = `<!doctype html><html><head><meta charset="utf-8"><title>Stand-in Bitrix24 payment page</title></head>
+<body><div id="wrapper"><iframe id="rest-payment-frame" src="${frame.actionUri}" style="border:none;height:350px;width:100%"
+sandbox="allow-forms allow-scripts allow-modals allow-top-navigation allow-same-origin"></iframe></div>
+<script>
+var iframe = document.getElementById("rest-payment-frame");
+var data = ${JSON.stringify(frame.message).replace(/</g, "\\u003c")};
+var host = new URL(${JSON.stringify(frame.actionUri)}).hostname;
+window.__resizes = [];
+iframe.onload = function () { if (iframe.contentWindow) iframe.contentWindow.postMessage(data, ${JSON.stringify(frame.actionUri)}); };
+window.addEventListener("message", function (event) {
+  var originHost; try { originHost = new URL(event.origin).hostname; } catch (e) { return; }
+  if (originHost !== host) return;
+  if (event.data.width && parseInt(event.data.width) > 0) iframe.style.width = event.data.width + "px";
+  if (event.data.height && parseInt(event.data.height) > 0) { iframe.style.height = event.data.height + "px"; window.__resizes.push(event.data.height); }
+}, false);
+</script></body></html>`;
+    res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
+    res.end(html);
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -217,6 +250,8 @@ export class Bitrix24StandIn {
       res.writeHead(status, { "Content-Type": "application/json; charset=utf-8" });
       res.end(JSON.stringify(body));
     };
+    const hostPage = /^\/pub\/payment\/(\d+)$/.exec(new URL(req.url ?? "/", "http://x").pathname);
+    if (hostPage) return this.sendHostPage(res, Number(hostPage[1]));
     const m = /^\/rest\/(\d+)\/([^/]+)\/([a-z0-9_.]+?)(?:\.json)?$/i.exec(new URL(req.url ?? "/", "http://x").pathname);
     if (!m) return send(404, { error: "ERROR_METHOD_NOT_FOUND", error_description: "Method not found!" });
     if (m[1] !== String(this.user) || m[2] !== this.code) {
