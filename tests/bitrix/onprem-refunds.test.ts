@@ -116,6 +116,8 @@ describe.skipIf(!php)("on-premise refunds both ways, real processes", () => {
       env: { ...process.env, DATABASE_URL: `file:${APP_DB}` },
       stdio: ["pipe", "pipe", "pipe"],
     });
+    // The CLI takes seconds: a kept-alive connection may have been closed by the server meanwhile.
+    await fetch(`${appUrl}/api/health`).catch(() => undefined);
     const login = await fetch(`${appUrl}/api/merchant/login`, {
       method: "POST",
       headers: { "Content-Type": "application/json", Origin: appUrl },
