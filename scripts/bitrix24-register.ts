@@ -34,7 +34,9 @@ if (!/^https?:\/\/[^/\s]+/.test(appUrl)) {
 
 const mode = values.mode as Bitrix24Mode;
 if (!BITRIX24_MODES.includes(mode)) {
-  console.error(`--mode must be iframe (our page inside Bitrix24's payment step, the default) or checkout (a link to it)\n${usage}`);
+  console.error(
+    `--mode must be iframe (our page inside Bitrix24's payment step, the default) or checkout (a link to it)\n${usage}`,
+  );
   process.exit(2);
 }
 

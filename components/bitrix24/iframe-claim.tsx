@@ -78,7 +78,12 @@ export function IframeClaim({ portalOrigin }: { portalOrigin: string | null }) {
   }, [portalOrigin]);
 
   return (
-    <div ref={rootRef} data-testid="bitrix24-iframe" data-state={state.kind} style={{ padding: 16, fontFamily: "system-ui, sans-serif" }}>
+    <div
+      ref={rootRef}
+      data-testid="bitrix24-iframe"
+      data-state={state.kind}
+      style={{ padding: 16, fontFamily: "system-ui, sans-serif" }}
+    >
       {!portalOrigin ? (
         <p role="alert">Оплата через Kaspi не подключена к этому порталу Bitrix24.</p>
       ) : state.kind === "error" ? (

@@ -27,7 +27,10 @@ export type BitrixRefundAnswer = {
   message?: string;
 };
 
-export async function refundFromBitrix(deps: RefundDeps, input: BitrixRefundInput): Promise<Result<BitrixRefundAnswer>> {
+export async function refundFromBitrix(
+  deps: RefundDeps,
+  input: BitrixRefundInput,
+): Promise<Result<BitrixRefundAnswer>> {
   const order = await deps.db.order.findUnique({ where: { externalId: input.externalId } });
   if (!order) return fail("NOT_FOUND", "no order with this externalId");
   // The attempt Bitrix was told is paid: the first one paid (later attempts are duplicates).

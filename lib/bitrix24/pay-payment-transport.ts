@@ -37,7 +37,10 @@ const refundedSchema = z.object({
 });
 const payloadSchema = z.discriminatedUnion("event", [paidSchema, refundedSchema]);
 
-const retry = (method: string, e: RestError): DeliveryOutcome => ({ kind: "retry", error: describeRestError(method, e) });
+const retry = (method: string, e: RestError): DeliveryOutcome => ({
+  kind: "retry",
+  error: describeRestError(method, e),
+});
 
 export function payPaymentTransport(client: Bitrix24Client): NotificationTransport {
   return async (row): Promise<DeliveryOutcome> => {
@@ -49,9 +52,7 @@ export function payPaymentTransport(client: Bitrix24Client): NotificationTranspo
     }
     const ref = parseBitrix24ExternalId(payload.externalId);
     if (!ref) return { kind: "final", error: `externalId ${payload.externalId} is not a Bitrix24 payment` };
-    return payload.event === "payment.paid"
-      ? markPaid(client, ref, payload)
-      : recordRefund(client, ref, payload);
+    return payload.event === "payment.paid" ? markPaid(client, ref, payload) : recordRefund(client, ref, payload);
   };
 }
 

@@ -96,9 +96,7 @@ export async function registerPaySystem(input: {
     });
     if (!added.ok) return failWith("sale.paysystem.handler.add", added);
     handlerId = String(added.result);
-    actions.push(
-      `added REST handler ${HANDLER_CODE} (id ${handlerId}), ${target}`,
-    );
+    actions.push(`added REST handler ${HANDLER_CODE} (id ${handlerId}), ${target}`);
   } else {
     handlerId = existing.ID;
     const current = typeof existing.SETTINGS === "string" ? safeJson(existing.SETTINGS) : existing.SETTINGS;
@@ -110,9 +108,7 @@ export async function registerPaySystem(input: {
         FIELDS: { NAME: HANDLER_NAME, SORT: 100, SETTINGS: settings },
       });
       if (!updated.ok) return failWith("sale.paysystem.handler.update", updated);
-      actions.push(
-        `updated REST handler ${HANDLER_CODE} (id ${handlerId}), ${target}`,
-      );
+      actions.push(`updated REST handler ${HANDLER_CODE} (id ${handlerId}), ${target}`);
     }
   }
 

@@ -50,7 +50,11 @@ export function outcomeOfStoreAnswer(status: number, body: string): DeliveryOutc
     return { kind: "final", error: "HTTP 422 SANDBOX_REFUSED: the store does not accept sandbox payments" };
   }
   if (status === 410 && code === "ORDER_CANCELLED") {
-    return { kind: "final", error: "HTTP 410 ORDER_CANCELLED: the order is cancelled in Bitrix", attention: ATTENTION.ORDER_CANCELLED };
+    return {
+      kind: "final",
+      error: "HTTP 410 ORDER_CANCELLED: the order is cancelled in Bitrix",
+      attention: ATTENTION.ORDER_CANCELLED,
+    };
   }
   return { kind: "retry", error: code ? `HTTP ${status} ${code}` : `HTTP ${status}` };
 }

@@ -80,7 +80,13 @@ export async function deliverDueNotifications(
     } else if (outcome.kind === "final") {
       await db.outbox.update({
         where: { id: row.id },
-        data: { attempts, nextAttemptAt: NEVER, lockedUntil: null, lockedBy: null, lastError: `final: ${outcome.error}` },
+        data: {
+          attempts,
+          nextAttemptAt: NEVER,
+          lockedUntil: null,
+          lockedBy: null,
+          lastError: `final: ${outcome.error}`,
+        },
       });
       await recordEvent(db, {
         ...base,
@@ -91,7 +97,10 @@ export async function deliverDueNotifications(
       if (outcome.attention) {
         await recordEvent(db, { ...base, type: outcome.attention.type, message: outcome.attention.message });
       }
-      log().warn({ outboxId: row.id, paymentId: row.paymentId, attempts, error: outcome.error }, "notification refused for good");
+      log().warn(
+        { outboxId: row.id, paymentId: row.paymentId, attempts, error: outcome.error },
+        "notification refused for good",
+      );
       stats.final = (stats.final ?? 0) + 1;
     } else {
       const next = new Date(Date.now() + backoffMs(attempts));

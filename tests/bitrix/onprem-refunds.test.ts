@@ -35,7 +35,12 @@ describe.skipIf(!php)("on-premise refunds both ways, real processes", () => {
     site = await startPhpServer({
       port: SITE_PORT,
       router: path.resolve("integrations/bitrix/tests/site/router.php"),
-      env: { KASPI_STANDIN_STATE: STATE, KASPI_APP_URL: appUrl, KASPI_SHARED_SECRET: SECRET, KASPI_ACCEPT_SANDBOX: "Y" },
+      env: {
+        KASPI_STANDIN_STATE: STATE,
+        KASPI_APP_URL: appUrl,
+        KASPI_SHARED_SECRET: SECRET,
+        KASPI_ACCEPT_SANDBOX: "Y",
+      },
     });
     app = await startApp({
       port: APP_PORT,
@@ -56,7 +61,9 @@ describe.skipIf(!php)("on-premise refunds both ways, real processes", () => {
 
   /** The Bitrix payment step, then the shopper pays in the sandbox's Kaspi app. */
   async function payInBitrix(paymentId: number, sum: number, then?: () => Promise<void>): Promise<string> {
-    const page = await (await fetch(`${site?.url}/checkout?payment=${paymentId}&sum=${sum}&account=${paymentId + 1000}`)).text();
+    const page = await (
+      await fetch(`${site?.url}/checkout?payment=${paymentId}&sum=${sum}&account=${paymentId + 1000}`)
+    ).text();
     const checkoutUrl = new RegExp(`<iframe id="kaspi-checkout-${paymentId}" src="([^"]+)"`).exec(page)?.[1] ?? "";
     expect(checkoutUrl, page).toMatch(/\/pay\//);
     expect(String((await siteState()).payments[String(paymentId)]?.PS_INVOICE_ID)).toMatch(/^ord_/);
@@ -69,7 +76,9 @@ describe.skipIf(!php)("on-premise refunds both ways, real processes", () => {
         body: JSON.stringify({ device: "mobile" }),
       })
     ).json()) as { paymentLink?: string };
-    const kaspiPaymentId = decodeURIComponent(/\/sandbox\/kaspi\/pay\/([^/?#]+)/.exec(started.paymentLink ?? "")?.[1] ?? "");
+    const kaspiPaymentId = decodeURIComponent(
+      /\/sandbox\/kaspi\/pay\/([^/?#]+)/.exec(started.paymentLink ?? "")?.[1] ?? "",
+    );
     expect(kaspiPaymentId).not.toBe("");
     const confirm = await fetch(`${appUrl}/sandbox/kaspi/test/payments/${encodeURIComponent(kaspiPaymentId)}/confirm`, {
       method: "POST",
@@ -126,7 +135,9 @@ describe.skipIf(!php)("on-premise refunds both ways, real processes", () => {
     expect(login.status, await login.clone().text()).toBe(200);
     const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
     const sqlite = new Database(APP_DB, { readonly: true });
-    const { csrfToken } = sqlite.prepare("SELECT csrfToken FROM MerchantSession ORDER BY createdAt DESC LIMIT 1").get() as {
+    const { csrfToken } = sqlite
+      .prepare("SELECT csrfToken FROM MerchantSession ORDER BY createdAt DESC LIMIT 1")
+      .get() as {
       csrfToken: string;
     };
     const { id: paymentId } = sqlite.prepare("SELECT id FROM Payment WHERE kaspiPaymentId = ?").get(kaspiPaymentId) as {
@@ -142,7 +153,11 @@ describe.skipIf(!php)("on-premise refunds both ways, real processes", () => {
 
     const partial = await refund(4_000);
     expect(partial.status, await partial.clone().text()).toBe(200);
-    const recorded = await eventually(siteState, (s) => s.payments["62"]?.PS_STATUS_CODE === "PARTIALLY_REFUNDED", 30_000);
+    const recorded = await eventually(
+      siteState,
+      (s) => s.payments["62"]?.PS_STATUS_CODE === "PARTIALLY_REFUNDED",
+      30_000,
+    );
     expect(recorded.payments["62"]).toMatchObject({ PAID: "Y" });
     expect(String(recorded.payments["62"]?.PS_STATUS_DESCRIPTION)).toContain("4000 KZT of 10000 KZT");
 

@@ -8,7 +8,17 @@ import { whereOf } from "@/lib/merchant/payments-query";
 import { createFakeKaspiGateway, type FakeKaspiGateway } from "@/lib/kaspi/fake-gateway";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createOrder, eventsOf, orderRow, outboxOf, params, payOrder, read, signedRequest, type Answer } from "../helpers";
+import {
+  createOrder,
+  eventsOf,
+  orderRow,
+  outboxOf,
+  params,
+  payOrder,
+  read,
+  signedRequest,
+  type Answer,
+} from "../helpers";
 
 // POST /api/orders/{externalId}/refunds (refunds started in the Bitrix admin) through the real
 // route, and the outbox's final answers from the on-premise handler.
@@ -22,7 +32,9 @@ beforeEach(() => {
 async function postRefund(externalId: string, body: unknown, options: { secret?: string } = {}): Promise<Answer> {
   const raw = typeof body === "string" ? body : JSON.stringify(body);
   const path = `/api/orders/${encodeURIComponent(externalId)}/refunds`;
-  return read(await refundRoute(signedRequest(path, raw, options), params({ externalId: encodeURIComponent(externalId) })));
+  return read(
+    await refundRoute(signedRequest(path, raw, options), params({ externalId: encodeURIComponent(externalId) })),
+  );
 }
 
 async function paidOrder(amount = 12_000) {
@@ -37,7 +49,13 @@ describe("POST /api/orders/{externalId}/refunds", () => {
     const first = await postRefund(order.externalId, { amount: 5_000, refundId: "bx-1" });
     expect(first).toEqual({
       status: 200,
-      body: { refundId: "bx-1", status: "SUCCEEDED", amount: 5_000, refundedAmount: 5_000, paymentStatus: "PARTIALLY_REFUNDED" },
+      body: {
+        refundId: "bx-1",
+        status: "SUCCEEDED",
+        amount: 5_000,
+        refundedAmount: 5_000,
+        paymentStatus: "PARTIALLY_REFUNDED",
+      },
     });
     const again = await postRefund(order.externalId, { amount: 5_000, refundId: "bx-1" });
     expect(again.body).toMatchObject({ refundId: "bx-1", status: "SUCCEEDED", refundedAmount: 5_000 });
@@ -52,23 +70,51 @@ describe("POST /api/orders/{externalId}/refunds", () => {
 
   it("says clearly when the Kaspi protocol cannot refund through the API", async () => {
     const order = await paidOrder();
-    setKaspiGatewayForTests(createFakeKaspiGateway({ refundSupport: { supported: false, reason: "refund in Kaspi Business" } }));
+    setKaspiGatewayForTests(
+      createFakeKaspiGateway({ refundSupport: { supported: false, reason: "refund in Kaspi Business" } }),
+    );
     const answer = await postRefund(order.externalId, { amount: 12_000, refundId: "bx-3" });
     expect(answer).toMatchObject({
       status: 409,
-      body: { error: { code: "REFUND_UNSUPPORTED", message: expect.stringContaining("cannot refund through the API") } },
+      body: {
+        error: { code: "REFUND_UNSUPPORTED", message: expect.stringContaining("cannot refund through the API") },
+      },
     });
   });
 
   const refusals: [string, () => Promise<[string, unknown, { secret?: string }?]>, number, string][] = [
     ["an unknown order", async () => ["nope-404", { amount: 1, refundId: "r" }], 404, "NOT_FOUND"],
-    ["an unpaid order", async () => [(await createOrder()).externalId, { amount: 1, refundId: "r" }], 409, "REFUND_NOT_ALLOWED"],
-    ["a fractional amount", async () => [(await paidOrder()).externalId, { amount: 1.5, refundId: "r" }], 422, "VALIDATION_FAILED"],
-    ["a bad refundId", async () => [(await paidOrder()).externalId, { amount: 1, refundId: "a b" }], 422, "VALIDATION_FAILED"],
-    ["too much", async () => [(await paidOrder(1_000)).externalId, { amount: 2_000, refundId: "r" }], 422, "REFUND_TOO_LARGE"],
+    [
+      "an unpaid order",
+      async () => [(await createOrder()).externalId, { amount: 1, refundId: "r" }],
+      409,
+      "REFUND_NOT_ALLOWED",
+    ],
+    [
+      "a fractional amount",
+      async () => [(await paidOrder()).externalId, { amount: 1.5, refundId: "r" }],
+      422,
+      "VALIDATION_FAILED",
+    ],
+    [
+      "a bad refundId",
+      async () => [(await paidOrder()).externalId, { amount: 1, refundId: "a b" }],
+      422,
+      "VALIDATION_FAILED",
+    ],
+    [
+      "too much",
+      async () => [(await paidOrder(1_000)).externalId, { amount: 2_000, refundId: "r" }],
+      422,
+      "REFUND_TOO_LARGE",
+    ],
     [
       "a wrong signature",
-      async () => [(await paidOrder()).externalId, { amount: 1, refundId: "r" }, { secret: "another-secret-0123456789" }],
+      async () => [
+        (await paidOrder()).externalId,
+        { amount: 1, refundId: "r" },
+        { secret: "another-secret-0123456789" },
+      ],
       401,
       "INVALID_SIGNATURE",
     ],
@@ -99,15 +145,24 @@ describe("outbox: final answers of the on-premise handler", () => {
       // Other rows of the shared test database may be due too: ours is what is checked.
       await deliver(store.url);
       const [row] = await outboxOf(order.orderId);
-      expect(row).toMatchObject({ deliveredAt: null, attempts: 1, lastError: expect.stringContaining("final: HTTP 410") });
+      expect(row).toMatchObject({
+        deliveredAt: null,
+        attempts: 1,
+        lastError: expect.stringContaining("final: HTTP 410"),
+      });
       await deliver(store.url, new Date(Date.now() + 86_400_000 * 365));
       expect((await outboxOf(order.orderId))[0]?.attempts).toBe(1);
       const events = await eventsOf(order.orderId);
-      expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(["notify.refused", ATTENTION.ORDER_CANCELLED.type]));
+      expect(events.map((e) => e.type)).toEqual(
+        expect.arrayContaining(["notify.refused", ATTENTION.ORDER_CANCELLED.type]),
+      );
       expect(events.find((e) => e.type === ATTENTION.ORDER_CANCELLED.type)?.message).toBe(
         "paid, but the order was cancelled in Bitrix — refund",
       );
-      const flagged = await db().payment.findMany({ where: await whereOf(db(), { attention: "1" }), select: { orderId: true } });
+      const flagged = await db().payment.findMany({
+        where: await whereOf(db(), { attention: "1" }),
+        select: { orderId: true },
+      });
       expect(flagged.map((p) => p.orderId)).toContain(order.orderId);
     } finally {
       store.close();
@@ -120,7 +175,10 @@ describe("outbox: final answers of the on-premise handler", () => {
     try {
       await deliver(store.url);
       expect((await outboxOf(refused.orderId))[0]?.lastError).toContain("final: HTTP 422 SANDBOX_REFUSED");
-      const flagged = await db().payment.findMany({ where: await whereOf(db(), { attention: "1" }), select: { orderId: true } });
+      const flagged = await db().payment.findMany({
+        where: await whereOf(db(), { attention: "1" }),
+        select: { orderId: true },
+      });
       expect(flagged.map((p) => p.orderId)).not.toContain(refused.orderId);
     } finally {
       store.close();

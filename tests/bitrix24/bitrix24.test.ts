@@ -198,7 +198,12 @@ describe("POST /api/bitrix24/checkout", () => {
       "VALIDATION_FAILED",
       /тенге/,
     ],
-    ["a fractional sum", () => systemParams({ ...newPayment(12_500.5), sum: "12500.50" }), "INVALID_AMOUNT", /целых тенге/],
+    [
+      "a fractional sum",
+      () => systemParams({ ...newPayment(12_500.5), sum: "12500.50" }),
+      "INVALID_AMOUNT",
+      /целых тенге/,
+    ],
     ["a missing PAYMENT_ID", () => ({ "BX_SYSTEM_PARAMS[SUM]": "100" }), "VALIDATION_FAILED", /./],
   ];
   it.each(refusals)("refuses %s with 200 and PAYMENT_ERRORS", async (_name, fields, code, text) => {

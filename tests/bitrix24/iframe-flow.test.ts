@@ -20,9 +20,13 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 function register(webhook: string): Promise<{ status: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn("npm", ["run", "--silent", "bitrix24:register", "--", "--webhook", webhook, "--app-url", APP_URL], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production" },
-    });
+    const child = spawn(
+      "npm",
+      ["run", "--silent", "bitrix24:register", "--", "--webhook", webhook, "--app-url", APP_URL],
+      {
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production" },
+      },
+    );
     let output = "";
     child.stdout.on("data", (d: Buffer) => (output += d.toString()));
     child.stderr.on("data", (d: Buffer) => (output += d.toString()));
@@ -116,25 +120,33 @@ describe("Bitrix24 connector, IFRAME_DATA mode, real processes", () => {
       });
       expect(confirm.status).toBe(200);
 
-      await eventually(async () => payment.paid, (paid) => paid === "Y", 30_000);
+      await eventually(
+        async () => payment.paid,
+        (paid) => paid === "Y",
+        30_000,
+      );
       expect(payment.paidTransitions).toBe(1);
       expect(payment.fields).toMatchObject({ psInvoiceId: kaspiPaymentId, psSum: 21_000, psCurrency: "KZT" });
     },
     90_000,
   );
 
-  it.skipIf(!existsSync(CHROMIUM))("a message from another origin is not a claim", async () => {
-    const paySystemId = Number(portal.paySystems[0]?.ID);
-    const payment = portal.addPayment({ id: 92, sum: 5_000, paySystemId });
-    browser ??= await chromium.launch({ executablePath: CHROMIUM });
-    const page = await browser.newPage();
-    // Opened directly (no portal parent): a message posted by the page itself has the app's origin.
-    await page.goto(`${APP_URL}/bitrix24/pay`);
-    const message = portal.iframe(payment.id).message;
-    await page.evaluate((m) => window.postMessage(m, "*"), message);
-    await new Promise((r) => setTimeout(r, 1_500));
-    expect(page.url()).toBe(`${APP_URL}/bitrix24/pay`);
-    expect(await page.getByTestId("bitrix24-iframe").getAttribute("data-state")).toBe("waiting");
-    expect(portal.callsOf("sale.payment.get").some((c) => c.id === String(payment.id))).toBe(false);
-  }, 60_000);
+  it.skipIf(!existsSync(CHROMIUM))(
+    "a message from another origin is not a claim",
+    async () => {
+      const paySystemId = Number(portal.paySystems[0]?.ID);
+      const payment = portal.addPayment({ id: 92, sum: 5_000, paySystemId });
+      browser ??= await chromium.launch({ executablePath: CHROMIUM });
+      const page = await browser.newPage();
+      // Opened directly (no portal parent): a message posted by the page itself has the app's origin.
+      await page.goto(`${APP_URL}/bitrix24/pay`);
+      const message = portal.iframe(payment.id).message;
+      await page.evaluate((m) => window.postMessage(m, "*"), message);
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(page.url()).toBe(`${APP_URL}/bitrix24/pay`);
+      expect(await page.getByTestId("bitrix24-iframe").getAttribute("data-state")).toBe("waiting");
+      expect(portal.callsOf("sale.payment.get").some((c) => c.id === String(payment.id))).toBe(false);
+    },
+    60_000,
+  );
 });

@@ -126,7 +126,10 @@ export class Bitrix24StandIn {
    */
   private payParams(payment: StandInPayment, data: { FIELDS?: Json }, posted: Record<string, string>): Json {
     const handler = this.handlerOf(payment);
-    const codes = (handler.SETTINGS.CODES ?? {}) as Record<string, { DEFAULT?: { PROVIDER_KEY?: string; PROVIDER_VALUE?: string } }>;
+    const codes = (handler.SETTINGS.CODES ?? {}) as Record<
+      string,
+      { DEFAULT?: { PROVIDER_KEY?: string; PROVIDER_VALUE?: string } }
+    >;
     const params: Json = {};
     for (const [key, field] of Object.entries(data.FIELDS ?? {})) {
       const code = (field as { CODE?: unknown }).CODE;
@@ -158,7 +161,8 @@ export class Bitrix24StandIn {
     paymentId: number,
     options: { override?: Record<string, string>; posted?: Record<string, string> } = {},
   ): Promise<
-    { ok: true; paymentUrl: string; status: number; body: Json } | { ok: false; errors: string[]; status: number; body: Json }
+    | { ok: true; paymentUrl: string; status: number; body: Json }
+    | { ok: false; errors: string[]; status: number; body: Json }
   > {
     const payment = this.payments.get(paymentId);
     if (!payment) throw new Error(`no stand-in payment ${paymentId}`);

@@ -8,7 +8,8 @@ export const dynamic = "force-dynamic";
 
 // Bitrix24 posts once, on the frame's load event, which can come before React has hydrated: this
 // runs while the page is parsed and keeps every message until the component reads them.
-const BUFFER = "window.__bx24q=[];window.addEventListener('message',function(e){window.__bx24q&&window.__bx24q.push({origin:e.origin,data:e.data})});";
+const BUFFER =
+  "window.__bx24q=[];window.addEventListener('message',function(e){window.__bx24q&&window.__bx24q.push({origin:e.origin,data:e.data})});";
 
 export default function Bitrix24PayPage() {
   return (

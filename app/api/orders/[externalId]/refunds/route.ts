@@ -18,7 +18,10 @@ export async function POST(request: Request, ctx: { params: Promise<{ externalId
     if (!id.ok) return errorResponse(id.error);
     const input = parseWith(bitrixRefundSchema, body.value.json);
     if (!input.ok) return errorResponse(input.error);
-    const result = await refundFromBitrix({ db: db(), gateway: kaspiGateway() }, { ...input.value, externalId: id.value });
+    const result = await refundFromBitrix(
+      { db: db(), gateway: kaspiGateway() },
+      { ...input.value, externalId: id.value },
+    );
     return result.ok ? json(result.value) : errorResponse(result.error);
   } catch (e) {
     return internalError("POST /api/orders/{externalId}/refunds", e);
