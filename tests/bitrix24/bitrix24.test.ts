@@ -9,6 +9,7 @@ import { setKaspiGatewayForTests } from "@/lib/container";
 import { db } from "@/lib/db";
 import { resetEnvForTests } from "@/lib/env";
 import { createFakeKaspiGateway, type FakeKaspiGateway } from "@/lib/kaspi/fake-gateway";
+import { refundPayment } from "@/lib/payments/refund-use-case";
 import { BASE, eventsOf, orderRow, outboxOf, payOrder, read, type Answer } from "../helpers";
 import { Bitrix24StandIn } from "./rest-stand-in";
 
@@ -324,6 +325,56 @@ describe("outbox → sale.paysystem.pay.payment", () => {
     expect(await deliver()).toEqual({ delivered: 0, failed: 1 });
     expect((await outboxOf(order.id))[0]?.lastError).toContain("sale.paysystem.pay.payment: INTERNAL_SERVER_ERROR");
     expect((await orderRow(order.id)).status).toBe("PAID");
+  });
+});
+
+describe("outbox → a refund written onto the Bitrix24 payment", () => {
+  it("records partial and full refunds with sale.payment.update (paySystemId included); the payment stays paid", async () => {
+    const payment = newPayment(10_000);
+    const answer = await postCheckout(systemParams(payment));
+    const checkoutUrl = String(answer.body.PAYMENT_URL);
+    const externalId = `b24-${paySystemId}-${payment.id}`;
+    const order = await db().order.findUniqueOrThrow({ where: { externalId } });
+    const token = checkoutUrl.split("/pay/")[1] ?? "";
+    await payOrder(fake, { orderId: order.id, checkoutUrl, token, externalId, amount: 10_000 });
+    const deliver = () =>
+      deliverDueNotifications(
+        db(),
+        { notifyUrl: undefined, secret: "unused-0123456789", transport: notificationTransport() },
+        "w-refund",
+      );
+    await deliver();
+    expect(payment.paid).toBe("Y");
+
+    const paid = await db().payment.findFirstOrThrow({ where: { orderId: order.id, status: "PAID" } });
+    const actor = { userId: "u1", email: "admin@shop.test" };
+    expect((await refundPayment({ db: db(), gateway: fake }, { paymentId: paid.id, amount: 4_000, actor })).ok).toBe(
+      true,
+    );
+    await deliver();
+    expect(portal.callsOf("sale.payment.update").at(-1)).toMatchObject({
+      id: payment.id,
+      fields: { paySystemId, psStatusCode: "PARTIALLY_REFUNDED" },
+    });
+    expect(String(payment.fields.psStatusDescription)).toContain("4\u00a0000");
+    expect((await refundPayment({ db: db(), gateway: fake }, { paymentId: paid.id, amount: 6_000, actor })).ok).toBe(
+      true,
+    );
+    await deliver();
+    expect(payment.fields.psStatusCode).toBe("REFUNDED");
+    expect(payment.paid).toBe("Y");
+    expect((await outboxOf(order.id)).every((r) => r.deliveredAt !== null)).toBe(true);
+  });
+
+  it("the stand-in refuses sale.payment.update without paySystemId, like the portal", async () => {
+    const payment = newPayment();
+    const client = createBitrix24Client({ webhookUrl: portal.webhookUrl });
+    const answer = await client.call("sale.payment.update", { id: payment.id, fields: { psStatusCode: "X" } });
+    expect(answer).toMatchObject({
+      ok: false,
+      error: "ERROR_CHECK_FAILURE",
+      description: expect.stringContaining("paySystemId"),
+    });
   });
 });
 
