@@ -1,21 +1,22 @@
-// npm run bitrix24:register -- --webhook https://<portal>/rest/<user>/<code>/ [--app-url https://pay.shop.kz] [--person-type 3 ...]
+// npm run bitrix24:register -- --webhook https://<portal>/rest/<user>/<code>/ [--app-url https://pay.shop.kz] [--mode iframe|checkout] [--person-type 3 ...]
 // Registers (or brings up to date) the Kaspi pay system on a Bitrix24 portal. Safe to re-run.
 import "dotenv/config";
 import { parseArgs } from "node:util";
-import { registerPaySystem } from "../lib/bitrix24/register";
+import { BITRIX24_MODES, registerPaySystem, type Bitrix24Mode } from "../lib/bitrix24/register";
 import { createBitrix24Client, normalizeWebhookUrl } from "../lib/bitrix24/rest-client";
 
 const { values } = parseArgs({
   options: {
     webhook: { type: "string" },
     "app-url": { type: "string" },
+    mode: { type: "string", default: "iframe" },
     "person-type": { type: "string", multiple: true },
     help: { type: "boolean", short: "h" },
   },
 });
 
 const usage =
-  "usage: npm run bitrix24:register -- --webhook https://<portal>/rest/<user>/<code>/ [--app-url <APP_URL>] [--person-type <id> ...]";
+  "usage: npm run bitrix24:register -- --webhook https://<portal>/rest/<user>/<code>/ [--app-url <APP_URL>] [--mode iframe|checkout] [--person-type <id> ...]";
 if (values.help) {
   console.log(usage);
   process.exit(0);
@@ -31,7 +32,16 @@ if (!/^https?:\/\/[^/\s]+/.test(appUrl)) {
   process.exit(2);
 }
 
+const mode = values.mode as Bitrix24Mode;
+if (!BITRIX24_MODES.includes(mode)) {
+  console.error(
+    `--mode must be iframe (our page inside Bitrix24's payment step, the default) or checkout (a link to it)\n${usage}`,
+  );
+  process.exit(2);
+}
+
 const result = await registerPaySystem({
+  mode,
   client: createBitrix24Client({ webhookUrl: webhook }),
   appUrl,
   ...(values["person-type"]?.length ? { personTypeIds: values["person-type"] } : {}),

@@ -17,7 +17,7 @@ export type Bitrix24CheckoutDeps = { db: Db; client: Bitrix24Client; appUrl: str
 export async function startBitrix24Checkout(
   deps: Bitrix24CheckoutDeps,
   input: CheckoutData,
-): Promise<Result<{ paymentUrl: string }>> {
+): Promise<Result<{ paymentUrl: string; paymentId: string }>> {
   const p = input.BX_SYSTEM_PARAMS;
   if (p.CURRENCY !== "KZT") return fail("VALIDATION_FAILED", "Kaspi accepts payments in tenge (KZT) only");
 
@@ -78,5 +78,7 @@ export async function startBitrix24Checkout(
     return startBitrix24Checkout(deps, { ...input, KASPI_CHECKOUT_BUYER_PHONE: undefined });
   }
   if (!intake.ok) return intake;
-  return ok({ paymentUrl: intake.value.body.checkoutUrl });
+  // PAYMENT_ID is our order id: Bitrix stores it as the payment's PS_INVOICE_ID until the
+  // Kaspi payment id replaces it when the payment is marked paid.
+  return ok({ paymentUrl: intake.value.body.checkoutUrl, paymentId: intake.value.body.orderId });
 }

@@ -8,6 +8,7 @@ type Policy = { pattern: RegExp; methods: readonly string[]; group: RateGroup };
 const POLICIES: Policy[] = [
   { pattern: /^\/api\/orders$/, methods: ["POST"], group: "intake" },
   { pattern: /^\/api\/orders\/[^/]+$/, methods: ["GET"], group: "intake" },
+  { pattern: /^\/api\/orders\/[^/]+\/refunds$/, methods: ["POST"], group: "intake" },
   { pattern: /^\/api\/checkout\/[^/]+\/payment$/, methods: ["POST"], group: "checkout" },
   { pattern: /^\/api\/checkout\/[^/]+\/status$/, methods: ["GET"], group: "checkout" },
   { pattern: /^\/api\/kaspi\/callback$/, methods: ["POST"], group: "callback" },

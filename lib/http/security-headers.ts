@@ -10,7 +10,8 @@ export type HeaderConfig = {
 };
 
 export function frameAncestors(c: Pick<HeaderConfig, "pathname" | "bitrixOrigins" | "sandboxEnabled">): string {
-  if (!c.pathname.startsWith("/pay/")) return "'none'";
+  // /bitrix24/pay is Bitrix24's IFRAME_DATA page: framed by the portal like the checkout.
+  if (!c.pathname.startsWith("/pay/") && c.pathname !== "/bitrix24/pay") return "'none'";
   const sources = [...(c.sandboxEnabled ? ["'self'"] : []), ...c.bitrixOrigins];
   return sources.length ? sources.join(" ") : "'none'";
 }

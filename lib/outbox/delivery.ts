@@ -2,12 +2,16 @@ import type { Db } from "../db";
 import { log } from "../log";
 import { recordEvent } from "../payments/timeline";
 import { signatureHeaders } from "../bitrix-onprem/signature";
+import { outcomeOfStoreAnswer, type DeliveryOutcome } from "./delivery-outcome";
 
 // Delivers Bitrix notifications from the outbox, at least once. A row is claimed with a lease
 // (compare-and-set on lockedUntil), so several processes on one database never send it together;
 // a crashed sender's lease simply runs out and another process picks the row up.
 
-export type DeliveryOutcome = { ok: true; status: number; detail?: string } | { ok: false; error: string };
+export type { DeliveryOutcome } from "./delivery-outcome";
+
+/** A row the store refused for good stays undelivered (visible in the backlog) but is never due again. */
+const NEVER = new Date("9999-12-31T00:00:00.000Z");
 
 /** Delivers one row some other way than a signed POST to notifyUrl (e.g. Bitrix24 REST). */
 export type NotificationTransport = (row: {
@@ -36,8 +40,8 @@ export async function deliverDueNotifications(
   config: DeliveryConfig,
   workerId: string,
   now = new Date(),
-): Promise<{ delivered: number; failed: number }> {
-  const stats = { delivered: 0, failed: 0 };
+): Promise<{ delivered: number; failed: number; final?: number }> {
+  const stats: { delivered: number; failed: number; final?: number } = { delivered: 0, failed: 0 };
   // Without a URL rows wait, visible on the timeline and in /api/health's backlog.
   if (!config.notifyUrl && !config.transport) return stats;
   const due = await db.outbox.findMany({
@@ -56,11 +60,11 @@ export async function deliverDueNotifications(
     });
     if (claim.count !== 1) continue;
     const outcome = config.transport
-      ? await config.transport(row).catch((): DeliveryOutcome => ({ ok: false, error: "delivery failed" }))
+      ? await config.transport(row).catch((): DeliveryOutcome => ({ kind: "retry", error: "delivery failed" }))
       : await post(config.notifyUrl ?? "", config.secret, row.payload, config.timeoutMs ?? 10_000);
     const attempts = row.attempts + 1;
     const base = { orderId: row.orderId, paymentId: row.paymentId, source: "system" as const };
-    if (outcome.ok) {
+    if (outcome.kind === "delivered") {
       await db.outbox.update({
         where: { id: row.id },
         data: { deliveredAt: new Date(), attempts, lockedUntil: null, lockedBy: null, lastError: null },
@@ -73,6 +77,31 @@ export async function deliverDueNotifications(
       });
       log().info({ outboxId: row.id, paymentId: row.paymentId, attempts }, "notification delivered");
       stats.delivered++;
+    } else if (outcome.kind === "final") {
+      await db.outbox.update({
+        where: { id: row.id },
+        data: {
+          attempts,
+          nextAttemptAt: NEVER,
+          lockedUntil: null,
+          lockedBy: null,
+          lastError: `final: ${outcome.error}`,
+        },
+      });
+      await recordEvent(db, {
+        ...base,
+        type: "notify.refused",
+        message: `${row.event}: ${outcome.error} (not retried)`,
+        data: { attempts },
+      });
+      if (outcome.attention) {
+        await recordEvent(db, { ...base, type: outcome.attention.type, message: outcome.attention.message });
+      }
+      log().warn(
+        { outboxId: row.id, paymentId: row.paymentId, attempts, error: outcome.error },
+        "notification refused for good",
+      );
+      stats.final = (stats.final ?? 0) + 1;
     } else {
       const next = new Date(Date.now() + backoffMs(attempts));
       await db.outbox.update({
@@ -100,10 +129,10 @@ async function post(url: string, secret: string, payload: string, timeoutMs: num
       body: payload,
       signal: AbortSignal.timeout(timeoutMs),
     });
-    await res.arrayBuffer().catch(() => undefined);
-    return res.ok ? { ok: true, status: res.status } : { ok: false, error: `HTTP ${res.status}` };
+    const body = await res.text().catch(() => "");
+    return outcomeOfStoreAnswer(res.status, body);
   } catch (e) {
     const timedOut = e instanceof Error && e.name === "TimeoutError";
-    return { ok: false, error: timedOut ? `no answer within ${timeoutMs} ms` : "connection failed" };
+    return { kind: "retry", error: timedOut ? `no answer within ${timeoutMs} ms` : "connection failed" };
   }
 }

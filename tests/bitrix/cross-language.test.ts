@@ -31,7 +31,13 @@ describe.skipIf(!php)("on-premise handler (PHP) ⇄ app (TypeScript), real proce
     site = await startPhpServer({
       port: SITE_PORT,
       router: path.resolve("integrations/bitrix/tests/site/router.php"),
-      env: { KASPI_STANDIN_STATE: STATE, KASPI_APP_URL: `http://127.0.0.1:${APP_PORT}`, KASPI_SHARED_SECRET: SECRET },
+      env: {
+        KASPI_STANDIN_STATE: STATE,
+        KASPI_APP_URL: `http://127.0.0.1:${APP_PORT}`,
+        KASPI_SHARED_SECRET: SECRET,
+        // The app runs on its Kaspi sandbox here: the test site accepts sandbox payments.
+        KASPI_ACCEPT_SANDBOX: "Y",
+      },
     });
     app = await startApp({
       port: APP_PORT,

@@ -1,20 +1,19 @@
-// POST /api/bitrix24/checkout — Bitrix24's CHECKOUT_DATA request (unsigned): confirms the payment
-// over REST, creates the order and answers { PAYMENT_URL } or { PAYMENT_ERRORS: [...] }.
+// POST /api/bitrix24/checkout — Bitrix24's CHECKOUT_DATA request (unsigned), and the claim the
+// IFRAME_DATA page sends on the portal's behalf: confirms the payment over REST, creates the
+// order and answers { PAYMENT_URL, PAYMENT_ID } or { PAYMENT_ERRORS: [...] }.
+// Always HTTP 200: Bitrix decodes the body of a 200 only (sale/lib/helpers/rest/http.php), so a
+// refusal with another status would reach the shopper as "data missing" instead of its reason.
 import { parsePhpForm, checkoutDataSchema } from "@/lib/bitrix24/checkout-request";
 import { startBitrix24Checkout } from "@/lib/bitrix24/checkout-use-case";
 import { bitrix24Client } from "@/lib/bitrix24/container";
+import { shopperMessage } from "@/lib/bitrix24/shopper-errors";
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
 import type { AppError } from "@/lib/errors";
-import { errorStatus } from "@/lib/errors";
 import { internalError, json, MAX_BODY_BYTES, parseWith } from "@/lib/http/responses";
 
-// Bitrix24 shows PAYMENT_ERRORS to the shopper; the error table's status and shape come along.
 function paymentErrors(error: AppError): Response {
-  return json(
-    { PAYMENT_ERRORS: [error.message], error: { code: error.code, message: error.message } },
-    errorStatus[error.code],
-  );
+  return json({ PAYMENT_ERRORS: [shopperMessage(error)], error: { code: error.code, message: error.message } });
 }
 
 export async function POST(request: Request): Promise<Response> {
@@ -41,7 +40,9 @@ export async function POST(request: Request): Promise<Response> {
       { db: db(), client, appUrl: e.appUrl, limits: { min: e.ORDER_MIN_AMOUNT, max: e.ORDER_MAX_AMOUNT } },
       input.value,
     );
-    return result.ok ? json({ PAYMENT_URL: result.value.paymentUrl }) : paymentErrors(result.error);
+    return result.ok
+      ? json({ PAYMENT_URL: result.value.paymentUrl, PAYMENT_ID: result.value.paymentId })
+      : paymentErrors(result.error);
   } catch (e) {
     return internalError("POST /api/bitrix24/checkout", e);
   }

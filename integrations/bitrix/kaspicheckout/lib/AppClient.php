@@ -5,8 +5,9 @@ namespace Sale\Handlers\PaySystem\KaspiCheckout;
 use Bitrix\Main\Web\HttpClient;
 
 /**
- * Signed calls from the store to the Kaspi checkout app: POST /api/orders and
- * GET /api/orders/{externalId}. Never throws: every outcome is an AppResponse.
+ * Signed calls from the store to the Kaspi checkout app: POST /api/orders,
+ * GET /api/orders/{externalId} and POST /api/orders/{externalId}/refunds. Never throws: every
+ * outcome is an AppResponse.
  */
 final class AppClient
 {
@@ -31,6 +32,13 @@ final class AppClient
     public function getOrder($externalId)
     {
         return $this->send('GET', '/api/orders/' . rawurlencode((string)$externalId), '');
+    }
+
+    /** A refund started in Bitrix; the app answers the same refundId with the same refund. */
+    public function refund($externalId, $amount, $refundId)
+    {
+        $body = json_encode(['amount' => (int)$amount, 'refundId' => (string)$refundId], JSON_UNESCAPED_SLASHES);
+        return $this->send('POST', '/api/orders/' . rawurlencode((string)$externalId) . '/refunds', $body === false ? '{}' : $body);
     }
 
     private function send($method, $path, $rawBody)
