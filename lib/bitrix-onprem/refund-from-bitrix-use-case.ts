@@ -17,15 +17,16 @@ export const bitrixRefundSchema = z.object({
 });
 export type BitrixRefundInput = z.infer<typeof bitrixRefundSchema> & { externalId: string };
 
-export type BitrixRefundAnswer = {
-  refundId: string;
-  /** SUCCEEDED: Kaspi refunded; PENDING: sent, Kaspi has not confirmed yet; FAILED: Kaspi refused. */
-  status: RefundStatus;
-  amount: number;
-  refundedAmount: number;
-  paymentStatus: string;
-  message?: string;
-};
+/** SUCCEEDED: Kaspi refunded; PENDING: sent, Kaspi has not confirmed yet; FAILED: Kaspi refused. */
+export const bitrixRefundAnswerSchema = z.object({
+  refundId: z.string(),
+  status: z.enum(["PENDING", "SUCCEEDED", "FAILED"]),
+  amount: z.number().int(),
+  refundedAmount: z.number().int(),
+  paymentStatus: z.string(),
+  message: z.string().optional(),
+});
+export type BitrixRefundAnswer = Omit<z.infer<typeof bitrixRefundAnswerSchema>, "status"> & { status: RefundStatus };
 
 export async function refundFromBitrix(
   deps: RefundDeps,

@@ -50,7 +50,8 @@ export function parsePhpForm(raw: string): Record<string, unknown> {
 }
 
 /** The answer Bitrix24 opens for the shopper. */
-export const checkoutAnswerSchema = z.object({ PAYMENT_URL: z.url() });
+/** PAYMENT_ID is stored by Bitrix24 as the payment's PS_INVOICE_ID (sale/lib/paysystem/resthandler.php). */
+export const checkoutAnswerSchema = z.object({ PAYMENT_URL: z.url(), PAYMENT_ID: z.string() });
 
 /** A refusal: Bitrix24 shows PAYMENT_ERRORS; `error` is the app's usual error body. */
 export const checkoutErrorsSchema = z.object({

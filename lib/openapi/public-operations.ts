@@ -1,3 +1,4 @@
+import { bitrixRefundAnswerSchema, bitrixRefundSchema } from "../bitrix-onprem/refund-from-bitrix-use-case";
 import { checkoutAnswerSchema, checkoutDataSchema, checkoutErrorsSchema } from "../bitrix24/checkout-request";
 import { healthDownSchema, healthSchema } from "../http/health-schemas";
 import { checkpayQuerySchema, checkpayReplySchema } from "../kaspi/checkpay-schemas";
@@ -67,6 +68,32 @@ export const publicOperations: Operation[] = [
     pathParams: { externalId: externalIdSchema },
     responses: { 200: { description: "The order", body: output("OrderView", orderViewSchema) } },
     errors: [...SIGNATURE_ERRORS, "NOT_FOUND", "VALIDATION_FAILED", "RATE_LIMITED"],
+  },
+  {
+    method: "post",
+    path: "/api/orders/{externalId}/refunds",
+    operationId: "refundFromBitrix",
+    summary: "A refund started in the Bitrix admin; idempotent on refundId",
+    tag: "bitrix",
+    auth: "bitrix",
+    pathParams: { externalId: externalIdSchema },
+    requestBody: { body: input("BitrixRefund", bitrixRefundSchema), required: true },
+    responses: {
+      200: {
+        description: "The refund (SUCCEEDED, PENDING or FAILED); the same refundId again answers the same refund",
+        body: output("BitrixRefundAnswer", bitrixRefundAnswerSchema),
+      },
+    },
+    errors: [
+      ...BODY_ERRORS,
+      ...SIGNATURE_ERRORS,
+      "NOT_FOUND",
+      "VALIDATION_FAILED",
+      "REFUND_NOT_ALLOWED",
+      "REFUND_UNSUPPORTED",
+      "REFUND_TOO_LARGE",
+      "RATE_LIMITED",
+    ],
   },
   {
     method: "post",

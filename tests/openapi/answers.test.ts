@@ -91,6 +91,14 @@ const CALLS: Record<string, () => Promise<Call>> = {
       params: { externalId: order.externalId },
     };
   },
+  refundFromBitrix: async () => {
+    const { order } = await paidPayment();
+    const body = JSON.stringify({ amount: 1000, refundId: `bx-${Date.now()}` });
+    return {
+      request: signedRequest(`/api/orders/${order.externalId}/refunds`, body),
+      params: { externalId: order.externalId },
+    };
+  },
   startPayment: async () => {
     const { token } = await createOrder();
     return { request: new Request(`${BASE}/api/checkout/${token}/payment`, { method: "POST" }), params: { token } };
