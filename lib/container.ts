@@ -1,3 +1,5 @@
+import { bitrix24Client } from "./bitrix24/container";
+import type { Bitrix24CheckoutDeps } from "./bitrix24/checkout-use-case";
 import { db } from "./db";
 import { env } from "./env";
 import { createEcomGateway } from "./kaspi/ecom-gateway";
@@ -6,7 +8,8 @@ import { createCheckpayGateway } from "./kaspi/checkpay-gateway";
 import { createQrGateway } from "./kaspi/qr-gateway";
 import { createQrTlsAgent } from "./kaspi/qr-transport";
 
-// The one place where concrete dependencies are wired. Tests swap the Kaspi gateway for a fake.
+// The one place where concrete dependencies are wired: routes and pages call these builders and
+// never read env() or construct an adapter themselves. Tests swap the Kaspi gateway for a fake.
 
 const holder = globalThis as unknown as { __kaspiGateway?: KaspiGateway };
 
@@ -84,4 +87,48 @@ export function startPaymentDeps() {
     kaspiTimeoutMs: e.KASPI_TIMEOUT_MS,
     merchantName: e.MERCHANT_NAME,
   };
+}
+
+/** Order intake (POST /api/orders and the Bitrix24 checkout). */
+export function intakeDeps() {
+  const e = env();
+  return { db: db(), appUrl: e.appUrl, limits: { min: e.ORDER_MIN_AMOUNT, max: e.ORDER_MAX_AMOUNT } };
+}
+
+/** Everything that asks Kaspi about one payment: callback, recheck, refund, refund retry. */
+export function kaspiDeps() {
+  return { db: db(), gateway: kaspiGateway() };
+}
+
+/** The Bitrix24 checkout, or null when the app does not serve a Bitrix24 portal. */
+export function bitrix24CheckoutDeps(): Bitrix24CheckoutDeps | null {
+  const client = bitrix24Client();
+  return client ? { ...intakeDeps(), client } : null;
+}
+
+/** Kaspi's check/pay provider protocol: whether it is on, and how it answers. */
+export function checkpayDeps() {
+  const e = env();
+  return { db: db(), enabled: e.KASPI_PROTOCOL === "checkpay", format: e.KASPI_GATEWAY_FORMAT };
+}
+
+/** The merchant area's sign-in: the app's own origin (CSRF) and whether cookies are Secure. */
+export function merchantAuthDeps() {
+  return { db: db(), appUrl: env().appUrl };
+}
+
+/** What pages show about this deployment (read per request: the sandbox is a deployment setting). */
+export function siteSettings() {
+  const e = env();
+  return {
+    merchantName: e.MERCHANT_NAME,
+    sandboxEnabled: e.sandboxEnabled,
+    appUrl: e.appUrl,
+    bitrixOrigins: e.bitrixOrigins,
+  };
+}
+
+/** The shopper's checkout page. */
+export function checkoutPageDeps() {
+  return { db: db(), ...siteSettings() };
 }

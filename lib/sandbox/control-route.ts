@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { db } from "../db";
-import { errorResponse, internalError, json, parseWith, readOptionalJsonBody } from "../http/responses";
+import { readRequest } from "../http/read-request";
+import { errorResponse, internalError, json } from "../http/responses";
 import { sandboxDisabled } from "./http";
 import { sandboxDecide } from "./sandbox-service";
 
@@ -12,13 +13,6 @@ const decideBodySchema = z
   })
   .strict();
 
-/** Optional JSON body: absent or empty means {}. */
-export async function optionalJson<S extends z.ZodType>(request: Request, schema: S) {
-  const body = await readOptionalJsonBody(request);
-  if (!body.ok) return body;
-  return parseWith(schema, body.value.json ?? {});
-}
-
 /** POST /sandbox/kaspi/test/payments/{id}/confirm|decline — act as the shopper in the Kaspi app. */
 export async function handleSandboxDecision(
   request: Request,
@@ -28,10 +22,10 @@ export async function handleSandboxDecision(
   try {
     const blocked = sandboxDisabled();
     if (blocked) return blocked;
-    const opts = await optionalJson(request, decideBodySchema);
+    const opts = await readRequest(request, { schema: decideBodySchema, optional: true });
     if (!opts.ok) return errorResponse(opts.error);
     const { paymentId } = await ctx.params;
-    const result = await sandboxDecide(db(), paymentId, decision, opts.value);
+    const result = await sandboxDecide(db(), paymentId, decision, opts.value.value);
     if (!result.ok) return json({ error: { code: result.code, message: result.message } }, result.status);
     return json({ paymentId, status: result.payment.status, callbackStatuses: result.callbackStatuses });
   } catch (e) {

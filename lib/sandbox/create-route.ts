@@ -1,5 +1,6 @@
 import { db } from "../db";
-import { errorResponse, internalError, json, parseWith, readJsonBody } from "../http/responses";
+import { readRequest } from "../http/read-request";
+import { errorResponse, internalError, json } from "../http/responses";
 import { ecomCreateRequestSchema } from "../kaspi/ecom-schemas";
 import { takeFault } from "./faults";
 import { playFault, SANDBOX_HEADERS, sandboxDisabled, sandboxUnauthorized } from "./http";
@@ -10,13 +11,11 @@ export async function handleSandboxCreate(request: Request, kind: "create" | "qr
   try {
     const blocked = sandboxDisabled() ?? sandboxUnauthorized(request);
     if (blocked) return blocked;
-    const body = await readJsonBody(request);
-    if (!body.ok) return errorResponse(body.error);
-    const req = parseWith(ecomCreateRequestSchema, body.value.json);
+    const req = await readRequest(request, { schema: ecomCreateRequestSchema });
     if (!req.ok) return errorResponse(req.error);
     const faulted = await playFault(await takeFault(db(), kind));
     if (faulted) return faulted;
-    const created = await sandboxCreatePayment(db(), req.value, { withQrImage: kind === "qr" });
+    const created = await sandboxCreatePayment(db(), req.value.value, { withQrImage: kind === "qr" });
     if (!created.ok) return json({ error: { code: created.code, message: created.message } }, created.status);
     const { payment } = created;
     const common = { paymentId: payment.id, expiresAt: payment.expiresAt.toISOString() };

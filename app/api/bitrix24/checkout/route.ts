@@ -1,13 +1,12 @@
 // POST /api/bitrix24/checkout — Bitrix24's CHECKOUT_DATA request (unsigned): confirms the payment
 // over REST, creates the order and answers { PAYMENT_URL } or { PAYMENT_ERRORS: [...] }.
-import { parsePhpForm, checkoutDataSchema } from "@/lib/bitrix24/checkout-request";
+import { checkoutDataSchema } from "@/lib/bitrix24/checkout-request";
 import { startBitrix24Checkout } from "@/lib/bitrix24/checkout-use-case";
-import { bitrix24Client } from "@/lib/bitrix24/container";
-import { db } from "@/lib/db";
-import { env } from "@/lib/env";
+import { bitrix24CheckoutDeps } from "@/lib/container";
 import type { AppError } from "@/lib/errors";
 import { errorStatus } from "@/lib/errors";
-import { internalError, json, MAX_BODY_BYTES, parseWith } from "@/lib/http/responses";
+import { readRequest } from "@/lib/http/read-request";
+import { internalError, json } from "@/lib/http/responses";
 
 // Bitrix24 shows PAYMENT_ERRORS to the shopper; the error table's status and shape come along.
 function paymentErrors(error: AppError): Response {
@@ -19,28 +18,12 @@ function paymentErrors(error: AppError): Response {
 
 export async function POST(request: Request): Promise<Response> {
   try {
-    const client = bitrix24Client();
-    if (!client) return paymentErrors({ code: "NOT_FOUND", message: "this app is not connected to a Bitrix24 portal" });
-    const raw = await request.text();
-    if (raw.length > MAX_BODY_BYTES) return paymentErrors({ code: "PAYLOAD_TOO_LARGE", message: "body is too large" });
-    const type = request.headers.get("content-type") ?? "";
-    let body: unknown;
-    if (/^application\/json\b/i.test(type)) {
-      try {
-        body = JSON.parse(raw) as unknown;
-      } catch {
-        return paymentErrors({ code: "INVALID_JSON", message: "body is not valid JSON" });
-      }
-    } else {
-      body = parsePhpForm(raw);
-    }
-    const input = parseWith(checkoutDataSchema, body);
+    const deps = bitrix24CheckoutDeps();
+    if (!deps) return paymentErrors({ code: "NOT_FOUND", message: "this app is not connected to a Bitrix24 portal" });
+    // Bitrix24 posts a PHP-style form (BX_SYSTEM_PARAMS[PAYMENT_ID]=…); JSON is accepted too.
+    const input = await readRequest(request, { schema: checkoutDataSchema, format: "json-or-form" });
     if (!input.ok) return paymentErrors(input.error);
-    const e = env();
-    const result = await startBitrix24Checkout(
-      { db: db(), client, appUrl: e.appUrl, limits: { min: e.ORDER_MIN_AMOUNT, max: e.ORDER_MAX_AMOUNT } },
-      input.value,
-    );
+    const result = await startBitrix24Checkout(deps, input.value.value);
     return result.ok ? json({ PAYMENT_URL: result.value.paymentUrl }) : paymentErrors(result.error);
   } catch (e) {
     return internalError("POST /api/bitrix24/checkout", e);

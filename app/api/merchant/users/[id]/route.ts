@@ -2,7 +2,8 @@
 // sessions at once; an admin cannot disable themselves.
 import { z } from "zod";
 import { db } from "@/lib/db";
-import { errorOf, errorResponse, json, parseWith, readJsonBody } from "@/lib/http/responses";
+import { readRequest } from "@/lib/http/read-request";
+import { errorOf, errorResponse, json } from "@/lib/http/responses";
 import { merchantRoute } from "@/lib/merchant/route-guard";
 import { setMerchantUserDisabled } from "@/lib/merchant/users";
 
@@ -14,13 +15,12 @@ export async function POST(request: Request, ctx: { params: Promise<{ id: string
     { name: "POST /api/merchant/users/{id}", role: "admin", mutating: true },
     async (session) => {
       const { id } = await ctx.params;
-      const body = await readJsonBody(request);
-      if (!body.ok) return errorResponse(body.error);
-      const input = parseWith(bodySchema, body.value.json);
+      const input = await readRequest(request, { schema: bodySchema });
       if (!input.ok) return errorResponse(input.error);
-      if (id === session.userId && input.value.disabled) return errorOf("CONFLICT", "you cannot disable yourself");
-      const found = await setMerchantUserDisabled(db(), id, input.value.disabled);
-      return found ? json({ id, disabled: input.value.disabled }) : errorOf("NOT_FOUND", "no such user");
+      const { disabled } = input.value.value;
+      if (id === session.userId && disabled) return errorOf("CONFLICT", "you cannot disable yourself");
+      const found = await setMerchantUserDisabled(db(), id, disabled);
+      return found ? json({ id, disabled }) : errorOf("NOT_FOUND", "no such user");
     },
   );
 }

@@ -2,7 +2,8 @@
 // (account + amount), so its Kaspi app page can drive check/pay against the app.
 import { z } from "zod";
 import { db } from "@/lib/db";
-import { errorResponse, internalError, json, parseWith, readJsonBody } from "@/lib/http/responses";
+import { readRequest } from "@/lib/http/read-request";
+import { errorResponse, internalError, json } from "@/lib/http/responses";
 import { sandboxCheckpayLink } from "@/lib/sandbox/checkpay-service";
 import { SANDBOX_HEADERS, sandboxDisabled } from "@/lib/sandbox/http";
 
@@ -17,11 +18,9 @@ export async function POST(request: Request): Promise<Response> {
   try {
     const blocked = sandboxDisabled();
     if (blocked) return blocked;
-    const body = await readJsonBody(request);
-    if (!body.ok) return errorResponse(body.error);
-    const input = parseWith(bodySchema, body.value.json);
+    const input = await readRequest(request, { schema: bodySchema });
     if (!input.ok) return errorResponse(input.error);
-    return json(await sandboxCheckpayLink(db(), input.value), 200, SANDBOX_HEADERS);
+    return json(await sandboxCheckpayLink(db(), input.value.value), 200, SANDBOX_HEADERS);
   } catch (e) {
     return internalError("POST /sandbox/kaspi/checkpay/links", e);
   }

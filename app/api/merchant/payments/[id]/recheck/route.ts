@@ -1,7 +1,6 @@
 // POST /api/merchant/payments/{id}/recheck — asks Kaspi for the status now and applies it through
 // the guarded transition (admin).
-import { kaspiGateway } from "@/lib/container";
-import { db } from "@/lib/db";
+import { kaspiDeps } from "@/lib/container";
 import { errorResponse, json } from "@/lib/http/responses";
 import { merchantRoute } from "@/lib/merchant/route-guard";
 import { recheckPayment } from "@/lib/payments/recheck-use-case";
@@ -12,10 +11,7 @@ export async function POST(request: Request, ctx: { params: Promise<{ id: string
     { name: "POST /api/merchant/payments/{id}/recheck", role: "admin", mutating: true },
     async (session) => {
       const { id } = await ctx.params;
-      const result = await recheckPayment(
-        { db: db(), gateway: kaspiGateway() },
-        { paymentId: id, actorEmail: session.email },
-      );
+      const result = await recheckPayment(kaspiDeps(), { paymentId: id, actorEmail: session.email });
       return result.ok ? json(result.value) : errorResponse(result.error);
     },
   );

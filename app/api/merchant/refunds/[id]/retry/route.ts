@@ -1,6 +1,5 @@
 // POST /api/merchant/refunds/{id}/retry — sends a pending refund to Kaspi again (admin).
-import { kaspiGateway } from "@/lib/container";
-import { db } from "@/lib/db";
+import { kaspiDeps } from "@/lib/container";
 import { errorResponse, json } from "@/lib/http/responses";
 import { merchantRoute } from "@/lib/merchant/route-guard";
 import { retryRefund } from "@/lib/payments/refund-use-case";
@@ -11,7 +10,7 @@ export async function POST(request: Request, ctx: { params: Promise<{ id: string
     { name: "POST /api/merchant/refunds/{id}/retry", role: "admin", mutating: true },
     async () => {
       const { id } = await ctx.params;
-      const result = await retryRefund({ db: db(), gateway: kaspiGateway() }, id);
+      const result = await retryRefund(kaspiDeps(), id);
       if (!result.ok) return errorResponse(result.error);
       return json(result.value, result.value.refund.status === "PENDING" ? 202 : 200);
     },
