@@ -1,4 +1,5 @@
-import { bitrix24Client } from "./bitrix24/container";
+import { signedPostTransport } from "./bitrix-onprem/signed-post-transport";
+import { bitrix24Client, notificationTransport } from "./bitrix24/container";
 import type { Bitrix24CheckoutDeps } from "./bitrix24/checkout-use-case";
 import { db } from "./db";
 import { env } from "./env";
@@ -7,6 +8,7 @@ import type { KaspiGateway } from "./kaspi/gateway";
 import { createCheckpayGateway } from "./kaspi/checkpay-gateway";
 import { createQrGateway } from "./kaspi/qr-gateway";
 import { createQrTlsAgent } from "./kaspi/qr-transport";
+import type { NotificationTransport } from "./outbox/transport";
 
 // The one place where concrete dependencies are wired: routes and pages call these builders and
 // never read env() or construct an adapter themselves. Tests swap the Kaspi gateway for a fake.
@@ -131,4 +133,17 @@ export function siteSettings() {
 /** The shopper's checkout page. */
 export function checkoutPageDeps() {
   return { db: db(), ...siteSettings() };
+}
+
+/**
+ * How outbox rows reach Bitrix: REST calls on a Bitrix24 portal, else the on-premise signed POST
+ * to BITRIX_NOTIFY_URL; undefined (rows wait) when neither is configured.
+ */
+export function outboxTransport(): NotificationTransport | undefined {
+  const e = env();
+  const bitrix24 = notificationTransport();
+  if (bitrix24) return bitrix24;
+  return e.BITRIX_NOTIFY_URL
+    ? signedPostTransport({ url: e.BITRIX_NOTIFY_URL, secret: e.BITRIX_SHARED_SECRET })
+    : undefined;
 }

@@ -1,0 +1,17 @@
+// The port every connector implements to deliver an outbox row to its Bitrix: the on-premise
+// signed POST (lib/bitrix-onprem/signed-post-transport.ts) and Bitrix24's REST calls
+// (lib/bitrix24/pay-payment-transport.ts). The delivery loop (delivery.ts) owns leases, retries
+// and the timeline; a transport only says how one attempt went.
+
+export type DeliveryOutcome = { ok: true; status: number; detail?: string } | { ok: false; error: string };
+
+/** What a transport sees of an outbox row. */
+export type OutboxMessage = {
+  event: string;
+  payload: string;
+  orderId: string;
+  paymentId: string;
+};
+
+/** Delivers one row; a thrown error counts as a failed attempt. */
+export type NotificationTransport = (row: OutboxMessage) => Promise<DeliveryOutcome>;
