@@ -3,7 +3,7 @@ import { db } from "../db";
 import { readRequest } from "../http/read-request";
 import { errorResponse, internalError, json } from "../http/responses";
 import { sandboxDisabled } from "./http";
-import { sandboxDecide } from "./sandbox-service";
+import { sandboxDecide } from "./decide";
 
 const decideBodySchema = z
   .object({
