@@ -1,36 +1,38 @@
 // Import direction rules, checked by `npm run lint:deps` (and `npm test`). Why each exists:
+
+/** @returns {import('dependency-cruiser').IForbiddenRuleType} */
+function rule(name, comment, from, to) {
+  return { name, severity: "error", comment, from, to };
+}
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
-    {
-      name: "no-circular",
-      severity: "error",
-      comment: "A cycle means two modules are one concept split in two, or a missing port.",
-      from: {},
-      to: { circular: true },
-    },
-    {
-      name: "lib-not-app-or-components",
-      severity: "error",
-      comment: "lib/ is the application; app/ (routes, pages) and components/ (UI) sit on top of it.",
-      from: { path: "^lib/" },
-      to: { path: "^(app|components)/" },
-    },
-    {
-      name: "kaspi-port-not-payments",
-      severity: "error",
-      comment:
-        "lib/kaspi/ is the Kaspi port and its adapters: it owns its status type and must not know the use cases in lib/payments/.",
-      from: { path: "^lib/kaspi/" },
-      to: { path: "^lib/payments/" },
-    },
-    {
-      name: "components-not-server-only",
-      severity: "error",
-      comment:
-        "components/ is bundled for the browser: it may not import the database, the environment (secrets), the composition root, Prisma or Node built-ins. Type-only imports are erased at build time and are allowed.",
-      from: { path: "^components/" },
-      to: {
+    rule(
+      "no-circular",
+      "A cycle means two modules are one concept split in two, or a missing port.",
+      {},
+      {
+        circular: true,
+      },
+    ),
+    rule(
+      "lib-not-app-or-components",
+      "lib/ is the application; app/ (routes, pages) and components/ (UI) sit on top of it.",
+      { path: "^lib/" },
+      { path: "^(app|components)/" },
+    ),
+    rule(
+      "kaspi-port-not-payments",
+      "lib/kaspi/ is the Kaspi port and its adapters: it owns its status type and must not know the use cases in lib/payments/.",
+      { path: "^lib/kaspi/" },
+      { path: "^lib/payments/" },
+    ),
+    rule(
+      "components-not-server-only",
+      "components/ is bundled for the browser: it may not import the database, the environment (secrets), the composition root or Prisma. Type-only imports are erased at build time and are allowed.",
+      { path: "^components/" },
+      {
         dependencyTypesNot: ["type-only"],
         path: [
           "^lib/db\\.ts$",
@@ -40,14 +42,13 @@ module.exports = {
           "^node_modules/(@prisma|prisma|better-sqlite3|pg)/",
         ],
       },
-    },
-    {
-      name: "components-not-node-builtins",
-      severity: "error",
-      comment: "Node built-ins (node:crypto, node:fs, …) do not exist in the browser.",
-      from: { path: "^components/" },
-      to: { dependencyTypes: ["core"] },
-    },
+    ),
+    rule(
+      "components-not-node-builtins",
+      "Node built-ins (node:crypto, node:fs, …) do not exist in the browser.",
+      { path: "^components/" },
+      { dependencyTypes: ["core"] },
+    ),
   ],
   options: {
     doNotFollow: { path: "node_modules" },

@@ -45,3 +45,9 @@ export function internalError(route: string, e: unknown): Response {
   log().error({ route, error: errorMessage(e) }, "unhandled error");
   return errorOf("INTERNAL", "internal error");
 }
+
+/** A use case's Result as a response: its value as JSON (status from `okStatus`), or its error. */
+export function resultResponse<T>(result: Result<T>, okStatus: number | ((value: T) => number) = 200): Response {
+  if (!result.ok) return errorResponse(result.error);
+  return json(result.value, typeof okStatus === "number" ? okStatus : okStatus(result.value));
+}

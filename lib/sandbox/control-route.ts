@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { db } from "../db";
 import { readRequest } from "../http/read-request";
-import { errorResponse, internalError, json } from "../http/responses";
-import { sandboxDisabled } from "./http";
+import { errorResponse, json } from "../http/responses";
+import { sandboxRoute } from "./http";
 import { sandboxDecide } from "./decide";
 
 const decideBodySchema = z
@@ -19,16 +19,12 @@ export async function handleSandboxDecision(
   ctx: { params: Promise<{ paymentId: string }> },
   decision: "COMPLETED" | "FAILED",
 ): Promise<Response> {
-  try {
-    const blocked = sandboxDisabled();
-    if (blocked) return blocked;
+  return sandboxRoute(`POST /sandbox/kaspi/test/payments/{id}/${decision}`, async () => {
     const opts = await readRequest(request, { schema: decideBodySchema, optional: true });
     if (!opts.ok) return errorResponse(opts.error);
     const { paymentId } = await ctx.params;
     const result = await sandboxDecide(db(), paymentId, decision, opts.value.value);
     if (!result.ok) return json({ error: { code: result.code, message: result.message } }, result.status);
     return json({ paymentId, status: result.payment.status, callbackStatuses: result.callbackStatuses });
-  } catch (e) {
-    return internalError(`POST /sandbox/kaspi/test/payments/{id}/${decision}`, e);
-  }
+  });
 }

@@ -1,16 +1,16 @@
 import { db } from "../db";
 import { readRequest } from "../http/read-request";
-import { errorResponse, internalError, json } from "../http/responses";
+import { errorResponse, json } from "../http/responses";
 import { ecomCreateRequestSchema } from "../kaspi/ecom-schemas";
 import { takeFault } from "./faults";
-import { playFault, SANDBOX_HEADERS, sandboxDisabled, sandboxUnauthorized } from "./http";
+import { playFault, SANDBOX_HEADERS, sandboxRoute, sandboxUnauthorized } from "./http";
 import { sandboxCreatePayment } from "./sandbox-service";
 
 /** POST payments/create and payments/qr of the simulated eCommerce API (one handler, two shapes). */
 export async function handleSandboxCreate(request: Request, kind: "create" | "qr"): Promise<Response> {
-  try {
-    const blocked = sandboxDisabled() ?? sandboxUnauthorized(request);
-    if (blocked) return blocked;
+  return sandboxRoute(`POST /sandbox/kaspi/api/v1/payments/${kind}`, async () => {
+    const unauthorized = sandboxUnauthorized(request);
+    if (unauthorized) return unauthorized;
     const req = await readRequest(request, { schema: ecomCreateRequestSchema });
     if (!req.ok) return errorResponse(req.error);
     const faulted = await playFault(await takeFault(db(), kind));
@@ -22,7 +22,5 @@ export async function handleSandboxCreate(request: Request, kind: "create" | "qr
     const data =
       kind === "qr" ? { ...common, qrCode: created.qrPngBase64 } : { ...common, paymentLink: created.paymentLink };
     return json({ data }, 200, SANDBOX_HEADERS);
-  } catch (e) {
-    return internalError(`POST /sandbox/kaspi/api/v1/payments/${kind}`, e);
-  }
+  });
 }

@@ -1,23 +1,19 @@
 // POST /sandbox/store/notify — the demo store's stand-in for Bitrix's notification endpoint.
 import { z } from "zod";
 import { readRequest } from "@/lib/http/read-request";
-import { errorResponse, internalError, json } from "@/lib/http/responses";
+import { errorResponse, json } from "@/lib/http/responses";
 import { recordDemoNotification } from "@/lib/sandbox/demo-store";
-import { sandboxDisabled } from "@/lib/sandbox/http";
+import { sandboxRoute } from "@/lib/sandbox/http";
 
 const notificationSchema = z.object({ event: z.string().min(1).max(50), externalId: z.string().min(1).max(200) });
 
 export async function POST(request: Request): Promise<Response> {
-  try {
-    const blocked = sandboxDisabled();
-    if (blocked) return blocked;
+  return sandboxRoute("POST /sandbox/store/notify", async () => {
     // Signed like every app → Bitrix notification (lib/bitrix-onprem/signature.ts).
     const n = await readRequest(request, { schema: notificationSchema, signed: true });
     if (!n.ok) return errorResponse(n.error);
     const { externalId, event } = n.value.value;
     await recordDemoNotification({ externalId, event, payload: n.value.raw });
     return json({ received: true });
-  } catch (e) {
-    return internalError("POST /sandbox/store/notify", e);
-  }
+  });
 }

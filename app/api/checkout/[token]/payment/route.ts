@@ -1,7 +1,7 @@
 // POST /api/checkout/{token}/payment — create or reuse the Kaspi payment of this checkout.
 import { startPaymentDeps } from "@/lib/container";
 import { readRequest } from "@/lib/http/read-request";
-import { errorResponse, internalError, json } from "@/lib/http/responses";
+import { errorResponse, internalError, resultResponse } from "@/lib/http/responses";
 import { startPaymentBodySchema } from "@/lib/payments/checkout-views";
 import { startPayment } from "@/lib/payments/start-payment-use-case";
 
@@ -19,7 +19,7 @@ export async function POST(request: Request, ctx: { params: Promise<{ token: str
       ...(retryOf ? { retryOf } : {}),
       ...(device ? { device } : {}),
     });
-    return result.ok ? json(result.value) : errorResponse(result.error);
+    return resultResponse(result);
   } catch (e) {
     return internalError("POST /api/checkout/{token}/payment", e);
   }

@@ -8,19 +8,16 @@ import { merchantRoute } from "@/lib/merchant/route-guard";
 import { setMerchantUserDisabled } from "@/lib/merchant/users";
 
 const bodySchema = z.object({ disabled: z.boolean() });
+const ROUTE = { name: "POST /api/merchant/users/{id}", role: "admin", mutating: true } as const;
 
 export async function POST(request: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
-  return merchantRoute(
-    request,
-    { name: "POST /api/merchant/users/{id}", role: "admin", mutating: true },
-    async (session) => {
-      const { id } = await ctx.params;
-      const input = await readRequest(request, { schema: bodySchema });
-      if (!input.ok) return errorResponse(input.error);
-      const { disabled } = input.value.value;
-      if (id === session.userId && disabled) return errorOf("CONFLICT", "you cannot disable yourself");
-      const found = await setMerchantUserDisabled(db(), id, disabled);
-      return found ? json({ id, disabled }) : errorOf("NOT_FOUND", "no such user");
-    },
-  );
+  return merchantRoute(request, ROUTE, async (session) => {
+    const input = await readRequest(request, { schema: bodySchema });
+    if (!input.ok) return errorResponse(input.error);
+    const { disabled } = input.value.value;
+    const { id } = await ctx.params;
+    if (id === session.userId && disabled) return errorOf("CONFLICT", "you cannot disable yourself");
+    const found = await setMerchantUserDisabled(db(), id, disabled);
+    return found ? json({ id, disabled }) : errorOf("NOT_FOUND", "no such user");
+  });
 }

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { kaspiDeps } from "@/lib/container";
 import { readRequest } from "@/lib/http/read-request";
-import { errorResponse, json } from "@/lib/http/responses";
+import { errorResponse, resultResponse } from "@/lib/http/responses";
 import { merchantRoute } from "@/lib/merchant/route-guard";
 import { refundPayment } from "@/lib/payments/refund-use-case";
 
@@ -12,21 +12,14 @@ const bodySchema = z.object({
   idempotencyKey: z.string().min(8).max(100).optional(),
 });
 
+const ROUTE = { name: "POST /api/merchant/payments/{id}/refund", role: "admin", mutating: true } as const;
+
 export async function POST(request: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
-  return merchantRoute(
-    request,
-    { name: "POST /api/merchant/payments/{id}/refund", role: "admin", mutating: true },
-    async (session) => {
-      const { id } = await ctx.params;
-      const input = await readRequest(request, { schema: bodySchema });
-      if (!input.ok) return errorResponse(input.error);
-      const result = await refundPayment(kaspiDeps(), {
-        paymentId: id,
-        ...input.value.value,
-        actor: { userId: session.userId, email: session.email },
-      });
-      if (!result.ok) return errorResponse(result.error);
-      return json(result.value, result.value.refund.status === "PENDING" ? 202 : 200);
-    },
-  );
+  return merchantRoute(request, ROUTE, async (session) => {
+    const input = await readRequest(request, { schema: bodySchema });
+    if (!input.ok) return errorResponse(input.error);
+    const actor = { userId: session.userId, email: session.email };
+    const result = await refundPayment(kaspiDeps(), { paymentId: (await ctx.params).id, ...input.value.value, actor });
+    return resultResponse(result, (v) => (v.refund.status === "PENDING" ? 202 : 200));
+  });
 }

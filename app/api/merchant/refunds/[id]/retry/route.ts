@@ -1,6 +1,6 @@
 // POST /api/merchant/refunds/{id}/retry — sends a pending refund to Kaspi again (admin).
 import { kaspiDeps } from "@/lib/container";
-import { errorResponse, json } from "@/lib/http/responses";
+import { resultResponse } from "@/lib/http/responses";
 import { merchantRoute } from "@/lib/merchant/route-guard";
 import { retryRefund } from "@/lib/payments/refund-use-case";
 
@@ -11,8 +11,7 @@ export async function POST(request: Request, ctx: { params: Promise<{ id: string
     async () => {
       const { id } = await ctx.params;
       const result = await retryRefund(kaspiDeps(), id);
-      if (!result.ok) return errorResponse(result.error);
-      return json(result.value, result.value.refund.status === "PENDING" ? 202 : 200);
+      return resultResponse(result, (v) => (v.refund.status === "PENDING" ? 202 : 200));
     },
   );
 }

@@ -2,9 +2,9 @@
 // without changing what the sandbox knows: forged, late, duplicate and out-of-order callbacks.
 import { z } from "zod";
 import { db } from "@/lib/db";
-import { errorOf, errorResponse, internalError, json } from "@/lib/http/responses";
+import { errorOf, errorResponse, json } from "@/lib/http/responses";
 import { readRequest } from "@/lib/http/read-request";
-import { sandboxDisabled } from "@/lib/sandbox/http";
+import { sandboxRoute } from "@/lib/sandbox/http";
 import { sandboxReadPayment, sendSandboxCallback } from "@/lib/sandbox/sandbox-service";
 
 const bodySchema = z
@@ -12,9 +12,7 @@ const bodySchema = z
   .strict();
 
 export async function POST(request: Request, ctx: { params: Promise<{ paymentId: string }> }): Promise<Response> {
-  try {
-    const blocked = sandboxDisabled();
-    if (blocked) return blocked;
+  return sandboxRoute("POST /sandbox/kaspi/test/payments/{id}/callback", async () => {
     const body = await readRequest(request, { schema: bodySchema, optional: true });
     if (!body.ok) return errorResponse(body.error);
     const { paymentId } = await ctx.params;
@@ -27,7 +25,5 @@ export async function POST(request: Request, ctx: { params: Promise<{ paymentId:
       claimed: body.value.value.status,
       callbackStatuses: statuses,
     });
-  } catch (e) {
-    return internalError("POST /sandbox/kaspi/test/payments/{id}/callback", e);
-  }
+  });
 }
