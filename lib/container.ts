@@ -1,3 +1,6 @@
+import { signedPostTransport } from "./bitrix-onprem/signed-post-transport";
+import { bitrix24Client, notificationTransport } from "./bitrix24/container";
+import type { Bitrix24CheckoutDeps } from "./bitrix24/checkout-use-case";
 import { db } from "./db";
 import { env } from "./env";
 import { createEcomGateway } from "./kaspi/ecom-gateway";
@@ -5,8 +8,10 @@ import type { KaspiGateway } from "./kaspi/gateway";
 import { createCheckpayGateway } from "./kaspi/checkpay-gateway";
 import { createQrGateway } from "./kaspi/qr-gateway";
 import { createQrTlsAgent } from "./kaspi/qr-transport";
+import type { NotificationTransport } from "./outbox/transport";
 
-// The one place where concrete dependencies are wired. Tests swap the Kaspi gateway for a fake.
+// The one place where concrete dependencies are wired: routes and pages call these builders and
+// never read env() or construct an adapter themselves. Tests swap the Kaspi gateway for a fake.
 
 const holder = globalThis as unknown as { __kaspiGateway?: KaspiGateway };
 
@@ -84,4 +89,61 @@ export function startPaymentDeps() {
     kaspiTimeoutMs: e.KASPI_TIMEOUT_MS,
     merchantName: e.MERCHANT_NAME,
   };
+}
+
+/** Order intake (POST /api/orders and the Bitrix24 checkout). */
+export function intakeDeps() {
+  const e = env();
+  return { db: db(), appUrl: e.appUrl, limits: { min: e.ORDER_MIN_AMOUNT, max: e.ORDER_MAX_AMOUNT } };
+}
+
+/** Everything that asks Kaspi about one payment: callback, recheck, refund, refund retry. */
+export function kaspiDeps() {
+  return { db: db(), gateway: kaspiGateway() };
+}
+
+/** The Bitrix24 checkout, or null when the app does not serve a Bitrix24 portal. */
+export function bitrix24CheckoutDeps(): Bitrix24CheckoutDeps | null {
+  const client = bitrix24Client();
+  return client ? { ...intakeDeps(), client } : null;
+}
+
+/** Kaspi's check/pay provider protocol: whether it is on, and how it answers. */
+export function checkpayDeps() {
+  const e = env();
+  return { db: db(), enabled: e.KASPI_PROTOCOL === "checkpay", format: e.KASPI_GATEWAY_FORMAT };
+}
+
+/** The merchant area's sign-in: the app's own origin (CSRF) and whether cookies are Secure. */
+export function merchantAuthDeps() {
+  return { db: db(), appUrl: env().appUrl };
+}
+
+/** What pages show about this deployment (read per request: the sandbox is a deployment setting). */
+export function siteSettings() {
+  const e = env();
+  return {
+    merchantName: e.MERCHANT_NAME,
+    sandboxEnabled: e.sandboxEnabled,
+    appUrl: e.appUrl,
+    bitrixOrigins: e.bitrixOrigins,
+  };
+}
+
+/** The shopper's checkout page. */
+export function checkoutPageDeps() {
+  return { db: db(), ...siteSettings() };
+}
+
+/**
+ * How outbox rows reach Bitrix: REST calls on a Bitrix24 portal, else the on-premise signed POST
+ * to BITRIX_NOTIFY_URL; undefined (rows wait) when neither is configured.
+ */
+export function outboxTransport(): NotificationTransport | undefined {
+  const e = env();
+  const bitrix24 = notificationTransport();
+  if (bitrix24) return bitrix24;
+  return e.BITRIX_NOTIFY_URL
+    ? signedPostTransport({ url: e.BITRIX_NOTIFY_URL, secret: e.BITRIX_SHARED_SECRET })
+    : undefined;
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: every check the project has, in CI order, continuing after a failure:
-//   typecheck (tsc) → lint (eslint) → build (next build, no secret in client bundles) →
+//   typecheck (tsc) → lint (eslint) → import rules (dependency-cruiser) → build (next build, no secret in client bundles) →
 //   unit (vitest) → e2e (playwright, once per Kaspi protocol) → reliability (short).
 // Ends with a per-suite summary and one plain line `N passed, N failed` (typecheck, lint and
 // build count as one test each; vitest and playwright contribute their test counts). Exit code 1
@@ -73,6 +73,7 @@ async function playwrightOwnChromium() {
 // 1–2. Types and lint: one test each.
 await check("typecheck", bin("tsc"), ["--noEmit"]);
 await check("lint", bin("eslint"), ["."]);
+await check("import rules", bin("depcruise"), ["app", "lib", "components", "proxy.ts", "scripts", "tests", "e2e", "--config", ".dependency-cruiser.cjs"]);
 
 // 3. Production build, before the tests that run the app as a process (e2e, cross-language
 // tests): they must run the code in this tree, and reuse this build instead of making their own. It is

@@ -3,7 +3,7 @@
 import { useEffect, useRef } from "react";
 import { messagesFor, type Lang } from "@/lib/i18n";
 import { formatTenge } from "@/lib/money";
-import { safeHttpUrl } from "./checkout-api";
+import { safeHttpUrl } from "@/lib/shared/safe-http-url";
 import { LockIcon } from "./icons";
 import { KaspiExtras } from "./kaspi-extras";
 import { PayOptions } from "./pay-options";

@@ -1,11 +1,12 @@
-import type { PaymentStatus } from "../payments/status";
-
 // The Kaspi port. Use cases depend on this interface only; each Kaspi protocol implements it.
 
 export type KaspiProtocol = "ecom" | "qr" | "checkpay";
 
-/** What Kaspi's status says about a payment, already in our vocabulary. */
-export type KaspiStatus = Extract<PaymentStatus, "PENDING" | "PAID" | "FAILED" | "EXPIRED" | "CANCELLED">;
+/**
+ * What Kaspi's status says about a payment, already in our vocabulary. The port owns this type;
+ * lib/payments/status.ts checks at compile time that each value is one of our payment statuses.
+ */
+export type KaspiStatus = "PENDING" | "PAID" | "FAILED" | "EXPIRED" | "CANCELLED";
 
 export type QrImage = { format: "text" | "png-base64"; value: string };
 

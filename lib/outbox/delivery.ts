@@ -1,34 +1,33 @@
 import type { Db } from "../db";
 import { log } from "../log";
 import { recordEvent } from "../payments/timeline";
-import { signatureHeaders } from "../bitrix-onprem/signature";
-import { outcomeOfStoreAnswer, type DeliveryOutcome } from "./delivery-outcome";
+import { signedPostTransport } from "../bitrix-onprem/signed-post-transport";
+import type { DeliveryOutcome, NotificationTransport } from "./transport";
 
 // Delivers Bitrix notifications from the outbox, at least once. A row is claimed with a lease
 // (compare-and-set on lockedUntil), so several processes on one database never send it together;
 // a crashed sender's lease simply runs out and another process picks the row up.
 
-export type { DeliveryOutcome } from "./delivery-outcome";
+export type { DeliveryOutcome, NotificationTransport } from "./transport";
 
 /** A row the store refused for good stays undelivered (visible in the backlog) but is never due again. */
 const NEVER = new Date("9999-12-31T00:00:00.000Z");
 
-/** Delivers one row some other way than a signed POST to notifyUrl (e.g. Bitrix24 REST). */
-export type NotificationTransport = (row: {
-  event: string;
-  payload: string;
-  orderId: string;
-  paymentId: string;
-}) => Promise<DeliveryOutcome>;
-
 export type DeliveryConfig = {
-  notifyUrl: string | undefined;
-  secret: string;
+  /** The connector's transport (lib/container.ts picks it); wins over notifyUrl. */
+  transport?: NotificationTransport;
+  /** Shorthand for the on-premise signed POST transport to this URL with this secret. */
+  notifyUrl?: string | undefined;
+  secret?: string;
   timeoutMs?: number;
   leaseMs?: number;
-  /** When set, rows go through it instead of notifyUrl (same leases, retries and timeline). */
-  transport?: NotificationTransport;
 };
+
+function transportOf(config: DeliveryConfig): NotificationTransport | undefined {
+  if (config.transport) return config.transport;
+  if (!config.notifyUrl || !config.secret) return undefined;
+  return signedPostTransport({ url: config.notifyUrl, secret: config.secret, timeoutMs: config.timeoutMs ?? 10_000 });
+}
 
 export function backoffMs(attempts: number): number {
   // 5 s, 10 s, 20 s … capped at 1 h.
@@ -42,8 +41,9 @@ export async function deliverDueNotifications(
   now = new Date(),
 ): Promise<{ delivered: number; failed: number; final?: number }> {
   const stats: { delivered: number; failed: number; final?: number } = { delivered: 0, failed: 0 };
-  // Without a URL rows wait, visible on the timeline and in /api/health's backlog.
-  if (!config.notifyUrl && !config.transport) return stats;
+  // Without a transport rows wait, visible on the timeline and in /api/health's backlog.
+  const transport = transportOf(config);
+  if (!transport) return stats;
   const due = await db.outbox.findMany({
     where: {
       deliveredAt: null,
@@ -59,9 +59,7 @@ export async function deliverDueNotifications(
       data: { lockedUntil: new Date(Date.now() + (config.leaseMs ?? 60_000)), lockedBy: workerId },
     });
     if (claim.count !== 1) continue;
-    const outcome = config.transport
-      ? await config.transport(row).catch((): DeliveryOutcome => ({ kind: "retry", error: "delivery failed" }))
-      : await post(config.notifyUrl ?? "", config.secret, row.payload, config.timeoutMs ?? 10_000);
+    const outcome = await transport(row).catch((): DeliveryOutcome => ({ kind: "retry", error: "delivery failed" }));
     const attempts = row.attempts + 1;
     const base = { orderId: row.orderId, paymentId: row.paymentId, source: "system" as const };
     if (outcome.kind === "delivered") {
@@ -119,20 +117,4 @@ export async function deliverDueNotifications(
     }
   }
   return stats;
-}
-
-async function post(url: string, secret: string, payload: string, timeoutMs: number): Promise<DeliveryOutcome> {
-  try {
-    const res = await fetch(url, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", ...signatureHeaders(secret, payload) },
-      body: payload,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const body = await res.text().catch(() => "");
-    return outcomeOfStoreAnswer(res.status, body);
-  } catch (e) {
-    const timedOut = e instanceof Error && e.name === "TimeoutError";
-    return { kind: "retry", error: timedOut ? `no answer within ${timeoutMs} ms` : "connection failed" };
-  }
 }

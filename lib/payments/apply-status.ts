@@ -1,6 +1,6 @@
 import type { Db } from "../db";
-import { newId } from "../ids";
 import { log } from "../log";
+import { enqueueNotification } from "../outbox/enqueue";
 import type { KaspiStatus } from "../kaspi/gateway";
 import { sourcesOf } from "./state-machine";
 import { isPaidLike, type PaymentStatus } from "./status";
@@ -85,16 +85,7 @@ export async function applyKaspiStatus(
         kaspiPaymentId: payment.kaspiPaymentId ?? "",
         paidAt: now.toISOString(),
       };
-      await tx.outbox.create({
-        data: {
-          id: newId("obx"),
-          orderId: payment.orderId,
-          paymentId: payment.id,
-          event: notification.event,
-          payload: JSON.stringify(notification),
-          nextAttemptAt: now,
-        },
-      });
+      await enqueueNotification(tx, { orderId: payment.orderId, paymentId: payment.id, notification, now });
       return { changed: true, from, to };
     }
 

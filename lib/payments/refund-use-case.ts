@@ -4,6 +4,7 @@ import { fail, ok, type Result } from "../errors";
 import { newId } from "../ids";
 import type { KaspiGateway, KaspiResult, RefundResult } from "../kaspi/gateway";
 import { formatTenge } from "../money";
+import { enqueueNotification } from "../outbox/enqueue";
 import { canTransition } from "./state-machine";
 import type { PaymentStatus } from "./status";
 import { recordEvent } from "./timeline";
@@ -273,17 +274,9 @@ async function applyRefund(
       kaspiPaymentId: p.kaspiPaymentId ?? "",
       refundedAt: now.toISOString(),
     };
-    await tx.outbox.create({
-      data: {
-        id: newId("obx"),
-        orderId: p.orderId,
-        paymentId: p.id,
-        // Unique per (payment, event): one row per refund, the payload says "payment.refunded".
-        event: `${notification.event}:${refund.id}`,
-        payload: JSON.stringify(notification),
-        nextAttemptAt: now,
-      },
-    });
+    // Unique per (payment, event): one row per refund, the payload says "payment.refunded".
+    const key = `${notification.event}:${refund.id}`;
+    await enqueueNotification(tx, { orderId: p.orderId, paymentId: p.id, notification, key, now });
     return;
   }
   throw new Error("could not settle the refund: the payment kept changing");

@@ -1,5 +1,7 @@
 import { db } from "../db";
-import { errorOf, internalError, json, readJsonBody } from "../http/responses";
+import { z } from "zod";
+import { readRequest } from "../http/read-request";
+import { errorOf, internalError, json } from "../http/responses";
 import { takeFault } from "./faults";
 import { playFault, SANDBOX_HEADERS, sandboxDisabled } from "./http";
 import {
@@ -19,6 +21,10 @@ import {
 type Ctx = { params: Promise<{ scheme: string; path: string[] }> };
 
 const answer = (e: Envelope) => json(e, 200, SANDBOX_HEADERS);
+
+// Kaspi QR answers a bad field inside its envelope (StatusCode), so any JSON is let through here
+// and a non-object reads as {}: each method checks its own fields.
+const anyObject = z.unknown().transform((v) => (typeof v === "object" && v ? v : {}) as Record<string, unknown>);
 
 async function guard(request: Request, scheme: string): Promise<Response | null> {
   const blocked = sandboxDisabled();
@@ -53,12 +59,9 @@ export async function handleSandboxQrPost(request: Request, ctx: Ctx): Promise<R
     const { scheme, path } = await ctx.params;
     const blocked = await guard(request, scheme);
     if (blocked) return blocked;
-    const read = await readJsonBody(request);
+    const read = await readRequest(request, { schema: anyObject });
     if (!read.ok) return errorOf(read.error.code, read.error.message);
-    const body = (typeof read.value.json === "object" && read.value.json ? read.value.json : {}) as Record<
-      string,
-      unknown
-    >;
+    const body = read.value.value;
     if (scheme === "r3" && typeof body.OrganizationBin !== "string") {
       return answer({ StatusCode: -10000, Message: "OrganizationBin is required (r3)" });
     }

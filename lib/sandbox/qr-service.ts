@@ -1,6 +1,6 @@
 import { randomInt, randomUUID } from "node:crypto";
 import type { Db } from "../db";
-import { isUniqueViolation } from "../db";
+import { db as defaultDb, isUniqueViolation } from "../db";
 import { env } from "../env";
 import { paymentLinkFor, sandboxReadPayment } from "./sandbox-service";
 
@@ -149,4 +149,9 @@ export async function sandboxQrScan(db: Db, id: string): Promise<void> {
     where: { id, protocol: "qr", status: "PENDING", scannedAt: null },
     data: { scannedAt: new Date() },
   });
+}
+
+/** The sandbox's Kaspi app page opened a payment (the scan), on the app's database. */
+export function sandboxQrScanned(id: string): Promise<void> {
+  return sandboxQrScan(defaultDb(), id);
 }

@@ -4,7 +4,7 @@ import { GET, POST } from "@/app/sandbox/kaspi/qr/[scheme]/v01/[...path]/route";
 import { db } from "@/lib/db";
 import { resetEnvForTests } from "@/lib/env";
 import { sandboxQrScan } from "@/lib/sandbox/qr-service";
-import { sandboxDecide } from "@/lib/sandbox/sandbox-service";
+import { sandboxDecide } from "@/lib/sandbox/decide";
 import { BASE, read } from "../helpers";
 
 // The simulated Kaspi QR API through its real route: the envelope, each documented error code the

@@ -20,6 +20,9 @@ export async function GET(): Promise<Response> {
       oldestOpenPaymentAgeSeconds: oldestOpen ? Math.round((Date.now() - oldestOpen.createdAt.getTime()) / 1000) : null,
     });
   } catch {
-    return json({ status: "error", database: "unreachable", error: { code: "INTERNAL", message: "database unreachable" } }, 503);
+    return json(
+      { status: "error", database: "unreachable", error: { code: "INTERNAL", message: "database unreachable" } },
+      503,
+    );
   }
 }

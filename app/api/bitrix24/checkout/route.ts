@@ -3,14 +3,13 @@
 // order and answers { PAYMENT_URL, PAYMENT_ID } or { PAYMENT_ERRORS: [...] }.
 // Always HTTP 200: Bitrix decodes the body of a 200 only (sale/lib/helpers/rest/http.php), so a
 // refusal with another status would reach the shopper as "data missing" instead of its reason.
-import { parsePhpForm, checkoutDataSchema } from "@/lib/bitrix24/checkout-request";
+import { checkoutDataSchema } from "@/lib/bitrix24/checkout-request";
 import { startBitrix24Checkout } from "@/lib/bitrix24/checkout-use-case";
-import { bitrix24Client } from "@/lib/bitrix24/container";
 import { shopperMessage } from "@/lib/bitrix24/shopper-errors";
-import { db } from "@/lib/db";
-import { env } from "@/lib/env";
+import { bitrix24CheckoutDeps } from "@/lib/container";
 import type { AppError } from "@/lib/errors";
-import { internalError, json, MAX_BODY_BYTES, parseWith } from "@/lib/http/responses";
+import { readRequest } from "@/lib/http/read-request";
+import { internalError, json } from "@/lib/http/responses";
 
 function paymentErrors(error: AppError): Response {
   return json({ PAYMENT_ERRORS: [shopperMessage(error)], error: { code: error.code, message: error.message } });
@@ -18,28 +17,12 @@ function paymentErrors(error: AppError): Response {
 
 export async function POST(request: Request): Promise<Response> {
   try {
-    const client = bitrix24Client();
-    if (!client) return paymentErrors({ code: "NOT_FOUND", message: "this app is not connected to a Bitrix24 portal" });
-    const raw = await request.text();
-    if (raw.length > MAX_BODY_BYTES) return paymentErrors({ code: "PAYLOAD_TOO_LARGE", message: "body is too large" });
-    const type = request.headers.get("content-type") ?? "";
-    let body: unknown;
-    if (/^application\/json\b/i.test(type)) {
-      try {
-        body = JSON.parse(raw) as unknown;
-      } catch {
-        return paymentErrors({ code: "INVALID_JSON", message: "body is not valid JSON" });
-      }
-    } else {
-      body = parsePhpForm(raw);
-    }
-    const input = parseWith(checkoutDataSchema, body);
+    const deps = bitrix24CheckoutDeps();
+    if (!deps) return paymentErrors({ code: "NOT_FOUND", message: "this app is not connected to a Bitrix24 portal" });
+    // Bitrix24 posts a PHP-style form (BX_SYSTEM_PARAMS[PAYMENT_ID]=…); JSON is accepted too.
+    const input = await readRequest(request, { schema: checkoutDataSchema, format: "json-or-form" });
     if (!input.ok) return paymentErrors(input.error);
-    const e = env();
-    const result = await startBitrix24Checkout(
-      { db: db(), client, appUrl: e.appUrl, limits: { min: e.ORDER_MIN_AMOUNT, max: e.ORDER_MAX_AMOUNT } },
-      input.value,
-    );
+    const result = await startBitrix24Checkout(deps, input.value.value);
     return result.ok
       ? json({ PAYMENT_URL: result.value.paymentUrl, PAYMENT_ID: result.value.paymentId })
       : paymentErrors(result.error);

@@ -2,7 +2,8 @@
 // POST /api/merchant/users — { email, role } → creates the user (or resets an existing one's
 // password) and answers the generated password once (admin).
 import { db } from "@/lib/db";
-import { errorOf, errorResponse, json, parseWith, readJsonBody } from "@/lib/http/responses";
+import { readRequest } from "@/lib/http/read-request";
+import { errorOf, errorResponse, json } from "@/lib/http/responses";
 import { generatePassword } from "@/lib/merchant/password";
 import { userBodySchema } from "@/lib/merchant/api-schemas";
 import { merchantRoute } from "@/lib/merchant/route-guard";
@@ -16,10 +17,9 @@ export async function GET(request: Request): Promise<Response> {
 
 export async function POST(request: Request): Promise<Response> {
   return merchantRoute(request, { name: "POST /api/merchant/users", role: "admin", mutating: true }, async () => {
-    const body = await readJsonBody(request);
-    if (!body.ok) return errorResponse(body.error);
-    const input = parseWith(userBodySchema, body.value.json);
-    if (!input.ok) return errorResponse(input.error);
+    const read = await readRequest(request, { schema: userBodySchema });
+    if (!read.ok) return errorResponse(read.error);
+    const input = read.value;
     if (!isPlausibleEmail(input.value.email)) return errorOf("VALIDATION_FAILED", "email: not an email address");
     const password = generatePassword();
     const outcome = await upsertMerchantUser(db(), { ...input.value, password });

@@ -69,10 +69,7 @@ export default async function MerchantPaymentPage(props: { params: Promise<{ id:
         <StatusBadge status={payment.status} t={t} />
       </div>
       <div className={styles.detailGrid}>
-        <section className={styles.card} aria-labelledby="facts-h">
-          <h2 id="facts-h" className={styles.h2}>
-            {t.detail.paymentAmount}: {formatTenge(payment.amount)}
-          </h2>
+        <Card id="facts" title={`${t.detail.paymentAmount}: ${formatTenge(payment.amount)}`}>
           <dl className={styles.facts}>
             {facts.map(([label, value, testId]) => (
               <div key={label}>
@@ -81,11 +78,8 @@ export default async function MerchantPaymentPage(props: { params: Promise<{ id:
               </div>
             ))}
           </dl>
-        </section>
-        <section className={styles.card} aria-labelledby="actions-h">
-          <h2 id="actions-h" className={styles.h2}>
-            {t.detail.actions}
-          </h2>
+        </Card>
+        <Card id="actions" title={t.detail.actions}>
           {isAdmin ? (
             <PaymentActions paymentId={payment.id} canRecheck={!!payment.kaspiPaymentId} refund={refundState} />
           ) : (
@@ -112,14 +106,11 @@ export default async function MerchantPaymentPage(props: { params: Promise<{ id:
               </ul>
             </>
           ) : null}
-        </section>
+        </Card>
       </div>
 
       {detail.attempts.length > 1 ? (
-        <section className={styles.card} aria-labelledby="attempts-h">
-          <h2 id="attempts-h" className={styles.h2}>
-            {t.detail.attempts}
-          </h2>
+        <Card id="attempts" title={t.detail.attempts}>
           <ul className={styles.plainList}>
             {detail.attempts.map((a) => (
               <li key={a.id}>
@@ -136,13 +127,10 @@ export default async function MerchantPaymentPage(props: { params: Promise<{ id:
               </li>
             ))}
           </ul>
-        </section>
+        </Card>
       ) : null}
 
-      <section className={styles.card} aria-labelledby="notify-h">
-        <h2 id="notify-h" className={styles.h2}>
-          {t.detail.notifications}
-        </h2>
+      <Card id="notify" title={t.detail.notifications}>
         {detail.outbox.length === 0 ? (
           <p className={styles.note}>{t.detail.noNotifications}</p>
         ) : (
@@ -158,14 +146,23 @@ export default async function MerchantPaymentPage(props: { params: Promise<{ id:
             ))}
           </ul>
         )}
-      </section>
+      </Card>
 
-      <section className={styles.card} aria-labelledby="timeline-h">
-        <h2 id="timeline-h" className={styles.h2}>
-          {t.detail.timeline}
-        </h2>
+      <Card id="timeline" title={t.detail.timeline}>
         <PaymentTimeline detail={detail} t={t} lang={lang} />
-      </section>
+      </Card>
     </MerchantShell>
+  );
+}
+
+/** One titled card of the detail page; the heading labels the section for screen readers. */
+function Card({ id, title, children }: { id: string; title: string; children: React.ReactNode }) {
+  return (
+    <section className={styles.card} aria-labelledby={`${id}-h`}>
+      <h2 id={`${id}-h`} className={styles.h2}>
+        {title}
+      </h2>
+      {children}
+    </section>
   );
 }
