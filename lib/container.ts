@@ -56,6 +56,7 @@ function buildKaspiGateway(): KaspiGateway {
         ...qrConnection(),
         deviceToken: e.kaspiQrDeviceToken,
         defaultPollIntervalMs: e.KASPI_QR_POLL_INTERVAL_MS,
+        statusVersion: e.KASPI_QR_STATUS_VERSION,
       });
     case "checkpay":
       return createCheckpayGateway({
