@@ -111,7 +111,11 @@ export interface KaspiReturnQrPort {
 /** Kaspi QR r3's invoice to the shopper's Kaspi app by phone number (KASPI-FACTS §2, remote/*). */
 export interface KaspiRemoteInvoicePort {
   clientInfo(phone: string): Promise<KaspiResult<{ clientName: string }>>;
-  createInvoice(input: { phone: string; amount: number; comment?: string }): Promise<KaspiResult<{ kaspiPaymentId: string }>>;
+  createInvoice(input: {
+    phone: string;
+    amount: number;
+    comment?: string;
+  }): Promise<KaspiResult<{ kaspiPaymentId: string }>>;
   cancelInvoice(kaspiPaymentId: string): Promise<KaspiResult<{ rawStatus: string }>>;
 }
 

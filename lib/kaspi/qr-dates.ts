@@ -43,7 +43,5 @@ export function formatKaspiDate(date: Date, form: "short" | "long" = "long"): st
   const t = new Date(date.getTime() + 5 * 3600_000);
   const day = `${t.getUTCFullYear()}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}`;
   const time = `${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())}:${pad(t.getUTCSeconds())}`;
-  return form === "short"
-    ? `${day}T${time}+05`
-    : `${day}T${time}.${pad(t.getUTCMilliseconds(), 3)}0000+05:00`;
+  return form === "short" ? `${day}T${time}+05` : `${day}T${time}.${pad(t.getUTCMilliseconds(), 3)}0000+05:00`;
 }

@@ -158,13 +158,16 @@ describe("payment/status — KASPI-FACTS §2, §4", () => {
     Processed: { status: "PAID" },
     Error: { status: "FAILED" },
   } as const;
-  it.each(QR_STATUSES.map((s) => [s, expected[s]] as const))("v01 %s → %o, from Status alone", async (status, mapped) => {
-    expect(mapQrStatus(status)).toEqual(mapped);
-    handler = (_r, res) => envelope(res, { StatusCode: 0, Data: { Status: status } });
-    const r = await gateway().getPayment("15");
-    expect(seen.at(-1)?.url).toBe("/r1/v01/payment/status/15");
-    expect(r).toEqual({ ok: true, value: { kaspiPaymentId: "15", rawStatus: status, ...mapped } });
-  });
+  it.each(QR_STATUSES.map((s) => [s, expected[s]] as const))(
+    "v01 %s → %o, from Status alone",
+    async (status, mapped) => {
+      expect(mapQrStatus(status)).toEqual(mapped);
+      handler = (_r, res) => envelope(res, { StatusCode: 0, Data: { Status: status } });
+      const r = await gateway().getPayment("15");
+      expect(seen.at(-1)?.url).toBe("/r1/v01/payment/status/15");
+      expect(r).toEqual({ ok: true, value: { kaspiPaymentId: "15", rawStatus: status, ...mapped } });
+    },
+  );
 
   it("v01 ignores v02 fields even when a server sends them (Amount is not trusted from v01)", async () => {
     handler = (_r, res) =>
@@ -208,7 +211,12 @@ describe("deadlines from qr/create — KASPI-FACTS §3", () => {
     handler = (_r, res) =>
       envelope(res, {
         StatusCode: 0,
-        Data: { QrToken: "t", ExpireDate: far, QrPaymentId: 1, QrPaymentBehaviorOptions: { QrCodeScanWaitTimeout: 120 } },
+        Data: {
+          QrToken: "t",
+          ExpireDate: far,
+          QrPaymentId: 1,
+          QrPaymentBehaviorOptions: { QrCodeScanWaitTimeout: 120 },
+        },
       });
     const before = Date.now();
     const r = await gateway().createPayment(input);
@@ -291,7 +299,10 @@ describe("refunds per scheme — KASPI-FACTS §1, §2", () => {
       amount: 500,
       refundId: "rf_1",
     });
-    expect(r).toMatchObject({ ok: false, error: { kind: "rejected", message: expect.stringMatching(/partial refund/) as unknown } });
+    expect(r).toMatchObject({
+      ok: false,
+      error: { kind: "rejected", message: expect.stringMatching(/partial refund/) as unknown },
+    });
   });
 
   it("r2: return/create gives a return QR; return/status → ready at CustomerIdentityObtained", async () => {
@@ -319,9 +330,15 @@ describe("refunds per scheme — KASPI-FACTS §1, §2", () => {
   it("r2: return/operations, payment/details, then payment/return with QrReturnId; without a return QR, refused", async () => {
     handler = (req, res) => {
       if (req.url.includes("return/operations"))
-        return envelope(res, { StatusCode: 0, Data: [{ QrPaymentId: 15, Amount: 1000, TransactionDate: "2021-11-3T11:55:14.166+06:00" }] });
+        return envelope(res, {
+          StatusCode: 0,
+          Data: [{ QrPaymentId: 15, Amount: 1000, TransactionDate: "2021-11-3T11:55:14.166+06:00" }],
+        });
       if (req.url.includes("payment/details"))
-        return envelope(res, { StatusCode: 0, Data: { QrPaymentId: 15, TotalAmount: 1000, AvailableReturnAmount: 1000 } });
+        return envelope(res, {
+          StatusCode: 0,
+          Data: { QrPaymentId: 15, TotalAmount: 1000, AvailableReturnAmount: 1000 },
+        });
       return envelope(res, { StatusCode: 0, Data: { ReturnOperationId: 9 } });
     };
     const g = gateway({ scheme: "r2" });
@@ -333,7 +350,12 @@ describe("refunds per scheme — KASPI-FACTS §1, §2", () => {
       "/r1/v01/payment/details",
       "/r1/v01/payment/return",
     ]);
-    expect(JSON.parse(seen[2]?.body ?? "")).toEqual({ DeviceToken: "dev-token", QrPaymentId: 15, QrReturnId: 77, Amount: 500 });
+    expect(JSON.parse(seen[2]?.body ?? "")).toEqual({
+      DeviceToken: "dev-token",
+      QrPaymentId: 15,
+      QrReturnId: 77,
+      Amount: 500,
+    });
     expect(r).toEqual({ ok: true, value: { kaspiRefundId: "9" } });
   });
 });

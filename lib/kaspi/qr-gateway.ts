@@ -209,12 +209,20 @@ export function createQrSetup(config: QrTransportConfig) {
     registerDevice(input: { deviceId: string; tradePointId: string | number }) {
       return qrCall(
         config,
-        { method: "POST", path: "device/register", body: { DeviceId: input.deviceId, TradePointId: input.tradePointId } },
+        {
+          method: "POST",
+          path: "device/register",
+          body: { DeviceId: input.deviceId, TradePointId: input.tradePointId },
+        },
         qrDeviceRegisterDataSchema,
       );
     },
     deleteDevice(deviceToken: string) {
-      return qrCall(config, { method: "POST", path: "device/delete", body: { DeviceToken: deviceToken } }, qrNoDataSchema);
+      return qrCall(
+        config,
+        { method: "POST", path: "device/delete", body: { DeviceToken: deviceToken } },
+        qrNoDataSchema,
+      );
     },
     ping() {
       return qrCall(config, { method: "GET", path: "health/ping" }, qrNoDataSchema);

@@ -46,7 +46,11 @@ export async function qrRefund(config: Config, input: RefundInput): Promise<Kasp
     }
   }
   const q = new URLSearchParams({ QrPaymentId: input.kaspiPaymentId, DeviceToken: config.deviceToken });
-  const details = await qrCall(config, { method: "GET", path: `payment/details?${q}`, retries: 2 }, qrPaymentDetailsSchema);
+  const details = await qrCall(
+    config,
+    { method: "GET", path: `payment/details?${q}`, retries: 2 },
+    qrPaymentDetailsSchema,
+  );
   if (!details.ok) return details;
   if (input.amount > details.value.AvailableReturnAmount) {
     // Checked before asking: Kaspi would answer -99000005 (KASPI-FACTS §5).
@@ -107,7 +111,11 @@ export function createQrReturnQr(config: Config): KaspiReturnQrPort {
       // KASPI-FACTS §4: CustomerIdentityObtained and Error are final; anything else is still waiting.
       return {
         ok: true,
-        value: { rawStatus: raw, ready: raw === "CustomerIdentityObtained", final: raw === "CustomerIdentityObtained" || raw === "Error" },
+        value: {
+          rawStatus: raw,
+          ready: raw === "CustomerIdentityObtained",
+          final: raw === "CustomerIdentityObtained" || raw === "Error",
+        },
       };
     },
   };

@@ -6,14 +6,16 @@ import type { Db } from "../db";
 
 export type Envelope = { StatusCode: number; Message: string; Data?: unknown };
 
-export const ok = (Data?: unknown): Envelope => (Data === undefined ? { StatusCode: 0, Message: "OK" } : { StatusCode: 0, Message: "OK", Data });
+export const ok = (Data?: unknown): Envelope =>
+  Data === undefined ? { StatusCode: 0, Message: "OK" } : { StatusCode: 0, Message: "OK", Data };
 export const err = (StatusCode: number, Message: string): Envelope => ({ StatusCode, Message });
 
 /** The demo device every sandbox starts with (KASPI_QR_DEVICE_TOKEN's sandbox default). */
 export const SANDBOX_DEVICE_TOKEN = "sandbox-device-token";
 
 // Numbers at Kaspi; kept under 2^53 so JSON clients read them exactly.
-export const newKaspiNumber = () => `${randomInt(1, 9)}${String(Date.now() % 1e8).padStart(8, "0")}${randomInt(100, 999)}`;
+export const newKaspiNumber = () =>
+  `${randomInt(1, 9)}${String(Date.now() % 1e8).padStart(8, "0")}${randomInt(100, 999)}`;
 
 /** null when the device may act; otherwise Kaspi's refusal (-1501 not found, -1502 deleted). */
 export async function deviceRefusal(db: Db, token: unknown): Promise<Envelope | null> {

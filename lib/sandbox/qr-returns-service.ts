@@ -24,7 +24,10 @@ async function purchaseFor(
 ): Promise<{ error: Envelope; payment?: never } | { payment: Row; error?: never }> {
   const p = await db.sandboxPayment.findUnique({ where: { id: String(body.QrPaymentId ?? "") } });
   if (!p || p.protocol !== "qr") return { error: err(-99000001, "Purchase not found") };
-  const [own, device] = await Promise.all([tradePointOf(db, p.deviceToken ?? ""), tradePointOf(db, String(body.DeviceToken))]);
+  const [own, device] = await Promise.all([
+    tradePointOf(db, p.deviceToken ?? ""),
+    tradePointOf(db, String(body.DeviceToken)),
+  ]);
   if (own !== device) return { error: err(-99000003, "The purchase's trade point does not match this device") };
   return { payment: p };
 }
@@ -53,7 +56,8 @@ export async function sandboxQrReturn(db: Db, body: Record<string, unknown>, sch
   if (scheme === "r2") {
     // r2 returns only to a customer who scanned a return QR of this trade point (v3.9 §3).
     const ret = await db.sandboxQrReturn.findUnique({ where: { id: String(body.QrReturnId ?? "") } });
-    if (!ret || ret.status !== "CustomerIdentityObtained") return err(-99000011, "Return QR was not scanned by the customer");
+    if (!ret || ret.status !== "CustomerIdentityObtained")
+      return err(-99000011, "Return QR was not scanned by the customer");
     if ((await tradePointOf(db, ret.deviceToken)) !== (await tradePointOf(db, String(body.DeviceToken)))) {
       return err(-99000003, "The return's trade point does not match this device");
     }
@@ -94,7 +98,10 @@ export async function sandboxReturnCreate(db: Db, body: Record<string, unknown>)
     QrToken: returnLinkFor(id),
     ExpireDate: formatKaspiDate(expiresAt, "short"),
     QrReturnId: Number(id),
-    QrReturnBehaviorOptions: { QrCodeScanEventPollingInterval: RETURN_POLL_S, QrCodeScanWaitTimeout: RETURN_SCAN_WAIT_S },
+    QrReturnBehaviorOptions: {
+      QrCodeScanEventPollingInterval: RETURN_POLL_S,
+      QrCodeScanWaitTimeout: RETURN_SCAN_WAIT_S,
+    },
   });
 }
 
@@ -132,5 +139,11 @@ export async function sandboxReturnOperations(db: Db, body: Record<string, unkno
     orderBy: { updatedAt: "desc" },
     take: max,
   });
-  return ok(paid.map((p) => ({ QrPaymentId: Number(p.id), TransactionDate: formatKaspiDate(p.updatedAt, "short"), Amount: p.amount })));
+  return ok(
+    paid.map((p) => ({
+      QrPaymentId: Number(p.id),
+      TransactionDate: formatKaspiDate(p.updatedAt, "short"),
+      Amount: p.amount,
+    })),
+  );
 }

@@ -58,9 +58,12 @@ export async function handleSandboxQrGet(request: Request, ctx: Ctx): Promise<Re
       if (faulted) return faulted;
       return answer(await sandboxQrStatus(db(), c, fault?.kind === "status" ? fault.status : null));
     }
-    if (method === "payment/details") return scheme === "r1" ? notInScheme(scheme) : answer(await sandboxPaymentDetails(db(), query));
-    if (method === "return/status" && c) return scheme === "r2" ? answer(await sandboxReturnStatus(db(), c)) : notInScheme(scheme);
-    if (method === "remote/client-info") return scheme === "r3" ? answer(await sandboxClientInfo(db(), query)) : notInScheme(scheme);
+    if (method === "payment/details")
+      return scheme === "r1" ? notInScheme(scheme) : answer(await sandboxPaymentDetails(db(), query));
+    if (method === "return/status" && c)
+      return scheme === "r2" ? answer(await sandboxReturnStatus(db(), c)) : notInScheme(scheme);
+    if (method === "remote/client-info")
+      return scheme === "r3" ? answer(await sandboxClientInfo(db(), query)) : notInScheme(scheme);
     return errorOf("NOT_FOUND", "unknown Kaspi QR method");
   } catch (e) {
     return internalError("GET /sandbox/kaspi/qr/…", e);
@@ -90,7 +93,8 @@ export async function handleSandboxQrPost(request: Request, ctx: Ctx): Promise<R
     if (ONLY[method] && !ONLY[method].includes(scheme as Scheme)) return notInScheme(scheme);
     if (method.startsWith("test/payment/")) {
       const action = method.slice("test/payment/".length);
-      if (!["scan", "confirm", "scanerror", "confirmerror"].includes(action)) return errorOf("NOT_FOUND", "unknown test method");
+      if (!["scan", "confirm", "scanerror", "confirmerror"].includes(action))
+        return errorOf("NOT_FOUND", "unknown test method");
       return answer(await sandboxTestPayment(db(), action as TestAction, body));
     }
     if (scheme === "r3" && typeof body.OrganizationBin !== "string") {

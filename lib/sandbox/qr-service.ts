@@ -58,7 +58,10 @@ export async function sandboxDeleteDevice(db: Db, body: Record<string, unknown>)
   const refused = await deviceRefusal(db, body.DeviceToken);
   if (refused) return refused;
   if (body.DeviceToken === SANDBOX_DEVICE_TOKEN) return err(-1, "The sandbox's demo device cannot be deleted");
-  await db.sandboxQrDevice.update({ where: { deviceToken: String(body.DeviceToken) }, data: { deletedAt: new Date() } });
+  await db.sandboxQrDevice.update({
+    where: { deviceToken: String(body.DeviceToken) },
+    data: { deletedAt: new Date() },
+  });
   return ok();
 }
 
@@ -138,7 +141,8 @@ export async function sandboxQrStatus(db: Db, id: string, override?: string | nu
   if (status !== "PENDING") return ok({ Status: QR_STATUS[status as keyof typeof QR_STATUS] ?? "Error" });
   const now = Date.now();
   if (p.presentation !== "remote") {
-    const wait = p.presentation === "link" ? SANDBOX_BEHAVIOR.LinkActivationWaitTimeout : SANDBOX_BEHAVIOR.QrCodeScanWaitTimeout;
+    const wait =
+      p.presentation === "link" ? SANDBOX_BEHAVIOR.LinkActivationWaitTimeout : SANDBOX_BEHAVIOR.QrCodeScanWaitTimeout;
     const scanOver = !p.scannedAt && now > p.createdAt.getTime() + wait * 1000;
     const confirmOver = p.scannedAt && now > p.scannedAt.getTime() + SANDBOX_BEHAVIOR.PaymentConfirmationTimeout * 1000;
     if (scanOver || confirmOver) return ok({ Status: "Error" });

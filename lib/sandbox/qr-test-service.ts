@@ -13,7 +13,11 @@ export type TestReply = { StatusCode: number; message: string };
 const no = (message: string): TestReply => ({ StatusCode: -1, message });
 const done: TestReply = { StatusCode: 0, message: "OK" };
 
-export async function sandboxTestPayment(db: Db, action: TestAction, body: Record<string, unknown>): Promise<TestReply> {
+export async function sandboxTestPayment(
+  db: Db,
+  action: TestAction,
+  body: Record<string, unknown>,
+): Promise<TestReply> {
   const id = String(body.qrPaymentId ?? body.QrPaymentId ?? "");
   const p = await sandboxReadPayment(db, id);
   if (!p || p.protocol !== "qr") return { StatusCode: -99000001, message: "Purchase not found" };
@@ -26,7 +30,10 @@ export async function sandboxTestPayment(db: Db, action: TestAction, body: Recor
       return done;
     }
     case "confirm": {
-      await db.sandboxPayment.updateMany({ where, data: { status: "COMPLETED", scannedAt: p.scannedAt ?? new Date() } });
+      await db.sandboxPayment.updateMany({
+        where,
+        data: { status: "COMPLETED", scannedAt: p.scannedAt ?? new Date() },
+      });
       return done;
     }
     case "scanerror": {

@@ -63,7 +63,11 @@ describe("error codes", () => {
       code: 990000018,
     },
     { name: "unknown purchase status", call: () => get("payment/status/123"), code: -99000001 },
-    { name: "DeviceId with a dot (KASPI-FACTS §3)", call: () => post("device/register", { DeviceId: "a.b", TradePointId: 1 }), code: -1 },
+    {
+      name: "DeviceId with a dot (KASPI-FACTS §3)",
+      call: () => post("device/register", { DeviceId: "a.b", TradePointId: 1 }),
+      code: -1,
+    },
   ])("$name → $code", async ({ call, code }) => {
     const answer = await call();
     expect(answer.status).toBe(200);
@@ -98,7 +102,11 @@ describe("a QR payment's life — KASPI-FACTS §2, §3, §4", () => {
       Data: {
         QrToken: expect.any(String) as unknown,
         ExpireDate: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}\+05:00$/) as unknown,
-        QrPaymentBehaviorOptions: { StatusPollingInterval: 5, QrCodeScanWaitTimeout: 180, PaymentConfirmationTimeout: 65 },
+        QrPaymentBehaviorOptions: {
+          StatusPollingInterval: 5,
+          QrCodeScanWaitTimeout: 180,
+          PaymentConfirmationTimeout: 65,
+        },
       },
     });
     const link = await create({}, "qr/create-link");
@@ -150,8 +158,14 @@ describe("refunds per scheme — KASPI-FACTS §1, §2, §5", () => {
   });
 
   it("r3: payment/details, then returns with -99000003 / -99000005 / -99000011 refusals", async () => {
-    const open = String((await post("qr/create", r3({ DeviceToken: DEVICE, Amount: 500, ExternalId: randomUUID() }), "r3")).body.Data?.QrPaymentId);
-    expect((await post("payment/return", r3({ DeviceToken: DEVICE, QrPaymentId: Number(open), Amount: 1 }), "r3")).body.StatusCode).toBe(-99000011);
+    const open = String(
+      (await post("qr/create", r3({ DeviceToken: DEVICE, Amount: 500, ExternalId: randomUUID() }), "r3")).body.Data
+        ?.QrPaymentId,
+    );
+    expect(
+      (await post("payment/return", r3({ DeviceToken: DEVICE, QrPaymentId: Number(open), Amount: 1 }), "r3")).body
+        .StatusCode,
+    ).toBe(-99000011);
     const id = await paid("r3");
     const details = await get(`payment/details?QrPaymentId=${id}&DeviceToken=${DEVICE}`, "r3");
     expect(details.body.Data).toMatchObject({ TotalAmount: 12_500, AvailableReturnAmount: 12_500 });
@@ -161,7 +175,10 @@ describe("refunds per scheme — KASPI-FACTS §1, §2, §5", () => {
       post("payment/return", r3({ DeviceToken: DEVICE, QrPaymentId: Number(id), Amount: 500, ...over }), "r3");
     expect((await ret({ DeviceToken: String(reg.body.Data?.DeviceToken) })).body.StatusCode).toBe(-99000003);
     expect((await ret({ Amount: 12_501 })).body.StatusCode).toBe(-99000005);
-    expect((await ret({})).body).toMatchObject({ StatusCode: 0, Data: { ReturnOperationId: expect.any(Number) as unknown } });
+    expect((await ret({})).body).toMatchObject({
+      StatusCode: 0,
+      Data: { ReturnOperationId: expect.any(Number) as unknown },
+    });
     expect((await get(`payment/details?QrPaymentId=${id}&DeviceToken=${DEVICE}`, "r3")).body.Data).toMatchObject({
       AvailableReturnAmount: 12_000,
     });
@@ -171,7 +188,11 @@ describe("refunds per scheme — KASPI-FACTS §1, §2, §5", () => {
 
   it("a Kaspi Red (loan) purchase refuses partial returns (-99000020)", async () => {
     const id = await paid("r3", 12_577);
-    const partial = await post("payment/return", r3({ DeviceToken: DEVICE, QrPaymentId: Number(id), Amount: 100 }), "r3");
+    const partial = await post(
+      "payment/return",
+      r3({ DeviceToken: DEVICE, QrPaymentId: Number(id), Amount: 100 }),
+      "r3",
+    );
     expect(partial.body.StatusCode).toBe(-99000020);
   });
 
@@ -185,14 +206,22 @@ describe("refunds per scheme — KASPI-FACTS §1, §2, §5", () => {
     });
     const rid = String(made.body.Data?.QrReturnId);
     const give = (over: Record<string, unknown> = {}) =>
-      post("payment/return", { DeviceToken: DEVICE, QrPaymentId: Number(id), QrReturnId: Number(rid), Amount: 500, ...over }, "r2");
+      post(
+        "payment/return",
+        { DeviceToken: DEVICE, QrPaymentId: Number(id), QrReturnId: Number(rid), Amount: 500, ...over },
+        "r2",
+      );
     expect((await get(`return/status/${rid}`, "r2")).body.Data).toEqual({ Status: "QrTokenCreated" });
-    expect((await post("return/operations", { DeviceToken: DEVICE, QrReturnId: Number(rid) }, "r2")).body.StatusCode).toBe(-99000011);
+    expect(
+      (await post("return/operations", { DeviceToken: DEVICE, QrReturnId: Number(rid) }, "r2")).body.StatusCode,
+    ).toBe(-99000011);
     expect((await give()).body.StatusCode).toBe(-99000011);
     await sandboxReturnScan(db(), rid);
     expect((await get(`return/status/${rid}`, "r2")).body.Data).toEqual({ Status: "CustomerIdentityObtained" });
     const ops = await post("return/operations", { DeviceToken: DEVICE, QrReturnId: Number(rid), MaxResult: 10 }, "r2");
-    expect(ops.body.Data).toEqual(expect.arrayContaining([expect.objectContaining({ QrPaymentId: Number(id), Amount: 12_500 })]));
+    expect(ops.body.Data).toEqual(
+      expect.arrayContaining([expect.objectContaining({ QrPaymentId: Number(id), Amount: 12_500 })]),
+    );
     expect((await give({ QrReturnId: undefined })).body.StatusCode).toBe(-99000011);
     expect((await give()).body.StatusCode).toBe(0);
   });
@@ -203,7 +232,11 @@ describe("remote invoices (r3) — KASPI-FACTS §2", () => {
     const who = await get(`remote/client-info?PhoneNumber=87071234567&DeviceToken=${DEVICE}`, "r3");
     expect(who.body).toMatchObject({ StatusCode: 0, Data: { ClientName: expect.any(String) as unknown } });
     expect((await get(`remote/client-info?PhoneNumber=123&DeviceToken=${DEVICE}`, "r3")).body.StatusCode).toBe(-1401);
-    const made = await post("remote/create", r3({ DeviceToken: DEVICE, Amount: 12_500, PhoneNumber: "87071234567" }), "r3");
+    const made = await post(
+      "remote/create",
+      r3({ DeviceToken: DEVICE, Amount: 12_500, PhoneNumber: "87071234567" }),
+      "r3",
+    );
     const id = String(made.body.Data?.QrPaymentId);
     expect((await get(`payment/status/${id}`, "r3")).body.Data).toEqual({ Status: "QrTokenCreated" });
     const cancel = await post("remote/cancel", r3({ DeviceToken: DEVICE, QrPaymentId: Number(id) }), "r3");
