@@ -91,11 +91,7 @@ export function RemoteInvoice({ token, t, merchantName, phone, sent, onSent, onB
         >
           {t.remoteBack}
         </button>
-        {error ? (
-          <p className={styles.hint} role="alert">
-            {error}
-          </p>
-        ) : null}
+        <ErrorLine error={error} />
       </section>
     );
   }
@@ -151,11 +147,15 @@ export function RemoteInvoice({ token, t, merchantName, phone, sent, onSent, onB
       >
         {t.remoteSend}
       </button>
-      {error ? (
-        <p className={styles.hint} role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorLine error={error} />
     </form>
   );
+}
+
+function ErrorLine({ error }: { error: string | null }) {
+  return error ? (
+    <p className={styles.hint} role="alert">
+      {error}
+    </p>
+  ) : null;
 }

@@ -3,7 +3,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { SandboxBanner } from "@/components/sandbox/sandbox-banner";
+import { KaspiPhone } from "@/components/sandbox/kaspi-phone";
 import styles from "@/components/sandbox/sandbox.module.css";
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
@@ -19,24 +19,17 @@ export default async function SandboxInboxPage({ params }: { params: Promise<{ p
   if (!/^\+?\d{10,12}$/.test(decodeURIComponent(phone))) notFound();
   const invoices = await sandboxInbox(db(), decodeURIComponent(phone));
   return (
-    <div className={styles.phoneShell} lang="en">
-      <SandboxBanner>not real Kaspi — a simulator, no money moves</SandboxBanner>
-      <main className={styles.phone}>
-        <header className={styles.appBar}>
-          <p className={styles.appName}>Kaspi.kz</p>
-          <p className={styles.appSub}>Invoices · sandbox</p>
-        </header>
-        {invoices.length === 0 ? <p className={styles.outcome}>No invoices waiting.</p> : null}
-        <ul>
-          {invoices.map((i) => (
-            <li key={i.id} className={styles.appCard}>
-              <Link href={`/sandbox/kaspi/pay/${i.id}`} data-testid="sandbox-invoice">
-                {formatTenge(i.amount)} · {i.description ?? env().MERCHANT_NAME}
-              </Link>
-            </li>
-          ))}
-        </ul>
-      </main>
-    </div>
+    <KaspiPhone subtitle="Invoices">
+      {invoices.length === 0 ? <p className={styles.outcome}>No invoices waiting.</p> : null}
+      <ul>
+        {invoices.map((i) => (
+          <li key={i.id} className={styles.appCard}>
+            <Link href={`/sandbox/kaspi/pay/${i.id}`} data-testid="sandbox-invoice">
+              {formatTenge(i.amount)} · {i.description ?? env().MERCHANT_NAME}
+            </Link>
+          </li>
+        ))}
+      </ul>
+    </KaspiPhone>
   );
 }

@@ -3,7 +3,7 @@
 // becomes CustomerIdentityObtained (KASPI-FACTS §2 "r2 return", §4).
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
-import { SandboxBanner } from "@/components/sandbox/sandbox-banner";
+import { KaspiPhone } from "@/components/sandbox/kaspi-phone";
 import styles from "@/components/sandbox/sandbox.module.css";
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
@@ -21,20 +21,13 @@ export default async function SandboxReturnScanPage({ params }: { params: Promis
   if (!ret) notFound();
   const ready = ret.status === "CustomerIdentityObtained";
   return (
-    <div className={styles.phoneShell} lang="en">
-      <SandboxBanner>not real Kaspi — a simulator, no money moves</SandboxBanner>
-      <main className={styles.phone}>
-        <header className={styles.appBar}>
-          <p className={styles.appName}>Kaspi.kz</p>
-          <p className={styles.appSub}>Return · sandbox</p>
-        </header>
-        <section className={styles.appCard}>
-          <p className={styles.label}>Return QR {ret.id}</p>
-          <p className={styles.badge} data-testid="sandbox-return-status" data-status={ret.status}>
-            {ready ? "Scanned: the store can now return your money" : "This return QR is no longer valid"}
-          </p>
-        </section>
-      </main>
-    </div>
+    <KaspiPhone subtitle="Return">
+      <section className={styles.appCard}>
+        <p className={styles.label}>Return QR {ret.id}</p>
+        <p className={styles.badge} data-testid="sandbox-return-status" data-status={ret.status}>
+          {ready ? "Scanned: the store can now return your money" : "This return QR is no longer valid"}
+        </p>
+      </section>
+    </KaspiPhone>
   );
 }
