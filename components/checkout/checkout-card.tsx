@@ -83,10 +83,10 @@ export function CheckoutCard({
 
         <StatusPanel phase={phase} status={status} t={t} returnUrl={safeHttpUrl(returnUrl)} onRetry={retry} />
 
+        {payable ? <PayOptions link={link} qr={payment?.qr} expiresAt={payment?.expiresAt} t={t} /> : null}
         {payable && kaspi?.protocol === "checkpay" ? (
           <AccountBox account={orderNumber} merchantName={merchantName} t={t} />
         ) : null}
-        {payable ? <PayOptions link={link} qr={payment?.qr} expiresAt={payment?.expiresAt} t={t} /> : null}
         {payable ? (
           <KaspiExtras
             t={t}
