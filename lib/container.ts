@@ -61,6 +61,7 @@ function buildKaspiGateway(): KaspiGateway {
         ...qrConnection(),
         deviceToken: e.kaspiQrDeviceToken,
         defaultPollIntervalMs: e.KASPI_QR_POLL_INTERVAL_MS,
+        statusVersion: e.KASPI_QR_STATUS_VERSION,
       });
     case "checkpay":
       return createCheckpayGateway({
@@ -132,7 +133,8 @@ export function siteSettings() {
 
 /** The shopper's checkout page. */
 export function checkoutPageDeps() {
-  return { db: db(), ...siteSettings() };
+  const e = env();
+  return { db: db(), ...siteSettings(), kaspi: { protocol: e.KASPI_PROTOCOL, scheme: e.KASPI_QR_SCHEME } };
 }
 
 /**

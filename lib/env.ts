@@ -54,12 +54,14 @@ const schema = z
     ),
     KASPI_QR_DEVICE_TOKEN: optionalString,
     KASPI_QR_POLL_INTERVAL_MS: intFrom(5000).pipe(z.number().min(500).max(60_000)),
+    // payment/status version: v01 is Kaspi's v3.9 document (Status only); v02 is seen in public code.
+    KASPI_QR_STATUS_VERSION: z.preprocess(emptyToUndefined, z.enum(["v01", "v02"]).default("v01")),
     // Kaspi check/pay provider protocol (KASPI_PROTOCOL=checkpay, formerly `gateway`).
     KASPI_GATEWAY_SERVICE_ID: optionalString,
     KASPI_GATEWAY_PAY_LINK: optionalString,
     KASPI_GATEWAY_ALLOWED_IPS: optionalString,
     KASPI_GATEWAY_TRUSTED_PROXIES: z.preprocess(emptyToUndefined, z.string().default("")),
-    KASPI_GATEWAY_FORMAT: z.preprocess(emptyToUndefined, z.enum(["json", "xml"]).default("json")),
+    KASPI_GATEWAY_FORMAT: z.preprocess(emptyToUndefined, z.enum(["json", "xml"]).default("xml")),
     MERCHANT_NAME: z.preprocess(emptyToUndefined, z.string().max(100).default("Demo store")),
     ORDER_MIN_AMOUNT: intFrom(100).pipe(z.number().min(1)),
     ORDER_MAX_AMOUNT: intFrom(5_000_000).pipe(z.number().min(1)),
@@ -111,6 +113,14 @@ const schema = z
           message: `KASPI_QR_CERT_FILE and KASPI_QR_KEY_FILE (or KASPI_QR_PFX_FILE) are required with KASPI_QR_SCHEME=${v.KASPI_QR_SCHEME}`,
         });
       }
+      // Kaspi sends the production host with the certificate (KASPI-FACTS §1): nothing to default to.
+      if (!v.KASPI_QR_BASE_URL) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["KASPI_QR_BASE_URL"],
+          message: `is required outside the sandbox: the host Kaspi sent with your certificate, e.g. https://<host>:${QR_PORTS[v.KASPI_QR_SCHEME]}/${v.KASPI_QR_SCHEME}/v01/`,
+        });
+      }
       if (v.KASPI_QR_SCHEME === "r3" && !v.KASPI_QR_ORGANIZATION_BIN) {
         ctx.addIssue({
           code: "custom",
@@ -118,6 +128,15 @@ const schema = z
           message: "is required with KASPI_QR_SCHEME=r3",
         });
       }
+    }
+    // No public Kaspi document gives the payment link: it is the one Kaspi gave you (KASPI-FACTS §6).
+    if (v.KASPI_PROTOCOL === "checkpay" && hasKaspiCredentials(v) && !v.KASPI_GATEWAY_PAY_LINK) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["KASPI_GATEWAY_PAY_LINK"],
+        message:
+          "is required outside the sandbox: your service's Kaspi link, e.g. https://kaspi.kz/pay/_gate?action=service_with_subservice&service_id={service_id}",
+      });
     }
   });
 
@@ -141,7 +160,7 @@ function hasKaspiCredentials(
 export const KASPI_GATEWAY_DEFAULT_IPS = "194.187.247.152";
 const LOOPBACK_IPS = "127.0.0.1,::1,::ffff:127.0.0.1";
 
-/** Public QR API hosts by scheme, as public integrations use them (confirm on your contract). */
+/** Test-host ports by scheme (KASPI-FACTS §1: mtokentest.kaspi.kz:8543/8544/8545), for the hint. */
 const QR_PORTS = { r1: 8543, r2: 8544, r3: 8545 } as const;
 
 export type Env = z.infer<typeof schema> & {
@@ -186,11 +205,9 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     v.KASPI_BASE_URL ?? (v.KASPI_TOKEN ? "https://api.kaspi.kz/payment/" : `http://127.0.0.1:${v.PORT}/sandbox/kaspi/`)
   ).replace(/\/*$/, "/");
   const sandboxQr = v.KASPI_PROTOCOL === "qr" && !hasKaspiCredentials(v);
+  // Outside the sandbox the schema above has required KASPI_QR_BASE_URL (no invented default).
   const kaspiQrBaseUrl = (
-    v.KASPI_QR_BASE_URL ??
-    (sandboxQr
-      ? `http://127.0.0.1:${v.PORT}/sandbox/kaspi/qr/${v.KASPI_QR_SCHEME}/v01/`
-      : `https://qrapi.kaspi.kz:${QR_PORTS[v.KASPI_QR_SCHEME]}/${v.KASPI_QR_SCHEME}/v01/`)
+    v.KASPI_QR_BASE_URL ?? (sandboxQr ? `http://127.0.0.1:${v.PORT}/sandbox/kaspi/qr/${v.KASPI_QR_SCHEME}/v01/` : "")
   ).replace(/\/*$/, "/");
   const list = (s: string) =>
     s
@@ -203,11 +220,8 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
       (sandboxCheckpay ? `${LOOPBACK_IPS},${KASPI_GATEWAY_DEFAULT_IPS}` : KASPI_GATEWAY_DEFAULT_IPS),
   );
   const checkpayServiceId = v.KASPI_GATEWAY_SERVICE_ID ?? "sandbox";
-  const checkpayPayLink =
-    v.KASPI_GATEWAY_PAY_LINK ??
-    (sandboxCheckpay
-      ? `${appUrl}/sandbox/kaspi/pay/{paymentId}`
-      : "https://kaspi.kz/pay/{service_id}?service_id={service_id}&account={account}&amount={amount}");
+  // Outside the sandbox the schema above has required KASPI_GATEWAY_PAY_LINK (no invented default).
+  const checkpayPayLink = v.KASPI_GATEWAY_PAY_LINK ?? (sandboxCheckpay ? `${appUrl}/sandbox/kaspi/pay/{paymentId}` : "");
   return {
     ...v,
     appUrl,

@@ -86,6 +86,16 @@ if (built) {
   });
 }
 
+// Kaspi QR: the whole checkout through Kaspi's test endpoints (test/payment/*), against the
+// built-in sandbox (scripts/kaspi-qr-smoke.ts; KASPI_QR_BASE_URL points it at Kaspi's test host).
+if (built) {
+  await check("kaspi:qr:smoke", bin("tsx"), ["scripts/kaspi-qr-smoke.ts"], {
+    KASPI_QR_BASE_URL: "",
+    KASPI_QR_DEVICE_TOKEN: "",
+    KASPI_QR_API_KEY: "",
+  });
+}
+
 // 4. Unit and route tests: the counts come from Vitest's JSON report.
 {
   rmSync(vitestJson, { force: true });

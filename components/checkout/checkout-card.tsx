@@ -1,6 +1,10 @@
 "use client";
 
 import { useEffect, useRef } from "react";
+import { AccountBox } from "./account-box";
+import { deviceHint } from "./checkout-api";
+import { RemoteInvoice } from "./remote-invoice";
+import { useLapsed } from "./use-lapsed";
 import { messagesFor, type Lang } from "@/lib/i18n";
 import { formatTenge } from "@/lib/money";
 import { safeHttpUrl } from "@/lib/shared/safe-http-url";
@@ -21,6 +25,8 @@ export type CheckoutCardProps = {
   lang: Lang;
   /** Origins allowed to frame us and hear our postMessages (Bitrix stores, plus our own demo store). */
   parentOrigins: string[];
+  /** What the Kaspi connection offers: check/pay shows the account; Kaspi QR r3 invoices by phone. */
+  kaspi?: { protocol: "ecom" | "qr" | "checkpay"; scheme?: "r1" | "r2" | "r3"; phone?: string | null };
 };
 
 export function CheckoutCard({
@@ -31,10 +37,11 @@ export function CheckoutCard({
   returnUrl,
   lang,
   parentOrigins,
+  kaspi,
 }: CheckoutCardProps) {
   const t = messagesFor(lang);
   const rootRef = useRef<HTMLDivElement>(null);
-  const { status, phase, payment, retry, stage, loan, switchDevice } = useCheckout(token);
+  const { status, phase, payment, retry, stage, loan, switchDevice, renew, reload } = useCheckout(token);
   useIframeBridge({ rootRef, parentOrigins, status, orderNumber });
 
   useEffect(() => {
@@ -44,7 +51,13 @@ export function CheckoutCard({
   // The test id sits on the number itself, so "Order #", "Заказ №" and "№ … тапсырыс" all work.
   const [numberBefore = "", numberAfter = ""] = t.orderNumber.split("{number}");
   const link = safeHttpUrl(payment?.paymentLink);
-  const payable = phase === "pending" && (link !== null || payment?.qr !== undefined);
+  // Kaspi QR: past QrCodeScanWaitTimeout / LinkActivationWaitTimeout without a scan, the QR or link
+  // is dropped and a fresh one offered (KASPI-FACTS §3).
+  const qrLike = payment?.presentation === "qr" || payment?.presentation === "link";
+  const lapsed = useLapsed(qrLike ? payment?.expiresAt : undefined) && stage !== "awaiting_confirmation";
+  const payable = phase === "pending" && !lapsed && (link !== null || payment?.qr !== undefined);
+  const remote = kaspi?.protocol === "qr" && kaspi.scheme === "r3";
+  const remoteSent = payment?.presentation === "remote" && phase === "pending";
 
   return (
     <div className={styles.page} ref={rootRef}>
@@ -71,8 +84,41 @@ export function CheckoutCard({
         <StatusPanel phase={phase} status={status} t={t} returnUrl={safeHttpUrl(returnUrl)} onRetry={retry} />
 
         {payable ? <PayOptions link={link} qr={payment?.qr} expiresAt={payment?.expiresAt} t={t} /> : null}
+        {payable && kaspi?.protocol === "checkpay" ? (
+          <AccountBox account={orderNumber} merchantName={merchantName} t={t} />
+        ) : null}
         {payable ? (
-          <KaspiExtras t={t} stage={stage} loan={loan} presentation={payment?.presentation} onSwitch={switchDevice} />
+          <KaspiExtras
+            t={t}
+            stage={stage}
+            loan={loan}
+            presentation={qrLike ? payment?.presentation : undefined}
+            onSwitch={switchDevice}
+          />
+        ) : null}
+        {phase === "pending" && lapsed ? (
+          <section className={styles.pay} data-testid="checkout-lapsed">
+            <p className={styles.hint}>{t.qrLapsed}</p>
+            <button
+              type="button"
+              className={`${styles.button} ${styles.buttonPrimary}`}
+              onClick={renew}
+              data-testid="new-qr-lapsed"
+            >
+              {t.newQr}
+            </button>
+          </section>
+        ) : null}
+        {remote && (payable || remoteSent) ? (
+          <RemoteInvoice
+            token={token}
+            t={t}
+            merchantName={merchantName}
+            phone={kaspi.phone ?? null}
+            sent={remoteSent}
+            onSent={reload}
+            onBackToQr={() => switchDevice(deviceHint())}
+          />
         ) : null}
 
         <footer className={styles.footer}>{t.poweredBy}</footer>

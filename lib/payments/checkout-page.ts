@@ -1,4 +1,5 @@
 import type { Db } from "../db";
+import type { KaspiProtocol } from "../kaspi/gateway";
 
 // What the shopper's checkout page (/pay/{token}) needs to render, read by token.
 
@@ -8,6 +9,7 @@ export type CheckoutPageDeps = {
   sandboxEnabled: boolean;
   appUrl: string;
   bitrixOrigins: string[];
+  kaspi: { protocol: KaspiProtocol; scheme: "r1" | "r2" | "r3" };
 };
 
 export type CheckoutPageView = {
@@ -18,6 +20,8 @@ export type CheckoutPageView = {
   orderLang: string | null;
   /** The origins that may frame the page and receive its postMessage. */
   parentOrigins: string[];
+  /** What the page offers besides the QR: the r3 invoice by phone, the check/pay account number. */
+  kaspi: { protocol: KaspiProtocol; scheme: "r1" | "r2" | "r3"; phone: string | null };
 };
 
 const TOKEN = /^[A-Za-z0-9_-]{16,64}$/;
@@ -26,7 +30,7 @@ export async function loadCheckoutPage(deps: CheckoutPageDeps, token: string): P
   if (!TOKEN.test(token)) return null;
   const order = await deps.db.order.findUnique({
     where: { checkoutToken: token },
-    select: { externalId: true, accountNumber: true, amount: true, returnUrl: true, lang: true },
+    select: { externalId: true, accountNumber: true, amount: true, returnUrl: true, lang: true, phone: true },
   });
   if (!order) return null;
   // Our own demo store frames the checkout too, but only when the sandbox is on.
@@ -40,5 +44,6 @@ export async function loadCheckoutPage(deps: CheckoutPageDeps, token: string): P
     returnUrl: order.returnUrl,
     orderLang: order.lang,
     parentOrigins,
+    kaspi: { ...deps.kaspi, phone: order.phone },
   };
 }

@@ -5,6 +5,7 @@ import { newId } from "../ids";
 import type { KaspiGateway, KaspiResult, RefundResult } from "../kaspi/gateway";
 import { formatTenge } from "../money";
 import { enqueueNotification } from "../outbox/enqueue";
+import { claimReturnQr, readyReturnQr } from "./return-qr-use-case";
 import { canTransition } from "./state-machine";
 import type { PaymentStatus } from "./status";
 import { recordEvent } from "./timeline";
@@ -17,6 +18,8 @@ import { recordEvent } from "./timeline";
 // 3. settle: SUCCEEDED moves the amount to refundedAmount, sets PARTIALLY_REFUNDED / REFUNDED,
 //    and (for the attempt that settled the order) queues `payment.refunded` for Bitrix; a refusal
 //    releases the reservation; no answer keeps it PENDING until a retry says what happened.
+// Kaspi QR r2 (refundSupport.flow "return-qr") needs the customer first: a refund uses the
+// payment's scanned return QR (return-qr-use-case.ts) and claims it, one refund per QR.
 
 export type RefundStatus = "PENDING" | "SUCCEEDED" | "FAILED";
 
@@ -62,6 +65,10 @@ export async function refundPayment(deps: RefundDeps, input: RefundRequest): Pro
     const seen = await db.refund.findUnique({ where: { idempotencyKey: input.idempotencyKey } });
     if (seen) return sameRequest(db, seen, input);
   }
+  const returnQr = support.flow === "return-qr" ? await readyReturnQr(db, input.paymentId) : null;
+  if (support.flow === "return-qr" && !returnQr) {
+    return fail("REFUND_NOT_ALLOWED", "Kaspi QR r2: the customer must scan a return QR first (make one on this page)");
+  }
 
   let reserved: Result<{ refundId: string; kaspiPaymentId: string }>;
   try {
@@ -75,7 +82,16 @@ export async function refundPayment(deps: RefundDeps, input: RefundRequest): Pro
   }
   if (!reserved.ok) return reserved;
   const { refundId, kaspiPaymentId } = reserved.value;
-  const answer = await gateway.refund({ kaspiPaymentId, amount: input.amount, refundId });
+  if (returnQr && !(await claimReturnQr(db, returnQr.id, refundId))) {
+    const used = { kind: "rejected" as const, message: "the return QR was used by another refund: make a new one" };
+    return settleRefund(db, refundId, { ok: false, error: used });
+  }
+  const answer = await gateway.refund({
+    kaspiPaymentId,
+    amount: input.amount,
+    refundId,
+    ...(returnQr ? { qrReturnId: returnQr.qrReturnId } : {}),
+  });
   return settleRefund(db, refundId, answer);
 }
 
@@ -94,7 +110,13 @@ export async function retryRefund(deps: RefundDeps, refundId: string): Promise<R
     message: `${formatTenge(refund.amount)} sent to Kaspi again`,
     data: { refundId },
   });
-  const answer = await deps.gateway.refund({ kaspiPaymentId, amount: refund.amount, refundId });
+  const returnQr = await deps.db.qrReturn.findFirst({ where: { refundId } });
+  const answer = await deps.gateway.refund({
+    kaspiPaymentId,
+    amount: refund.amount,
+    refundId,
+    ...(returnQr ? { qrReturnId: returnQr.qrReturnId } : {}),
+  });
   return settleRefund(deps.db, refund.id, answer);
 }
 

@@ -22,6 +22,7 @@ export default async function PayPage({ params }: { params: Promise<{ token: str
       returnUrl={page.returnUrl}
       lang={lang}
       parentOrigins={page.parentOrigins}
+      kaspi={page.kaspi}
     />
   );
 }

@@ -4,7 +4,7 @@ import { errorOf, internalError, json, parseWith } from "@/lib/http/responses";
 import { log } from "@/lib/log";
 import { checkpayAccess } from "@/lib/kaspi/checkpay-access";
 import { checkpayQuerySchema, checkpayReplyXml } from "@/lib/kaspi/checkpay-schemas";
-import { handleCheckpayCommand } from "@/lib/payments/checkpay-use-case";
+import { checkpayWithinDeadline, handleCheckpayCommand } from "@/lib/payments/checkpay-use-case";
 
 export async function GET(request: Request): Promise<Response> {
   try {
@@ -18,7 +18,7 @@ export async function GET(request: Request): Promise<Response> {
     const query = Object.fromEntries(new URL(request.url).searchParams);
     const parsed = parseWith(checkpayQuerySchema, query);
     if (!parsed.ok) return errorOf("VALIDATION_FAILED", parsed.error.message);
-    const reply = await handleCheckpayCommand(deps.db, parsed.value);
+    const reply = await checkpayWithinDeadline(parsed.value, handleCheckpayCommand(deps.db, parsed.value));
     if (deps.format === "xml") {
       return new Response(checkpayReplyXml(reply), {
         status: 200,
@@ -27,6 +27,6 @@ export async function GET(request: Request): Promise<Response> {
     }
     return json(reply);
   } catch (e) {
-    return internalError("GET /api/kaspi/pay-gateway", e);
+    return internalError("GET /api/kaspi/checkpay", e);
   }
 }

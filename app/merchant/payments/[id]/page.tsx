@@ -14,6 +14,7 @@ import { requireMerchantPage } from "@/lib/merchant/page-auth";
 import { merchantLang } from "@/lib/merchant/page-lang";
 import { paymentDetail } from "@/lib/merchant/payment-detail";
 import { formatTenge } from "@/lib/money";
+import { readyReturnQr } from "@/lib/payments/return-qr-use-case";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Kaspi Pay · платёж" };
@@ -34,6 +35,11 @@ export default async function MerchantPaymentPage(props: { params: Promise<{ id:
     : !paidLike || refundable <= 0 || (!support.partial && payment.refundedAmount + payment.refundingAmount > 0)
       ? ({ kind: "nothing" } as const)
       : ({ kind: "ready", refundable, partial: support.partial } as const);
+  // Kaspi QR r2: a refund needs a return QR the customer scanned (KASPI-FACTS §2).
+  const returnQr =
+    support.supported && support.flow === "return-qr" && refundState.kind === "ready"
+      ? (await readyReturnQr(db(), payment.id)) ? ("ready" as const) : ("needed" as const)
+      : undefined;
   const isAdmin = session.role === "admin";
   const fmt = (d: Date | null) => (d ? formatAlmaty(d, lang, true) : "—");
 
@@ -81,7 +87,12 @@ export default async function MerchantPaymentPage(props: { params: Promise<{ id:
         </Card>
         <Card id="actions" title={t.detail.actions}>
           {isAdmin ? (
-            <PaymentActions paymentId={payment.id} canRecheck={!!payment.kaspiPaymentId} refund={refundState} />
+            <PaymentActions
+              paymentId={payment.id}
+              canRecheck={!!payment.kaspiPaymentId}
+              refund={refundState}
+              {...(returnQr ? { returnQr } : {})}
+            />
           ) : (
             <>
               <p className={styles.note}>{t.detail.viewerNote}</p>
