@@ -28,7 +28,7 @@ const checkpay = (path: string, operationId: string, summary: string): Operation
   responses: {
     200: {
       description:
-        "The check/pay reply (JSON, or XML `<response>` with the same fields when KASPI_GATEWAY_FORMAT=xml). " +
+        "The check/pay reply: XML `<response>` with these fields (the default), or JSON when KASPI_GATEWAY_FORMAT=json. " +
         "Only Kaspi's addresses (KASPI_GATEWAY_ALLOWED_IPS) are answered.",
       body: checkpayReply,
     },

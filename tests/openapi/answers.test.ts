@@ -41,6 +41,9 @@ beforeAll(async () => {
   Object.assign(process.env, {
     KASPI_PROTOCOL: "checkpay",
     KASPI_GATEWAY_SERVICE_ID: "5001",
+    KASPI_GATEWAY_PAY_LINK: "https://kaspi.kz/pay/_gate?action=service_with_subservice&service_id=5001",
+    // The JSON form of the check/pay reply is the one the document's schema describes (XML is the default).
+    KASPI_GATEWAY_FORMAT: "json",
     BITRIX_CONNECTOR: "bitrix24",
     BITRIX24_WEBHOOK_URL: portal.webhookUrl,
   });
@@ -57,7 +60,14 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await portal.stop();
-  for (const name of ["KASPI_PROTOCOL", "KASPI_GATEWAY_SERVICE_ID", "BITRIX_CONNECTOR", "BITRIX24_WEBHOOK_URL"]) {
+  for (const name of [
+    "KASPI_PROTOCOL",
+    "KASPI_GATEWAY_SERVICE_ID",
+    "KASPI_GATEWAY_PAY_LINK",
+    "KASPI_GATEWAY_FORMAT",
+    "BITRIX_CONNECTOR",
+    "BITRIX24_WEBHOOK_URL",
+  ]) {
     delete process.env[name];
   }
   resetEnvForTests();
