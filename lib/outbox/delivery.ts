@@ -1,7 +1,7 @@
 import type { Db } from "../db";
 import { log } from "../log";
 import { recordEvent } from "../payments/timeline";
-import { signatureHeaders } from "../bitrix-onprem/signature";
+import { signatureHeaders, targetOf } from "../bitrix-onprem/signature";
 
 // Delivers Bitrix notifications from the outbox, at least once. A row is claimed with a lease
 // (compare-and-set on lockedUntil), so several processes on one database never send it together;
@@ -96,9 +96,14 @@ async function post(url: string, secret: string, payload: string, timeoutMs: num
   try {
     const res = await fetch(url, {
       method: "POST",
-      headers: { "Content-Type": "application/json", ...signatureHeaders(secret, payload) },
+      headers: {
+        "Content-Type": "application/json",
+        ...signatureHeaders(secret, { method: "POST", target: targetOf(url), body: payload }),
+      },
       body: payload,
       signal: AbortSignal.timeout(timeoutMs),
+      // A redirect is an answer, not a place to send the signed payload again.
+      redirect: "manual",
     });
     await res.arrayBuffer().catch(() => undefined);
     return res.ok ? { ok: true, status: res.status } : { ok: false, error: `HTTP ${res.status}` };

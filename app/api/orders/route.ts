@@ -11,7 +11,7 @@ export async function POST(request: Request): Promise<Response> {
   try {
     const body = await readJsonBody(request);
     if (!body.ok) return errorResponse(body.error);
-    const signed = verifyBitrixRequest(request, body.value.raw);
+    const signed = await verifyBitrixRequest(request, body.value.raw);
     if (!signed.ok) return errorResponse(signed.error);
     const input = parseWith(orderIntakeSchema, body.value.json);
     if (!input.ok) return errorResponse(input.error);

@@ -236,7 +236,10 @@ class KaspiCheckoutHandler extends PaySystem\ServiceHandler
         $check = Signature::verify(
             $secret,
             $this->header($request, 'X-Signature-Timestamp'),
+            $this->header($request, 'X-Signature-Nonce'),
             $this->header($request, 'X-Signature'),
+            (string)$this->serverValue($request, 'REQUEST_METHOD'),
+            (string)$this->serverValue($request, 'REQUEST_URI'),
             $raw,
             self::SIGNATURE_TOLERANCE_SECONDS
         );
@@ -322,6 +325,15 @@ class KaspiCheckoutHandler extends PaySystem\ServiceHandler
             }
         }
         $key = 'HTTP_' . strtoupper(str_replace('-', '_', $name));
+        if (method_exists($request, 'getServer') && $request->getServer()->get($key) !== null) {
+            return (string)$request->getServer()->get($key);
+        }
+        return isset($_SERVER[$key]) ? (string)$_SERVER[$key] : null;
+    }
+
+    /** A $_SERVER value (the signature covers REQUEST_METHOD and REQUEST_URI as sent). */
+    private function serverValue(Request $request, $key)
+    {
         if (method_exists($request, 'getServer') && $request->getServer()->get($key) !== null) {
             return (string)$request->getServer()->get($key);
         }

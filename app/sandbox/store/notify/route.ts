@@ -14,7 +14,7 @@ export async function POST(request: Request): Promise<Response> {
     if (blocked) return blocked;
     const body = await readJsonBody(request);
     if (!body.ok) return errorResponse(body.error);
-    const signed = verifyBitrixRequest(request, body.value.raw);
+    const signed = await verifyBitrixRequest(request, body.value.raw);
     if (!signed.ok) return errorResponse(signed.error);
     const n = parseWith(notificationSchema, body.value.json);
     if (!n.ok) return errorResponse(n.error);
