@@ -21,6 +21,8 @@ export type CheckoutCardProps = {
   lang: Lang;
   /** Origins allowed to frame us and hear our postMessages (Bitrix stores, plus our own demo store). */
   parentOrigins: string[];
+  /** The order runs against the Kaspi sandbox: say so, so nobody mistakes it for a real payment. */
+  testMode?: boolean;
 };
 
 export function CheckoutCard({
@@ -31,6 +33,7 @@ export function CheckoutCard({
   returnUrl,
   lang,
   parentOrigins,
+  testMode = false,
 }: CheckoutCardProps) {
   const t = messagesFor(lang);
   const rootRef = useRef<HTMLDivElement>(null);
@@ -50,6 +53,11 @@ export function CheckoutCard({
     <div className={styles.page} ref={rootRef}>
       <main className={styles.card} data-phase={phase}>
         <header className={styles.header}>
+          {testMode ? (
+            <p className={styles.testMode} data-testid="checkout-test-mode" role="note">
+              {t.testMode}
+            </p>
+          ) : null}
           <div className={styles.merchantRow}>
             <span className={styles.merchant}>{merchantName}</span>
             <span className={styles.secure}>

@@ -1,5 +1,6 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
+import { env } from "@/lib/env";
 import { merchantDict, type MerchantLang } from "@/lib/merchant/i18n";
 import type { MerchantSessionView } from "@/lib/merchant/sessions";
 import { LanguageSwitch } from "./language-switch";
@@ -52,6 +53,11 @@ export function MerchantShell(props: {
             <SignOutButton label={t.nav.signOut} />
           </div>
         </header>
+        {env().paymentMode === "sandbox" ? (
+          <p className={styles.sandboxBanner} data-testid="merchant-sandbox-banner" role="note">
+            {t.sandboxBanner}
+          </p>
+        ) : null}
         <main className={styles.main}>{props.children}</main>
       </div>
     </MerchantClientProvider>

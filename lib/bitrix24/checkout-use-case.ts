@@ -2,14 +2,20 @@ import { z } from "zod";
 import type { Db } from "../db";
 import { fail, ok, type Result } from "../errors";
 import type { AmountLimits } from "../money";
-import { intakeOrder } from "../payments/order-intake-use-case";
+import { intakeOrder, type PaymentMode } from "../payments/order-intake-use-case";
 import { bitrix24ExternalId } from "./external-id";
 import type { CheckoutData } from "./checkout-request";
 import { salePaymentSchema } from "./payment-schemas";
 import { HANDLER_CODE } from "./register";
 import { describeRestError, type Bitrix24Client } from "./rest-client";
 
-export type Bitrix24CheckoutDeps = { db: Db; client: Bitrix24Client; appUrl: string; limits: AmountLimits };
+export type Bitrix24CheckoutDeps = {
+  db: Db;
+  client: Bitrix24Client;
+  appUrl: string;
+  limits: AmountLimits;
+  mode: PaymentMode;
+};
 
 // Bitrix24 does not sign what it posts to CHECKOUT_DATA's ACTION_URI, so nothing in the request is
 // trusted: the payment's id, pay system and sum are confirmed over REST (sale.payment.get on the
@@ -61,7 +67,7 @@ export async function startBitrix24Checkout(
   const returnUrl = p.RETURN_URL && /^https?:\/\/\S+$/i.test(p.RETURN_URL) ? p.RETURN_URL : undefined;
   const accountNumber = payment.accountNumber ?? payment.id;
   const intake = await intakeOrder(
-    { db: deps.db, appUrl: deps.appUrl, limits: deps.limits },
+    { db: deps.db, appUrl: deps.appUrl, limits: deps.limits, mode: deps.mode },
     {
       externalId: bitrix24ExternalId({ paySystemId: payment.paySystemId, paymentId: payment.id }),
       accountNumber: accountNumber.slice(0, 100),

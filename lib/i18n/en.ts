@@ -43,4 +43,5 @@ export const en = {
   validFor: "QR code valid for {time}",
   expiringSoon: "The QR code is expiring…",
   poweredBy: "Payment processed by Kaspi.kz",
+  testMode: "Test mode — no real money",
 } as const satisfies Messages;

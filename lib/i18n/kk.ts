@@ -43,4 +43,5 @@ export const kk = {
   validFor: "QR-код тағы {time} жарамды",
   expiringSoon: "QR-кодтың жарамдылық мерзімі аяқталуда…",
   poweredBy: "Төлемді Kaspi.kz өңдейді",
+  testMode: "Тест режимі — нақты ақша алынбайды",
 } as const satisfies Messages;

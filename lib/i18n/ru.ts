@@ -43,4 +43,5 @@ export const ru = {
   validFor: "QR-код действует ещё {time}",
   expiringSoon: "Срок действия QR-кода истекает…",
   poweredBy: "Платёж обрабатывает Kaspi.kz",
+  testMode: "Тестовый режим — без реальных денег",
 } as const satisfies Record<string, string>;

@@ -17,7 +17,7 @@ export async function POST(request: Request): Promise<Response> {
     if (!input.ok) return errorResponse(input.error);
     const e = env();
     const result = await intakeOrder(
-      { db: db(), appUrl: e.appUrl, limits: { min: e.ORDER_MIN_AMOUNT, max: e.ORDER_MAX_AMOUNT } },
+      { db: db(), appUrl: e.appUrl, limits: { min: e.ORDER_MIN_AMOUNT, max: e.ORDER_MAX_AMOUNT }, mode: e.paymentMode },
       input.value,
     );
     if (!result.ok) return errorResponse(result.error);

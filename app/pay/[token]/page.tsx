@@ -15,7 +15,7 @@ export default async function PayPage({ params }: { params: Promise<{ token: str
   if (!TOKEN.test(token)) notFound();
   const order = await db().order.findUnique({
     where: { checkoutToken: token },
-    select: { externalId: true, accountNumber: true, amount: true, returnUrl: true, lang: true },
+    select: { externalId: true, accountNumber: true, amount: true, returnUrl: true, lang: true, mode: true },
   });
   if (!order) notFound();
 
@@ -35,6 +35,7 @@ export default async function PayPage({ params }: { params: Promise<{ token: str
       returnUrl={order.returnUrl}
       lang={lang}
       parentOrigins={parentOrigins}
+      testMode={order.mode !== "live"}
     />
   );
 }

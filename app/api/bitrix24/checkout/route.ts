@@ -38,7 +38,13 @@ export async function POST(request: Request): Promise<Response> {
     if (!input.ok) return paymentErrors(input.error);
     const e = env();
     const result = await startBitrix24Checkout(
-      { db: db(), client, appUrl: e.appUrl, limits: { min: e.ORDER_MIN_AMOUNT, max: e.ORDER_MAX_AMOUNT } },
+      {
+        db: db(),
+        client,
+        appUrl: e.appUrl,
+        limits: { min: e.ORDER_MIN_AMOUNT, max: e.ORDER_MAX_AMOUNT },
+        mode: e.paymentMode,
+      },
       input.value,
     );
     return result.ok ? json({ PAYMENT_URL: result.value.paymentUrl }) : paymentErrors(result.error);
