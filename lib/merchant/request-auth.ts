@@ -1,5 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import type { Db } from "../db";
+import { clientAddressOf } from "../http/client-address";
 import { fail, ok, type Result } from "../errors";
 import { roleAllows, type MerchantRole } from "./roles";
 import { findSession, tokenFromCookieHeader, type MerchantSessionView } from "./sessions";
@@ -47,12 +48,7 @@ export async function authenticate(
   return ok(session);
 }
 
-/**
- * The client's address for per-address limits: the last X-Forwarded-For hop (the one the nearest
- * proxy, or Next itself, added), else "unknown".
- */
+/** The client's address for per-address throttling: the one answer of lib/http/client-address.ts. */
 export function clientAddress(request: Request): string {
-  const forwarded = request.headers.get("x-forwarded-for");
-  const last = forwarded?.split(",").pop()?.trim();
-  return (last || request.headers.get("x-real-ip") || "unknown").slice(0, 64);
+  return clientAddressOf(request) ?? "unknown";
 }
