@@ -59,6 +59,7 @@ export async function callAppCheckpay(p: Row, command: "check" | "pay"): Promise
   if (command === "pay") q.set("txn_date", new Date().toISOString().replace(/\D/g, "").slice(0, 14));
   try {
     const res = await fetch(`http://127.0.0.1:${env().PORT}/api/kaspi/pay-gateway?${q}`, {
+      redirect: "error",
       signal: AbortSignal.timeout(15_000),
     });
     return { command, httpStatus: res.status, ...readReply(await res.text()) };

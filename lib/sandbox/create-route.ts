@@ -4,6 +4,7 @@ import { ecomCreateRequestSchema } from "../kaspi/ecom-schemas";
 import { takeFault } from "./faults";
 import { playFault, SANDBOX_HEADERS, sandboxDisabled, sandboxUnauthorized } from "./http";
 import { sandboxCreatePayment } from "./sandbox-service";
+import { sandboxUrlProblem } from "./url-policy";
 
 /** POST payments/create and payments/qr of the simulated eCommerce API (one handler, two shapes). */
 export async function handleSandboxCreate(request: Request, kind: "create" | "qr"): Promise<Response> {
@@ -14,6 +15,8 @@ export async function handleSandboxCreate(request: Request, kind: "create" | "qr
     if (!body.ok) return errorResponse(body.error);
     const req = parseWith(ecomCreateRequestSchema, body.value.json);
     if (!req.ok) return errorResponse(req.error);
+    const problem = sandboxUrlProblem(req.value);
+    if (problem) return errorResponse({ code: "BAD_REQUEST", message: problem });
     const faulted = await playFault(await takeFault(db(), kind));
     if (faulted) return faulted;
     const created = await sandboxCreatePayment(db(), req.value, { withQrImage: kind === "qr" });
