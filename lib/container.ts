@@ -85,3 +85,13 @@ export function startPaymentDeps() {
     merchantName: e.MERCHANT_NAME,
   };
 }
+
+/**
+ * Kaspi callbacks exist only in the eCommerce API (the QR API and check/pay have none): under any
+ * other protocol POST /api/kaspi/callback is answered 404, so it is no door at all.
+ */
+export function callbackDeps():
+  { enabled: true; db: ReturnType<typeof db>; gateway: KaspiGateway } | { enabled: false } {
+  if (env().KASPI_PROTOCOL !== "ecom") return { enabled: false };
+  return { enabled: true, db: db(), gateway: kaspiGateway() };
+}

@@ -315,6 +315,19 @@ describe("retries", () => {
     expect(seen.length).toBe(before);
   });
 
+  it("failing reads (callback-triggered GETs) never open the breaker payment creation depends on", async () => {
+    let failGets = true;
+    handler = (req, res) =>
+      req.method === "GET" && failGets
+        ? reply(res, 500, {})
+        : reply(res, 200, { data: { paymentId: "kp-2", paymentLink: "https://pay.kaspi.test/2", status: "CREATED" } });
+    for (let i = 0; i < 4; i++) await gateway().getPayment("kp-1");
+    expect((await gateway().getPayment("kp-1")).ok).toBe(false);
+    const created = await gateway().createPayment(input);
+    expect(created.ok).toBe(true);
+    failGets = false;
+  });
+
   it("the timeout message names the limit, not the token or URL", async () => {
     handler = hang;
     const result = await gateway({ timeoutMs: 150 }).createPayment(input);

@@ -81,7 +81,7 @@ async function once(req: KaspiRequest): Promise<KaspiResult<RawResponse>> {
 
 /** One try through the host's circuit breaker: only "unavailable" answers count as failures. */
 async function guarded(req: KaspiRequest): Promise<KaspiResult<RawResponse>> {
-  const breaker = breakerFor(req.url);
+  const breaker = breakerFor(req.url, undefined, req.method === "GET" ? "reads" : "writes");
   if (!breaker.tryAcquire()) {
     return {
       ok: false,
