@@ -2,7 +2,15 @@ import { rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signatureHeaders } from "@/lib/bitrix-onprem/signature";
-import { ensureBuild, eventually, phpAvailable, startApp, startPhpServer, type Proc } from "../support/processes";
+import {
+  ensureBuild,
+  eventually,
+  phpAvailable,
+  startApp,
+  startPhpServer,
+  type Proc,
+  healthFigures,
+} from "../support/processes";
 
 // The on-premise connector end to end, across languages and processes: a stand-in Bitrix site
 // (php -S running the real handler.php) and the real app (`npm start`, production build, built-in
@@ -100,7 +108,7 @@ describe.skipIf(!php)("on-premise handler (PHP) ⇄ app (TypeScript), real proce
       PS_CURRENCY: "KZT",
     });
     const backlog = await eventually(
-      async () => ((await (await fetch(`${app?.url}/api/health`)).json()) as { outboxBacklog: number }).outboxBacklog,
+      async () => (await healthFigures(app?.url ?? "")).outboxBacklog,
       (n) => n === 0,
     );
     expect(backlog).toBe(0);

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureBuild, eventually, startApp, type Proc } from "../support/processes";
+import { ensureBuild, eventually, startApp, type Proc, healthFigures } from "../support/processes";
 import { Bitrix24StandIn } from "./rest-stand-in";
 
 // The Bitrix24 connector end to end with real processes: the register command against the REST
@@ -112,7 +112,7 @@ describe("Bitrix24 connector, real processes", () => {
     expect(payCalls[1]).toEqual({ PAYMENT_ID: 77, PAY_SYSTEM_ID: paySystemId });
 
     const backlog = await eventually(
-      async () => ((await (await fetch(`${APP_URL}/api/health`)).json()) as { outboxBacklog: number }).outboxBacklog,
+      async () => (await healthFigures(APP_URL)).outboxBacklog,
       (n) => n === 0,
     );
     expect(backlog).toBe(0);
