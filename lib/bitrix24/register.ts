@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CHECKOUT_KEY_PARAM } from "./checkout-access";
 import { describeRestError, type Bitrix24Client } from "./rest-client";
 
 // Registers the Kaspi pay system on a Bitrix24 portal, idempotently: the REST handler (CODE
@@ -8,15 +9,17 @@ import { describeRestError, type Bitrix24Client } from "./rest-client";
 export const HANDLER_CODE = "kaspi_checkout";
 export const HANDLER_NAME = "Kaspi Pay (Kaspi checkout)";
 
-export function checkoutEndpoint(appUrl: string): string {
-  return `${appUrl.replace(/\/+$/, "")}/api/bitrix24/checkout`;
+/** The ACTION_URI: our endpoint with the installation's key (lib/bitrix24/checkout-access.ts). */
+export function checkoutEndpoint(appUrl: string, key?: string): string {
+  const base = `${appUrl.replace(/\/+$/, "")}/api/bitrix24/checkout`;
+  return key ? `${base}?${CHECKOUT_KEY_PARAM}=${encodeURIComponent(key)}` : base;
 }
 
-export function handlerSettings(appUrl: string) {
+export function handlerSettings(appUrl: string, key?: string) {
   return {
     CURRENCY: ["KZT"],
     CLIENT_TYPE: "b2c",
-    CHECKOUT_DATA: { ACTION_URI: checkoutEndpoint(appUrl), METHOD: "POST" },
+    CHECKOUT_DATA: { ACTION_URI: checkoutEndpoint(appUrl, key), METHOD: "POST" },
     CODES: {
       KASPI_CHECKOUT_BUYER_PHONE: {
         NAME: "Buyer phone (for Kaspi)",
@@ -44,6 +47,8 @@ export type RegisterResult =
 export async function registerPaySystem(input: {
   client: Bitrix24Client;
   appUrl: string;
+  /** The installation's ACTION_URI key (checkoutKey(BITRIX_SHARED_SECRET)). */
+  checkoutKey?: string;
   personTypeIds?: string[];
 }): Promise<RegisterResult> {
   const { client } = input;
@@ -53,7 +58,7 @@ export async function registerPaySystem(input: {
     actions,
     error: describeRestError(method, e),
   });
-  const settings = handlerSettings(input.appUrl);
+  const settings = handlerSettings(input.appUrl, input.checkoutKey);
 
   // 1. The REST handler.
   const handlers = await client.call("sale.paysystem.handler.list");

@@ -2,12 +2,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { POST as checkoutRoute } from "@/app/api/bitrix24/checkout/route";
 import { backoffMs, deliverDueNotifications } from "@/lib/outbox/delivery";
 import { notificationTransport } from "@/lib/bitrix24/container";
+import { checkoutKey, UNIFORM_CHECKOUT_ERROR } from "@/lib/bitrix24/checkout-access";
 import { parsePhpForm } from "@/lib/bitrix24/checkout-request";
 import { HANDLER_CODE, checkoutEndpoint, registerPaySystem } from "@/lib/bitrix24/register";
 import { createBitrix24Client } from "@/lib/bitrix24/rest-client";
 import { setKaspiGatewayForTests } from "@/lib/container";
 import { db } from "@/lib/db";
-import { resetEnvForTests } from "@/lib/env";
+import { env, resetEnvForTests } from "@/lib/env";
 import { createFakeKaspiGateway, type FakeKaspiGateway } from "@/lib/kaspi/fake-gateway";
 import { BASE, eventsOf, orderRow, outboxOf, payOrder, read, type Answer } from "../helpers";
 import { Bitrix24StandIn } from "./rest-stand-in";
@@ -58,10 +59,17 @@ async function postCheckout(
     : new URLSearchParams(fields).toString();
   return read(
     await checkoutRoute(
-      new Request(`${BASE}/api/bitrix24/checkout`, { method: "POST", headers: { "Content-Type": contentType }, body }),
+      new Request(checkoutEndpoint(BASE, checkoutKey(env().BITRIX_SHARED_SECRET)), {
+        method: "POST",
+        headers: { "Content-Type": contentType },
+        body,
+      }),
     ),
   );
 }
+
+/** A return page on the portal's own host (other hosts are dropped). */
+const portalReturnUrl = () => `${new URL(portal.webhookUrl).origin}/pub/payment/ok/`;
 
 function systemParams(p: { id: number; sum: number | string; paySystemId?: number; currency?: string }) {
   return {
@@ -69,7 +77,7 @@ function systemParams(p: { id: number; sum: number | string; paySystemId?: numbe
     "BX_SYSTEM_PARAMS[PAYSYSTEM_ID]": String(p.paySystemId ?? paySystemId),
     "BX_SYSTEM_PARAMS[SUM]": String(p.sum),
     "BX_SYSTEM_PARAMS[CURRENCY]": p.currency ?? "KZT",
-    "BX_SYSTEM_PARAMS[RETURN_URL]": "https://portal.example.kz/pub/payment/ok/",
+    "BX_SYSTEM_PARAMS[RETURN_URL]": portalReturnUrl(),
   };
 }
 
@@ -135,7 +143,31 @@ describe("POST /api/bitrix24/checkout", () => {
     expect(portal.callsOf("sale.payment.get").at(-1)).toEqual({ id: String(payment.id) });
     const order = await db().order.findUniqueOrThrow({ where: { externalId: `b24-${paySystemId}-${payment.id}` } });
     expect(order).toMatchObject({ amount: 12_500, accountNumber: payment.accountNumber, phone: "+77012345678" });
-    expect(order.returnUrl).toBe("https://portal.example.kz/pub/payment/ok/");
+    expect(order.returnUrl).toBe(portalReturnUrl());
+  });
+
+  it("drops a RETURN_URL on another host (no redirect through our checkout)", async () => {
+    const payment = newPayment(12_600);
+    const fields = { ...systemParams(payment), "BX_SYSTEM_PARAMS[RETURN_URL]": "https://evil.example/phish" };
+    expect((await postCheckout(fields)).status).toBe(200);
+    const order = await db().order.findUniqueOrThrow({ where: { externalId: `b24-${paySystemId}-${payment.id}` } });
+    expect(order.returnUrl).toBeNull();
+  });
+
+  it("answers 404 without the installation's key in the ACTION_URI, and with a wrong one", async () => {
+    const restCalls = portal.callsOf("sale.payment.get").length;
+    for (const url of [`${BASE}/api/bitrix24/checkout`, `${BASE}/api/bitrix24/checkout?key=${"x".repeat(32)}`]) {
+      const res = await checkoutRoute(
+        new Request(url, {
+          method: "POST",
+          headers: { "Content-Type": "application/x-www-form-urlencoded" },
+          body: "",
+        }),
+      );
+      expect(res.status).toBe(404);
+    }
+    // Refused before the portal is asked anything.
+    expect(portal.callsOf("sale.payment.get")).toHaveLength(restCalls);
   });
 
   it("accepts a JSON body too, and a repeat gives the same checkout", async () => {
@@ -193,7 +225,8 @@ describe("POST /api/bitrix24/checkout", () => {
     portal.fail("sale.payment.get", { error: "QUERY_LIMIT_EXCEEDED", description: "Too many requests", status: 503 });
     const answer = await postCheckout(systemParams(payment));
     expect(answer).toMatchObject({ status: 503, body: { error: { code: "BITRIX24_UNAVAILABLE" } } });
-    expect(String((answer.body.PAYMENT_ERRORS as string[])[0])).toContain("QUERY_LIMIT_EXCEEDED");
+    // One uniform text for the caller; the portal's reason stays in the log.
+    expect(String((answer.body.PAYMENT_ERRORS as string[])[0])).toBe(UNIFORM_CHECKOUT_ERROR);
   });
 });
 

@@ -19,7 +19,12 @@ function register(webhook: string): Promise<{ status: number | null; output: str
       "npm",
       ["run", "--silent", "bitrix24:register", "--", "--webhook", webhook, "--app-url", APP_URL],
       {
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production" },
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          NODE_ENV: "production",
+          BITRIX_SHARED_SECRET: "bitrix24-flow-secret-0123456789",
+        },
       },
     );
     let output = "";

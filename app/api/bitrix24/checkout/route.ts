@@ -7,18 +7,28 @@ import { db } from "@/lib/db";
 import { env } from "@/lib/env";
 import type { AppError } from "@/lib/errors";
 import { errorStatus } from "@/lib/errors";
-import { internalError, json, MAX_BODY_BYTES, parseWith } from "@/lib/http/responses";
+import { errorOf, internalError, json, MAX_BODY_BYTES, parseWith } from "@/lib/http/responses";
+import { requestLog } from "@/lib/log";
+import { checkoutKeyMatches, UNIFORM_CHECKOUT_ERROR } from "@/lib/bitrix24/checkout-access";
 
-// Bitrix24 shows PAYMENT_ERRORS to the shopper; the error table's status and shape come along.
-function paymentErrors(error: AppError): Response {
+// Bitrix24 shows PAYMENT_ERRORS to the shopper: one uniform text (the reason is logged), with the
+// error table's status and code.
+function paymentErrors(error: AppError, request?: Request): Response {
+  if (request)
+    requestLog(request, "POST /api/bitrix24/checkout").warn(
+      { code: error.code, reason: error.message },
+      "checkout refused",
+    );
   return json(
-    { PAYMENT_ERRORS: [error.message], error: { code: error.code, message: error.message } },
+    { PAYMENT_ERRORS: [UNIFORM_CHECKOUT_ERROR], error: { code: error.code, message: UNIFORM_CHECKOUT_ERROR } },
     errorStatus[error.code],
   );
 }
 
 export async function POST(request: Request): Promise<Response> {
   try {
+    // Without the installation's key in the ACTION_URI this endpoint does not exist.
+    if (!checkoutKeyMatches(request, env().BITRIX_SHARED_SECRET)) return errorOf("NOT_FOUND", "not found");
     const client = bitrix24Client();
     if (!client) return paymentErrors({ code: "NOT_FOUND", message: "this app is not connected to a Bitrix24 portal" });
     const raw = await request.text();
@@ -35,7 +45,7 @@ export async function POST(request: Request): Promise<Response> {
       body = parsePhpForm(raw);
     }
     const input = parseWith(checkoutDataSchema, body);
-    if (!input.ok) return paymentErrors(input.error);
+    if (!input.ok) return paymentErrors(input.error, request);
     const e = env();
     const result = await startBitrix24Checkout(
       {
@@ -44,10 +54,11 @@ export async function POST(request: Request): Promise<Response> {
         appUrl: e.appUrl,
         limits: { min: e.ORDER_MIN_AMOUNT, max: e.ORDER_MAX_AMOUNT },
         mode: e.paymentMode,
+        portalUrl: e.BITRIX24_WEBHOOK_URL ?? "",
       },
       input.value,
     );
-    return result.ok ? json({ PAYMENT_URL: result.value.paymentUrl }) : paymentErrors(result.error);
+    return result.ok ? json({ PAYMENT_URL: result.value.paymentUrl }) : paymentErrors(result.error, request);
   } catch (e) {
     return internalError("POST /api/bitrix24/checkout", e);
   }
