@@ -28,14 +28,16 @@ export async function merchantLogin(db: Db, input: LoginInput, now = new Date())
   }
   const user = await db.merchantUser.findUnique({ where: { email } });
   const stored = user?.passwordHash ?? (await dummyHash());
-  const valid = await withHashSlot(() => verifyPassword(input.password, stored));
+  const valid = await withHashSlot(`address:${input.address}`, () => verifyPassword(input.password, stored));
   if (valid === null) return fail("RATE_LIMITED", "sign-in is busy; try again in a moment", { retryAfterSeconds: 1 });
   if (!user || !valid || user.disabledAt) {
     await recordLoginFailure(db, email, input.address, now);
     return fail("INVALID_CREDENTIALS", "wrong email or password");
   }
   await clearPairFailures(db, email, input.address);
-  const rehashed = needsRehash(user.passwordHash) ? await withHashSlot(() => hashPassword(input.password)) : null;
+  const rehashed = needsRehash(user.passwordHash)
+    ? await withHashSlot(`rehash:${user.id}`, () => hashPassword(input.password))
+    : null;
   await db.merchantUser.update({
     where: { id: user.id },
     data: { lastLoginAt: now, ...(rehashed ? { passwordHash: rehashed } : {}) },

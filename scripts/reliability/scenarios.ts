@@ -2,6 +2,7 @@
 // Each one drives the real app over HTTP and judges it by what is in its database, what the
 // sandbox ("Kaspi") holds and what the Bitrix stand-in received.
 import { randomBytes, randomInt } from "node:crypto";
+import { securityTampering } from "./security-tampering";
 import {
   checkoutStatus,
   clearFaults,
@@ -588,4 +589,7 @@ export async function scenario7(ctx: Ctx): Promise<void> {
   const wrongCurrency = JSON.stringify({ externalId: `${ctx.run}-s7-usd`, amount: 5_000, currency: "USD" });
   if (ok((await intakeRaw(wrongCurrency)).status)) amountAccepted++;
   ctx.figures.equal(S, `bad amounts accepted (${amounts.length + 2})`, 0, amountAccepted);
+
+  // e) Spoofed addresses, a sign-in hammer, replayed nonces, reused read-backs, a public sandbox.
+  await securityTampering(ctx, S);
 }
