@@ -22,9 +22,12 @@ const port = process.env.PORT;
 // Real Kaspi credentials per protocol (lib/env.ts decides the same way).
 const protocol = process.env.KASPI_PROTOCOL || "ecom";
 const credential =
-  { ecom: "KASPI_TOKEN", qr: "KASPI_QR_DEVICE_TOKEN", checkpay: "KASPI_GATEWAY_SERVICE_ID", gateway: "KASPI_GATEWAY_SERVICE_ID" }[
-    protocol
-  ] ?? "KASPI_TOKEN";
+  {
+    ecom: "KASPI_TOKEN",
+    qr: "KASPI_QR_DEVICE_TOKEN",
+    checkpay: "KASPI_GATEWAY_SERVICE_ID",
+    gateway: "KASPI_GATEWAY_SERVICE_ID",
+  }[protocol] ?? "KASPI_TOKEN";
 const sandbox = !process.env[credential] || process.env.KASPI_SANDBOX === "on";
 
 mkdirSync(path.join(root, "data"), { recursive: true });
