@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { UNIFORM_CHECKOUT_ERROR } from "@/lib/bitrix24/checkout-access";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuild, eventually, startApp, type Proc, healthFigures } from "../support/processes";
 import { Bitrix24StandIn } from "./rest-stand-in";
@@ -88,7 +89,8 @@ describe("Bitrix24 connector, real processes", () => {
     // A forged sum gets no checkout.
     const forged = await portal.checkout(payment.id, { "BX_SYSTEM_PARAMS[SUM]": "100.00" });
     expect(forged.status).toBe(422);
-    expect(forged.body.PAYMENT_ERRORS).toEqual([expect.stringContaining("sum")]);
+    // One uniform text for the caller (the reason, the sum, is in the log).
+    expect(forged.body.PAYMENT_ERRORS).toEqual([UNIFORM_CHECKOUT_ERROR]);
 
     // The portal refuses the first pay.payment: the outbox retries after its backoff (5 s).
     portal.fail("sale.paysystem.pay.payment", { error: "ERROR_CHECK_FAILURE", description: "Temporary failure" });
