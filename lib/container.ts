@@ -1,5 +1,6 @@
 import { signedPostTransport } from "./bitrix-onprem/signed-post-transport";
-import { bitrix24Client, notificationTransport } from "./bitrix24/container";
+import { keyMatches } from "./bitrix24/checkout-access";
+import { bitrix24Client, bitrix24PortalOrigin, notificationTransport } from "./bitrix24/container";
 import type { Bitrix24CheckoutDeps } from "./bitrix24/checkout-use-case";
 import { db } from "./db";
 import { env } from "./env";
@@ -95,7 +96,12 @@ export function startPaymentDeps() {
 /** Order intake (POST /api/orders and the Bitrix24 checkout). */
 export function intakeDeps() {
   const e = env();
-  return { db: db(), appUrl: e.appUrl, limits: { min: e.ORDER_MIN_AMOUNT, max: e.ORDER_MAX_AMOUNT } };
+  return {
+    db: db(),
+    appUrl: e.appUrl,
+    limits: { min: e.ORDER_MIN_AMOUNT, max: e.ORDER_MAX_AMOUNT },
+    mode: e.paymentMode,
+  };
 }
 
 /** Everything that asks Kaspi about one payment: callback, recheck, refund, refund retry. */
@@ -104,9 +110,11 @@ export function kaspiDeps() {
 }
 
 /** The Bitrix24 checkout, or null when the app does not serve a Bitrix24 portal. */
-export function bitrix24CheckoutDeps(): Bitrix24CheckoutDeps | null {
+export function bitrix24CheckoutDeps(): (Bitrix24CheckoutDeps & { sharedSecret: string }) | null {
   const client = bitrix24Client();
-  return client ? { ...intakeDeps(), client } : null;
+  if (!client) return null;
+  const e = env();
+  return { ...intakeDeps(), client, portalUrl: e.BITRIX24_WEBHOOK_URL ?? "", sharedSecret: e.BITRIX_SHARED_SECRET };
 }
 
 /** Kaspi's check/pay provider protocol: whether it is on, and how it answers. */
@@ -148,4 +156,24 @@ export function outboxTransport(): NotificationTransport | undefined {
   return e.BITRIX_NOTIFY_URL
     ? signedPostTransport({ url: e.BITRIX_NOTIFY_URL, secret: e.BITRIX_SHARED_SECRET })
     : undefined;
+}
+
+/**
+ * Kaspi callbacks exist only in the eCommerce API (the QR API and check/pay have none): under any
+ * other protocol POST /api/kaspi/callback is answered 404, so it is no door at all.
+ */
+export function callbackDeps():
+  { enabled: true; db: ReturnType<typeof db>; gateway: KaspiGateway } | { enabled: false } {
+  if (env().KASPI_PROTOCOL !== "ecom") return { enabled: false };
+  return { enabled: true, db: db(), gateway: kaspiGateway() };
+}
+
+/**
+ * The Bitrix24 IFRAME_DATA page: the portal's origin (the only sender of BX_SYSTEM_PARAMS it
+ * accepts), or null when this app serves no portal or the URL lacks the installation's key.
+ */
+export function bitrix24IframePage(key: string): { portalOrigin: string } | null {
+  const portalOrigin = bitrix24PortalOrigin();
+  if (!portalOrigin || !keyMatches(key, env().BITRIX_SHARED_SECRET)) return null;
+  return { portalOrigin };
 }

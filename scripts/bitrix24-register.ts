@@ -2,6 +2,7 @@
 // Registers (or brings up to date) the Kaspi pay system on a Bitrix24 portal. Safe to re-run.
 import "dotenv/config";
 import { parseArgs } from "node:util";
+import { checkoutKey } from "../lib/bitrix24/checkout-access";
 import { BITRIX24_MODES, registerPaySystem, type Bitrix24Mode } from "../lib/bitrix24/register";
 import { createBitrix24Client, normalizeWebhookUrl } from "../lib/bitrix24/rest-client";
 
@@ -40,10 +41,20 @@ if (!BITRIX24_MODES.includes(mode)) {
   process.exit(2);
 }
 
+// The ACTION_URI carries a key derived from the app's shared secret: the same secret as the app's.
+const sharedSecret = process.env.BITRIX_SHARED_SECRET ?? "";
+if (sharedSecret.length < 16) {
+  console.error(
+    "BITRIX_SHARED_SECRET must be set (the same value as on the app): the ACTION_URI's key derives from it",
+  );
+  process.exit(2);
+}
+
 const result = await registerPaySystem({
   mode,
   client: createBitrix24Client({ webhookUrl: webhook }),
   appUrl,
+  checkoutKey: checkoutKey(sharedSecret),
   ...(values["person-type"]?.length ? { personTypeIds: values["person-type"] } : {}),
 });
 for (const line of result.actions) console.log(`[bitrix24] ${line}`);

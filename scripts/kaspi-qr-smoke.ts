@@ -78,7 +78,10 @@ process.on("exit", stop);
 
 try {
   const health = await until(
-    () => fetch(`${APP}/api/health`).then((r) => r.status).catch(() => 0),
+    () =>
+      fetch(`${APP}/api/health`)
+        .then((r) => r.status)
+        .catch(() => 0),
     (s) => s === 200,
     60_000,
   );
@@ -90,7 +93,11 @@ try {
 
   // The test endpoints answer {"StatusCode", "message"}; qrCall reads StatusCode (0 → ok).
   const testStep = async (action: string, qrPaymentId: string) => {
-    const res = await qrCall(connection, { method: "POST", path: `test/payment/${action}`, body: { qrPaymentId } }, z.unknown());
+    const res = await qrCall(
+      connection,
+      { method: "POST", path: `test/payment/${action}`, body: { qrPaymentId } },
+      z.unknown(),
+    );
     return res.ok;
   };
 
@@ -100,7 +107,10 @@ try {
     const raw = JSON.stringify({ externalId, amount: 1_000 + n, currency: "KZT" });
     const made = await fetch(`${APP}/api/orders`, {
       method: "POST",
-      headers: { "content-type": "application/json", ...signatureHeaders(SECRET, raw) },
+      headers: {
+        "content-type": "application/json",
+        ...signatureHeaders(SECRET, { method: "POST", target: "/api/orders", body: raw }),
+      },
       body: raw,
     });
     const { orderId, checkoutUrl } = (await made.json()) as { orderId: string; checkoutUrl: string };
@@ -119,7 +129,10 @@ try {
 
   // 2. scan → Wait → confirm → Processed: the app sees each step by polling payment/status.
   const a = await checkout("desktop");
-  step(a.view.status === "PENDING" && a.view.qr !== undefined && !!a.kaspiPaymentId, `qr/create → QrPaymentId ${a.kaspiPaymentId}`);
+  step(
+    a.view.status === "PENDING" && a.view.qr !== undefined && !!a.kaspiPaymentId,
+    `qr/create → QrPaymentId ${a.kaspiPaymentId}`,
+  );
   step(await testStep("scan", a.kaspiPaymentId), "test/payment/scan");
   const scanned = await until(a.status, (s) => s.stage === "awaiting_confirmation");
   step(scanned.stage === "awaiting_confirmation", "the checkout says: confirm in the Kaspi app (Wait)");
@@ -142,7 +155,9 @@ try {
   step(false, e instanceof Error ? e.message : String(e));
 } finally {
   stop();
-  await db().$disconnect().catch(() => undefined);
+  await db()
+    .$disconnect()
+    .catch(() => undefined);
 }
 console.log(failures ? `kaspi:qr:smoke: ${failures} step(s) failed` : "kaspi:qr:smoke: every step passed");
 process.exit(failures ? 1 : 0);

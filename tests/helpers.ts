@@ -25,15 +25,25 @@ export type SignedOptions = {
   secret?: string;
   /** Timestamp to sign with (unix seconds). */
   at?: number;
+  /** Nonce to sign with (a fresh one by default). */
+  nonce?: string;
+  /** Sign this target instead of the request's own path (a signature made for another request). */
+  signedTarget?: string;
   contentType?: string | null;
   headers?: Record<string, string>;
 };
 
-/** A request signed like Bitrix signs it: HMAC over "<timestamp>.<raw body>" ("" without a body). */
+/** A request signed like Bitrix signs it: HMAC over "<ts>.<nonce>.<METHOD>.<path?query>.<raw body>". */
 export function signedRequest(path: string, rawBody: string | null, options: SignedOptions = {}): Request {
   const method = options.method ?? (rawBody === null ? "GET" : "POST");
   const secret = options.secret ?? env().BITRIX_SHARED_SECRET;
-  const headers: Record<string, string> = { ...signatureHeaders(secret, rawBody ?? "", options.at ?? nowSeconds()) };
+  const headers: Record<string, string> = {
+    ...signatureHeaders(
+      secret,
+      { method, target: options.signedTarget ?? path, body: rawBody ?? "" },
+      { nowSeconds: options.at ?? nowSeconds(), ...(options.nonce ? { nonce: options.nonce } : {}) },
+    ),
+  };
   const contentType = options.contentType === undefined ? "application/json" : options.contentType;
   if (rawBody !== null && contentType !== null) headers["Content-Type"] = contentType;
   return new Request(`${BASE}${path}`, {

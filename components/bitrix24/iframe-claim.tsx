@@ -25,7 +25,7 @@ function systemParamsOf(data: unknown): Record<string, unknown> | null {
   return params && typeof params === "object" ? (params as Record<string, unknown>) : null;
 }
 
-export function IframeClaim({ portalOrigin }: { portalOrigin: string | null }) {
+export function IframeClaim({ portalOrigin, checkoutKey }: { portalOrigin: string | null; checkoutKey: string }) {
   const rootRef = useRef<HTMLDivElement>(null);
   const claimed = useRef(false);
   const [state, setState] = useState<{ kind: "waiting" | "claiming" } | { kind: "error"; message: string }>({
@@ -43,7 +43,7 @@ export function IframeClaim({ portalOrigin }: { portalOrigin: string | null }) {
       const data = message.data as Record<string, unknown>;
       const phone = typeof data.KASPI_CHECKOUT_BUYER_PHONE === "string" ? data.KASPI_CHECKOUT_BUYER_PHONE : undefined;
       try {
-        const res = await fetch("/api/bitrix24/checkout", {
+        const res = await fetch(`/api/bitrix24/checkout?key=${encodeURIComponent(checkoutKey)}`, {
           method: "POST",
           headers: { "Content-Type": "application/json" },
           body: JSON.stringify({ BX_SYSTEM_PARAMS: params, ...(phone ? { KASPI_CHECKOUT_BUYER_PHONE: phone } : {}) }),
@@ -64,7 +64,7 @@ export function IframeClaim({ portalOrigin }: { portalOrigin: string | null }) {
     for (const queued of window.__bx24q ?? []) void claim(queued);
     window.__bx24q = undefined;
     return () => window.removeEventListener("message", onMessage);
-  }, [portalOrigin]);
+  }, [portalOrigin, checkoutKey]);
 
   useEffect(() => {
     const el = rootRef.current;
@@ -75,7 +75,7 @@ export function IframeClaim({ portalOrigin }: { portalOrigin: string | null }) {
     const observer = new ResizeObserver(post);
     observer.observe(el);
     return () => observer.disconnect();
-  }, [portalOrigin]);
+  }, [portalOrigin, checkoutKey]);
 
   return (
     <div

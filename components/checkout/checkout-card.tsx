@@ -27,6 +27,8 @@ export type CheckoutCardProps = {
   parentOrigins: string[];
   /** What the Kaspi connection offers: check/pay shows the account; Kaspi QR r3 invoices by phone. */
   kaspi?: { protocol: "ecom" | "qr" | "checkpay"; scheme?: "r1" | "r2" | "r3"; phone?: string | null };
+  /** The order runs against the Kaspi sandbox: say so, so nobody mistakes it for a real payment. */
+  testMode?: boolean;
 };
 
 export function CheckoutCard({
@@ -38,6 +40,7 @@ export function CheckoutCard({
   lang,
   parentOrigins,
   kaspi,
+  testMode = false,
 }: CheckoutCardProps) {
   const t = messagesFor(lang);
   const rootRef = useRef<HTMLDivElement>(null);
@@ -63,6 +66,11 @@ export function CheckoutCard({
     <div className={styles.page} ref={rootRef}>
       <main className={styles.card} data-phase={phase}>
         <header className={styles.header}>
+          {testMode ? (
+            <p className={styles.testMode} data-testid="checkout-test-mode" role="note">
+              {t.testMode}
+            </p>
+          ) : null}
           <div className={styles.merchantRow}>
             <span className={styles.merchant}>{merchantName}</span>
             <span className={styles.secure}>

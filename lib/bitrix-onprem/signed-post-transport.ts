@@ -1,6 +1,6 @@
 import { outcomeOfStoreAnswer } from "../outbox/delivery-outcome";
 import type { DeliveryOutcome, NotificationTransport } from "../outbox/transport";
-import { signatureHeaders } from "./signature";
+import { signatureHeaders, targetOf } from "./signature";
 
 // The on-premise connector's outbox transport: the row's JSON POSTed to the Bitrix handler's
 // notification URL, signed like every app → Bitrix request (signature.ts). Any 2xx is delivered;
@@ -14,9 +14,14 @@ export function signedPostTransport(config: SignedPostConfig): NotificationTrans
     try {
       const res = await fetch(config.url, {
         method: "POST",
-        headers: { "Content-Type": "application/json", ...signatureHeaders(config.secret, row.payload) },
+        headers: {
+          "Content-Type": "application/json",
+          ...signatureHeaders(config.secret, { method: "POST", target: targetOf(config.url), body: row.payload }),
+        },
         body: row.payload,
         signal: AbortSignal.timeout(timeoutMs),
+        // A redirect is an answer, not a place to send the signed payload again.
+        redirect: "manual",
       });
       // The answer's error code decides whether a refusal is final (outcomeOfStoreAnswer).
       return outcomeOfStoreAnswer(res.status, await res.text().catch(() => ""));

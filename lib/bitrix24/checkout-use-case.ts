@@ -2,14 +2,23 @@ import { z } from "zod";
 import type { Db } from "../db";
 import { fail, ok, type Result } from "../errors";
 import type { AmountLimits } from "../money";
-import { intakeOrder } from "../payments/order-intake-use-case";
+import { intakeOrder, type PaymentMode } from "../payments/order-intake-use-case";
+import { returnUrlOnPortal } from "./checkout-access";
 import { bitrix24ExternalId } from "./external-id";
 import type { CheckoutData } from "./checkout-request";
 import { salePaymentSchema } from "./payment-schemas";
 import { HANDLER_CODE } from "./register";
 import { describeRestError, type Bitrix24Client } from "./rest-client";
 
-export type Bitrix24CheckoutDeps = { db: Db; client: Bitrix24Client; appUrl: string; limits: AmountLimits };
+export type Bitrix24CheckoutDeps = {
+  db: Db;
+  client: Bitrix24Client;
+  appUrl: string;
+  limits: AmountLimits;
+  mode: PaymentMode;
+  /** The webhook URL: RETURN_URL is honoured only on the portal's own host. */
+  portalUrl: string;
+};
 
 // Bitrix24 does not sign what it posts to CHECKOUT_DATA's ACTION_URI, so nothing in the request is
 // trusted: the payment's id, pay system and sum are confirmed over REST (sale.payment.get on the
@@ -58,10 +67,10 @@ export async function startBitrix24Checkout(
     return fail("PAYMENT_NOT_CONFIRMED", "the payment's pay system is not a Kaspi Pay system");
   }
 
-  const returnUrl = p.RETURN_URL && /^https?:\/\/\S+$/i.test(p.RETURN_URL) ? p.RETURN_URL : undefined;
+  const returnUrl = returnUrlOnPortal(p.RETURN_URL, deps.portalUrl);
   const accountNumber = payment.accountNumber ?? payment.id;
   const intake = await intakeOrder(
-    { db: deps.db, appUrl: deps.appUrl, limits: deps.limits },
+    { db: deps.db, appUrl: deps.appUrl, limits: deps.limits, mode: deps.mode },
     {
       externalId: bitrix24ExternalId({ paySystemId: payment.paySystemId, paymentId: payment.id }),
       accountNumber: accountNumber.slice(0, 100),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CHECKOUT_KEY_PARAM } from "./checkout-access";
 import { describeRestError, type Bitrix24Client } from "./rest-client";
 
 // Registers the Kaspi pay system on a Bitrix24 portal, idempotently: the REST handler (CODE
@@ -12,17 +13,23 @@ export const HANDLER_NAME = "Kaspi Pay (Kaspi checkout)";
 export type Bitrix24Mode = "iframe" | "checkout";
 export const BITRIX24_MODES: readonly Bitrix24Mode[] = ["iframe", "checkout"];
 
-export function checkoutEndpoint(appUrl: string): string {
-  return `${appUrl.replace(/\/+$/, "")}/api/bitrix24/checkout`;
+/** The installation's key on a URL (lib/bitrix24/checkout-access.ts): without it the app answers 404. */
+function withKey(url: string, key?: string): string {
+  return key ? `${url}?${CHECKOUT_KEY_PARAM}=${encodeURIComponent(key)}` : url;
+}
+
+/** The CHECKOUT_DATA ACTION_URI: our endpoint with the installation's key. */
+export function checkoutEndpoint(appUrl: string, key?: string): string {
+  return withKey(`${appUrl.replace(/\/+$/, "")}/api/bitrix24/checkout`, key);
 }
 
 /** The IFRAME_DATA ACTION_URI: the page Bitrix24 frames and posts BX_SYSTEM_PARAMS to. */
-export function iframePage(appUrl: string): string {
-  return `${appUrl.replace(/\/+$/, "")}/bitrix24/pay`;
+export function iframePage(appUrl: string, key?: string): string {
+  return withKey(`${appUrl.replace(/\/+$/, "")}/bitrix24/pay`, key);
 }
 
-export function actionUri(appUrl: string, mode: Bitrix24Mode): string {
-  return mode === "iframe" ? iframePage(appUrl) : checkoutEndpoint(appUrl);
+export function actionUri(appUrl: string, mode: Bitrix24Mode, key?: string): string {
+  return mode === "iframe" ? iframePage(appUrl, key) : checkoutEndpoint(appUrl, key);
 }
 
 // Only the values of the mode's FIELDS reach ACTION_URI (RestHandler::getCheckoutPayParams and
@@ -30,13 +37,13 @@ export function actionUri(appUrl: string, mode: Bitrix24Mode): string {
 // its CODES entry, hidden (a VISIBLE field would make Bitrix ask the shopper for it first).
 const FIELDS = { KASPI_CHECKOUT_BUYER_PHONE: { CODE: "KASPI_CHECKOUT_BUYER_PHONE" } };
 
-export function handlerSettings(appUrl: string, mode: Bitrix24Mode = "iframe") {
+export function handlerSettings(appUrl: string, mode: Bitrix24Mode = "iframe", key?: string) {
   return {
     CURRENCY: ["KZT"],
     CLIENT_TYPE: "b2c",
     ...(mode === "iframe"
-      ? { IFRAME_DATA: { ACTION_URI: iframePage(appUrl), FIELDS } }
-      : { CHECKOUT_DATA: { ACTION_URI: checkoutEndpoint(appUrl), METHOD: "POST", FIELDS } }),
+      ? { IFRAME_DATA: { ACTION_URI: iframePage(appUrl, key), FIELDS } }
+      : { CHECKOUT_DATA: { ACTION_URI: checkoutEndpoint(appUrl, key), METHOD: "POST", FIELDS } }),
     CODES: {
       KASPI_CHECKOUT_BUYER_PHONE: {
         NAME: "Buyer phone (for Kaspi)",
@@ -67,6 +74,8 @@ export async function registerPaySystem(input: {
   client: Bitrix24Client;
   appUrl: string;
   mode?: Bitrix24Mode;
+  /** The installation's ACTION_URI key (checkoutKey(BITRIX_SHARED_SECRET)). */
+  checkoutKey?: string;
   personTypeIds?: string[];
 }): Promise<RegisterResult> {
   const { client } = input;
@@ -77,7 +86,8 @@ export async function registerPaySystem(input: {
     error: describeRestError(method, e),
   });
   const mode = input.mode ?? "iframe";
-  const settings = handlerSettings(input.appUrl, mode);
+  const settings = handlerSettings(input.appUrl, mode, input.checkoutKey);
+  // The key stays out of the printed actions: it is a secret of this installation.
   const target = `${mode === "iframe" ? "IFRAME_DATA" : "CHECKOUT_DATA"} → ${actionUri(input.appUrl, mode)}`;
 
   // 1. The REST handler.

@@ -134,20 +134,29 @@ describe("readRequest — Bitrix signature over the raw body", () => {
 
   it("accepts the HMAC of the exact bytes sent (spacing and non-ASCII kept)", async () => {
     const raw = '{ "name" : "Сәуле" }';
-    const r = await readRequest(request(raw, { ...JSON_TYPE, ...signatureHeaders(secret(), raw) }), {
-      schema,
-      signed: true,
-    });
+    const r = await readRequest(
+      request(raw, { ...JSON_TYPE, ...signatureHeaders(secret(), { method: "POST", target: "/x", body: raw }) }),
+      {
+        schema,
+        signed: true,
+      },
+    );
     expect(r).toEqual({ ok: true, value: { value: { name: "Сәуле" }, raw } });
   });
 
   it("refuses a signature of the same JSON written differently", async () => {
     const signedOver = '{"name":"a"}';
     const sent = '{"name": "a"}';
-    const r = await readRequest(request(sent, { ...JSON_TYPE, ...signatureHeaders(secret(), signedOver) }), {
-      schema,
-      signed: true,
-    });
+    const r = await readRequest(
+      request(sent, {
+        ...JSON_TYPE,
+        ...signatureHeaders(secret(), { method: "POST", target: "/x", body: signedOver }),
+      }),
+      {
+        schema,
+        signed: true,
+      },
+    );
     expect(r.ok ? undefined : r.error.code).toBe("INVALID_SIGNATURE");
   });
 
@@ -156,10 +165,16 @@ describe("readRequest — Bitrix signature over the raw body", () => {
     expect(missing.ok ? undefined : missing.error.code).toBe("MISSING_SIGNATURE");
     const raw = '{"name":""}';
     const old = Math.floor(Date.now() / 1000) - 3600;
-    const stale = await readRequest(request(raw, { ...JSON_TYPE, ...signatureHeaders(secret(), raw, old) }), {
-      schema,
-      signed: true,
-    });
+    const stale = await readRequest(
+      request(raw, {
+        ...JSON_TYPE,
+        ...signatureHeaders(secret(), { method: "POST", target: "/x", body: raw }, { nowSeconds: old }),
+      }),
+      {
+        schema,
+        signed: true,
+      },
+    );
     expect(stale.ok ? undefined : stale.error.code).toBe("STALE_SIGNATURE");
   });
 });

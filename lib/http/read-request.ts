@@ -60,7 +60,7 @@ export async function readRequest<S extends z.ZodType>(
   }
   if (!body.ok) return body;
   if (options.signed) {
-    const signed = verifyBitrixRequest(request, raw);
+    const signed = await verifyBitrixRequest(request, raw);
     if (!signed.ok) return signed;
   }
   const parsed = parseWith(schema, body.value);

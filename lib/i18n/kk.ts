@@ -55,7 +55,9 @@ export const kk = {
   accountTitle: "Kaspi үшін жеке шот нөміріңіз",
   accountCopy: "Көшіру",
   accountCopied: "Көшірілді",
-  accountSteps: "Kaspi.kz қосымшасында: Төлемдер → {merchant} табыңыз → осы шот нөмірін енгізіңіз → соманы тексеріңіз → Төлеу.",
+  accountSteps:
+    "Kaspi.kz қосымшасында: Төлемдер → {merchant} табыңыз → осы шот нөмірін енгізіңіз → соманы тексеріңіз → Төлеу.",
   qrLapsed: "QR-код немесе сілтеме уақытында пайдаланылмады.",
   poweredBy: "Төлемді Kaspi.kz өңдейді",
+  testMode: "Тест режимі — нақты ақша алынбайды",
 } as const satisfies Messages;

@@ -47,7 +47,8 @@ export const ru = {
   remoteWho: "Чьё это приложение?",
   remoteClient: "Клиент Kaspi: {name}",
   remoteSend: "Отправить счёт",
-  remoteSent: "Счёт в вашем приложении Kaspi.kz: откройте Kaspi.kz → Платежи, найдите счёт от {merchant} и подтвердите.",
+  remoteSent:
+    "Счёт в вашем приложении Kaspi.kz: откройте Kaspi.kz → Платежи, найдите счёт от {merchant} и подтвердите.",
   remoteNoAuto: "Kaspi не разрешает этой странице проверять счёт самой: после оплаты нажмите «Я оплатил — проверить».",
   remoteLife: "Счёт можно оплатить в течение 24 часов.",
   remoteCheck: "Я оплатил — проверить",
@@ -55,7 +56,9 @@ export const ru = {
   accountTitle: "Ваш лицевой счёт для Kaspi",
   accountCopy: "Копировать",
   accountCopied: "Скопировано",
-  accountSteps: "В приложении Kaspi.kz: Платежи → найдите {merchant} → введите этот номер счёта → проверьте сумму → Оплатить.",
+  accountSteps:
+    "В приложении Kaspi.kz: Платежи → найдите {merchant} → введите этот номер счёта → проверьте сумму → Оплатить.",
   qrLapsed: "QR-код или ссылка не были использованы вовремя.",
   poweredBy: "Платёж обрабатывает Kaspi.kz",
+  testMode: "Тестовый режим — без реальных денег",
 } as const satisfies Record<string, string>;

@@ -12,6 +12,7 @@ export function pickMerchantLang(value: string | undefined): MerchantLang {
 
 const ru = {
   brand: "Kaspi Pay · кабинет магазина",
+  sandboxBanner: "Тестовый режим: платежи идут через встроенную песочницу Kaspi, реальные деньги не списываются.",
   nav: { overview: "Обзор", payments: "Платежи", users: "Пользователи", signOut: "Выйти", language: "Язык" },
   login: {
     title: "Вход в кабинет магазина",
@@ -142,6 +143,7 @@ export type MerchantDict = typeof ru;
 
 const en: MerchantDict = {
   brand: "Kaspi Pay · merchant area",
+  sandboxBanner: "Test mode: payments go through the built-in Kaspi sandbox; no real money moves.",
   nav: { overview: "Overview", payments: "Payments", users: "Users", signOut: "Sign out", language: "Language" },
   login: {
     title: "Sign in to the merchant area",

@@ -31,7 +31,10 @@ beforeAll(async () => {
       const check = verifySignature({
         secret: SECRET,
         timestamp: req.headers["x-signature-timestamp"] as string,
+        nonce: req.headers["x-signature-nonce"] as string,
         signature: req.headers["x-signature"] as string,
+        method: req.method ?? "",
+        target: req.url ?? "",
         rawBody: body,
         toleranceSeconds: 60,
       });

@@ -13,6 +13,8 @@ const PAID_LIKE: PaymentStatus[] = ["PAID", "REFUNDED", "PARTIALLY_REFUNDED"];
 
 export type PaidNotification = {
   event: "payment.paid";
+  /** "sandbox": the simulator's money, which Bitrix refuses unless told to accept it. */
+  mode: "live" | "sandbox";
   externalId: string;
   orderId: string;
   amount: number;
@@ -79,6 +81,7 @@ export async function applyKaspiStatus(
       }
       const notification: PaidNotification = {
         event: "payment.paid",
+        mode: payment.order.mode === "live" ? "live" : "sandbox",
         externalId: payment.order.externalId,
         orderId: payment.orderId,
         amount: payment.amount,

@@ -18,6 +18,8 @@ export type CheckoutPageView = {
   amount: number;
   returnUrl: string | null;
   orderLang: string | null;
+  /** "sandbox" orders show the test-mode badge. */
+  mode: string;
   /** The origins that may frame the page and receive its postMessage. */
   parentOrigins: string[];
   /** What the page offers besides the QR: the r3 invoice by phone, the check/pay account number. */
@@ -30,7 +32,15 @@ export async function loadCheckoutPage(deps: CheckoutPageDeps, token: string): P
   if (!TOKEN.test(token)) return null;
   const order = await deps.db.order.findUnique({
     where: { checkoutToken: token },
-    select: { externalId: true, accountNumber: true, amount: true, returnUrl: true, lang: true, phone: true },
+    select: {
+      externalId: true,
+      accountNumber: true,
+      amount: true,
+      returnUrl: true,
+      lang: true,
+      phone: true,
+      mode: true,
+    },
   });
   if (!order) return null;
   // Our own demo store frames the checkout too, but only when the sandbox is on.
@@ -43,6 +53,7 @@ export async function loadCheckoutPage(deps: CheckoutPageDeps, token: string): P
     amount: order.amount,
     returnUrl: order.returnUrl,
     orderLang: order.lang,
+    mode: order.mode,
     parentOrigins,
     kaspi: { ...deps.kaspi, phone: order.phone },
   };

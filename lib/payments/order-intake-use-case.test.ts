@@ -14,7 +14,7 @@ import { orderIntakeSchema } from "./order-schemas";
 
 // The intake use case on a real SQLite file: what Bitrix's POST /api/orders does to the database.
 
-const deps = () => ({ db: db(), limits: LIMITS, appUrl: APP_URL });
+const deps = () => ({ db: db(), limits: LIMITS, appUrl: APP_URL, mode: "sandbox" as const });
 const body = (input: Record<string, unknown> = {}) =>
   orderIntakeSchema.parse({ externalId: newExternalId("intake"), amount: 12_500, currency: "KZT", ...input });
 

@@ -25,6 +25,7 @@ export type RefundStatus = "PENDING" | "SUCCEEDED" | "FAILED";
 
 export type RefundedNotification = {
   event: "payment.refunded";
+  mode: "live" | "sandbox";
   externalId: string;
   orderId: string;
   refundId: string;
@@ -286,6 +287,7 @@ async function applyRefund(
     });
     const notification: RefundedNotification = {
       event: "payment.refunded",
+      mode: p.order.mode === "live" ? "live" : "sandbox",
       externalId: p.order.externalId,
       orderId: p.orderId,
       refundId: refund.id,

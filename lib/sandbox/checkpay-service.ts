@@ -54,7 +54,11 @@ function readReply(text: string): Reply {
   } catch {
     const tag = (name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(text)?.[1];
     const result = tag("result");
-    return { result: result === undefined ? null : Number(result), prvTxn: tag("prv_txn") ?? null, sum: tag("sum") ?? null };
+    return {
+      result: result === undefined ? null : Number(result),
+      prvTxn: tag("prv_txn") ?? null,
+      sum: tag("sum") ?? null,
+    };
   }
 }
 
@@ -70,6 +74,7 @@ export async function callAppCheckpay(p: Row, command: "check" | "pay", sum = CH
   if (command === "pay") q.set("txn_date", new Date().toISOString().replace(/\D/g, "").slice(0, 14));
   try {
     const res = await fetch(`http://127.0.0.1:${env().PORT}/api/kaspi/pay-gateway?${q}`, {
+      redirect: "error",
       signal: AbortSignal.timeout(15_000),
     });
     return { command, httpStatus: res.status, ...readReply(await res.text()) };

@@ -5,6 +5,7 @@ import { ecomCreateRequestSchema } from "../kaspi/ecom-schemas";
 import { takeFault } from "./faults";
 import { playFault, SANDBOX_HEADERS, sandboxRoute, sandboxUnauthorized } from "./http";
 import { sandboxCreatePayment } from "./sandbox-service";
+import { sandboxUrlProblem } from "./url-policy";
 
 /** POST payments/create and payments/qr of the simulated eCommerce API (one handler, two shapes). */
 export async function handleSandboxCreate(request: Request, kind: "create" | "qr"): Promise<Response> {
@@ -13,6 +14,8 @@ export async function handleSandboxCreate(request: Request, kind: "create" | "qr
     if (unauthorized) return unauthorized;
     const req = await readRequest(request, { schema: ecomCreateRequestSchema });
     if (!req.ok) return errorResponse(req.error);
+    const problem = sandboxUrlProblem(req.value.value);
+    if (problem) return errorResponse({ code: "BAD_REQUEST", message: problem });
     const faulted = await playFault(await takeFault(db(), kind));
     if (faulted) return faulted;
     const created = await sandboxCreatePayment(db(), req.value.value, { withQrImage: kind === "qr" });

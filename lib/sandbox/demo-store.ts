@@ -27,9 +27,13 @@ export async function createDemoOrder(input: DemoOrderInput): Promise<DemoOrderR
   try {
     const res = await fetch(`http://127.0.0.1:${e.PORT}/api/orders`, {
       method: "POST",
-      headers: { "Content-Type": "application/json", ...signatureHeaders(e.BITRIX_SHARED_SECRET, body) },
+      headers: {
+        "Content-Type": "application/json",
+        ...signatureHeaders(e.BITRIX_SHARED_SECRET, { method: "POST", target: "/api/orders", body }),
+      },
       body,
       signal: AbortSignal.timeout(10_000),
+      redirect: "error",
     });
     const json = (await res.json()) as { checkoutUrl?: string; error?: { message?: string } };
     if (!res.ok || !json.checkoutUrl) return { ok: false, message: json.error?.message ?? `HTTP ${res.status}` };

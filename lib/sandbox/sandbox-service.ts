@@ -5,6 +5,7 @@ import { db as defaultDb, isUniqueViolation } from "../db";
 import { env } from "../env";
 import type { EcomCreateRequest } from "../kaspi/ecom-schemas";
 import { takeFault } from "./faults";
+import { MAX_CALLBACK_COPIES } from "./url-policy";
 
 // The Kaspi simulator: what "Kaspi" knows about its payments, kept apart from the app's mirror.
 // It speaks the eCommerce API over real HTTP (see app/sandbox/kaspi/) and calls back like Kaspi.
@@ -103,7 +104,7 @@ export async function sendSandboxCallback(db: Db, p: Row, status: string, copies
   const fault = await takeFault(db, "callback", p.id);
   if (fault?.kind === "drop") return [];
   if (fault?.kind === "delay" || fault?.kind === "timeout") await new Promise((r) => setTimeout(r, fault.delayMs));
-  const total = fault?.kind === "duplicate" ? Math.max(copies, 3) : copies;
+  const total = Math.min(MAX_CALLBACK_COPIES, fault?.kind === "duplicate" ? Math.max(copies, 3) : copies);
   const body = JSON.stringify({ data: { paymentId: p.id, externalId: p.externalId, status } });
   const url = p.callbackUrl;
   return Promise.all(
@@ -113,6 +114,7 @@ export async function sendSandboxCallback(db: Db, p: Row, status: string, copies
           method: "POST",
           headers: { "Content-Type": "application/json" },
           body,
+          redirect: "error",
           signal: AbortSignal.timeout(15_000),
         });
         await res.arrayBuffer();

@@ -2,12 +2,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { POST as checkoutRoute } from "@/app/api/bitrix24/checkout/route";
 import { backoffMs, deliverDueNotifications } from "@/lib/outbox/delivery";
 import { notificationTransport } from "@/lib/bitrix24/container";
+import { checkoutKey, UNIFORM_CHECKOUT_ERROR } from "@/lib/bitrix24/checkout-access";
 import { parsePhpForm } from "@/lib/bitrix24/checkout-request";
 import { HANDLER_CODE, checkoutEndpoint, iframePage, registerPaySystem } from "@/lib/bitrix24/register";
 import { createBitrix24Client } from "@/lib/bitrix24/rest-client";
 import { setKaspiGatewayForTests } from "@/lib/container";
 import { db } from "@/lib/db";
-import { resetEnvForTests } from "@/lib/env";
+import { env, resetEnvForTests } from "@/lib/env";
 import { createFakeKaspiGateway, type FakeKaspiGateway } from "@/tests/support/fake-kaspi-gateway";
 import { refundPayment } from "@/lib/payments/refund-use-case";
 import { BASE, eventsOf, orderRow, outboxOf, payOrder, read, type Answer } from "../helpers";
@@ -60,10 +61,17 @@ async function postCheckout(
     : new URLSearchParams(fields).toString();
   return read(
     await checkoutRoute(
-      new Request(`${BASE}/api/bitrix24/checkout`, { method: "POST", headers: { "Content-Type": contentType }, body }),
+      new Request(checkoutEndpoint(BASE, checkoutKey(env().BITRIX_SHARED_SECRET)), {
+        method: "POST",
+        headers: { "Content-Type": contentType },
+        body,
+      }),
     ),
   );
 }
+
+/** A return page on the portal's own host (other hosts are dropped). */
+const portalReturnUrl = () => `${new URL(portal.webhookUrl).origin}/pub/payment/ok/`;
 
 function systemParams(p: { id: number; sum: number | string; paySystemId?: number; currency?: string }) {
   return {
@@ -71,7 +79,7 @@ function systemParams(p: { id: number; sum: number | string; paySystemId?: numbe
     "BX_SYSTEM_PARAMS[PAYSYSTEM_ID]": String(p.paySystemId ?? paySystemId),
     "BX_SYSTEM_PARAMS[SUM]": String(p.sum),
     "BX_SYSTEM_PARAMS[CURRENCY]": p.currency ?? "KZT",
-    "BX_SYSTEM_PARAMS[RETURN_URL]": "https://portal.example.kz/pub/payment/ok/",
+    "BX_SYSTEM_PARAMS[RETURN_URL]": portalReturnUrl(),
   };
 }
 
@@ -160,7 +168,31 @@ describe("POST /api/bitrix24/checkout", () => {
     expect(portal.callsOf("sale.payment.get").at(-1)).toEqual({ id: String(payment.id) });
     const order = await db().order.findUniqueOrThrow({ where: { externalId: `b24-${paySystemId}-${payment.id}` } });
     expect(order).toMatchObject({ amount: 12_500, accountNumber: payment.accountNumber, phone: "+77012345678" });
-    expect(order.returnUrl).toBe("https://portal.example.kz/pub/payment/ok/");
+    expect(order.returnUrl).toBe(portalReturnUrl());
+  });
+
+  it("drops a RETURN_URL on another host (no redirect through our checkout)", async () => {
+    const payment = newPayment(12_600);
+    const fields = { ...systemParams(payment), "BX_SYSTEM_PARAMS[RETURN_URL]": "https://evil.example/phish" };
+    expect((await postCheckout(fields)).status).toBe(200);
+    const order = await db().order.findUniqueOrThrow({ where: { externalId: `b24-${paySystemId}-${payment.id}` } });
+    expect(order.returnUrl).toBeNull();
+  });
+
+  it("answers 404 without the installation's key in the ACTION_URI, and with a wrong one", async () => {
+    const restCalls = portal.callsOf("sale.payment.get").length;
+    for (const url of [`${BASE}/api/bitrix24/checkout`, `${BASE}/api/bitrix24/checkout?key=${"x".repeat(32)}`]) {
+      const res = await checkoutRoute(
+        new Request(url, {
+          method: "POST",
+          headers: { "Content-Type": "application/x-www-form-urlencoded" },
+          body: "",
+        }),
+      );
+      expect(res.status).toBe(404);
+    }
+    // Refused before the portal is asked anything.
+    expect(portal.callsOf("sale.payment.get")).toHaveLength(restCalls);
   });
 
   it("accepts a JSON body too, and a repeat gives the same checkout", async () => {
@@ -228,9 +260,9 @@ describe("POST /api/bitrix24/checkout", () => {
     const payment = newPayment();
     portal.fail("sale.payment.get", { error: "QUERY_LIMIT_EXCEEDED", description: "Too many requests", status: 503 });
     const answer = await postCheckout(systemParams(payment));
+    // Always a 200 (Bitrix decodes only a 200's body); one uniform text, the reason in the log.
     expect(answer).toMatchObject({ status: 200, body: { error: { code: "BITRIX24_UNAVAILABLE" } } });
-    expect(String((answer.body.PAYMENT_ERRORS as string[])[0])).toContain("временно недоступна");
-    expect(String((answer.body.error as { message: string }).message)).toContain("QUERY_LIMIT_EXCEEDED");
+    expect(String((answer.body.PAYMENT_ERRORS as string[])[0])).toBe(UNIFORM_CHECKOUT_ERROR);
   });
 });
 

@@ -1,3 +1,4 @@
+import { checkoutKey, UNIFORM_CHECKOUT_ERROR } from "@/lib/bitrix24/checkout-access";
 import { spawn } from "node:child_process";
 import { chromium, type Browser } from "playwright-core";
 import { existsSync } from "node:fs";
@@ -15,6 +16,9 @@ import { Bitrix24StandIn } from "./rest-stand-in";
 const PORTAL_PORT = 3430;
 const APP_PORT = 3431;
 const APP_URL = `http://127.0.0.1:${APP_PORT}`;
+const SECRET = "bitrix24-iframe-secret-0123456789";
+const KEY = checkoutKey(SECRET);
+const IFRAME_URL = `${APP_URL}/bitrix24/pay?key=${KEY}`;
 const PORTAL_ORIGIN = `http://127.0.0.1:${PORTAL_PORT}`;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -24,7 +28,7 @@ function register(webhook: string): Promise<{ status: number | null; output: str
       "npm",
       ["run", "--silent", "bitrix24:register", "--", "--webhook", webhook, "--app-url", APP_URL],
       {
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production" },
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production", BITRIX_SHARED_SECRET: SECRET },
       },
     );
     let output = "";
@@ -45,7 +49,7 @@ describe("Bitrix24 connector, IFRAME_DATA mode, real processes", () => {
     app = await startApp({
       port: APP_PORT,
       env: {
-        BITRIX_SHARED_SECRET: "bitrix24-iframe-secret-0123456789",
+        BITRIX_SHARED_SECRET: SECRET,
         BITRIX_CONNECTOR: "bitrix24",
         BITRIX24_WEBHOOK_URL: portal.webhookUrl,
         BITRIX_ORIGINS: PORTAL_ORIGIN,
@@ -63,7 +67,10 @@ describe("Bitrix24 connector, IFRAME_DATA mode, real processes", () => {
     const registered = await register(portal.webhookUrl);
     expect(registered.status, registered.output).toBe(0);
     expect(registered.output).toContain(`IFRAME_DATA → ${APP_URL}/bitrix24/pay`);
-    const page = await fetch(`${APP_URL}/bitrix24/pay`);
+    // Without the installation's key the page does not exist.
+    expect((await fetch(`${APP_URL}/bitrix24/pay`)).status).toBe(404);
+    expect((await fetch(`${APP_URL}/bitrix24/pay?key=wrong-key`)).status).toBe(404);
+    const page = await fetch(IFRAME_URL);
     expect(page.status).toBe(200);
     expect(page.headers.get("content-security-policy")).toContain(`frame-ancestors 'self' ${PORTAL_ORIGIN}`);
     expect(await page.text()).toContain("window.__bx24q");
@@ -73,7 +80,7 @@ describe("Bitrix24 connector, IFRAME_DATA mode, real processes", () => {
     const paySystemId = Number(portal.paySystems[0]?.ID);
     const payment = portal.addPayment({ id: 90, sum: 8_000, paySystemId });
     const message = portal.iframe(payment.id).message as { BX_SYSTEM_PARAMS: Record<string, unknown> };
-    const forged = await fetch(`${APP_URL}/api/bitrix24/checkout`, {
+    const forged = await fetch(`${APP_URL}/api/bitrix24/checkout?key=${KEY}`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ BX_SYSTEM_PARAMS: { ...message.BX_SYSTEM_PARAMS, SUM: 1 } }),
@@ -81,7 +88,7 @@ describe("Bitrix24 connector, IFRAME_DATA mode, real processes", () => {
     expect(forged.status).toBe(200);
     const body = (await forged.json()) as { PAYMENT_URL?: string; PAYMENT_ERRORS?: string[] };
     expect(body.PAYMENT_URL).toBeUndefined();
-    expect(body.PAYMENT_ERRORS?.[0]).toContain("подтвердить");
+    expect(body.PAYMENT_ERRORS).toEqual([UNIFORM_CHECKOUT_ERROR]);
   });
 
   it.skipIf(!existsSync(CHROMIUM))(
@@ -139,11 +146,11 @@ describe("Bitrix24 connector, IFRAME_DATA mode, real processes", () => {
       browser ??= await chromium.launch({ executablePath: CHROMIUM });
       const page = await browser.newPage();
       // Opened directly (no portal parent): a message posted by the page itself has the app's origin.
-      await page.goto(`${APP_URL}/bitrix24/pay`);
+      await page.goto(IFRAME_URL);
       const message = portal.iframe(payment.id).message;
       await page.evaluate((m) => window.postMessage(m, "*"), message);
       await new Promise((r) => setTimeout(r, 1_500));
-      expect(page.url()).toBe(`${APP_URL}/bitrix24/pay`);
+      expect(page.url()).toBe(IFRAME_URL);
       expect(await page.getByTestId("bitrix24-iframe").getAttribute("data-state")).toBe("waiting");
       expect(portal.callsOf("sale.payment.get").some((c) => c.id === String(payment.id))).toBe(false);
     },

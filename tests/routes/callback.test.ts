@@ -107,6 +107,7 @@ describe("POST /api/kaspi/callback — verified by GET", () => {
     expect(outbox).toHaveLength(1);
     expect(JSON.parse(outbox[0]!.payload)).toEqual({
       event: "payment.paid",
+      mode: "sandbox",
       externalId: order.externalId,
       orderId: order.orderId,
       amount: 12_500,

@@ -33,7 +33,7 @@ export type SeededOrder = { orderId: string; token: string; externalId: string; 
 /** An order through the intake use case, with Bitrix's body parsed by the same schema as the route. */
 export async function seedOrder(input: Record<string, unknown> = {}): Promise<SeededOrder> {
   const body = orderIntakeSchema.parse({ externalId: newExternalId("uc"), amount: 12_500, currency: "KZT", ...input });
-  const res = await intakeOrder({ db: db(), limits: LIMITS, appUrl: APP_URL }, body);
+  const res = await intakeOrder({ db: db(), limits: LIMITS, appUrl: APP_URL, mode: "sandbox" }, body);
   if (!res.ok) throw new Error(`intake failed: ${res.error.code}`);
   const token = res.value.body.checkoutUrl.split("/pay/")[1] ?? "";
   return { orderId: res.value.body.orderId, token, externalId: body.externalId, amount: body.amount as number };

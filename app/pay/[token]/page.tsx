@@ -23,6 +23,7 @@ export default async function PayPage({ params }: { params: Promise<{ token: str
       lang={lang}
       parentOrigins={page.parentOrigins}
       kaspi={page.kaspi}
+      testMode={page.mode !== "live"}
     />
   );
 }

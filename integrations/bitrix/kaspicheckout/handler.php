@@ -385,7 +385,17 @@ class KaspiCheckoutHandler extends PaySystem\ServiceHandler implements PaySystem
 
     private function checkSignature($secret, Request $request, $raw)
     {
-        return Signature::verify($secret, $this->header($request, 'X-Signature-Timestamp'), $this->header($request, 'X-Signature'), $raw, self::SIGNATURE_TOLERANCE_SECONDS);
+        // The signature binds the method and the request URI exactly as sent (Signature.php).
+        return Signature::verify(
+            $secret,
+            $this->header($request, 'X-Signature-Timestamp'),
+            $this->header($request, 'X-Signature-Nonce'),
+            $this->header($request, 'X-Signature'),
+            (string)$this->serverValue($request, 'REQUEST_METHOD'),
+            (string)$this->serverValue($request, 'REQUEST_URI'),
+            $raw,
+            self::SIGNATURE_TOLERANCE_SECONDS
+        );
     }
 
     /** The payment a notification names, loaded the way the sale module will load it. */
@@ -469,6 +479,15 @@ class KaspiCheckoutHandler extends PaySystem\ServiceHandler implements PaySystem
             }
         }
         $key = 'HTTP_' . strtoupper(str_replace('-', '_', $name));
+        if (method_exists($request, 'getServer') && $request->getServer()->get($key) !== null) {
+            return (string)$request->getServer()->get($key);
+        }
+        return isset($_SERVER[$key]) ? (string)$_SERVER[$key] : null;
+    }
+
+    /** A $_SERVER value (the signature covers REQUEST_METHOD and REQUEST_URI as sent). */
+    private function serverValue(Request $request, $key)
+    {
         if (method_exists($request, 'getServer') && $request->getServer()->get($key) !== null) {
             return (string)$request->getServer()->get($key);
         }

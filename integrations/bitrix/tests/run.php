@@ -104,7 +104,9 @@ function shopRequest()
     return new HttpRequest([], ['HTTP_HOST' => 'shop.example.kz', 'HTTPS' => 'on']);
 }
 
-/** A notification as the app signs it. */
+const NOTIFY_PATH = '/bitrix/tools/sale_ps_result.php';
+
+/** A notification as the app signs it: POST to the handler's request URI. */
 function notificationRequest(array $override = [], $secret = SECRET, $at = null, $query = ['kaspi_checkout' => 'Y'])
 {
     $body = json_encode($override + [
@@ -116,9 +118,13 @@ function notificationRequest(array $override = [], $secret = SECRET, $at = null,
         'paidAt' => '2025-10-09T09:00:00.000Z',
     ]);
     HttpRequest::$testInput = $body;
-    $headers = Signature::headers($secret, $body, $at);
+    $uri = NOTIFY_PATH . ($query ? '?' . http_build_query($query) : '');
+    $headers = Signature::headers($secret, 'POST', $uri, $body, $at);
     return new HttpRequest($query, [
+        'REQUEST_METHOD' => 'POST',
+        'REQUEST_URI' => $uri,
         'HTTP_X_SIGNATURE_TIMESTAMP' => $headers['X-Signature-Timestamp'],
+        'HTTP_X_SIGNATURE_NONCE' => $headers['X-Signature-Nonce'],
         'HTTP_X_SIGNATURE' => $headers['X-Signature'],
     ]);
 }
@@ -153,15 +159,19 @@ $vectors = json_decode(file_get_contents(__DIR__ . '/signature-vectors.json'), t
 
 test('signature vectors: PHP signs exactly like the app', function () use ($vectors) {
     foreach ($vectors['signing'] as $v) {
-        $headers = Signature::headers($v['secret'], $v['body'], (int)$v['timestamp']);
+        $headers = Signature::headers($v['secret'], $v['method'], $v['target'], $v['body'], (int)$v['timestamp'], $v['nonce']);
         same($v['signature'], $headers['X-Signature'], $v['name']);
+        same($v['nonce'], $headers['X-Signature-Nonce'], $v['name'] . ' nonce');
         same($v['timestamp'], $headers['X-Signature-Timestamp'], $v['name'] . ' timestamp');
     }
 });
 
 test('signature vectors: PHP verifies exactly like the app', function () use ($vectors) {
     foreach ($vectors['verification'] as $v) {
-        $got = Signature::verify($v['secret'], $v['timestamp'], $v['signature'], $v['body'], $v['toleranceSeconds'], $v['now']);
+        $got = Signature::verify(
+            $v['secret'], $v['timestamp'], $v['nonce'], $v['signature'], $v['method'], $v['target'], $v['body'],
+            $v['toleranceSeconds'], $v['now']
+        );
         same($v['expected'], $got, $v['name']);
     }
 });
@@ -219,7 +229,10 @@ test('initiatePay sends the signed order and renders the iframe, fallback link a
     same('application/json', $sent['headers']['Content-Type'], 'content type');
     same(
         Signature::OK,
-        Signature::verify(SECRET, $sent['headers']['X-Signature-Timestamp'], $sent['headers']['X-Signature'], $sent['body']),
+        Signature::verify(
+            SECRET, $sent['headers']['X-Signature-Timestamp'], $sent['headers']['X-Signature-Nonce'],
+            $sent['headers']['X-Signature'], 'POST', '/api/orders', $sent['body']
+        ),
         'the request signature'
     );
     $order = json_decode($sent['body'], true);
@@ -346,6 +359,30 @@ test('bad, stale and missing signatures are rejected with 401 before Bitrix load
     }
 });
 
+test('a notification signed for another URI or method, or in the first "<ts>.<body>" form, is rejected (401)', function () {
+    $request = notificationRequest();
+    $server = [
+        'REQUEST_METHOD' => 'POST',
+        'REQUEST_URI' => NOTIFY_PATH . '?kaspi_checkout=Y',
+        'HTTP_X_SIGNATURE_TIMESTAMP' => $request->getServer()->get('HTTP_X_SIGNATURE_TIMESTAMP'),
+        'HTTP_X_SIGNATURE_NONCE' => $request->getServer()->get('HTTP_X_SIGNATURE_NONCE'),
+        'HTTP_X_SIGNATURE' => $request->getServer()->get('HTTP_X_SIGNATURE'),
+    ];
+    $oldForm = 'sha256=' . hash_hmac('sha256', $server['HTTP_X_SIGNATURE_TIMESTAMP'] . '.' . HttpRequest::$testInput, SECRET);
+    $cases = [
+        'other URI' => ['REQUEST_URI' => NOTIFY_PATH . '?kaspi_checkout=Y&pay_system_id=2'] + $server,
+        'other method' => ['REQUEST_METHOD' => 'PUT'] + $server,
+        'first form, no nonce' => ['HTTP_X_SIGNATURE' => $oldForm, 'HTTP_X_SIGNATURE_NONCE' => null] + $server,
+    ];
+    foreach ($cases as $name => $values) {
+        $handler = handlerFor(service());
+        same(null, $handler->getPaymentIdFromRequest(new HttpRequest(['kaspi_checkout' => 'Y'], $values)), $name . ': payment id');
+        same(401, $handler->status, $name . ': status');
+    }
+    $handler = handlerFor(service());
+    same('15', $handler->getPaymentIdFromRequest(new HttpRequest(['kaspi_checkout' => 'Y'], $server)), 'as signed: accepted');
+});
+
 test('a tampered body is rejected (401)', function () {
     $request = notificationRequest();
     HttpRequest::$testInput = str_replace('12500', '1', HttpRequest::$testInput);
@@ -384,8 +421,11 @@ test('processRequest: re-checked PAID for the same amount → MONEY_COMING with 
     same(APP . '/api/orders/15', $calls[0]['url'], 're-check url');
     same(
         Signature::OK,
-        Signature::verify(SECRET, $calls[0]['headers']['X-Signature-Timestamp'], $calls[0]['headers']['X-Signature'], ''),
-        're-check signed over "<timestamp>."'
+        Signature::verify(
+            SECRET, $calls[0]['headers']['X-Signature-Timestamp'], $calls[0]['headers']['X-Signature-Nonce'],
+            $calls[0]['headers']['X-Signature'], 'GET', '/api/orders/15', ''
+        ),
+        're-check signed over its method and path'
     );
     $handler->sendResponse($result, $request);
     same(200, $handler->status, 'status');

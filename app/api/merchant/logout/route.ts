@@ -2,12 +2,20 @@
 import { merchantAuthDeps } from "@/lib/container";
 import { json } from "@/lib/http/responses";
 import { merchantRoute } from "@/lib/merchant/route-guard";
-import { clearedSessionCookie, cookieIsSecure, deleteSession, tokenFromCookieHeader } from "@/lib/merchant/sessions";
+import {
+  clearedSessionCookie,
+  cookieIsSecure,
+  deleteSession,
+  sessionCookieName,
+  tokenFromCookieHeader,
+} from "@/lib/merchant/sessions";
 
 export async function POST(request: Request): Promise<Response> {
   return merchantRoute(request, { name: "POST /api/merchant/logout", mutating: true }, async () => {
-    const deps = merchantAuthDeps();
-    await deleteSession(deps.db, tokenFromCookieHeader(request.headers.get("cookie")));
-    return json({ signedOut: true }, 200, { "Set-Cookie": clearedSessionCookie(cookieIsSecure(deps.appUrl)) });
+    const { db, appUrl } = merchantAuthDeps();
+    await deleteSession(db, tokenFromCookieHeader(request.headers.get("cookie"), sessionCookieName(appUrl)));
+    return json({ signedOut: true }, 200, {
+      "Set-Cookie": clearedSessionCookie(cookieIsSecure(appUrl), sessionCookieName(appUrl)),
+    });
   });
 }

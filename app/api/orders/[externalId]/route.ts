@@ -7,7 +7,7 @@ import { externalIdSchema } from "@/lib/payments/order-schemas";
 
 export async function GET(request: Request, ctx: { params: Promise<{ externalId: string }> }): Promise<Response> {
   try {
-    const signed = verifyBitrixRequest(request, "");
+    const signed = await verifyBitrixRequest(request, "");
     if (!signed.ok) return errorResponse(signed.error);
     const { externalId } = await ctx.params;
     const id = parseWith(externalIdSchema, safeDecode(externalId));
