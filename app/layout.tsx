@@ -1,4 +1,5 @@
 import type { Metadata, Viewport } from "next";
+import { connection } from "next/server";
 import type { ReactNode } from "react";
 import { QueryProvider } from "@/components/providers/query-provider";
 import "./globals.css";
@@ -16,7 +17,10 @@ export const viewport: Viewport = {
 };
 
 // Russian by default; the checkout page switches <html lang> to the order's language on the client.
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  // Every page renders per request, so Next can put this request's CSP nonce on its scripts
+  // (a prerendered page would carry scripts without it, which the CSP blocks).
+  await connection();
   return (
     <html lang="ru">
       <body>

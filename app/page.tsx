@@ -1,12 +1,12 @@
 import Link from "next/link";
 import styles from "@/components/site/site.module.css";
-import { env } from "@/lib/env";
+import { siteSettings } from "@/lib/container";
 
 // Read at request time: whether the sandbox is on is a deployment setting, not a build-time one.
 export const dynamic = "force-dynamic";
 
 export default function HomePage() {
-  const { sandboxEnabled, MERCHANT_NAME } = env();
+  const { sandboxEnabled, merchantName } = siteSettings();
   return (
     <main className={styles.shell}>
       <section className={styles.panel}>
@@ -25,7 +25,7 @@ export default function HomePage() {
           <li>Сервис проверяет платёж в Kaspi и сообщает Битриксу, что заказ оплачен.</li>
         </ol>
         <p className={styles.leadSecondary} lang="en">
-          Kaspi Pay checkout for 1C-Bitrix stores in Kazakhstan · {MERCHANT_NAME}.
+          Kaspi Pay checkout for 1C-Bitrix stores in Kazakhstan · {merchantName}.
         </p>
         {sandboxEnabled ? (
           <div className={styles.sandboxNote}>

@@ -35,6 +35,8 @@ test.describe("Kaspi checkout", () => {
     const checkout = await CheckoutPage.open(page, order.checkoutUrl);
     await expect(checkout.amount).toHaveText(AMOUNT_TEXT);
     await expect(checkout.orderNumber).toBeVisible();
+    // A sandbox order says so on the page (ru here).
+    await expect(page.getByTestId("checkout-test-mode")).toHaveText("Тестовый режим — без реальных денег");
     await expect(checkout.qr).toBeVisible();
     const link = await checkout.kaspiLink();
     expect(link.href.startsWith(`${APP_URL}/sandbox/kaspi/pay/`), link.href).toBe(true);

@@ -1,89 +1,125 @@
-import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { expect, test } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 import { parseEnv } from "../lib/env";
+import { CheckoutPage } from "./pages/checkout-page";
 import { MerchantLoginPage, PaymentsListPage, type PaymentDetailPage } from "./pages/merchant-pages";
+import { SandboxKaspiPage } from "./pages/sandbox-kaspi-page";
+import { createOrder } from "./support/api";
 import { E2E_SECRET } from "./support/constants";
 import { merchantUser, paidOrder } from "./support/merchant";
+import { startQrApp, type QrApp } from "./support/qr-app";
 
-// Refunds for real, in the sandbox: only the Kaspi QR merchant API has a refund call
-// (payment/return). This project starts its own app instance with KASPI_PROTOCOL=qr on the same
-// production build, and is skipped, saying why, while this build has no QR protocol.
-
-const QR_PORT = Number(process.env.E2E_QR_PORT ?? 3590);
-const QR_URL = `http://127.0.0.1:${QR_PORT}`;
-// Its own file: the qr e2e run (after this one) uses data/e2e-qr.db.
-const QR_DB = "file:./data/e2e-merchant-qr.db";
+// Kaspi QR schemes r2 and r3 against the sandbox, each on its own app (a scheme is app-wide; the
+// qr protocol's main run is r1, where merchant.spec.ts checks "refund in the Kaspi Pay app"):
+// - r2 (KASPI-FACTS §2 "r2 return"): a refund through the return QR the customer scans;
+// - r3 (KASPI-FACTS §2 "remote", §1): the shopper pays by phone number (remote invoice, checked
+//   only on "I've paid — check"), then the merchant refunds part and the rest directly.
 
 function qrProtocolAvailable(): boolean {
   try {
-    parseEnv({ KASPI_PROTOCOL: "qr", BITRIX_SHARED_SECRET: E2E_SECRET, PORT: String(QR_PORT) });
+    parseEnv({ KASPI_PROTOCOL: "qr", BITRIX_SHARED_SECRET: E2E_SECRET });
     return true;
   } catch {
     return false;
   }
 }
 
-test.describe("merchant refunds under the Kaspi QR protocol (sandbox)", () => {
-  test.skip(
-    !qrProtocolAvailable(),
-    "KASPI_PROTOCOL=qr is not in this build yet (added with the Kaspi QR merchant API)",
-  );
-  test.use({ baseURL: QR_URL });
+async function openPayment(page: Page, app: QrApp, externalId: string, email: string, password: string) {
+  await page.goto(`${app.url}/merchant/payments`);
+  await new MerchantLoginPage(page).signIn(email, password);
+  await page.waitForURL(/\/merchant\/payments$/);
+  const list = new PaymentsListPage(page);
+  await list.filter({ q: externalId });
+  return { list, detail: await list.openFirst() };
+}
 
-  let server: ChildProcess | undefined;
+test.describe("Kaspi QR r2: refund through the customer's return QR — KASPI-FACTS §2", () => {
+  test.skip(!qrProtocolAvailable(), "KASPI_PROTOCOL=qr is not in this build");
+  test.setTimeout(120_000);
+  let app: QrApp;
   test.beforeAll(async () => {
-    const env = {
-      ...process.env,
-      PORT: String(QR_PORT),
-      APP_URL: QR_URL,
-      DATABASE_URL: QR_DB,
-      BITRIX_SHARED_SECRET: E2E_SECRET,
-      KASPI_PROTOCOL: "qr",
-      KASPI_TOKEN: "",
-      KASPI_BASE_URL: "",
-      WORKER_INTERVAL_MS: "300",
-      NEXT_TELEMETRY_DISABLED: "1",
-    };
-    execFileSync("sh", ["-c", "rm -f data/e2e-merchant-qr.db* && node_modules/.bin/prisma migrate deploy"], {
-      env,
-      stdio: "pipe",
-    });
-    server = spawn("node_modules/.bin/next", ["start", "-p", String(QR_PORT), "-H", "127.0.0.1"], {
-      env,
-      stdio: "ignore",
-    });
-    await expect
-      .poll(async () => (await fetch(`${QR_URL}/api/health`).catch(() => null))?.status ?? 0, { timeout: 60_000 })
-      .toBe(200);
+    app = await startQrApp("r2");
   });
-  test.afterAll(() => {
-    server?.kill("SIGTERM");
-  });
+  test.afterAll(() => app?.stop());
 
-  test("refund part of a payment, then the rest: timeline, status and list totals follow", async ({
+  test("no refund before the return QR is scanned; scan via the link; refund; the next refund needs a new QR", async ({
     page,
     request,
   }, testInfo) => {
-    const order = await paidOrder(request, testInfo, 10_000, QR_URL);
-    const admin = merchantUser(testInfo, "admin", QR_DB);
-    await page.goto("/merchant/payments");
-    await new MerchantLoginPage(page).signIn(admin.email, admin.password);
-    await page.waitForURL(/\/merchant\/payments$/);
+    const order = await paidOrder(request, testInfo, 10_000, app.url);
+    const admin = merchantUser(testInfo, "admin", app.databaseUrl);
+    const { detail } = await openPayment(page, app, order.externalId, admin.email, admin.password);
+    await expect(page.getByTestId("return-qr-panel")).toBeVisible();
+    await expect(detail.refundForm).toHaveCount(0);
 
-    const list = new PaymentsListPage(page);
-    await list.filter({ q: order.externalId });
-    const detail: PaymentDetailPage = await list.openFirst();
+    await page.getByTestId("return-qr-make").click();
+    await expect(page.getByTestId("return-qr")).toHaveAttribute("data-status", "QrTokenCreated");
+    const link = await page.getByTestId("return-qr-link").getAttribute("href");
+    expect(link).toMatch(/\/sandbox\/kaspi\/qr\/return\/\d+$/);
+
+    // The customer opens the link the merchant sent (= scans the return QR in the Kaspi app).
+    const customer = await page.context().newPage();
+    await customer.goto(link ?? "");
+    await expect(customer.getByTestId("sandbox-return-status")).toHaveAttribute("data-status", "CustomerIdentityObtained");
+    await customer.close();
+
+    // The page sees it at Kaspi's QrCodeScanEventPollingInterval (5 s) and offers the refund.
+    await expect(detail.refundForm).toBeVisible({ timeout: 20_000 });
     await detail.refund(4_000);
     await expect(detail.status).toHaveAttribute("data-status", "PARTIALLY_REFUNDED");
-    await expect(detail.refunded).toHaveText(/4\s000\s₸/);
     await expect(detail.event("refund.succeeded")).toHaveCount(1);
+    await expect(page.getByTestId("return-qr-panel")).toBeVisible();
+  });
+});
 
-    await detail.refund(6_000);
-    await expect(detail.status).toHaveAttribute("data-status", "REFUNDED");
+test.describe("Kaspi QR r3: pay by phone number, then refund directly — KASPI-FACTS §1, §2", () => {
+  test.skip(!qrProtocolAvailable(), "KASPI_PROTOCOL=qr is not in this build");
+  test.setTimeout(120_000);
+  let app: QrApp;
+  test.beforeAll(async () => {
+    app = await startQrApp("r3");
+  });
+  test.afterAll(() => app?.stop());
+
+  test("send the invoice to my Kaspi app, pay it there, 'I've paid — check' → Paid; refund part, then the rest", async ({
+    page,
+    request,
+  }, testInfo) => {
+    const order = await createOrder(request, testInfo, { amount: 10_000, phone: "+77012345678" }, app.url);
+    const checkout = await CheckoutPage.open(page, order.checkoutUrl);
+    await expect(checkout.qr).toBeVisible();
+    await page.getByTestId("remote-open").click();
+    await expect(page.getByTestId("remote-phone")).toHaveValue("+77012345678");
+    await page.getByTestId("remote-who").click();
+    await expect(page.getByTestId("remote-client")).toContainText("Айгерим");
+    await page.getByTestId("remote-send").click();
+    await expect(page.getByTestId("remote-sent")).toBeVisible();
+    await expect(page.getByTestId("remote-no-auto")).toContainText("24");
+
+    // Not paid yet: the check says so, the page stays pending.
+    await page.getByTestId("remote-check").click();
+    await checkout.expectStatus("PENDING");
+
+    // The invoice arrives in the shopper's Kaspi app (the sandbox's inbox for the phone).
+    const inbox = await page.context().newPage();
+    await inbox.goto(`${app.url}/sandbox/kaspi/qr/inbox/87012345678`);
+    await inbox.getByTestId("sandbox-invoice").first().click();
+    await new SandboxKaspiPage(inbox).confirm();
+    await inbox.close();
+
+    // Never polled on a timer: nothing changes until the shopper asks.
+    await page.waitForTimeout(1_500);
+    await checkout.expectStatus("PENDING");
+    await page.getByTestId("remote-check").click();
+    await checkout.expectStatus("PAID");
+
+    const admin = merchantUser(testInfo, "admin", app.databaseUrl);
+    const { detail } = await openPayment(page, app, order.externalId, admin.email, admin.password);
+    const open: PaymentDetailPage = detail;
+    await open.refund(4_000);
+    await expect(open.status).toHaveAttribute("data-status", "PARTIALLY_REFUNDED");
+    await expect(open.refunded).toHaveText(/4\s000\s₸/);
+    await open.refund(6_000);
+    await expect(open.status).toHaveAttribute("data-status", "REFUNDED");
     await expect(page.getByTestId("refund-form")).toHaveCount(0);
-
-    await PaymentsListPage.open(page, `?q=${order.externalId}`);
-    await expect(list.totalsRefunded).toHaveText(/10\s000\s₸/);
-    await expect(list.rows.first()).toHaveAttribute("data-status", "REFUNDED");
   });
 });

@@ -72,15 +72,11 @@ test.describe("merchant area", () => {
     // Bitrix's notification, with its delivery attempts.
     await expect(page.locator('[data-testid="notifications"] li[data-event="payment.paid"]')).toBeVisible();
 
-    if (PROTOCOL === "qr") {
-      // Kaspi QR refunds (payment/return): the form is offered (the refund itself: merchant-qr.spec.ts).
-      await expect(detail.refundForm).toBeVisible();
-    } else {
-      // eCommerce API / check-pay: no refund call, so an explanation instead of a button that cannot work.
-      await expect(detail.refundUnavailable).toBeVisible();
-      await expect(detail.refundUnavailable).toContainText("Kaspi Business");
-      await expect(detail.refundForm).toHaveCount(0);
-    }
+    // No refund call here: Kaspi QR r1 (the qr run's scheme: "refund in the Kaspi Pay app"), the
+    // eCommerce API, check/pay. An explanation instead of a button (r2/r3 refunds: merchant-qr.spec.ts).
+    await expect(detail.refundUnavailable).toBeVisible();
+    await expect(detail.refundUnavailable).toContainText(PROTOCOL === "qr" ? "Kaspi Pay app" : "Kaspi Business");
+    await expect(detail.refundForm).toHaveCount(0);
 
     await detail.recheck();
     await expect(detail.event("recheck.requested")).toHaveCount(1);

@@ -1,3 +1,7 @@
+import { signedPostTransport } from "./bitrix-onprem/signed-post-transport";
+import { keyMatches } from "./bitrix24/checkout-access";
+import { bitrix24Client, bitrix24PortalOrigin, notificationTransport } from "./bitrix24/container";
+import type { Bitrix24CheckoutDeps } from "./bitrix24/checkout-use-case";
 import { db } from "./db";
 import { env } from "./env";
 import { createEcomGateway } from "./kaspi/ecom-gateway";
@@ -5,8 +9,10 @@ import type { KaspiGateway } from "./kaspi/gateway";
 import { createCheckpayGateway } from "./kaspi/checkpay-gateway";
 import { createQrGateway } from "./kaspi/qr-gateway";
 import { createQrTlsAgent } from "./kaspi/qr-transport";
+import type { NotificationTransport } from "./outbox/transport";
 
-// The one place where concrete dependencies are wired. Tests swap the Kaspi gateway for a fake.
+// The one place where concrete dependencies are wired: routes and pages call these builders and
+// never read env() or construct an adapter themselves. Tests swap the Kaspi gateway for a fake.
 
 const holder = globalThis as unknown as { __kaspiGateway?: KaspiGateway };
 
@@ -56,6 +62,7 @@ function buildKaspiGateway(): KaspiGateway {
         ...qrConnection(),
         deviceToken: e.kaspiQrDeviceToken,
         defaultPollIntervalMs: e.KASPI_QR_POLL_INTERVAL_MS,
+        statusVersion: e.KASPI_QR_STATUS_VERSION,
       });
     case "checkpay":
       return createCheckpayGateway({
@@ -84,4 +91,89 @@ export function startPaymentDeps() {
     kaspiTimeoutMs: e.KASPI_TIMEOUT_MS,
     merchantName: e.MERCHANT_NAME,
   };
+}
+
+/** Order intake (POST /api/orders and the Bitrix24 checkout). */
+export function intakeDeps() {
+  const e = env();
+  return {
+    db: db(),
+    appUrl: e.appUrl,
+    limits: { min: e.ORDER_MIN_AMOUNT, max: e.ORDER_MAX_AMOUNT },
+    mode: e.paymentMode,
+  };
+}
+
+/** Everything that asks Kaspi about one payment: callback, recheck, refund, refund retry. */
+export function kaspiDeps() {
+  return { db: db(), gateway: kaspiGateway() };
+}
+
+/** The Bitrix24 checkout, or null when the app does not serve a Bitrix24 portal. */
+export function bitrix24CheckoutDeps(): (Bitrix24CheckoutDeps & { sharedSecret: string }) | null {
+  const client = bitrix24Client();
+  if (!client) return null;
+  const e = env();
+  return { ...intakeDeps(), client, portalUrl: e.BITRIX24_WEBHOOK_URL ?? "", sharedSecret: e.BITRIX_SHARED_SECRET };
+}
+
+/** Kaspi's check/pay provider protocol: whether it is on, and how it answers. */
+export function checkpayDeps() {
+  const e = env();
+  return { db: db(), enabled: e.KASPI_PROTOCOL === "checkpay", format: e.KASPI_GATEWAY_FORMAT };
+}
+
+/** The merchant area's sign-in: the app's own origin (CSRF) and whether cookies are Secure. */
+export function merchantAuthDeps() {
+  return { db: db(), appUrl: env().appUrl };
+}
+
+/** What pages show about this deployment (read per request: the sandbox is a deployment setting). */
+export function siteSettings() {
+  const e = env();
+  return {
+    merchantName: e.MERCHANT_NAME,
+    sandboxEnabled: e.sandboxEnabled,
+    appUrl: e.appUrl,
+    bitrixOrigins: e.bitrixOrigins,
+  };
+}
+
+/** The shopper's checkout page. */
+export function checkoutPageDeps() {
+  const e = env();
+  return { db: db(), ...siteSettings(), kaspi: { protocol: e.KASPI_PROTOCOL, scheme: e.KASPI_QR_SCHEME } };
+}
+
+/**
+ * How outbox rows reach Bitrix: REST calls on a Bitrix24 portal, else the on-premise signed POST
+ * to BITRIX_NOTIFY_URL; undefined (rows wait) when neither is configured.
+ */
+export function outboxTransport(): NotificationTransport | undefined {
+  const e = env();
+  const bitrix24 = notificationTransport();
+  if (bitrix24) return bitrix24;
+  return e.BITRIX_NOTIFY_URL
+    ? signedPostTransport({ url: e.BITRIX_NOTIFY_URL, secret: e.BITRIX_SHARED_SECRET })
+    : undefined;
+}
+
+/**
+ * Kaspi callbacks exist only in the eCommerce API (the QR API and check/pay have none): under any
+ * other protocol POST /api/kaspi/callback is answered 404, so it is no door at all.
+ */
+export function callbackDeps():
+  { enabled: true; db: ReturnType<typeof db>; gateway: KaspiGateway } | { enabled: false } {
+  if (env().KASPI_PROTOCOL !== "ecom") return { enabled: false };
+  return { enabled: true, db: db(), gateway: kaspiGateway() };
+}
+
+/**
+ * The Bitrix24 IFRAME_DATA page: the portal's origin (the only sender of BX_SYSTEM_PARAMS it
+ * accepts), or null when this app serves no portal or the URL lacks the installation's key.
+ */
+export function bitrix24IframePage(key: string): { portalOrigin: string } | null {
+  const portalOrigin = bitrix24PortalOrigin();
+  if (!portalOrigin || !keyMatches(key, env().BITRIX_SHARED_SECRET)) return null;
+  return { portalOrigin };
 }

@@ -27,22 +27,34 @@ describe("KASPI_PROTOCOL=qr", () => {
   });
 
   it.each([
-    { scheme: "r1", url: "https://qrapi.kaspi.kz:8543/r1/v01/", extra: { KASPI_QR_API_KEY: "k" } },
-    { scheme: "r2", url: "https://qrapi.kaspi.kz:8544/r2/v01/", extra: { KASPI_QR_PFX_FILE: "/etc/kaspi/client.pfx" } },
+    { scheme: "r1", url: "https://mtokentest.kaspi.kz:8543/r1/v01/", extra: { KASPI_QR_API_KEY: "k" } },
+    { scheme: "r2", url: "https://mtokentest.kaspi.kz:8544/r2/v01/", extra: { KASPI_QR_PFX_FILE: "/etc/kaspi/client.pfx" } },
     {
       scheme: "r3",
-      url: "https://qrapi.kaspi.kz:8545/r3/v01/",
+      url: "https://mtokentest.kaspi.kz:8545/r3/v01/",
       extra: { KASPI_QR_CERT_FILE: "c.pem", KASPI_QR_KEY_FILE: "k.pem", KASPI_QR_ORGANIZATION_BIN: "123456789012" },
     },
-  ])("real $scheme", ({ scheme, url, extra }) => {
+  ])("real $scheme (KASPI-FACTS §1: the configured host, no default)", ({ scheme, url, extra }) => {
     const e = parseEnv({
       ...base,
       KASPI_PROTOCOL: "qr",
       KASPI_QR_SCHEME: scheme,
       KASPI_QR_DEVICE_TOKEN: "dt",
+      KASPI_QR_BASE_URL: url,
       ...extra,
     });
-    expect(e).toMatchObject({ sandboxEnabled: false, kaspiQrBaseUrl: url });
+    expect(e).toMatchObject({ sandboxEnabled: false, kaspiQrBaseUrl: url, KASPI_QR_STATUS_VERSION: "v01" });
+  });
+
+  it("KASPI-FACTS §1: outside the sandbox KASPI_QR_BASE_URL is required (no invented production host)", () => {
+    const m = message({ ...base, KASPI_PROTOCOL: "qr", KASPI_QR_DEVICE_TOKEN: "dt", KASPI_QR_API_KEY: "k" });
+    expect(m).toContain("KASPI_QR_BASE_URL: is required outside the sandbox");
+    expect(m).not.toContain("qrapi.kaspi.kz");
+  });
+
+  it("KASPI-FACTS §2 (v02 [3P]): KASPI_QR_STATUS_VERSION accepts v01 and v02 only", () => {
+    expect(parseEnv({ ...base, KASPI_PROTOCOL: "qr", KASPI_QR_STATUS_VERSION: "v02" }).KASPI_QR_STATUS_VERSION).toBe("v02");
+    expect(message({ ...base, KASPI_PROTOCOL: "qr", KASPI_QR_STATUS_VERSION: "v03" })).toContain("KASPI_QR_STATUS_VERSION");
   });
 
   it.each([
@@ -55,7 +67,9 @@ describe("KASPI_PROTOCOL=qr", () => {
     },
     { name: "a malformed BIN", env: { KASPI_QR_ORGANIZATION_BIN: "12" }, error: "12-digit BIN" },
   ])("$name is refused", ({ env, error }) => {
-    expect(message({ ...base, KASPI_PROTOCOL: "qr", KASPI_QR_DEVICE_TOKEN: "dt", ...env })).toContain(error);
+    expect(
+      message({ ...base, KASPI_PROTOCOL: "qr", KASPI_QR_DEVICE_TOKEN: "dt", KASPI_QR_BASE_URL: "https://h/r1/v01/", ...env }),
+    ).toContain(error);
   });
 
   it("KASPI_SANDBOX=off needs the protocol's own credential", () => {
@@ -75,11 +89,22 @@ describe("KASPI_PROTOCOL=checkpay (formerly gateway)", () => {
     expect(e.checkpayPayLink).toBe("http://localhost:3000/sandbox/kaspi/pay/{paymentId}");
   });
   it("real: only Kaspi's published address by default, or exactly the configured list", () => {
-    const real = { ...base, KASPI_PROTOCOL: "gateway", KASPI_GATEWAY_SERVICE_ID: "5001" };
+    const real = {
+      ...base,
+      KASPI_PROTOCOL: "gateway",
+      KASPI_GATEWAY_SERVICE_ID: "5001",
+      KASPI_GATEWAY_PAY_LINK: "https://kaspi.kz/pay/_gate?action=service_with_subservice&service_id=5001",
+    };
     expect(parseEnv(real)).toMatchObject({ sandboxEnabled: false, checkpayAllowedIps: ["194.187.247.152"] });
     expect(parseEnv({ ...real, KASPI_GATEWAY_ALLOWED_IPS: "1.2.3.4, 10.0.0.0/8" }).checkpayAllowedIps).toEqual([
       "1.2.3.4",
       "10.0.0.0/8",
     ]);
+  });
+  it("KASPI-FACTS §6: outside the sandbox KASPI_GATEWAY_PAY_LINK is required, and replies are XML by default", () => {
+    const m = message({ ...base, KASPI_PROTOCOL: "checkpay", KASPI_GATEWAY_SERVICE_ID: "5001" });
+    expect(m).toContain("KASPI_GATEWAY_PAY_LINK: is required outside the sandbox");
+    expect(m).toContain("kaspi.kz/pay/_gate?action=service_with_subservice&service_id=");
+    expect(parseEnv({ ...base, KASPI_PROTOCOL: "checkpay" }).KASPI_GATEWAY_FORMAT).toBe("xml");
   });
 });

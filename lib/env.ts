@@ -66,12 +66,19 @@ const schema = z
     ),
     KASPI_QR_DEVICE_TOKEN: optionalString,
     KASPI_QR_POLL_INTERVAL_MS: intFrom(5000).pipe(z.number().min(500).max(60_000)),
+    // payment/status version: v01 is Kaspi's v3.9 document (Status only); v02 is seen in public code.
+    KASPI_QR_STATUS_VERSION: z.preprocess(emptyToUndefined, z.enum(["v01", "v02"]).default("v01")),
     // Kaspi check/pay provider protocol (KASPI_PROTOCOL=checkpay, formerly `gateway`).
     KASPI_GATEWAY_SERVICE_ID: optionalString,
     KASPI_GATEWAY_PAY_LINK: optionalString,
     KASPI_GATEWAY_ALLOWED_IPS: optionalString,
     KASPI_GATEWAY_TRUSTED_PROXIES: z.preprocess(emptyToUndefined, z.string().default("")),
-    KASPI_GATEWAY_FORMAT: z.preprocess(emptyToUndefined, z.enum(["json", "xml"]).default("json")),
+    // Reverse proxies whose X-Forwarded-For is believed (CIDR list); KASPI_GATEWAY_TRUSTED_PROXIES
+    // is its first name and still works. Empty: the client address is the TCP peer.
+    TRUSTED_PROXIES: optionalString,
+    // Lets a monitor read /api/health's figures without a merchant session (Bearer token).
+    HEALTH_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, "must be at least 16 characters").optional()),
+    KASPI_GATEWAY_FORMAT: z.preprocess(emptyToUndefined, z.enum(["json", "xml"]).default("xml")),
     MERCHANT_NAME: z.preprocess(emptyToUndefined, z.string().max(100).default("Demo store")),
     ORDER_MIN_AMOUNT: intFrom(100).pipe(z.number().min(1)),
     ORDER_MAX_AMOUNT: intFrom(5_000_000).pipe(z.number().min(1)),
@@ -81,6 +88,11 @@ const schema = z
     RATE_LIMIT_INTAKE: intFrom(600).pipe(z.number().min(0)),
     RATE_LIMIT_CHECKOUT: intFrom(300).pipe(z.number().min(0)),
     RATE_LIMIT_CALLBACK: intFrom(600).pipe(z.number().min(0)),
+    // Per checkout token, not per address: many shoppers share one carrier address (CGNAT).
+    RATE_LIMIT_STATUS: intFrom(120).pipe(z.number().min(0)),
+    RATE_LIMIT_LOGIN: intFrom(30).pipe(z.number().min(0)),
+    RATE_LIMIT_BITRIX24: intFrom(120).pipe(z.number().min(0)),
+    RATE_LIMIT_SANDBOX: intFrom(600).pipe(z.number().min(0)),
     LOG_LEVEL: z.preprocess(
       emptyToUndefined,
       z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -107,10 +119,23 @@ const schema = z
       });
     }
     if (v.KASPI_SANDBOX === "off" && !hasKaspiCredentials(v)) {
-      const path = { ecom: "KASPI_TOKEN", qr: "KASPI_QR_DEVICE_TOKEN", checkpay: "KASPI_GATEWAY_SERVICE_ID" }[
-        v.KASPI_PROTOCOL
-      ];
-      ctx.addIssue({ code: "custom", path: [path], message: "is required when KASPI_SANDBOX=off" });
+      ctx.addIssue({
+        code: "custom",
+        path: [credentialName(v.KASPI_PROTOCOL)],
+        message: "is required when KASPI_SANDBOX=off",
+      });
+    }
+    // Fail closed: a public deployment with a missing or misspelt credential must not quietly run
+    // the simulator, where any shopper can "pay" with a button. Only an explicit "on" allows it.
+    if (v.KASPI_SANDBOX === "auto" && !hasKaspiCredentials(v) && !isLoopbackUrl(v.APP_URL ?? "http://localhost")) {
+      const missing = credentialName(v.KASPI_PROTOCOL);
+      ctx.addIssue({
+        code: "custom",
+        path: ["KASPI_SANDBOX"],
+        message:
+          `APP_URL is not a loopback address and ${missing} is not set: refusing to run the Kaspi sandbox ` +
+          `on a public address. Set ${missing} for real Kaspi, or KASPI_SANDBOX=on to run the sandbox there on purpose.`,
+      });
     }
     if (v.KASPI_PROTOCOL === "qr" && hasKaspiCredentials(v)) {
       if (v.KASPI_QR_SCHEME === "r1" && !v.KASPI_QR_API_KEY) {
@@ -123,6 +148,14 @@ const schema = z
           message: `KASPI_QR_CERT_FILE and KASPI_QR_KEY_FILE (or KASPI_QR_PFX_FILE) are required with KASPI_QR_SCHEME=${v.KASPI_QR_SCHEME}`,
         });
       }
+      // Kaspi sends the production host with the certificate (KASPI-FACTS §1): nothing to default to.
+      if (!v.KASPI_QR_BASE_URL) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["KASPI_QR_BASE_URL"],
+          message: `is required outside the sandbox: the host Kaspi sent with your certificate, e.g. https://<host>:${QR_PORTS[v.KASPI_QR_SCHEME]}/${v.KASPI_QR_SCHEME}/v01/`,
+        });
+      }
       if (v.KASPI_QR_SCHEME === "r3" && !v.KASPI_QR_ORGANIZATION_BIN) {
         ctx.addIssue({
           code: "custom",
@@ -130,6 +163,15 @@ const schema = z
           message: "is required with KASPI_QR_SCHEME=r3",
         });
       }
+    }
+    // No public Kaspi document gives the payment link: it is the one Kaspi gave you (KASPI-FACTS §6).
+    if (v.KASPI_PROTOCOL === "checkpay" && hasKaspiCredentials(v) && !v.KASPI_GATEWAY_PAY_LINK) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["KASPI_GATEWAY_PAY_LINK"],
+        message:
+          "is required outside the sandbox: your service's Kaspi link, e.g. https://kaspi.kz/pay/_gate?action=service_with_subservice&service_id={service_id}",
+      });
     }
   });
 
@@ -149,11 +191,26 @@ function hasKaspiCredentials(
   }
 }
 
+function credentialName(protocol: RawEnv["KASPI_PROTOCOL"]): string {
+  return { ecom: "KASPI_TOKEN", qr: "KASPI_QR_DEVICE_TOKEN", checkpay: "KASPI_GATEWAY_SERVICE_ID" }[protocol];
+}
+
+/** localhost, 127.0.0.0/8 or [::1]: a machine only its own user can reach. */
+export function isLoopbackUrl(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  return host === "localhost" || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
 /** Kaspi's published address for check/pay requests (public integrations; confirm on your contract). */
 export const KASPI_GATEWAY_DEFAULT_IPS = "194.187.247.152";
 const LOOPBACK_IPS = "127.0.0.1,::1,::ffff:127.0.0.1";
 
-/** Public QR API hosts by scheme, as public integrations use them (confirm on your contract). */
+/** Test-host ports by scheme (KASPI-FACTS §1: mtokentest.kaspi.kz:8543/8544/8545), for the hint. */
 const QR_PORTS = { r1: 8543, r2: 8544, r3: 8545 } as const;
 
 export type Env = z.infer<typeof schema> & {
@@ -166,6 +223,10 @@ export type Env = z.infer<typeof schema> & {
   kaspiQrDeviceToken: string;
   checkpayAllowedIps: string[];
   checkpayTrustedProxies: string[];
+  /** TRUSTED_PROXIES, else KASPI_GATEWAY_TRUSTED_PROXIES: whose X-Forwarded-For is believed. */
+  trustedProxies: string[];
+  /** "sandbox" when payments go to the built-in simulator (no credentials), else "live". */
+  paymentMode: "live" | "sandbox";
   checkpayServiceId: string;
   checkpayPayLink: string;
 };
@@ -198,11 +259,9 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     v.KASPI_BASE_URL ?? (v.KASPI_TOKEN ? "https://api.kaspi.kz/payment/" : `http://127.0.0.1:${v.PORT}/sandbox/kaspi/`)
   ).replace(/\/*$/, "/");
   const sandboxQr = v.KASPI_PROTOCOL === "qr" && !hasKaspiCredentials(v);
+  // Outside the sandbox the schema above has required KASPI_QR_BASE_URL (no invented default).
   const kaspiQrBaseUrl = (
-    v.KASPI_QR_BASE_URL ??
-    (sandboxQr
-      ? `http://127.0.0.1:${v.PORT}/sandbox/kaspi/qr/${v.KASPI_QR_SCHEME}/v01/`
-      : `https://qrapi.kaspi.kz:${QR_PORTS[v.KASPI_QR_SCHEME]}/${v.KASPI_QR_SCHEME}/v01/`)
+    v.KASPI_QR_BASE_URL ?? (sandboxQr ? `http://127.0.0.1:${v.PORT}/sandbox/kaspi/qr/${v.KASPI_QR_SCHEME}/v01/` : "")
   ).replace(/\/*$/, "/");
   const list = (s: string) =>
     s
@@ -215,11 +274,10 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
       (sandboxCheckpay ? `${LOOPBACK_IPS},${KASPI_GATEWAY_DEFAULT_IPS}` : KASPI_GATEWAY_DEFAULT_IPS),
   );
   const checkpayServiceId = v.KASPI_GATEWAY_SERVICE_ID ?? "sandbox";
+  const trustedProxies = list(v.TRUSTED_PROXIES ?? v.KASPI_GATEWAY_TRUSTED_PROXIES);
+  // Outside the sandbox the schema above has required KASPI_GATEWAY_PAY_LINK (no invented default).
   const checkpayPayLink =
-    v.KASPI_GATEWAY_PAY_LINK ??
-    (sandboxCheckpay
-      ? `${appUrl}/sandbox/kaspi/pay/{paymentId}`
-      : "https://kaspi.kz/pay/{service_id}?service_id={service_id}&account={account}&amount={amount}");
+    v.KASPI_GATEWAY_PAY_LINK ?? (sandboxCheckpay ? `${appUrl}/sandbox/kaspi/pay/{paymentId}` : "");
   return {
     ...v,
     appUrl,
@@ -230,7 +288,9 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     kaspiQrBaseUrl,
     kaspiQrDeviceToken: v.KASPI_QR_DEVICE_TOKEN ?? "sandbox-device-token",
     checkpayAllowedIps,
-    checkpayTrustedProxies: list(v.KASPI_GATEWAY_TRUSTED_PROXIES),
+    checkpayTrustedProxies: trustedProxies,
+    trustedProxies,
+    paymentMode: hasKaspiCredentials(v) ? "live" : "sandbox",
     checkpayServiceId,
     checkpayPayLink,
   };

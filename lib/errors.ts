@@ -1,3 +1,5 @@
+import { z } from "zod";
+
 // One table of error codes and their HTTP statuses; one body shape for every error response.
 
 export const errorStatus = {
@@ -6,6 +8,7 @@ export const errorStatus = {
   MISSING_SIGNATURE: 401,
   INVALID_SIGNATURE: 401,
   STALE_SIGNATURE: 401,
+  REPLAYED_SIGNATURE: 401,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
@@ -46,4 +49,13 @@ export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 export const fail = <T = never>(code: ErrorCode, message: string, details?: unknown): Result<T> => ({
   ok: false,
   error: appError(code, message, details),
+});
+
+/** The one error body: { error: { code, message, details? } }, with the status from errorStatus. */
+export const errorBodySchema = z.object({
+  error: z.object({
+    code: z.enum(Object.keys(errorStatus) as [ErrorCode, ...ErrorCode[]]),
+    message: z.string(),
+    details: z.unknown().optional(),
+  }),
 });

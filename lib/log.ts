@@ -1,4 +1,5 @@
 import pino from "pino";
+import { clientAddressOf } from "./http/client-address";
 import { env } from "./env";
 
 // Structured JSON logs. Secrets are redacted by path wherever they might appear; code never logs
@@ -38,7 +39,11 @@ export function log(): pino.Logger {
 
 /** A logger carrying the request id that proxy.ts gave this request. */
 export function requestLog(request: Request, route: string): pino.Logger {
-  return log().child({ requestId: request.headers.get("x-request-id") ?? undefined, route });
+  return log().child({
+    requestId: request.headers.get("x-request-id") ?? undefined,
+    route,
+    client: clientAddressOf(request) ?? undefined,
+  });
 }
 
 export function errorMessage(e: unknown): string {

@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { deliverDueNotifications } from "./outbox/delivery";
-import { notificationTransport } from "./bitrix24/container";
-import { kaspiGateway, startPaymentDeps } from "./container";
+import { kaspiGateway, outboxTransport, startPaymentDeps } from "./container";
 import { db } from "./db";
 import { env } from "./env";
 import { errorMessage, log } from "./log";
@@ -21,17 +20,13 @@ export function startWorker(): void {
   let stopped = false;
   let running: Promise<void> = Promise.resolve();
 
-  const transport = notificationTransport();
+  const transport = outboxTransport();
   const tick = async () => {
     const client = db();
     if (e.sandboxEnabled) await sandboxSweepExpired(client);
     await pollQrPayments(client, kaspiGateway());
     await reconcileDuePayments(startPaymentDeps());
-    await deliverDueNotifications(
-      client,
-      { notifyUrl: e.BITRIX_NOTIFY_URL, secret: e.BITRIX_SHARED_SECRET, transport },
-      workerId,
-    );
+    await deliverDueNotifications(client, { ...(transport ? { transport } : {}) }, workerId);
   };
 
   const loop = () => {

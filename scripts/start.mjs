@@ -3,7 +3,7 @@
 // Kaspi sandbox) print a link to a ready demo order. `--dev` runs `next dev` instead.
 import "dotenv/config";
 import { spawn, spawnSync } from "node:child_process";
-import { createHmac, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,7 +22,12 @@ const port = process.env.PORT;
 // Real Kaspi credentials per protocol (lib/env.ts decides the same way).
 const protocol = process.env.KASPI_PROTOCOL || "ecom";
 const credential =
-  { ecom: "KASPI_TOKEN", qr: "KASPI_QR_DEVICE_TOKEN", gateway: "KASPI_GATEWAY_SERVICE_ID" }[protocol] ?? "KASPI_TOKEN";
+  {
+    ecom: "KASPI_TOKEN",
+    qr: "KASPI_QR_DEVICE_TOKEN",
+    checkpay: "KASPI_GATEWAY_SERVICE_ID",
+    gateway: "KASPI_GATEWAY_SERVICE_ID",
+  }[protocol] ?? "KASPI_TOKEN";
 const sandbox = !process.env[credential] || process.env.KASPI_SANDBOX === "on";
 
 mkdirSync(path.join(root, "data"), { recursive: true });
@@ -101,12 +106,12 @@ async function announceDemo() {
     description: "Demo order",
     returnUrl: `${config.appUrl}/sandbox/store`,
   });
-  const ts = String(Math.floor(Date.now() / 1000));
-  const sig = createHmac("sha256", config.BITRIX_SHARED_SECRET).update(`${ts}.${body}`).digest("hex");
+  const { signatureHeaders } = await tsImport("../lib/bitrix-onprem/signature.ts", import.meta.url);
+  const signed = signatureHeaders(config.BITRIX_SHARED_SECRET, { method: "POST", target: "/api/orders", body });
   try {
     const res = await fetch(`${base}/api/orders`, {
       method: "POST",
-      headers: { "Content-Type": "application/json", "X-Signature-Timestamp": ts, "X-Signature": `sha256=${sig}` },
+      headers: { "Content-Type": "application/json", ...signed },
       body,
     });
     const json = await res.json();

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // `npm test`: every check the project has, in CI order, continuing after a failure:
-//   typecheck (tsc) → lint (eslint) → build (next build, no secret in client bundles) →
-//   unit (vitest) → e2e (playwright, once per Kaspi protocol) → reliability (short) → with
-//   TEST_DATABASE_URL_PG, the route/database/two-instance tests, the e2e happy paths and the short
-//   reliability suite again on PostgreSQL.
+//   typecheck (tsc) → lint (eslint) → import rules (dependency-cruiser) → build (next build, no
+//   secret in client bundles) → unit (vitest) → e2e (playwright, once per Kaspi protocol) →
+//   reliability (short) → with TEST_DATABASE_URL_PG, the route/database/two-instance tests, the e2e
+//   happy paths and the short reliability suite again on PostgreSQL.
 // Ends with a per-suite summary and one plain line `N passed, N failed` (typecheck, lint and
 // build count as one test each; vitest and playwright contribute their test counts). Exit code 1
 // if anything failed.
@@ -75,6 +75,7 @@ async function playwrightOwnChromium() {
 // 1–2. Types and lint: one test each.
 await check("typecheck", bin("tsc"), ["--noEmit"]);
 await check("lint", bin("eslint"), ["."]);
+await check("import rules", bin("depcruise"), ["app", "lib", "components", "proxy.ts", "scripts", "tests", "e2e", "--config", ".dependency-cruiser.cjs"]);
 
 // 3. Production build, before the tests that run the app as a process (e2e, cross-language
 // tests): they must run the code in this tree, and reuse this build instead of making their own. It is
@@ -84,6 +85,16 @@ const built = await check("build", bin("next"), ["build"], canaries);
 if (built) {
   await check("no secret in client bundles", process.execPath, [join(root, "scripts", "check-bundle-secrets.mjs")], {
     SECRET_CANARIES: Object.values(canaries).join(","),
+  });
+}
+
+// Kaspi QR: the whole checkout through Kaspi's test endpoints (test/payment/*), against the
+// built-in sandbox (scripts/kaspi-qr-smoke.ts; KASPI_QR_BASE_URL points it at Kaspi's test host).
+if (built) {
+  await check("kaspi:qr:smoke", bin("tsx"), ["scripts/kaspi-qr-smoke.ts"], {
+    KASPI_QR_BASE_URL: "",
+    KASPI_QR_DEVICE_TOKEN: "",
+    KASPI_QR_API_KEY: "",
   });
 }
 

@@ -4,9 +4,11 @@ import { GET as getStatusRoute } from "@/app/api/checkout/[token]/status/route";
 import { POST as postCallbackRoute } from "@/app/api/kaspi/callback/route";
 import { POST as postOrder } from "@/app/api/orders/route";
 import { signatureHeaders } from "@/lib/bitrix-onprem/signature";
-import { db } from "@/lib/db";
 import { env } from "@/lib/env";
-import type { FakeKaspiGateway } from "@/lib/kaspi/fake-gateway";
+import type { FakeKaspiGateway } from "@/tests/support/fake-kaspi-gateway";
+import { latestPayment, newExternalId, orderRow } from "./support/order-rows";
+
+export { eventsOf, latestPayment, newExternalId, orderRow, outboxOf } from "./support/order-rows";
 
 // Shared by the route tests: signed Bitrix requests, an order factory that goes through the real
 // POST /api/orders handler, and a reader for { status, body } pairs.
@@ -23,15 +25,25 @@ export type SignedOptions = {
   secret?: string;
   /** Timestamp to sign with (unix seconds). */
   at?: number;
+  /** Nonce to sign with (a fresh one by default). */
+  nonce?: string;
+  /** Sign this target instead of the request's own path (a signature made for another request). */
+  signedTarget?: string;
   contentType?: string | null;
   headers?: Record<string, string>;
 };
 
-/** A request signed like Bitrix signs it: HMAC over "<timestamp>.<raw body>" ("" without a body). */
+/** A request signed like Bitrix signs it: HMAC over "<ts>.<nonce>.<METHOD>.<path?query>.<raw body>". */
 export function signedRequest(path: string, rawBody: string | null, options: SignedOptions = {}): Request {
   const method = options.method ?? (rawBody === null ? "GET" : "POST");
   const secret = options.secret ?? env().BITRIX_SHARED_SECRET;
-  const headers: Record<string, string> = { ...signatureHeaders(secret, rawBody ?? "", options.at ?? nowSeconds()) };
+  const headers: Record<string, string> = {
+    ...signatureHeaders(
+      secret,
+      { method, target: options.signedTarget ?? path, body: rawBody ?? "" },
+      { nowSeconds: options.at ?? nowSeconds(), ...(options.nonce ? { nonce: options.nonce } : {}) },
+    ),
+  };
   const contentType = options.contentType === undefined ? "application/json" : options.contentType;
   if (rawBody !== null && contentType !== null) headers["Content-Type"] = contentType;
   return new Request(`${BASE}${path}`, {
@@ -64,14 +76,6 @@ export type ErrorBody = { error: { code: string; message: string } };
 
 export function errorCodeOf(answer: Answer<unknown>): string | undefined {
   return (answer.body as Partial<ErrorBody> | null)?.error?.code;
-}
-
-let counter = 0;
-
-/** A unique Bitrix order id per call. */
-export function newExternalId(prefix = "ord"): string {
-  counter++;
-  return `${prefix}-${process.pid}-${Date.now()}-${counter}`;
 }
 
 export type OrderInput = {
@@ -130,22 +134,6 @@ export async function postCallback(body: unknown): Promise<Answer> {
 
 export function callbackBody(kaspiPaymentId: string, externalId: string, status: string) {
   return { data: { paymentId: kaspiPaymentId, externalId, status } };
-}
-
-export async function latestPayment(orderId: string) {
-  return db().payment.findFirstOrThrow({ where: { orderId }, orderBy: { attempt: "desc" } });
-}
-
-export async function eventsOf(orderId: string) {
-  return db().paymentEvent.findMany({ where: { orderId }, orderBy: { createdAt: "asc" } });
-}
-
-export async function outboxOf(orderId: string) {
-  return db().outbox.findMany({ where: { orderId } });
-}
-
-export async function orderRow(orderId: string) {
-  return db().order.findUniqueOrThrow({ where: { id: orderId } });
 }
 
 /** Drives an order to PAID the way production does: payment → Kaspi says COMPLETED → callback. */

@@ -43,7 +43,8 @@ Object.assign(process.env, {
   ORDER_MAX_AMOUNT: "5000000",
   SIGNATURE_TOLERANCE_SECONDS: "300",
   MERCHANT_NAME: "Demo store",
-  KASPI_SANDBOX: "auto",
+  // APP_URL above is not loopback: the sandbox must be asked for explicitly (lib/env.ts fails closed).
+  KASPI_SANDBOX: "on",
   KASPI_ECOM_PRESENTATION: "link",
 });
 delete process.env.KASPI_TOKEN;

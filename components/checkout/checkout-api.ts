@@ -81,14 +81,3 @@ export async function fetchStatus(token: string, signal?: AbortSignal): Promise<
   if (!parsed.success) throw new CheckoutApiError("BAD_RESPONSE", "unexpected status response", 200);
   return parsed.data;
 }
-
-/** Links and return URLs come from outside; only http(s) ones are ever put in an href. */
-export function safeHttpUrl(value: string | null | undefined): string | null {
-  if (!value) return null;
-  try {
-    const url = new URL(value);
-    return url.protocol === "https:" || url.protocol === "http:" ? url.href : null;
-  } catch {
-    return null;
-  }
-}

@@ -1,9 +1,13 @@
 "use client";
 
 import { useEffect, useRef } from "react";
+import { AccountBox } from "./account-box";
+import { deviceHint } from "./checkout-api";
+import { RemoteInvoice } from "./remote-invoice";
+import { useLapsed } from "./use-lapsed";
 import { messagesFor, type Lang } from "@/lib/i18n";
 import { formatTenge } from "@/lib/money";
-import { safeHttpUrl } from "./checkout-api";
+import { safeHttpUrl } from "@/lib/shared/safe-http-url";
 import { LockIcon } from "./icons";
 import { KaspiExtras } from "./kaspi-extras";
 import { PayOptions } from "./pay-options";
@@ -21,6 +25,10 @@ export type CheckoutCardProps = {
   lang: Lang;
   /** Origins allowed to frame us and hear our postMessages (Bitrix stores, plus our own demo store). */
   parentOrigins: string[];
+  /** What the Kaspi connection offers: check/pay shows the account; Kaspi QR r3 invoices by phone. */
+  kaspi?: { protocol: "ecom" | "qr" | "checkpay"; scheme?: "r1" | "r2" | "r3"; phone?: string | null };
+  /** The order runs against the Kaspi sandbox: say so, so nobody mistakes it for a real payment. */
+  testMode?: boolean;
 };
 
 export function CheckoutCard({
@@ -31,10 +39,12 @@ export function CheckoutCard({
   returnUrl,
   lang,
   parentOrigins,
+  kaspi,
+  testMode = false,
 }: CheckoutCardProps) {
   const t = messagesFor(lang);
   const rootRef = useRef<HTMLDivElement>(null);
-  const { status, phase, payment, retry, stage, loan, switchDevice } = useCheckout(token);
+  const { status, phase, payment, retry, stage, loan, switchDevice, renew, reload } = useCheckout(token);
   useIframeBridge({ rootRef, parentOrigins, status, orderNumber });
 
   useEffect(() => {
@@ -44,12 +54,23 @@ export function CheckoutCard({
   // The test id sits on the number itself, so "Order #", "Заказ №" and "№ … тапсырыс" all work.
   const [numberBefore = "", numberAfter = ""] = t.orderNumber.split("{number}");
   const link = safeHttpUrl(payment?.paymentLink);
-  const payable = phase === "pending" && (link !== null || payment?.qr !== undefined);
+  // Kaspi QR: past QrCodeScanWaitTimeout / LinkActivationWaitTimeout without a scan, the QR or link
+  // is dropped and a fresh one offered (KASPI-FACTS §3).
+  const qrLike = payment?.presentation === "qr" || payment?.presentation === "link";
+  const lapsed = useLapsed(qrLike ? payment?.expiresAt : undefined) && stage !== "awaiting_confirmation";
+  const payable = phase === "pending" && !lapsed && (link !== null || payment?.qr !== undefined);
+  const remote = kaspi?.protocol === "qr" && kaspi.scheme === "r3";
+  const remoteSent = payment?.presentation === "remote" && phase === "pending";
 
   return (
     <div className={styles.page} ref={rootRef}>
       <main className={styles.card} data-phase={phase}>
         <header className={styles.header}>
+          {testMode ? (
+            <p className={styles.testMode} data-testid="checkout-test-mode" role="note">
+              {t.testMode}
+            </p>
+          ) : null}
           <div className={styles.merchantRow}>
             <span className={styles.merchant}>{merchantName}</span>
             <span className={styles.secure}>
@@ -71,8 +92,41 @@ export function CheckoutCard({
         <StatusPanel phase={phase} status={status} t={t} returnUrl={safeHttpUrl(returnUrl)} onRetry={retry} />
 
         {payable ? <PayOptions link={link} qr={payment?.qr} expiresAt={payment?.expiresAt} t={t} /> : null}
+        {payable && kaspi?.protocol === "checkpay" ? (
+          <AccountBox account={orderNumber} merchantName={merchantName} t={t} />
+        ) : null}
         {payable ? (
-          <KaspiExtras t={t} stage={stage} loan={loan} presentation={payment?.presentation} onSwitch={switchDevice} />
+          <KaspiExtras
+            t={t}
+            stage={stage}
+            loan={loan}
+            presentation={qrLike ? payment?.presentation : undefined}
+            onSwitch={switchDevice}
+          />
+        ) : null}
+        {phase === "pending" && lapsed ? (
+          <section className={styles.pay} data-testid="checkout-lapsed">
+            <p className={styles.hint}>{t.qrLapsed}</p>
+            <button
+              type="button"
+              className={`${styles.button} ${styles.buttonPrimary}`}
+              onClick={renew}
+              data-testid="new-qr-lapsed"
+            >
+              {t.newQr}
+            </button>
+          </section>
+        ) : null}
+        {remote && (payable || remoteSent) ? (
+          <RemoteInvoice
+            token={token}
+            t={t}
+            merchantName={merchantName}
+            phone={kaspi.phone ?? null}
+            sent={remoteSent}
+            onSent={reload}
+            onBackToQr={() => switchDevice(deviceHint())}
+          />
         ) : null}
 
         <footer className={styles.footer}>{t.poweredBy}</footer>

@@ -30,6 +30,10 @@ export type CheckoutState = {
   loan: StatusView["loan"];
   /** Kaspi QR: switch between "scan a QR" and "pay on this phone" (a new Kaspi payment). */
   switchDevice: (device: "desktop" | "mobile") => void;
+  /** Kaspi QR: a fresh QR/link once the current one was not used in time (same presentation). */
+  renew: () => void;
+  /** Read the current attempt again (after an action outside this hook, e.g. a remote invoice). */
+  reload: () => void;
 };
 
 const POLL_MS = 2000;
@@ -51,8 +55,8 @@ export function useCheckout(token: string): CheckoutState {
 
   const mutation = useMutation({
     mutationKey: checkoutKeys.payment(token),
-    mutationFn: (arg: number | undefined | { device: "desktop" | "mobile" }) =>
-      typeof arg === "object" ? startPayment(token, undefined, arg.device) : startPayment(token, arg),
+    mutationFn: (arg: number | undefined | { device: "desktop" | "mobile"; retryOf?: number }) =>
+      typeof arg === "object" ? startPayment(token, arg.retryOf, arg.device) : startPayment(token, arg),
     onSuccess: (view) => {
       setPayment(view);
       if (view.attempt > 0) setLastAttempt(view.attempt);
@@ -107,6 +111,11 @@ export function useCheckout(token: string): CheckoutState {
   }, [mutate, status, mutation.isError, lastAttempt]);
 
   const switchDevice = useCallback((device: "desktop" | "mobile") => mutate({ device }), [mutate]);
+  const renew = useCallback(() => {
+    if (!payment) return;
+    mutate({ retryOf: payment.attempt, device: payment.presentation === "link" ? "mobile" : "desktop" });
+  }, [mutate, payment]);
+  const reload = useCallback(() => mutate(undefined), [mutate]);
 
   return {
     status,
@@ -116,6 +125,8 @@ export function useCheckout(token: string): CheckoutState {
     stage: polled?.stage,
     loan: polled?.loan,
     switchDevice,
+    renew,
+    reload,
   };
 }
 

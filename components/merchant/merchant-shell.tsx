@@ -1,7 +1,7 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { merchantDict, type MerchantLang } from "@/lib/merchant/i18n";
-import type { MerchantSessionView } from "@/lib/merchant/sessions";
+import type { MerchantPageSession } from "@/lib/merchant/page-auth";
 import { LanguageSwitch } from "./language-switch";
 import { MerchantClientProvider } from "./merchant-client";
 import { SignOutButton } from "./sign-out-button";
@@ -11,7 +11,7 @@ type Section = "overview" | "payments" | "users";
 
 // The frame of every signed-in merchant page: brand, navigation, language, who is signed in.
 export function MerchantShell(props: {
-  session: MerchantSessionView;
+  session: MerchantPageSession;
   lang: MerchantLang;
   section: Section;
   children: ReactNode;
@@ -52,6 +52,11 @@ export function MerchantShell(props: {
             <SignOutButton label={t.nav.signOut} />
           </div>
         </header>
+        {props.session.testMode ? (
+          <p className={styles.sandboxBanner} data-testid="merchant-sandbox-banner" role="note">
+            {t.sandboxBanner}
+          </p>
+        ) : null}
         <main className={styles.main}>{props.children}</main>
       </div>
     </MerchantClientProvider>

@@ -6,6 +6,7 @@ import { useId, useState, type FormEvent } from "react";
 import { merchantDict } from "@/lib/merchant/i18n";
 import { formatTenge } from "@/lib/money";
 import { merchantPost, useMerchantClient, type ApiAnswer } from "./merchant-client";
+import { ReturnQrPanel } from "./return-qr-panel";
 import styles from "./merchant.module.css";
 
 type Refundability =
@@ -17,7 +18,13 @@ type RefundAnswer = { refund: { id: string; status: string; lastError: string | 
 
 // Re-check and refund on the payment page (admins). Each action reports its outcome in a live
 // region and refreshes the server-rendered page, so amounts, status and timeline follow.
-export function PaymentActions(props: { paymentId: string; canRecheck: boolean; refund: Refundability }) {
+export function PaymentActions(props: {
+  paymentId: string;
+  canRecheck: boolean;
+  refund: Refundability;
+  /** Kaspi QR r2: "needed" until the customer scanned a return QR (then the refund form shows). */
+  returnQr?: "needed" | "ready";
+}) {
   const { csrfToken, lang } = useMerchantClient();
   const t = merchantDict(lang).detail;
   const router = useRouter();
@@ -88,7 +95,8 @@ export function PaymentActions(props: { paymentId: string; canRecheck: boolean; 
         </div>
       ) : null}
       {props.refund.kind === "nothing" ? <p className={styles.note}>{t.nothingToRefund}</p> : null}
-      {props.refund.kind === "ready" ? (
+      {props.refund.kind === "ready" && props.returnQr === "needed" ? <ReturnQrPanel paymentId={props.paymentId} /> : null}
+      {props.refund.kind === "ready" && props.returnQr !== "needed" ? (
         <form className={styles.refundForm} onSubmit={submitRefund} data-testid="refund-form">
           <label htmlFor={amountId}>{t.refundAmount}</label>
           <div className={styles.refundRow}>

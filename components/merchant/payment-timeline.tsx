@@ -2,6 +2,7 @@ import { formatAlmaty } from "@/lib/merchant/almaty-time";
 import type { MerchantDict, MerchantLang } from "@/lib/merchant/i18n";
 import type { PaymentDetail } from "@/lib/merchant/payment-detail";
 import styles from "./merchant.module.css";
+import { prettyJson } from "@/lib/shared/pretty-json";
 
 // The order's append-only timeline: every event of every attempt, oldest first, with the raw
 // data one click away (callbacks as received, Kaspi's answers, delivery attempts).
@@ -28,7 +29,7 @@ export function PaymentTimeline(props: { detail: PaymentDetail; t: MerchantDict;
             {e.data ? (
               <details className={styles.eventData}>
                 <summary>{t.detail.details}</summary>
-                <pre>{pretty(e.data)}</pre>
+                <pre>{prettyJson(e.data)}</pre>
               </details>
             ) : null}
           </li>
@@ -36,12 +37,4 @@ export function PaymentTimeline(props: { detail: PaymentDetail; t: MerchantDict;
       })}
     </ol>
   );
-}
-
-function pretty(data: string): string {
-  try {
-    return JSON.stringify(JSON.parse(data), null, 2);
-  } catch {
-    return data;
-  }
 }

@@ -45,6 +45,16 @@ export function PaymentsFiltersForm({ filters, t }: { filters: PaymentFilters; t
           data-testid="filter-q"
         />
       </label>
+      <label className={styles.field}>
+        <span>{t.list.attention}</span>
+        <input
+          type="checkbox"
+          name="attention"
+          value="1"
+          defaultChecked={filters.attention === "1"}
+          data-testid="filter-attention"
+        />
+      </label>
       <div className={styles.filterButtons}>
         <button type="submit" className={styles.primary} data-testid="filter-apply">
           {t.list.apply}

@@ -6,6 +6,17 @@ import styles from "./sandbox.module.css";
 
 type Props = { paymentId: string; pending: boolean; redirectUrl: string | null };
 
+const BUTTONS = [
+  {
+    decision: "confirm",
+    style: "btnKaspi",
+    testId: "sandbox-confirm",
+    label: "Confirm payment",
+    busyLabel: "Confirming…",
+  },
+  { decision: "decline", style: "btnGhost", testId: "sandbox-decline", label: "Decline", busyLabel: "Declining…" },
+] as const;
+
 // The shopper's choice in the simulated Kaspi app, sent to the sandbox control API.
 export function KaspiAppDecision({ paymentId, pending, redirectUrl }: Props) {
   const router = useRouter();
@@ -17,7 +28,9 @@ export function KaspiAppDecision({ paymentId, pending, redirectUrl }: Props) {
     setBusy(decision);
     setError(null);
     try {
-      const res = await fetch(`/sandbox/kaspi/test/payments/${encodeURIComponent(paymentId)}/${decision}`, { method: "POST" });
+      const res = await fetch(`/sandbox/kaspi/test/payments/${encodeURIComponent(paymentId)}/${decision}`, {
+        method: "POST",
+      });
       if (!res.ok) {
         const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
         setError(body?.error?.message ?? `The sandbox answered HTTP ${res.status}`);
@@ -40,26 +53,19 @@ export function KaspiAppDecision({ paymentId, pending, redirectUrl }: Props) {
       ) : null}
       {pending ? (
         <div className={styles.decisionButtons}>
-          <button
-            type="button"
-            className={`${styles.btn} ${styles.btnKaspi}`}
-            disabled={disabled}
-            aria-busy={busy === "confirm"}
-            onClick={() => void decide("confirm")}
-            data-testid="sandbox-confirm"
-          >
-            {busy === "confirm" ? "Confirming…" : "Confirm payment"}
-          </button>
-          <button
-            type="button"
-            className={`${styles.btn} ${styles.btnGhost}`}
-            disabled={disabled}
-            aria-busy={busy === "decline"}
-            onClick={() => void decide("decline")}
-            data-testid="sandbox-decline"
-          >
-            {busy === "decline" ? "Declining…" : "Decline"}
-          </button>
+          {BUTTONS.map((b) => (
+            <button
+              key={b.decision}
+              type="button"
+              className={`${styles.btn} ${styles[b.style]}`}
+              disabled={disabled}
+              aria-busy={busy === b.decision}
+              onClick={() => void decide(b.decision)}
+              data-testid={b.testId}
+            >
+              {busy === b.decision ? b.busyLabel : b.label}
+            </button>
+          ))}
         </div>
       ) : redirectUrl ? (
         <a className={`${styles.btn} ${styles.btnKaspi}`} href={redirectUrl} data-testid="sandbox-back">

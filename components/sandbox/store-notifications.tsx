@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useEffect } from "react";
 import styles from "./sandbox.module.css";
+import { prettyJson } from "@/lib/shared/pretty-json";
 
 export type DemoNotification = { event: string; receivedAt: string; payload: string };
 
@@ -24,7 +25,12 @@ export function StoreNotifications({ notifications }: { notifications: DemoNotif
         <h2 id="store-notifications-heading" className={styles.panelTitle}>
           Notifications received by “Bitrix”
         </h2>
-        <button type="button" className={styles.linkButton} onClick={() => router.refresh()} data-testid="store-refresh">
+        <button
+          type="button"
+          className={styles.linkButton}
+          onClick={() => router.refresh()}
+          data-testid="store-refresh"
+        >
           Refresh
         </button>
       </div>
@@ -33,7 +39,12 @@ export function StoreNotifications({ notifications }: { notifications: DemoNotif
       ) : (
         <ul className={styles.notifications} data-testid="store-notifications">
           {notifications.map((n, i) => (
-            <li key={`${n.receivedAt}-${i}`} className={styles.notification} data-testid="store-notification" data-event={n.event}>
+            <li
+              key={`${n.receivedAt}-${i}`}
+              className={styles.notification}
+              data-testid="store-notification"
+              data-event={n.event}
+            >
               <div className={styles.notificationHead}>
                 <code>{n.event}</code>
                 <time dateTime={n.receivedAt} suppressHydrationWarning>
@@ -42,7 +53,7 @@ export function StoreNotifications({ notifications }: { notifications: DemoNotif
               </div>
               <details>
                 <summary>Payload</summary>
-                <pre className={styles.payload}>{pretty(n.payload)}</pre>
+                <pre className={styles.payload}>{prettyJson(n.payload)}</pre>
               </details>
             </li>
           ))}
@@ -50,12 +61,4 @@ export function StoreNotifications({ notifications }: { notifications: DemoNotif
       )}
     </section>
   );
-}
-
-function pretty(payload: string): string {
-  try {
-    return JSON.stringify(JSON.parse(payload), null, 2);
-  } catch {
-    return payload;
-  }
 }

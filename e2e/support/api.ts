@@ -32,7 +32,10 @@ export async function createOrder(
   const externalId = uniqueExternalId(testInfo);
   const rawBody = JSON.stringify({ externalId, currency: "KZT", ...input });
   const response = await request.post(`${base}/api/orders`, {
-    headers: { "content-type": "application/json", ...signatureHeaders(E2E_SECRET, rawBody) },
+    headers: {
+      "content-type": "application/json",
+      ...signatureHeaders(E2E_SECRET, { method: "POST", target: "/api/orders", body: rawBody }),
+    },
     data: rawBody,
   });
   expect(response.status(), `intake answered ${await response.text()}`).toBe(201);
@@ -89,9 +92,12 @@ export async function sandboxAct(
   options: SandboxActionOptions = {},
   base = APP_URL,
 ): Promise<void> {
-  const response = await request.post(`${base}/sandbox/kaspi/test/payments/${encodeURIComponent(paymentId)}/${action}`, {
-    data: options,
-  });
+  const response = await request.post(
+    `${base}/sandbox/kaspi/test/payments/${encodeURIComponent(paymentId)}/${action}`,
+    {
+      data: options,
+    },
+  );
   expect(response.ok(), `sandbox ${action} answered ${response.status()} ${await response.text()}`).toBe(true);
 }
 
@@ -110,9 +116,12 @@ export async function sandboxForgeCallback(
   paymentId: string,
   status: string,
 ): Promise<ForgedCallbackResult> {
-  const response = await request.post(`${APP_URL}/sandbox/kaspi/test/payments/${encodeURIComponent(paymentId)}/callback`, {
-    data: { status },
-  });
+  const response = await request.post(
+    `${APP_URL}/sandbox/kaspi/test/payments/${encodeURIComponent(paymentId)}/callback`,
+    {
+      data: { status },
+    },
+  );
   expect(response.ok(), `sandbox callback answered ${response.status()} ${await response.text()}`).toBe(true);
   return (await response.json()) as ForgedCallbackResult;
 }

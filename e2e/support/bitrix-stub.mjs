@@ -23,17 +23,31 @@ const notifications = [];
 /** @type {{ receivedAt: string, reason: string }[]} */
 const rejected = [];
 
-function verify(headers, rawBody) {
+/** Nonces seen in the last 10 minutes: a replayed notification is refused like the handler would. */
+const seenNonces = new Map();
+
+function verify(req, rawBody) {
+  const headers = req.headers;
   const timestamp = headers["x-signature-timestamp"];
+  const nonce = headers["x-signature-nonce"];
   const signature = headers["x-signature"];
-  if (typeof timestamp !== "string" || typeof signature !== "string") return "missing signature";
+  if (typeof timestamp !== "string" || typeof signature !== "string" || typeof nonce !== "string") {
+    return "missing signature";
+  }
   if (!/^\d{1,12}$/.test(timestamp)) return "bad timestamp";
+  if (!/^[A-Za-z0-9_-]{16,64}$/.test(nonce)) return "bad nonce";
   if (Math.abs(Math.floor(Date.now() / 1000) - Number(timestamp)) > TOLERANCE_SECONDS) return "stale timestamp";
   const match = /^sha256=([0-9a-fA-F]{64})$/.exec(signature.trim());
   if (!match) return "malformed signature";
   const given = Buffer.from(match[1].toLowerCase(), "hex");
-  const expected = createHmac("sha256", SECRET).update(`${timestamp}.${rawBody}`, "utf8").digest();
+  // "<ts>.<nonce>.<METHOD>.<path?query as sent>.<raw body>" (the HTTP contract).
+  const signed = `${timestamp}.${nonce}.${req.method}.${req.url}.${rawBody}`;
+  const expected = createHmac("sha256", SECRET).update(signed, "utf8").digest();
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return "signature mismatch";
+  const now = Date.now();
+  for (const [n, at] of seenNonces) if (now - at > 2 * TOLERANCE_SECONDS * 1000) seenNonces.delete(n);
+  if (seenNonces.has(nonce)) return "replayed nonce";
+  seenNonces.set(nonce, now);
   return null;
 }
 
@@ -104,7 +118,7 @@ async function handle(req, res) {
 
     if (req.method === "POST" && url.pathname === "/notify") {
       const raw = await readBody(req);
-      const failure = verify(req.headers, raw);
+      const failure = verify(req, raw);
       if (failure) {
         rejected.push({ receivedAt: new Date().toISOString(), reason: failure });
         return send(res, 401, { error: { code: "INVALID_SIGNATURE", message: failure } });
@@ -127,7 +141,8 @@ async function handle(req, res) {
 
     if (req.method === "GET" && url.pathname === "/host") {
       const src = url.searchParams.get("src");
-      if (!src || !/^https?:\/\//.test(src)) return send(res, 400, { error: { code: "BAD_SRC", message: "src must be an http(s) URL" } });
+      if (!src || !/^https?:\/\//.test(src))
+        return send(res, 400, { error: { code: "BAD_SRC", message: "src must be an http(s) URL" } });
       return send(res, 200, hostPage(src), "text/html; charset=utf-8");
     }
 

@@ -55,7 +55,10 @@ export async function paidOrder(
     description: "Merchant e2e",
   });
   const created = await request.post(`${base}/api/orders`, {
-    headers: { "content-type": "application/json", ...signatureHeaders(E2E_SECRET, rawBody) },
+    headers: {
+      "content-type": "application/json",
+      ...signatureHeaders(E2E_SECRET, { method: "POST", target: "/api/orders", body: rawBody }),
+    },
     data: rawBody,
   });
   expect(created.status(), await created.text()).toBe(201);

@@ -25,26 +25,14 @@ export const checkoutDataSchema = z
   .loose();
 export type CheckoutData = z.infer<typeof checkoutDataSchema>;
 
-/** Parses a=1&b[c]=2&b[d][]=3 into nested objects, the way PHP fills $_POST. */
-export function parsePhpForm(raw: string): Record<string, unknown> {
-  const root: Record<string, unknown> = {};
-  for (const [key, value] of new URLSearchParams(raw)) {
-    const m = /^([^[\]]+)((?:\[[^[\]]*\])*)$/.exec(key);
-    if (!m?.[1]) continue;
-    const path = [m[1], ...[...(m[2] ?? "").matchAll(/\[([^[\]]*)\]/g)].map((x) => x[1] ?? "")];
-    if (path.some((segment) => segment === "__proto__" || segment === "constructor" || segment === "prototype"))
-      continue;
-    let node: Record<string, unknown> = root;
-    path.forEach((segment, i) => {
-      const last = i === path.length - 1;
-      const name = segment === "" ? String(Object.keys(node).length) : segment;
-      if (last) {
-        node[name] = value;
-      } else {
-        const next = node[name];
-        node = (typeof next === "object" && next !== null ? next : (node[name] = {})) as Record<string, unknown>;
-      }
-    });
-  }
-  return root;
-}
+// The parser moved to lib/http/php-form.ts (the request reader uses it); re-exported for callers here.
+export { parsePhpForm } from "../http/php-form";
+
+/** PAYMENT_ID is stored by Bitrix24 as the payment's PS_INVOICE_ID (sale/lib/paysystem/resthandler.php). */
+export const checkoutAnswerSchema = z.object({ PAYMENT_URL: z.url(), PAYMENT_ID: z.string() });
+
+/** A refusal: Bitrix24 shows PAYMENT_ERRORS; `error` is the app's usual error body. */
+export const checkoutErrorsSchema = z.object({
+  PAYMENT_ERRORS: z.array(z.string()),
+  error: z.object({ code: z.string(), message: z.string() }),
+});

@@ -2,14 +2,23 @@ import { z } from "zod";
 import type { Db } from "../db";
 import { fail, ok, type Result } from "../errors";
 import type { AmountLimits } from "../money";
-import { intakeOrder } from "../payments/order-intake-use-case";
+import { intakeOrder, type PaymentMode } from "../payments/order-intake-use-case";
+import { returnUrlOnPortal } from "./checkout-access";
 import { bitrix24ExternalId } from "./external-id";
 import type { CheckoutData } from "./checkout-request";
 import { salePaymentSchema } from "./payment-schemas";
 import { HANDLER_CODE } from "./register";
 import { describeRestError, type Bitrix24Client } from "./rest-client";
 
-export type Bitrix24CheckoutDeps = { db: Db; client: Bitrix24Client; appUrl: string; limits: AmountLimits };
+export type Bitrix24CheckoutDeps = {
+  db: Db;
+  client: Bitrix24Client;
+  appUrl: string;
+  limits: AmountLimits;
+  mode: PaymentMode;
+  /** The webhook URL: RETURN_URL is honoured only on the portal's own host. */
+  portalUrl: string;
+};
 
 // Bitrix24 does not sign what it posts to CHECKOUT_DATA's ACTION_URI, so nothing in the request is
 // trusted: the payment's id, pay system and sum are confirmed over REST (sale.payment.get on the
@@ -17,7 +26,7 @@ export type Bitrix24CheckoutDeps = { db: Db; client: Bitrix24Client; appUrl: str
 export async function startBitrix24Checkout(
   deps: Bitrix24CheckoutDeps,
   input: CheckoutData,
-): Promise<Result<{ paymentUrl: string }>> {
+): Promise<Result<{ paymentUrl: string; paymentId: string }>> {
   const p = input.BX_SYSTEM_PARAMS;
   if (p.CURRENCY !== "KZT") return fail("VALIDATION_FAILED", "Kaspi accepts payments in tenge (KZT) only");
 
@@ -58,10 +67,10 @@ export async function startBitrix24Checkout(
     return fail("PAYMENT_NOT_CONFIRMED", "the payment's pay system is not a Kaspi Pay system");
   }
 
-  const returnUrl = p.RETURN_URL && /^https?:\/\/\S+$/i.test(p.RETURN_URL) ? p.RETURN_URL : undefined;
+  const returnUrl = returnUrlOnPortal(p.RETURN_URL, deps.portalUrl);
   const accountNumber = payment.accountNumber ?? payment.id;
   const intake = await intakeOrder(
-    { db: deps.db, appUrl: deps.appUrl, limits: deps.limits },
+    { db: deps.db, appUrl: deps.appUrl, limits: deps.limits, mode: deps.mode },
     {
       externalId: bitrix24ExternalId({ paySystemId: payment.paySystemId, paymentId: payment.id }),
       accountNumber: accountNumber.slice(0, 100),
@@ -78,5 +87,7 @@ export async function startBitrix24Checkout(
     return startBitrix24Checkout(deps, { ...input, KASPI_CHECKOUT_BUYER_PHONE: undefined });
   }
   if (!intake.ok) return intake;
-  return ok({ paymentUrl: intake.value.body.checkoutUrl });
+  // PAYMENT_ID is our order id: Bitrix stores it as the payment's PS_INVOICE_ID until the
+  // Kaspi payment id replaces it when the payment is marked paid.
+  return ok({ paymentUrl: intake.value.body.checkoutUrl, paymentId: intake.value.body.orderId });
 }

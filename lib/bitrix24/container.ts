@@ -17,3 +17,17 @@ export function notificationTransport(): NotificationTransport | undefined {
   const client = bitrix24Client();
   return client ? payPaymentTransport(client) : undefined;
 }
+
+/**
+ * The portal's origin (from its webhook URL): the only sender whose BX_SYSTEM_PARAMS message the
+ * IFRAME_DATA page accepts, and the only parent it reports its size to. Null without a portal.
+ */
+export function bitrix24PortalOrigin(): string | null {
+  const e = env();
+  if (e.BITRIX_CONNECTOR !== "bitrix24" || !e.BITRIX24_WEBHOOK_URL) return null;
+  try {
+    return new URL(e.BITRIX24_WEBHOOK_URL).origin;
+  } catch {
+    return null;
+  }
+}

@@ -1,13 +1,21 @@
 import { z } from "zod";
 import type { DeliveryOutcome, NotificationTransport } from "../outbox/delivery";
+import { formatTenge } from "../money";
 import { parseBitrix24ExternalId } from "./external-id";
 import { salePaymentSchema } from "./payment-schemas";
-import { describeRestError, type Bitrix24Client } from "./rest-client";
+import { describeRestError, type Bitrix24Client, type RestError } from "./rest-client";
 
-// Delivers a payment.paid outbox row to a Bitrix24 portal: records the Kaspi details on the payment
-// (sale.payment.update) and marks it paid (sale.paysystem.pay.payment). A REST error is a failed
-// delivery, retried by the outbox with its backoff and shown on the timeline; a payment the portal
-// already has as paid counts as delivered, so a retry after a lost answer changes nothing.
+// Delivers outbox rows to a Bitrix24 portal.
+// payment.paid → sale.paysystem.pay.payment with the Kaspi details in the call itself: Bitrix's
+//   RestHandler::processRequest (sale/lib/paysystem/resthandler.php, getPsData) takes PS_INVOICE_ID,
+//   PS_SUM, PS_CURRENCY and PS_STATUS_* from the request the method builds out of its parameters.
+//   No sale.payment.update before it: that method requires PAY_SYSTEM_ID among the fields
+//   (sale/lib/rest/entity/payment.php) and is not needed.
+// payment.refunded → sale.payment.update recording the refund on the payment (status code,
+//   description, return comment). The REST API cannot "return to the payment system" a payment of
+//   a REST handler (RestHandler implements no IRefund; Payment::onFieldModify of IS_RETURN then
+//   refuses), so the payment stays paid in Bitrix24 and the manager sees the refund written on it.
+// A REST error is a `retry`; a row that can never be delivered (not ours, malformed) is `final`.
 
 const paidSchema = z.object({
   event: z.literal("payment.paid"),
@@ -16,51 +24,82 @@ const paidSchema = z.object({
   kaspiPaymentId: z.string(),
   paidAt: z.string(),
 });
+const refundedSchema = z.object({
+  event: z.literal("payment.refunded"),
+  externalId: z.string(),
+  refundId: z.string(),
+  amount: z.number().int(),
+  refundedTotal: z.number().int(),
+  paymentAmount: z.number().int(),
+  status: z.enum(["PARTIALLY_REFUNDED", "REFUNDED"]),
+  kaspiPaymentId: z.string(),
+  refundedAt: z.string(),
+});
+const payloadSchema = z.discriminatedUnion("event", [paidSchema, refundedSchema]);
+
+const retry = (method: string, e: RestError): DeliveryOutcome => ({
+  kind: "retry",
+  error: describeRestError(method, e),
+});
 
 export function payPaymentTransport(client: Bitrix24Client): NotificationTransport {
   return async (row): Promise<DeliveryOutcome> => {
-    let payload: z.infer<typeof paidSchema>;
+    let payload: z.infer<typeof payloadSchema>;
     try {
-      payload = paidSchema.parse(JSON.parse(row.payload));
+      payload = payloadSchema.parse(JSON.parse(row.payload));
     } catch {
-      return { ok: false, error: `${row.event}: not a payment.paid notification` };
+      return { kind: "final", error: `${row.event}: not a notification this connector can deliver` };
     }
     const ref = parseBitrix24ExternalId(payload.externalId);
-    if (!ref) return { ok: false, error: `externalId ${payload.externalId} is not a Bitrix24 payment` };
-
-    const update = await client.call("sale.payment.update", {
-      id: ref.paymentId,
-      fields: {
-        psStatus: "Y",
-        psStatusCode: "PAID",
-        psStatusDescription: `Kaspi Pay ${payload.kaspiPaymentId}`,
-        psInvoiceId: payload.kaspiPaymentId,
-        psSum: payload.amount,
-        psCurrency: "KZT",
-        psResponseDate: payload.paidAt,
-      },
-    });
-    if (!update.ok && !(await alreadyPaid(client, ref.paymentId))) {
-      return { ok: false, error: describeRestError("sale.payment.update", update) };
-    }
-
-    const pay = await client.call("sale.paysystem.pay.payment", {
-      PAYMENT_ID: Number(ref.paymentId),
-      PAY_SYSTEM_ID: Number(ref.paySystemId),
-    });
-    if (pay.ok && pay.result === true) {
-      return { ok: true, status: 200, detail: `sale.paysystem.pay.payment(${ref.paymentId}) → true` };
-    }
-    if (await alreadyPaid(client, ref.paymentId)) {
-      return { ok: true, status: 200, detail: `payment ${ref.paymentId} is already paid in Bitrix24` };
-    }
-    return {
-      ok: false,
-      error: pay.ok
-        ? `sale.paysystem.pay.payment answered ${JSON.stringify(pay.result)}`
-        : describeRestError("sale.paysystem.pay.payment", pay),
-    };
+    if (!ref) return { kind: "final", error: `externalId ${payload.externalId} is not a Bitrix24 payment` };
+    return payload.event === "payment.paid" ? markPaid(client, ref, payload) : recordRefund(client, ref, payload);
   };
+}
+
+async function markPaid(
+  client: Bitrix24Client,
+  ref: { paymentId: string; paySystemId: string },
+  payload: z.infer<typeof paidSchema>,
+): Promise<DeliveryOutcome> {
+  const pay = await client.call("sale.paysystem.pay.payment", {
+    PAYMENT_ID: Number(ref.paymentId),
+    PAY_SYSTEM_ID: Number(ref.paySystemId),
+    PS_INVOICE_ID: payload.kaspiPaymentId,
+    PS_SUM: payload.amount,
+    PS_CURRENCY: "KZT",
+    PS_STATUS_CODE: "PAID",
+    PS_STATUS_DESCRIPTION: `Kaspi Pay ${payload.kaspiPaymentId}`,
+    PS_STATUS_MESSAGE: payload.paidAt,
+  });
+  if (pay.ok && pay.result === true) {
+    return { kind: "delivered", status: 200, detail: `sale.paysystem.pay.payment(${ref.paymentId}) → true` };
+  }
+  // A retry after a lost answer: the portal already has the payment as paid.
+  if (await alreadyPaid(client, ref.paymentId)) {
+    return { kind: "delivered", status: 200, detail: `payment ${ref.paymentId} is already paid in Bitrix24` };
+  }
+  return pay.ok
+    ? { kind: "retry", error: `sale.paysystem.pay.payment answered ${JSON.stringify(pay.result)}` }
+    : retry("sale.paysystem.pay.payment", pay);
+}
+
+async function recordRefund(
+  client: Bitrix24Client,
+  ref: { paymentId: string; paySystemId: string },
+  payload: z.infer<typeof refundedSchema>,
+): Promise<DeliveryOutcome> {
+  const text = `Kaspi refund ${formatTenge(payload.amount)} (${formatTenge(payload.refundedTotal)} of ${formatTenge(payload.paymentAmount)}), ${payload.refundId}`;
+  const update = await client.call("sale.payment.update", {
+    id: Number(ref.paymentId),
+    fields: {
+      paySystemId: Number(ref.paySystemId),
+      psStatusCode: payload.status,
+      psStatusDescription: text.slice(0, 250),
+      payReturnComment: text.slice(0, 250),
+    },
+  });
+  if (!update.ok) return retry("sale.payment.update", update);
+  return { kind: "delivered", status: 200, detail: `sale.payment.update(${ref.paymentId}): ${payload.status}` };
 }
 
 async function alreadyPaid(client: Bitrix24Client, paymentId: string): Promise<boolean> {

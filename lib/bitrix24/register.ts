@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CHECKOUT_KEY_PARAM } from "./checkout-access";
 import { describeRestError, type Bitrix24Client } from "./rest-client";
 
 // Registers the Kaspi pay system on a Bitrix24 portal, idempotently: the REST handler (CODE
@@ -8,15 +9,41 @@ import { describeRestError, type Bitrix24Client } from "./rest-client";
 export const HANDLER_CODE = "kaspi_checkout";
 export const HANDLER_NAME = "Kaspi Pay (Kaspi checkout)";
 
-export function checkoutEndpoint(appUrl: string): string {
-  return `${appUrl.replace(/\/+$/, "")}/api/bitrix24/checkout`;
+/** iframe: our page inside Bitrix24's own payment step (IFRAME_DATA); checkout: a link to it (CHECKOUT_DATA). */
+export type Bitrix24Mode = "iframe" | "checkout";
+export const BITRIX24_MODES: readonly Bitrix24Mode[] = ["iframe", "checkout"];
+
+/** The installation's key on a URL (lib/bitrix24/checkout-access.ts): without it the app answers 404. */
+function withKey(url: string, key?: string): string {
+  return key ? `${url}?${CHECKOUT_KEY_PARAM}=${encodeURIComponent(key)}` : url;
 }
 
-export function handlerSettings(appUrl: string) {
+/** The CHECKOUT_DATA ACTION_URI: our endpoint with the installation's key. */
+export function checkoutEndpoint(appUrl: string, key?: string): string {
+  return withKey(`${appUrl.replace(/\/+$/, "")}/api/bitrix24/checkout`, key);
+}
+
+/** The IFRAME_DATA ACTION_URI: the page Bitrix24 frames and posts BX_SYSTEM_PARAMS to. */
+export function iframePage(appUrl: string, key?: string): string {
+  return withKey(`${appUrl.replace(/\/+$/, "")}/bitrix24/pay`, key);
+}
+
+export function actionUri(appUrl: string, mode: Bitrix24Mode, key?: string): string {
+  return mode === "iframe" ? iframePage(appUrl, key) : checkoutEndpoint(appUrl, key);
+}
+
+// Only the values of the mode's FIELDS reach ACTION_URI (RestHandler::getCheckoutPayParams and
+// getIframePayParams, sale/lib/paysystem/resthandler.php): the phone is declared there, mapped to
+// its CODES entry, hidden (a VISIBLE field would make Bitrix ask the shopper for it first).
+const FIELDS = { KASPI_CHECKOUT_BUYER_PHONE: { CODE: "KASPI_CHECKOUT_BUYER_PHONE" } };
+
+export function handlerSettings(appUrl: string, mode: Bitrix24Mode = "iframe", key?: string) {
   return {
     CURRENCY: ["KZT"],
     CLIENT_TYPE: "b2c",
-    CHECKOUT_DATA: { ACTION_URI: checkoutEndpoint(appUrl), METHOD: "POST" },
+    ...(mode === "iframe"
+      ? { IFRAME_DATA: { ACTION_URI: iframePage(appUrl, key), FIELDS } }
+      : { CHECKOUT_DATA: { ACTION_URI: checkoutEndpoint(appUrl, key), METHOD: "POST", FIELDS } }),
     CODES: {
       KASPI_CHECKOUT_BUYER_PHONE: {
         NAME: "Buyer phone (for Kaspi)",
@@ -34,7 +61,9 @@ const paySystemListSchema = z.array(
   z.object({ ID: idLike, PERSON_TYPE_ID: idLike.optional(), ACTION_FILE: z.string().optional() }).loose(),
 );
 const personTypesSchema = z.object({
-  personTypes: z.array(z.object({ id: idLike, active: z.string().optional() }).loose()),
+  personTypes: z.array(
+    z.object({ id: idLike, active: z.string().optional(), entityRegistryType: z.string().nullish() }).loose(),
+  ),
 });
 
 export type RegisterResult =
@@ -44,6 +73,9 @@ export type RegisterResult =
 export async function registerPaySystem(input: {
   client: Bitrix24Client;
   appUrl: string;
+  mode?: Bitrix24Mode;
+  /** The installation's ACTION_URI key (checkoutKey(BITRIX_SHARED_SECRET)). */
+  checkoutKey?: string;
   personTypeIds?: string[];
 }): Promise<RegisterResult> {
   const { client } = input;
@@ -53,7 +85,10 @@ export async function registerPaySystem(input: {
     actions,
     error: describeRestError(method, e),
   });
-  const settings = handlerSettings(input.appUrl);
+  const mode = input.mode ?? "iframe";
+  const settings = handlerSettings(input.appUrl, mode, input.checkoutKey);
+  // The key stays out of the printed actions: it is a secret of this installation.
+  const target = `${mode === "iframe" ? "IFRAME_DATA" : "CHECKOUT_DATA"} → ${actionUri(input.appUrl, mode)}`;
 
   // 1. The REST handler.
   const handlers = await client.call("sale.paysystem.handler.list");
@@ -71,9 +106,7 @@ export async function registerPaySystem(input: {
     });
     if (!added.ok) return failWith("sale.paysystem.handler.add", added);
     handlerId = String(added.result);
-    actions.push(
-      `added REST handler ${HANDLER_CODE} (id ${handlerId}), CHECKOUT_DATA → ${checkoutEndpoint(input.appUrl)}`,
-    );
+    actions.push(`added REST handler ${HANDLER_CODE} (id ${handlerId}), ${target}`);
   } else {
     handlerId = existing.ID;
     const current = typeof existing.SETTINGS === "string" ? safeJson(existing.SETTINGS) : existing.SETTINGS;
@@ -85,20 +118,26 @@ export async function registerPaySystem(input: {
         FIELDS: { NAME: HANDLER_NAME, SORT: 100, SETTINGS: settings },
       });
       if (!updated.ok) return failWith("sale.paysystem.handler.update", updated);
-      actions.push(
-        `updated REST handler ${HANDLER_CODE} (id ${handlerId}), CHECKOUT_DATA → ${checkoutEndpoint(input.appUrl)}`,
-      );
+      actions.push(`updated REST handler ${HANDLER_CODE} (id ${handlerId}), ${target}`);
     }
   }
 
   // 2. One pay system per person type (Bitrix24's CRM has a contact and a company person type).
-  let personTypeIds = input.personTypeIds ?? [];
+  const personTypeIds = [...(input.personTypeIds ?? [])];
   if (personTypeIds.length === 0) {
     const types = await client.call("sale.persontype.list", { filter: { active: "Y" } });
     if (!types.ok) return failWith("sale.persontype.list", types);
     const parsedTypes = personTypesSchema.safeParse(types.result);
     if (!parsedTypes.success) return { ok: false, actions, error: "sale.persontype.list: unexpected answer" };
-    personTypeIds = parsedTypes.data.personTypes.map((t) => t.id);
+    // Pay systems of this kind serve orders: a person type of another registry (e.g. the CRM's
+    // invoices) cannot take one, so it is skipped and reported instead of failing the run.
+    for (const t of parsedTypes.data.personTypes) {
+      if (t.entityRegistryType && t.entityRegistryType !== "ORDER") {
+        actions.push(`skipped person type ${t.id}: its registry type is ${t.entityRegistryType}, not ORDER`);
+      } else {
+        personTypeIds.push(t.id);
+      }
+    }
   }
   const systems = await client.call("sale.paysystem.list", {
     SELECT: ["ID", "NAME", "PERSON_TYPE_ID", "ACTION_FILE"],

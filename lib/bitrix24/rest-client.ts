@@ -36,6 +36,7 @@ export function createBitrix24Client(options: { webhookUrl: string; timeoutMs?: 
           method: "POST",
           headers: { "Content-Type": "application/json", Accept: "application/json" },
           body: JSON.stringify(params),
+          redirect: "error",
           signal: AbortSignal.timeout(timeoutMs),
         });
       } catch (e) {

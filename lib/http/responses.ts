@@ -22,87 +22,8 @@ export function errorOf(code: ErrorCode, message: string, details?: unknown): Re
   return errorResponse(details === undefined ? { code, message } : { code, message, details });
 }
 
+/** The default body limit of the request reader (lib/http/read-request.ts) and of proxy.ts. */
 export const MAX_BODY_BYTES = 32 * 1024;
-
-export type ReadBody = { raw: string; json: unknown };
-
-/** Reads a JSON body with a size limit; the raw text is kept for signature checks. */
-export async function readJsonBody(request: Request, maxBytes = MAX_BODY_BYTES): Promise<Result<ReadBody>> {
-  const type = request.headers.get("content-type") ?? "";
-  if (!/^application\/json\b/i.test(type)) {
-    return { ok: false, error: { code: "UNSUPPORTED_MEDIA_TYPE", message: "Content-Type must be application/json" } };
-  }
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) {
-    return { ok: false, error: { code: "PAYLOAD_TOO_LARGE", message: `body must be at most ${maxBytes} bytes` } };
-  }
-  const raw = await readLimited(request, maxBytes);
-  if (raw === null) {
-    return { ok: false, error: { code: "PAYLOAD_TOO_LARGE", message: `body must be at most ${maxBytes} bytes` } };
-  }
-  return parseJsonText(raw);
-}
-
-/** JSON nested deeper than this is refused before any schema sees it. */
-export const MAX_JSON_DEPTH = 32;
-
-function parseJsonText(raw: string): Result<ReadBody> {
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    return { ok: false, error: { code: "INVALID_JSON", message: "body is not valid JSON" } };
-  }
-  if (depthOf(json) > MAX_JSON_DEPTH) {
-    return { ok: false, error: { code: "BAD_REQUEST", message: `JSON nested deeper than ${MAX_JSON_DEPTH} levels` } };
-  }
-  return { ok: true, value: { raw, json } };
-}
-
-function depthOf(value: unknown): number {
-  // Iterative, so a hostile body cannot overflow the stack.
-  let max = 0;
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length) {
-    const [v, d] = stack.pop() as [unknown, number];
-    if (v === null || typeof v !== "object") continue;
-    if (d > max) max = d;
-    if (max > MAX_JSON_DEPTH) return max;
-    for (const child of Object.values(v)) stack.push([child, d + 1]);
-  }
-  return max;
-}
-
-/** Like readJsonBody, but an empty body is allowed and reads as `undefined`. */
-export async function readOptionalJsonBody(request: Request, maxBytes = MAX_BODY_BYTES): Promise<Result<ReadBody>> {
-  const raw = await readLimited(request, maxBytes);
-  if (raw === null) {
-    return { ok: false, error: { code: "PAYLOAD_TOO_LARGE", message: `body must be at most ${maxBytes} bytes` } };
-  }
-  if (raw.trim() === "") return { ok: true, value: { raw, json: undefined } };
-  if (!/^application\/json\b/i.test(request.headers.get("content-type") ?? "")) {
-    return { ok: false, error: { code: "UNSUPPORTED_MEDIA_TYPE", message: "Content-Type must be application/json" } };
-  }
-  return parseJsonText(raw);
-}
-
-async function readLimited(request: Request, maxBytes: number): Promise<string | null> {
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
 
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown): Result<z.infer<S>> {
   const parsed = schema.safeParse(value);
@@ -123,4 +44,10 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown): Resul
 export function internalError(route: string, e: unknown): Response {
   log().error({ route, error: errorMessage(e) }, "unhandled error");
   return errorOf("INTERNAL", "internal error");
+}
+
+/** A use case's Result as a response: its value as JSON (status from `okStatus`), or its error. */
+export function resultResponse<T>(result: Result<T>, okStatus: number | ((value: T) => number) = 200): Response {
+  if (!result.ok) return errorResponse(result.error);
+  return json(result.value, typeof okStatus === "number" ? okStatus : okStatus(result.value));
 }

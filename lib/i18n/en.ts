@@ -42,5 +42,23 @@ export const en = {
   errorText: "Check your internet connection and try again.",
   validFor: "QR code valid for {time}",
   expiringSoon: "The QR code is expiring…",
+  remoteTitle: "Send the invoice to my Kaspi app",
+  remotePhone: "Phone number registered in Kaspi.kz",
+  remoteWho: "Whose app is it?",
+  remoteClient: "Kaspi client: {name}",
+  remoteSend: "Send invoice",
+  remoteSent:
+    "The invoice is in your Kaspi.kz app: open Kaspi.kz → Payments, find the invoice from {merchant} and confirm it.",
+  remoteNoAuto:
+    "Kaspi does not let this page check the invoice by itself: once you have paid, press “I've paid — check”.",
+  remoteLife: "The invoice can be paid for 24 hours.",
+  remoteCheck: "I've paid — check",
+  remoteBack: "Pay with a QR code instead",
+  accountTitle: "Your account number for Kaspi",
+  accountCopy: "Copy",
+  accountCopied: "Copied",
+  accountSteps: "In the Kaspi.kz app: Payments → find {merchant} → enter this account number → check the amount → Pay.",
+  qrLapsed: "The QR code or link was not used in time.",
   poweredBy: "Payment processed by Kaspi.kz",
+  testMode: "Test mode — no real money",
 } as const satisfies Messages;

@@ -42,5 +42,23 @@ export const ru = {
   errorText: "Проверьте подключение к интернету и попробуйте ещё раз.",
   validFor: "QR-код действует ещё {time}",
   expiringSoon: "Срок действия QR-кода истекает…",
+  remoteTitle: "Отправить счёт в моё приложение Kaspi",
+  remotePhone: "Номер телефона в Kaspi.kz",
+  remoteWho: "Чьё это приложение?",
+  remoteClient: "Клиент Kaspi: {name}",
+  remoteSend: "Отправить счёт",
+  remoteSent:
+    "Счёт в вашем приложении Kaspi.kz: откройте Kaspi.kz → Платежи, найдите счёт от {merchant} и подтвердите.",
+  remoteNoAuto: "Kaspi не разрешает этой странице проверять счёт самой: после оплаты нажмите «Я оплатил — проверить».",
+  remoteLife: "Счёт можно оплатить в течение 24 часов.",
+  remoteCheck: "Я оплатил — проверить",
+  remoteBack: "Оплатить по QR-коду",
+  accountTitle: "Ваш лицевой счёт для Kaspi",
+  accountCopy: "Копировать",
+  accountCopied: "Скопировано",
+  accountSteps:
+    "В приложении Kaspi.kz: Платежи → найдите {merchant} → введите этот номер счёта → проверьте сумму → Оплатить.",
+  qrLapsed: "QR-код или ссылка не были использованы вовремя.",
   poweredBy: "Платёж обрабатывает Kaspi.kz",
+  testMode: "Тестовый режим — без реальных денег",
 } as const satisfies Record<string, string>;

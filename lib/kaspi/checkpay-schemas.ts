@@ -2,7 +2,9 @@ import { z } from "zod";
 
 // Kaspi's check/pay provider protocol: Kaspi calls us with
 // GET ?command=check|pay&txn_id=…&account=…&sum=…[&txn_date=YYYYMMDDhhmmss]
-// and reads { txn_id, prv_txn?, sum: "1234.00", result, comment } (JSON, or XML when configured).
+// and reads <response> with txn_id, prv_txn?, sum ("1234.00"), result, comment — XML by default, the
+// form seen in public code (Yer12/tastamat PaymentKaspiResponse.java, KASPI-FACTS §6); JSON optional.
+// Which of the two Kaspi expects is not confirmed by any Kaspi document [?].
 
 export const GATEWAY_RESULTS = {
   OK: 0,
@@ -18,7 +20,12 @@ export const checkpayQuerySchema = z.object({
   command: z.enum(["check", "pay"]),
   txn_id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be Kaspi's transaction id"),
   account: z.string().min(1).max(100),
-  sum: z.string().regex(/^\d{1,12}(\.\d{1,2})?$/, "must be a decimal amount like 1234.00"),
+  // Optional: `check` may come without it (its sum is a terminal default anyway, KASPI-FACTS §6);
+  // a `pay` without one gets a protocol reply (result 5), not an app error.
+  sum: z
+    .string()
+    .regex(/^\d{1,12}(\.\d{1,2})?$/, "must be a decimal amount like 1234.00")
+    .optional(),
   txn_date: z
     .string()
     .regex(/^\d{14}$/, "must be YYYYMMDDhhmmss")
@@ -64,3 +71,14 @@ export function checkpayReplyXml(reply: CheckpayReply): string {
     .join("");
   return `<?xml version="1.0" encoding="UTF-8"?>\n<response>${body}</response>\n`;
 }
+
+/** The reply as JSON (KASPI_GATEWAY_FORMAT=json); the XML form has the same fields in <response>. */
+export const checkpayReplySchema = z.object({
+  txn_id: z.string(),
+  prv_txn: z.string().optional(),
+  sum: z.string().meta({ description: 'amount due, e.g. "200.00"' }),
+  result: z.literal([0, 1, 2, 3, 4, 5]).meta({
+    description: "0 OK, 1 not found, 2 cancelled, 3 already paid, 4 in progress, 5 other error",
+  }),
+  comment: z.string(),
+});

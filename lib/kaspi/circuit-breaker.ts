@@ -51,12 +51,21 @@ export class CircuitBreaker {
 
 const breakers = new Map<string, CircuitBreaker>();
 
-export function breakerFor(url: string, options: CircuitOptions = { failureThreshold: 5, openMs: 15_000 }) {
-  const host = new URL(url).host;
-  let breaker = breakers.get(host);
+/**
+ * The breaker of a Kaspi host, per lane: reads (status GETs, which anyone can trigger by sending
+ * callbacks) and writes (payment creation, refunds) are judged apart, so failing reads can never
+ * shut payment creation.
+ */
+export function breakerFor(
+  url: string,
+  options: CircuitOptions = { failureThreshold: 5, openMs: 15_000 },
+  lane: "reads" | "writes" = "writes",
+) {
+  const key = `${new URL(url).host}#${lane}`;
+  let breaker = breakers.get(key);
   if (!breaker) {
     breaker = new CircuitBreaker(options);
-    breakers.set(host, breaker);
+    breakers.set(key, breaker);
   }
   return breaker;
 }

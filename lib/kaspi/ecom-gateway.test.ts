@@ -158,6 +158,16 @@ describe("getPayment", () => {
     });
   });
 
+  it.each([
+    ["no amount", { status: "COMPLETED" }],
+    ["amount in another currency", { status: "COMPLETED", amount: { value: 12_500, currency: "USD" } }],
+    ["fractional amount", { status: "COMPLETED", amount: { value: 12_500.5, currency: "KZT" } }],
+  ])("COMPLETED with %s is not a payment (unreadable, retried later)", async (_name, data) => {
+    handler = (_req, res) => reply(res, 200, { data });
+    const result = await gateway().getPayment("kp-2");
+    expect(result.ok ? "PAID" : result.error.kind).toBe("invalid_response");
+  });
+
   it("keeps our paymentId when Kaspi's answer omits it", async () => {
     handler = (_req, res) => reply(res, 200, { data: { status: "WAIT" } });
     expect(await gateway().getPayment("kp-9")).toEqual({
@@ -274,7 +284,10 @@ describe.each(failures)("when Kaspi answers $name", (c) => {
 describe("retries", () => {
   it("GET succeeds when Kaspi recovers within the retries", async () => {
     let n = 0;
-    handler = (_q, r) => (++n < 3 ? reply(r, 502, {}) : reply(r, 200, { data: { status: "COMPLETED" } }));
+    handler = (_q, r) =>
+      ++n < 3
+        ? reply(r, 502, {})
+        : reply(r, 200, { data: { status: "COMPLETED", amount: { value: 100, currency: "KZT" } } });
     const result = await gateway().getPayment("kp-1");
     expect(result.ok && result.value.status).toBe("PAID");
     expect(seen).toHaveLength(3);
@@ -300,6 +313,19 @@ describe("retries", () => {
     const result = await gateway().getPayment("kp-1");
     expect(result.ok ? "ok" : result.error.message).toMatch(/not answering/);
     expect(seen.length).toBe(before);
+  });
+
+  it("failing reads (callback-triggered GETs) never open the breaker payment creation depends on", async () => {
+    let failGets = true;
+    handler = (req, res) =>
+      req.method === "GET" && failGets
+        ? reply(res, 500, {})
+        : reply(res, 200, { data: { paymentId: "kp-2", paymentLink: "https://pay.kaspi.test/2", status: "CREATED" } });
+    for (let i = 0; i < 4; i++) await gateway().getPayment("kp-1");
+    expect((await gateway().getPayment("kp-1")).ok).toBe(false);
+    const created = await gateway().createPayment(input);
+    expect(created.ok).toBe(true);
+    failGets = false;
   });
 
   it("the timeout message names the limit, not the token or URL", async () => {

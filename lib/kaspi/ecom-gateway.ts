@@ -112,11 +112,20 @@ export function createEcomGateway(config: EcomGatewayConfig) {
       const parsed = parse(ecomStatusResponseSchema, res.value.json);
       if (!parsed.ok) return parsed;
       const d = parsed.value.data;
+      const status = mapEcomStatus(d.status);
+      // "Paid" counts only with Kaspi stating what was paid: an amount in KZT. Without it the answer
+      // proves nothing, so it is treated as unreadable (retried later), never as a pass.
+      if (status === "PAID" && (!d.amount || d.amount.currency !== "KZT" || !Number.isInteger(d.amount.value))) {
+        return {
+          ok: false,
+          error: { kind: "invalid_response", message: `Kaspi said ${d.status} without an amount in KZT` },
+        };
+      }
       return {
         ok: true,
         value: {
           kaspiPaymentId: d.paymentId ?? kaspiPaymentId,
-          status: mapEcomStatus(d.status),
+          status,
           rawStatus: d.status,
           ...(d.amount ? { amount: d.amount.value } : {}),
           ...(d.externalId ? { externalId: d.externalId } : {}),

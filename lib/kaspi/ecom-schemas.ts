@@ -52,3 +52,6 @@ export const ecomCallbackSchema = z.object({
   }),
 });
 export type EcomCallback = z.infer<typeof ecomCallbackSchema>;
+
+/** Our answer to a handled callback (also duplicates and rejected ones): Kaspi stops retrying on it. */
+export const ecomCallbackAckSchema = z.object({ status: z.literal("OK") });

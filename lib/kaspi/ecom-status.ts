@@ -1,4 +1,4 @@
-import { assertUnreachable } from "../payments/status";
+import { assertUnreachable } from "../shared/assert-unreachable";
 import type { KaspiStatus } from "./gateway";
 import type { EcomStatus } from "./ecom-schemas";
 

@@ -1,11 +1,12 @@
-import type { PaymentStatus } from "../payments/status";
-
 // The Kaspi port. Use cases depend on this interface only; each Kaspi protocol implements it.
 
 export type KaspiProtocol = "ecom" | "qr" | "checkpay";
 
-/** What Kaspi's status says about a payment, already in our vocabulary. */
-export type KaspiStatus = Extract<PaymentStatus, "PENDING" | "PAID" | "FAILED" | "EXPIRED" | "CANCELLED">;
+/**
+ * What Kaspi's status says about a payment, already in our vocabulary. The port owns this type;
+ * lib/payments/status.ts checks at compile time that each value is one of our payment statuses.
+ */
+export type KaspiStatus = "PENDING" | "PAID" | "FAILED" | "EXPIRED" | "CANCELLED";
 
 export type QrImage = { format: "text" | "png-base64"; value: string };
 
@@ -54,6 +55,8 @@ export type KaspiPaymentState = {
   stage?: KaspiStage;
   loan?: KaspiLoan;
   transactionId?: string;
+  /** Kaspi answered a status its document does not list: kept pending, to be logged by the caller. */
+  unknownStatus?: true;
 };
 
 export type KaspiErrorKind =
@@ -80,12 +83,42 @@ export type RefundInput = {
   amount: number;
   /** Our refund's id: the same refund is never sent twice with different ids. */
   refundId: string;
+  /** Kaspi QR r2: the return QR the customer scanned (return/create → CustomerIdentityObtained). */
+  qrReturnId?: string;
 };
 
 export type RefundResult = { kaspiRefundId?: string };
 
 /** Whether this protocol can refund, and if not, why (shown to merchants instead of a button). */
-export type RefundSupport = { supported: true; partial: boolean } | { supported: false; reason: string };
+export type RefundSupport =
+  | {
+      supported: true;
+      partial: boolean;
+      /** Kaspi QR r2: the customer must scan a return QR before a refund (KASPI-FACTS §2, r2 return). */
+      flow?: "return-qr";
+    }
+  | { supported: false; reason: string };
+
+/** Kaspi QR r2's return QR (KASPI-FACTS §2: return/create, return/status). */
+export type ReturnQr = { qrReturnId: string; qrToken: string; expiresAt?: Date; pollIntervalMs: number };
+export type ReturnQrState = { rawStatus: string; ready: boolean; final: boolean };
+
+/** The r2 return flow, for protocols that have one. */
+export interface KaspiReturnQrPort {
+  createReturnQr(input: { externalId: string }): Promise<KaspiResult<ReturnQr>>;
+  getReturnQr(qrReturnId: string): Promise<KaspiResult<ReturnQrState>>;
+}
+
+/** Kaspi QR r3's invoice to the shopper's Kaspi app by phone number (KASPI-FACTS §2, remote/*). */
+export interface KaspiRemoteInvoicePort {
+  clientInfo(phone: string): Promise<KaspiResult<{ clientName: string }>>;
+  createInvoice(input: {
+    phone: string;
+    amount: number;
+    comment?: string;
+  }): Promise<KaspiResult<{ kaspiPaymentId: string }>>;
+  cancelInvoice(kaspiPaymentId: string): Promise<KaspiResult<{ rawStatus: string }>>;
+}
 
 export interface KaspiGateway {
   readonly protocol: KaspiProtocol;
@@ -93,4 +126,8 @@ export interface KaspiGateway {
   createPayment(input: CreatePaymentInput): Promise<KaspiResult<CreatedPayment>>;
   getPayment(kaspiPaymentId: string): Promise<KaspiResult<KaspiPaymentState>>;
   refund(input: RefundInput): Promise<KaspiResult<RefundResult>>;
+  /** Kaspi QR r2 only. */
+  readonly returnQr?: KaspiReturnQrPort;
+  /** Kaspi QR r3 only. */
+  readonly remoteInvoice?: KaspiRemoteInvoicePort;
 }

@@ -40,6 +40,8 @@ async function once(req: KaspiRequest): Promise<KaspiResult<RawResponse>> {
       body: req.body === undefined ? undefined : JSON.stringify(req.body),
       signal: AbortSignal.timeout(req.timeoutMs),
       cache: "no-store",
+      // A redirect from Kaspi is never followed: the token would go wherever it points.
+      redirect: "error",
       ...(req.dispatcher ? { dispatcher: req.dispatcher } : {}),
     };
     res = await fetch(req.url, init);
@@ -79,7 +81,7 @@ async function once(req: KaspiRequest): Promise<KaspiResult<RawResponse>> {
 
 /** One try through the host's circuit breaker: only "unavailable" answers count as failures. */
 async function guarded(req: KaspiRequest): Promise<KaspiResult<RawResponse>> {
-  const breaker = breakerFor(req.url);
+  const breaker = breakerFor(req.url, undefined, req.method === "GET" ? "reads" : "writes");
   if (!breaker.tryAcquire()) {
     return {
       ok: false,

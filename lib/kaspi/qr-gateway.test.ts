@@ -141,7 +141,8 @@ describe("every documented StatusCode becomes a typed, readable error", () => {
 
   it.each([
     ["not an envelope", { data: {} }],
-    ["Data of the wrong shape", { StatusCode: 0, Data: { Status: "Paid" } }],
+    ["Data of the wrong shape", { StatusCode: 0, Data: { Status: 5 } }],
+    ["Data without Status", { StatusCode: 0, Data: {} }],
   ])("%s → invalid_response", async (_name, body) => {
     handler = (_r, res) => envelope(res, body);
     const r = await gateway().getPayment("1");
@@ -149,45 +150,252 @@ describe("every documented StatusCode becomes a typed, readable error", () => {
   });
 });
 
-describe("payment/status", () => {
+// KASPI-FACTS §4 (statuses) and §2 (v01 payment/status answers Status only; v02 is [3P]).
+describe("payment/status — KASPI-FACTS §2, §4", () => {
   const expected = {
     QrTokenCreated: { status: "PENDING", stage: "awaiting_scan" },
     Wait: { status: "PENDING", stage: "awaiting_confirmation" },
-    CustomerIdentityObtained: { status: "PENDING", stage: "awaiting_confirmation" },
     Processed: { status: "PAID" },
     Error: { status: "FAILED" },
   } as const;
-  it.each(QR_STATUSES.map((s) => [s, expected[s]] as const))("%s → %o", async (status, mapped) => {
-    expect(mapQrStatus(status)).toEqual(mapped);
+  it.each(QR_STATUSES.map((s) => [s, expected[s]] as const))(
+    "v01 %s → %o, from Status alone",
+    async (status, mapped) => {
+      expect(mapQrStatus(status)).toEqual(mapped);
+      handler = (_r, res) => envelope(res, { StatusCode: 0, Data: { Status: status } });
+      const r = await gateway().getPayment("15");
+      expect(seen.at(-1)?.url).toBe("/r1/v01/payment/status/15");
+      expect(r).toEqual({ ok: true, value: { kaspiPaymentId: "15", rawStatus: status, ...mapped } });
+    },
+  );
+
+  it("v01 ignores v02 fields even when a server sends them (Amount is not trusted from v01)", async () => {
+    handler = (_r, res) =>
+      envelope(res, { StatusCode: 0, Data: { Status: "Processed", Amount: 1, TransactionId: 9, LoanOfferName: "X" } });
+    const r = await gateway().getPayment("15");
+    expect(r.ok && r.value).toEqual({ kaspiPaymentId: "15", status: "PAID", rawStatus: "Processed" });
+  });
+
+  it("an undocumented status is kept pending and flagged, not an invalid response", async () => {
+    handler = (_r, res) => envelope(res, { StatusCode: 0, Data: { Status: "QrTokenDiscarded" } });
+    const r = await gateway().getPayment("15");
+    expect(r.ok && r.value).toEqual({
+      kaspiPaymentId: "15",
+      status: "PENDING",
+      rawStatus: "QrTokenDiscarded",
+      unknownStatus: true,
+    });
+  });
+
+  it("KASPI_QR_STATUS_VERSION=v02: GET …/v02/payment/status and read the loan and transaction fields", async () => {
     handler = (_r, res) =>
       envelope(res, {
         StatusCode: 0,
-        Data: { Status: status, TransactionId: 99, Amount: 12_500, LoanOfferName: "Kaspi Red", LoanTerm: 12 },
+        Data: { Status: "Processed", TransactionId: 99, Amount: 12_500, LoanOfferName: "Kaspi Red", LoanTerm: 12 },
       });
-    const r = await gateway().getPayment("15");
-    expect(seen.at(-1)?.url).toBe("/r1/v01/payment/status/15");
+    const r = await gateway({ statusVersion: "v02" }).getPayment("15");
+    expect(seen.at(-1)?.url).toBe("/r1/v02/payment/status/15");
     expect(r.ok && r.value).toMatchObject({
-      status: mapped.status,
-      rawStatus: status,
+      status: "PAID",
       amount: 12_500,
+      transactionId: "99",
       loan: { offerName: "Kaspi Red", term: 12 },
     });
   });
 });
 
-describe("payment/return", () => {
-  it("sends DeviceToken, QrPaymentId (a number) and Amount; partial amounts allowed", async () => {
-    handler = (_r, res) => envelope(res, { StatusCode: 0, Data: { ReturnOperationId: 555 } });
-    const r = await gateway().refund({ kaspiPaymentId: "15", amount: 500, refundId: "rf_1" });
-    expect(JSON.parse(seen[0]?.body ?? "")).toEqual({ DeviceToken: "dev-token", QrPaymentId: 15, Amount: 500 });
+// KASPI-FACTS §3 (dates, deadlines): a `+06` ExpireDate is read, and the QR's own deadline wins.
+describe("deadlines from qr/create — KASPI-FACTS §3", () => {
+  it("ExpireDate in the declared `+06` form; expiry = min(ExpireDate, now + QrCodeScanWaitTimeout)", async () => {
+    const far = "2099-01-01T10:00:00+06";
+    handler = (_r, res) =>
+      envelope(res, {
+        StatusCode: 0,
+        Data: {
+          QrToken: "t",
+          ExpireDate: far,
+          QrPaymentId: 1,
+          QrPaymentBehaviorOptions: { QrCodeScanWaitTimeout: 120 },
+        },
+      });
+    const before = Date.now();
+    const r = await gateway().createPayment(input);
+    const at = r.ok ? (r.value.expiresAt?.getTime() ?? 0) : 0;
+    expect(at - before).toBeGreaterThanOrEqual(120_000);
+    expect(at - before).toBeLessThan(125_000);
+  });
+
+  it("an unreadable ExpireDate falls back to the scan window, never 15 minutes", async () => {
+    handler = (_r, res) => envelope(res, { StatusCode: 0, Data: { QrToken: "t", ExpireDate: "soon", QrPaymentId: 1 } });
+    const before = Date.now();
+    const r = await gateway().createPayment(input);
+    const at = r.ok ? (r.value.expiresAt?.getTime() ?? 0) : 0;
+    expect(at - before).toBeLessThan(185_000);
+  });
+
+  it("links use LinkActivationWaitTimeout", async () => {
+    handler = (_r, res) =>
+      envelope(res, {
+        StatusCode: 0,
+        Data: {
+          PaymentLink: "https://pay.kaspi.kz/pay/123",
+          ExpireDate: "2099-01-01T10:00:00.1234567+05:00",
+          PaymentId: 2,
+          PaymentBehaviorOptions: { StatusPollingInterval: 5, LinkActivationWaitTimeout: 90 },
+        },
+      });
+    const r = await gateway().createPayment({ ...input, device: "mobile" });
+    expect(r.ok && r.value.meta).toMatchObject({ presentation: "link", scanWaitMs: 90_000, pollIntervalMs: 5000 });
+  });
+});
+
+// KASPI-FACTS §1 (refund via API per scheme), §2 (payment/details, payment/return, return/*).
+describe("refunds per scheme — KASPI-FACTS §1, §2", () => {
+  it("r1 has no refund call: refused without a request, and refundSupport says why", async () => {
+    const g = gateway();
+    expect(g.refundSupport).toEqual({ supported: false, reason: expect.stringContaining("Kaspi Pay app") as unknown });
+    const r = await g.refund({ kaspiPaymentId: "15", amount: 500, refundId: "rf_1" });
+    expect(r).toMatchObject({ ok: false, error: { kind: "rejected" } });
+    expect(seen).toHaveLength(0);
+  });
+
+  it("r3: payment/details first, then payment/return with DeviceToken, QrPaymentId, Amount, OrganizationBin", async () => {
+    handler = (req, res) =>
+      req.url.startsWith("/r1/v01/payment/details")
+        ? envelope(res, { StatusCode: 0, Data: { QrPaymentId: 15, TotalAmount: 1000, AvailableReturnAmount: 600 } })
+        : envelope(res, { StatusCode: 0, Data: { ReturnOperationId: 555 } });
+    const g = gateway({ scheme: "r3", organizationBin: "123456789012" });
+    const r = await g.refund({ kaspiPaymentId: "15", amount: 500, refundId: "rf_1" });
+    expect(seen.map((x) => x.url.split("?")[0])).toEqual(["/r1/v01/payment/details", "/r1/v01/payment/return"]);
+    expect(seen[0]?.url).toContain("QrPaymentId=15&DeviceToken=dev-token");
+    expect(JSON.parse(seen[1]?.body ?? "")).toEqual({
+      DeviceToken: "dev-token",
+      QrPaymentId: 15,
+      Amount: 500,
+      OrganizationBin: "123456789012",
+    });
     expect(r).toEqual({ ok: true, value: { kaspiRefundId: "555" } });
   });
-  it("-99000020 (partial refund impossible) is a rejection the merchant can read", async () => {
-    handler = (_r, res) => envelope(res, { StatusCode: -99000020 });
-    const r = await gateway().refund({ kaspiPaymentId: "15", amount: 500, refundId: "rf_1" });
+
+  it("r3: never more than AvailableReturnAmount (refused before payment/return)", async () => {
+    handler = (_r, res) =>
+      envelope(res, { StatusCode: 0, Data: { QrPaymentId: 15, TotalAmount: 1000, AvailableReturnAmount: 400 } });
+    const r = await gateway({ scheme: "r3", organizationBin: "123456789012" }).refund({
+      kaspiPaymentId: "15",
+      amount: 500,
+      refundId: "rf_1",
+    });
+    expect(r).toMatchObject({ ok: false, error: { kind: "rejected", code: "-99000005" } });
+    expect(seen).toHaveLength(1);
+  });
+
+  it("r3: -99000020 (partial refund impossible) is a rejection the merchant can read", async () => {
+    handler = (req, res) =>
+      req.url.startsWith("/r1/v01/payment/details")
+        ? envelope(res, { StatusCode: 0, Data: { QrPaymentId: 15, TotalAmount: 1000, AvailableReturnAmount: 1000 } })
+        : envelope(res, { StatusCode: -99000020 });
+    const r = await gateway({ scheme: "r3", organizationBin: "123456789012" }).refund({
+      kaspiPaymentId: "15",
+      amount: 500,
+      refundId: "rf_1",
+    });
     expect(r).toMatchObject({
       ok: false,
       error: { kind: "rejected", message: expect.stringMatching(/partial refund/) as unknown },
     });
+  });
+
+  it("r2: return/create gives a return QR; return/status → ready at CustomerIdentityObtained", async () => {
+    handler = (req, res) =>
+      req.url.includes("return/create")
+        ? envelope(res, {
+            StatusCode: 0,
+            Data: {
+              QrToken: "RETURN-QR",
+              ExpireDate: "2099-01-01T10:00:00+06",
+              QrReturnId: 77,
+              QrReturnBehaviorOptions: { QrCodeScanEventPollingInterval: 5 },
+            },
+          })
+        : envelope(res, { StatusCode: 0, Data: { Status: "CustomerIdentityObtained" } });
+    const g = gateway({ scheme: "r2" });
+    expect(g.refundSupport).toMatchObject({ supported: true, flow: "return-qr" });
+    const qr = await g.returnQr!.createReturnQr({ externalId: "rf_1" });
+    expect(qr.ok && qr.value).toMatchObject({ qrReturnId: "77", qrToken: "RETURN-QR", pollIntervalMs: 5000 });
+    const st = await g.returnQr!.getReturnQr("77");
+    expect(seen[1]?.url).toBe("/r1/v01/return/status/77");
+    expect(st.ok && st.value).toEqual({ rawStatus: "CustomerIdentityObtained", ready: true, final: true });
+  });
+
+  it("r2: return/operations, payment/details, then payment/return with QrReturnId; without a return QR, refused", async () => {
+    handler = (req, res) => {
+      if (req.url.includes("return/operations"))
+        return envelope(res, {
+          StatusCode: 0,
+          Data: [{ QrPaymentId: 15, Amount: 1000, TransactionDate: "2021-11-3T11:55:14.166+06:00" }],
+        });
+      if (req.url.includes("payment/details"))
+        return envelope(res, {
+          StatusCode: 0,
+          Data: { QrPaymentId: 15, TotalAmount: 1000, AvailableReturnAmount: 1000 },
+        });
+      return envelope(res, { StatusCode: 0, Data: { ReturnOperationId: 9 } });
+    };
+    const g = gateway({ scheme: "r2" });
+    expect(await g.refund({ kaspiPaymentId: "15", amount: 500, refundId: "rf_1" })).toMatchObject({ ok: false });
+    expect(seen).toHaveLength(0);
+    const r = await g.refund({ kaspiPaymentId: "15", amount: 500, refundId: "rf_1", qrReturnId: "77" });
+    expect(seen.map((x) => x.url.split("?")[0])).toEqual([
+      "/r1/v01/return/operations",
+      "/r1/v01/payment/details",
+      "/r1/v01/payment/return",
+    ]);
+    expect(JSON.parse(seen[2]?.body ?? "")).toEqual({
+      DeviceToken: "dev-token",
+      QrPaymentId: 15,
+      QrReturnId: 77,
+      Amount: 500,
+    });
+    expect(r).toEqual({ ok: true, value: { kaspiRefundId: "9" } });
+  });
+});
+
+// KASPI-FACTS §2 (remote/client-info, remote/create, remote/cancel; r3 only), §3 (PhoneNumber form).
+describe("remote invoices (r3) — KASPI-FACTS §2", () => {
+  it("client-info, create and cancel with Kaspi's phone form and OrganizationBin", async () => {
+    handler = (req, res) => {
+      if (req.url.includes("client-info")) return envelope(res, { StatusCode: 0, Data: { ClientName: "Айгерим К." } });
+      if (req.url.includes("remote/create")) return envelope(res, { StatusCode: 0, Data: { QrPaymentId: 321 } });
+      return envelope(res, { StatusCode: 0, Data: { Status: "RemotePaymentCanceled" } });
+    };
+    const g = gateway({ scheme: "r3", organizationBin: "123456789012" });
+    expect(gateway().remoteInvoice).toBeUndefined();
+    const who = await g.remoteInvoice!.clientInfo("+77071234567");
+    expect(seen[0]?.url).toBe("/r1/v01/remote/client-info?PhoneNumber=87071234567&DeviceToken=dev-token");
+    expect(who).toEqual({ ok: true, value: { clientName: "Айгерим К." } });
+    const made = await g.remoteInvoice!.createInvoice({ phone: "+77071234567", amount: 12_500, comment: "Order 5" });
+    expect(JSON.parse(seen[1]?.body ?? "")).toEqual({
+      Amount: 12_500,
+      PhoneNumber: "87071234567",
+      DeviceToken: "dev-token",
+      Comment: "Order 5",
+      OrganizationBin: "123456789012",
+    });
+    expect(made).toEqual({ ok: true, value: { kaspiPaymentId: "321" } });
+    const cancelled = await g.remoteInvoice!.cancelInvoice("321");
+    expect(JSON.parse(seen[2]?.body ?? "")).toMatchObject({ QrPaymentId: 321, OrganizationBin: "123456789012" });
+    expect(cancelled).toEqual({ ok: true, value: { rawStatus: "RemotePaymentCanceled" } });
+  });
+});
+
+// KASPI-FACTS §2 (device/delete, health/ping), §3 (DeviceId rule).
+describe("set-up calls — KASPI-FACTS §2, §3", () => {
+  it("device/delete sends the DeviceToken; health/ping is a GET", async () => {
+    handler = (_r, res) => envelope(res, { StatusCode: 0 });
+    const setup = createQrSetup({ baseUrl, scheme: "r1", apiKey: "k", timeoutMs: 500 });
+    expect(await setup.deleteDevice("tok")).toMatchObject({ ok: true });
+    expect(await setup.ping()).toMatchObject({ ok: true });
+    expect(seen.map((x) => `${x.method} ${x.url}`)).toEqual(["POST /r1/v01/device/delete", "GET /r1/v01/health/ping"]);
+    expect(JSON.parse(seen[0]?.body ?? "")).toEqual({ DeviceToken: "tok" });
   });
 });

@@ -10,16 +10,22 @@ export const qrEnvelopeSchema = z.object({
 });
 export type QrEnvelope = z.infer<typeof qrEnvelopeSchema>;
 
-export const QR_STATUSES = ["QrTokenCreated", "Wait", "CustomerIdentityObtained", "Processed", "Error"] as const;
+/** payment/status of a QR, link or remote payment (KASPI-FACTS §4, v3.9 Appendix 4). */
+export const QR_STATUSES = ["QrTokenCreated", "Wait", "Processed", "Error"] as const;
 export const qrStatusSchema = z.enum(QR_STATUSES);
 export type QrStatus = z.infer<typeof qrStatusSchema>;
+/** return/status of an r2 return QR (KASPI-FACTS §4, v3.9 Appendix 5). */
+export const QR_RETURN_STATUSES = ["QrTokenCreated", "CustomerIdentityObtained", "Error"] as const;
+
+/** DeviceId: Latin letters, digits, `-` and `_` only (KASPI-FACTS §3, v3.9 §2.2.3); no length is stated. */
+export const DEVICE_ID_PATTERN = /^[A-Za-z0-9_-]+$/;
 
 export const qrTradePointsSchema = z.array(
   z.object({ TradePointId: z.union([z.number(), z.string()]), TradePointName: z.string().nullish() }).loose(),
 );
 
 export const qrDeviceRegisterRequestSchema = z.object({
-  DeviceId: z.string().min(1).max(100),
+  DeviceId: z.string().regex(DEVICE_ID_PATTERN, "only Latin letters, digits, - and _"),
   TradePointId: z.union([z.number().int(), z.string().min(1)]),
   OrganizationBin: z.string().optional(),
 });
@@ -39,8 +45,12 @@ const behaviorSchema = z
     StatusPollingInterval: z.number().int().positive().optional(),
     /** Seconds the QR waits for a scan. */
     QrCodeScanWaitTimeout: z.number().int().positive().optional(),
+    /** Seconds a payment link waits to be opened (qr/create-link). */
+    LinkActivationWaitTimeout: z.number().int().positive().optional(),
     /** Seconds the shopper has to confirm after the scan. */
     PaymentConfirmationTimeout: z.number().int().positive().optional(),
+    /** Seconds between return/status calls (r2 return QR). */
+    QrCodeScanEventPollingInterval: z.number().int().positive().optional(),
   })
   .loose();
 
@@ -67,14 +77,24 @@ export const qrCreateLinkDataSchema = z.object({
   QrPaymentBehaviorOptions: behaviorSchema.nullish(),
 });
 
-export const qrStatusDataSchema = z.object({
-  Status: qrStatusSchema,
+/**
+ * v01 payment/status answers `Status` only (KASPI-FACTS §2, v3.9 §4.2). The status stays a string
+ * here: one Kaspi adds later is logged and kept pending, not an unreadable answer.
+ */
+export const qrStatusDataSchema = z.object({ Status: z.string().min(1) }).loose();
+/**
+ * v02 payment/status as public code reads it (KASPI-FACTS §2 "v02" [3P, ?]; not in v3.9): only used
+ * with KASPI_QR_STATUS_VERSION=v02.
+ */
+export const qrStatusV02DataSchema = qrStatusDataSchema.extend({
   TransactionId: z.union([z.number(), z.string()]).nullish(),
   Amount: z.number().nullish(),
   LoanOfferName: z.string().nullish(),
   LoanTerm: z.number().nullish(),
+  IsOffer: z.boolean().nullish(),
+  ProductType: z.string().nullish(),
 });
-export type QrStatusData = z.infer<typeof qrStatusDataSchema>;
+export type QrStatusData = z.infer<typeof qrStatusV02DataSchema>;
 
 export const qrReturnRequestSchema = z.object({
   DeviceToken: z.string().min(1),
@@ -87,11 +107,50 @@ export const qrReturnDataSchema = z
   .loose()
   .nullish();
 
+/** payment/details (r2, r3; KASPI-FACTS §2, v3.9 §3.4 / §4.5). */
+export const qrPaymentDetailsSchema = z
+  .object({
+    QrPaymentId: z.union([z.number(), z.string()]),
+    TotalAmount: z.number(),
+    AvailableReturnAmount: z.number(),
+    TransactionDate: z.string().nullish(),
+  })
+  .loose();
+
+/** return/create (r2; KASPI-FACTS §2, v3.9 §3.2). */
+export const qrReturnCreateSchema = z
+  .object({
+    QrToken: z.string().min(1),
+    ExpireDate: z.string().min(1),
+    QrReturnId: z.union([z.number().int(), z.string().min(1)]),
+    QrReturnBehaviorOptions: behaviorSchema.nullish(),
+  })
+  .loose();
+export const qrReturnStatusSchema = z.object({ Status: z.string().min(1) }).loose();
+/** return/operations: the customer's purchases at this trade point (r2; v3.9 §3.3). */
+export const qrReturnOperationsSchema = z.array(
+  z
+    .object({
+      QrPaymentId: z.union([z.number(), z.string()]),
+      TransactionDate: z.string().nullish(),
+      Amount: z.number(),
+    })
+    .loose(),
+);
+
+/** Remote invoices by phone (r3; KASPI-FACTS §2, v3.9 §4.6). */
+export const qrClientInfoSchema = z.object({ ClientName: z.string() }).loose();
+export const qrRemoteCreateSchema = z.object({ QrPaymentId: z.union([z.number().int(), z.string().min(1)]) }).loose();
+export const qrRemoteCancelSchema = z.object({ Status: z.string() }).loose();
+/** Calls with no Data (device/delete, health/ping). */
+export const qrNoDataSchema = z.unknown();
+
 /** What we keep about a QR attempt (Payment.kaspiMeta), read back by the poller. */
 export const qrMetaSchema = z.object({
   protocol: z.literal("qr"),
-  presentation: z.enum(["qr", "link"]),
+  presentation: z.enum(["qr", "link", "remote"]),
   pollIntervalMs: z.number().int().positive(),
+  /** QrCodeScanWaitTimeout (QR) or LinkActivationWaitTimeout (link), from creation. */
   scanWaitMs: z.number().int().positive().optional(),
   confirmMs: z.number().int().positive().optional(),
   /** When we first saw Wait/CustomerIdentityObtained (the confirmation clock starts there). */

@@ -1,14 +1,22 @@
-import { assertUnreachable } from "../payments/status";
+import { assertUnreachable } from "../shared/assert-unreachable";
 import type { KaspiStage, KaspiStatus } from "./gateway";
-import type { QrStatus } from "./qr-schemas";
+import { QR_STATUSES, type QrStatus } from "./qr-schemas";
 
-/** Kaspi QR statuses → ours, in one exhaustive switch. Only Processed and Error are final. */
-export function mapQrStatus(status: QrStatus): { status: KaspiStatus; stage?: KaspiStage } {
+export type MappedQrStatus = { status: KaspiStatus; stage?: KaspiStage; unknown?: true };
+
+/**
+ * Kaspi QR payment statuses → ours, in one exhaustive switch (KASPI-FACTS §4, v3.9 Appendix 4).
+ * Only Processed and Error are final. A status the document does not list is kept pending and
+ * flagged `unknown` so the caller logs it: Kaspi may add states, and guessing "paid" or "failed"
+ * from a name we have never seen would be worse than waiting.
+ */
+export function mapQrStatus(raw: string): MappedQrStatus {
+  if (!(QR_STATUSES as readonly string[]).includes(raw)) return { status: "PENDING", unknown: true };
+  const status = raw as QrStatus;
   switch (status) {
     case "QrTokenCreated":
       return { status: "PENDING", stage: "awaiting_scan" };
     case "Wait":
-    case "CustomerIdentityObtained":
       return { status: "PENDING", stage: "awaiting_confirmation" };
     case "Processed":
       return { status: "PAID" };

@@ -89,9 +89,5 @@ export async function qrCall<S extends z.ZodType>(
   return { ok: true, value: data.data };
 }
 
-/** Kaspi's dates carry up to 7 fractional digits and an offset; keep milliseconds. */
-export function parseKaspiDate(value: string): Date | undefined {
-  const trimmed = value.replace(/(\.\d{3})\d+/, "$1");
-  const d = new Date(trimmed);
-  return Number.isNaN(d.getTime()) ? undefined : d;
-}
+/** Kept here for callers of the first version; the parser lives in qr-dates.ts. */
+export { parseKaspiDate } from "./qr-dates";

@@ -12,6 +12,7 @@ export function pickMerchantLang(value: string | undefined): MerchantLang {
 
 const ru = {
   brand: "Kaspi Pay · кабинет магазина",
+  sandboxBanner: "Тестовый режим: платежи идут через встроенную песочницу Kaspi, реальные деньги не списываются.",
   nav: { overview: "Обзор", payments: "Платежи", users: "Пользователи", signOut: "Выйти", language: "Язык" },
   login: {
     title: "Вход в кабинет магазина",
@@ -42,6 +43,7 @@ const ru = {
     searchHint: "Номер заказа, лицевой счёт, ID платежа Kaspi или телефон",
     apply: "Показать",
     reset: "Сбросить",
+    attention: "Требуют внимания",
     exportCsv: "Скачать CSV",
     exportCsvSemicolon: "CSV для Excel (;)",
     totalsCount: "Платежей",
@@ -141,6 +143,7 @@ export type MerchantDict = typeof ru;
 
 const en: MerchantDict = {
   brand: "Kaspi Pay · merchant area",
+  sandboxBanner: "Test mode: payments go through the built-in Kaspi sandbox; no real money moves.",
   nav: { overview: "Overview", payments: "Payments", users: "Users", signOut: "Sign out", language: "Language" },
   login: {
     title: "Sign in to the merchant area",
@@ -171,6 +174,7 @@ const en: MerchantDict = {
     searchHint: "Order number, account number, Kaspi payment id or phone",
     apply: "Apply",
     reset: "Reset",
+    attention: "Needs attention",
     exportCsv: "Download CSV",
     exportCsvSemicolon: "CSV for Excel (;)",
     totalsCount: "Payments",

@@ -1,4 +1,5 @@
 import type { Db } from "../db";
+import { ATTENTION_EVENT_TYPES } from "../outbox/delivery-outcome";
 import type { PaymentStatus } from "../payments/status";
 import { almatyDayEnd, almatyDayStart } from "./almaty-time";
 import type { PaymentFilters } from "./payment-filters";
@@ -34,6 +35,7 @@ export async function whereOf(db: Db, f: Omit<PaymentFilters, "cursor">): Promis
   if (f.from) and.push({ createdAt: { gte: almatyDayStart(f.from) } });
   if (f.to) and.push({ createdAt: { lt: almatyDayEnd(f.to) } });
   if (f.q) and.push(await searchWhere(db, f.q));
+  if (f.attention) and.push({ events: { some: { type: { in: ATTENTION_EVENT_TYPES } } } });
   return and.length ? { AND: and } : {};
 }
 

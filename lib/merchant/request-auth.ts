@@ -1,8 +1,9 @@
 import { timingSafeEqual } from "node:crypto";
 import type { Db } from "../db";
+import { clientAddressOf } from "../http/client-address";
 import { fail, ok, type Result } from "../errors";
 import { roleAllows, type MerchantRole } from "./roles";
-import { findSession, tokenFromCookieHeader, type MerchantSessionView } from "./sessions";
+import { findSession, sessionCookieName, tokenFromCookieHeader, type MerchantSessionView } from "./sessions";
 
 // Authentication and CSRF checks of /api/merchant/* requests. Every route calls authenticate();
 // state-changing ones pass mutating: true, which adds two CSRF guards: the Origin (or Referer)
@@ -34,7 +35,8 @@ export async function authenticate(
   request: Request,
   options: { role?: MerchantRole; mutating?: boolean; appUrl: string },
 ): Promise<Result<MerchantSessionView>> {
-  const session = await findSession(db, tokenFromCookieHeader(request.headers.get("cookie")));
+  const cookie = tokenFromCookieHeader(request.headers.get("cookie"), sessionCookieName(options.appUrl));
+  const session = await findSession(db, cookie);
   if (!session) return fail("UNAUTHORIZED", "sign in to the merchant area first");
   if (options.mutating) {
     if (!originAllowed(request, options.appUrl)) return fail("CSRF_REJECTED", "request from another site refused");
@@ -47,12 +49,7 @@ export async function authenticate(
   return ok(session);
 }
 
-/**
- * The client's address for per-address limits: the last X-Forwarded-For hop (the one the nearest
- * proxy, or Next itself, added), else "unknown".
- */
+/** The client's address for per-address throttling: the one answer of lib/http/client-address.ts. */
 export function clientAddress(request: Request): string {
-  const forwarded = request.headers.get("x-forwarded-for");
-  const last = forwarded?.split(",").pop()?.trim();
-  return (last || request.headers.get("x-real-ip") || "unknown").slice(0, 64);
+  return clientAddressOf(request) ?? "unknown";
 }

@@ -7,7 +7,17 @@ import { isMerchantRole, type MerchantRole } from "./roles";
 // random 256-bit token; only its SHA-256 is stored, so a leaked database cannot sign anyone in.
 
 export const SESSION_COOKIE = "merchant_session";
+/** On https the cookie is "__Host-" prefixed: Secure, host-only, Path=/ — no subdomain can plant one. */
+export const HOST_SESSION_COOKIE = "__Host-merchant_session";
 export const SESSION_TTL_MS = 8 * 60 * 60 * 1000;
+/** A session unused for this long ends, whatever its absolute expiry. */
+export const SESSION_IDLE_MS = 30 * 60 * 1000;
+/** lastSeenAt is written at most this often, so reads do not become a write per request. */
+const TOUCH_EVERY_MS = 60 * 1000;
+
+export function sessionCookieName(appUrl: string): string {
+  return appUrl.startsWith("https://") ? HOST_SESSION_COOKIE : SESSION_COOKIE;
+}
 
 export type MerchantSessionView = {
   sessionId: string;
@@ -31,7 +41,7 @@ export async function createSession(
   const csrfToken = randomBytes(24).toString("base64url");
   const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
   await db.merchantSession.create({
-    data: { id: newId("ses"), tokenHash: hashToken(token), userId, csrfToken, expiresAt },
+    data: { id: newId("ses"), tokenHash: hashToken(token), userId, csrfToken, expiresAt, lastSeenAt: now },
   });
   // Expired sessions of this user are cleaned on the way; nothing else ever needs them.
   await db.merchantSession.deleteMany({ where: { userId, expiresAt: { lt: now } } });
@@ -48,6 +58,14 @@ export async function findSession(
   const row = await db.merchantSession.findUnique({ where: { tokenHash: hashToken(token) }, include: { user: true } });
   if (!row || row.expiresAt <= now || row.user.disabledAt) return null;
   if (!isMerchantRole(row.user.role)) return null;
+  const lastSeen = (row.lastSeenAt ?? row.createdAt).getTime();
+  if (now.getTime() - lastSeen > SESSION_IDLE_MS) {
+    await db.merchantSession.deleteMany({ where: { id: row.id } });
+    return null;
+  }
+  if (now.getTime() - lastSeen > TOUCH_EVERY_MS) {
+    await db.merchantSession.updateMany({ where: { id: row.id }, data: { lastSeenAt: now } });
+  }
   return {
     sessionId: row.id,
     userId: row.userId,
@@ -69,9 +87,9 @@ export function cookieIsSecure(appUrl: string): boolean {
   return !(url.protocol === "http:" && ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname));
 }
 
-export function sessionCookie(token: string, expiresAt: Date, secure: boolean): string {
+export function sessionCookie(token: string, expiresAt: Date, secure: boolean, name = SESSION_COOKIE): string {
   return [
-    `${SESSION_COOKIE}=${token}`,
+    `${name}=${token}`,
     "Path=/",
     "HttpOnly",
     "SameSite=Lax",
@@ -80,18 +98,16 @@ export function sessionCookie(token: string, expiresAt: Date, secure: boolean): 
   ].join("; ");
 }
 
-export function clearedSessionCookie(secure: boolean): string {
-  return [`${SESSION_COOKIE}=`, "Path=/", "HttpOnly", "SameSite=Lax", "Max-Age=0", ...(secure ? ["Secure"] : [])].join(
-    "; ",
-  );
+export function clearedSessionCookie(secure: boolean, name = SESSION_COOKIE): string {
+  return [`${name}=`, "Path=/", "HttpOnly", "SameSite=Lax", "Max-Age=0", ...(secure ? ["Secure"] : [])].join("; ");
 }
 
-/** The session token from a Cookie header. */
-export function tokenFromCookieHeader(header: string | null): string | undefined {
+/** The session token from a Cookie header, under the cookie name the deployment uses. */
+export function tokenFromCookieHeader(header: string | null, cookieName = SESSION_COOKIE): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(";")) {
     const [name, ...rest] = part.trim().split("=");
-    if (name === SESSION_COOKIE) return rest.join("=") || undefined;
+    if (name === cookieName) return rest.join("=") || undefined;
   }
   return undefined;
 }

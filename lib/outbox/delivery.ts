@@ -1,30 +1,33 @@
 import type { Db } from "../db";
 import { log } from "../log";
 import { recordEvent } from "../payments/timeline";
-import { signatureHeaders } from "../bitrix-onprem/signature";
+import { signedPostTransport } from "../bitrix-onprem/signed-post-transport";
+import type { DeliveryOutcome, NotificationTransport } from "./transport";
 
 // Delivers Bitrix notifications from the outbox, at least once. A row is claimed with a lease
 // (compare-and-set on lockedUntil), so several processes on one database never send it together;
 // a crashed sender's lease simply runs out and another process picks the row up.
 
-export type DeliveryOutcome = { ok: true; status: number; detail?: string } | { ok: false; error: string };
+export type { DeliveryOutcome, NotificationTransport } from "./transport";
 
-/** Delivers one row some other way than a signed POST to notifyUrl (e.g. Bitrix24 REST). */
-export type NotificationTransport = (row: {
-  event: string;
-  payload: string;
-  orderId: string;
-  paymentId: string;
-}) => Promise<DeliveryOutcome>;
+/** A row the store refused for good stays undelivered (visible in the backlog) but is never due again. */
+const NEVER = new Date("9999-12-31T00:00:00.000Z");
 
 export type DeliveryConfig = {
-  notifyUrl: string | undefined;
-  secret: string;
+  /** The connector's transport (lib/container.ts picks it); wins over notifyUrl. */
+  transport?: NotificationTransport;
+  /** Shorthand for the on-premise signed POST transport to this URL with this secret. */
+  notifyUrl?: string | undefined;
+  secret?: string;
   timeoutMs?: number;
   leaseMs?: number;
-  /** When set, rows go through it instead of notifyUrl (same leases, retries and timeline). */
-  transport?: NotificationTransport;
 };
+
+function transportOf(config: DeliveryConfig): NotificationTransport | undefined {
+  if (config.transport) return config.transport;
+  if (!config.notifyUrl || !config.secret) return undefined;
+  return signedPostTransport({ url: config.notifyUrl, secret: config.secret, timeoutMs: config.timeoutMs ?? 10_000 });
+}
 
 export function backoffMs(attempts: number): number {
   // 5 s, 10 s, 20 s … capped at 1 h.
@@ -36,10 +39,11 @@ export async function deliverDueNotifications(
   config: DeliveryConfig,
   workerId: string,
   now = new Date(),
-): Promise<{ delivered: number; failed: number }> {
-  const stats = { delivered: 0, failed: 0 };
-  // Without a URL rows wait, visible on the timeline and in /api/health's backlog.
-  if (!config.notifyUrl && !config.transport) return stats;
+): Promise<{ delivered: number; failed: number; final?: number }> {
+  const stats: { delivered: number; failed: number; final?: number } = { delivered: 0, failed: 0 };
+  // Without a transport rows wait, visible on the timeline and in /api/health's backlog.
+  const transport = transportOf(config);
+  if (!transport) return stats;
   const due = await db.outbox.findMany({
     where: {
       deliveredAt: null,
@@ -61,12 +65,10 @@ export async function deliverDueNotifications(
       data: { lockedUntil: new Date(Date.now() + (config.leaseMs ?? 60_000)), lockedBy: workerId },
     });
     if (claim.count !== 1) continue;
-    const outcome = config.transport
-      ? await config.transport(row).catch((): DeliveryOutcome => ({ ok: false, error: "delivery failed" }))
-      : await post(config.notifyUrl ?? "", config.secret, row.payload, config.timeoutMs ?? 10_000);
+    const outcome = await transport(row).catch((): DeliveryOutcome => ({ kind: "retry", error: "delivery failed" }));
     const attempts = row.attempts + 1;
     const base = { orderId: row.orderId, paymentId: row.paymentId, source: "system" as const };
-    if (outcome.ok) {
+    if (outcome.kind === "delivered") {
       await db.outbox.update({
         where: { id: row.id },
         data: { deliveredAt: new Date(), attempts, lockedUntil: null, lockedBy: null, lastError: null },
@@ -79,6 +81,31 @@ export async function deliverDueNotifications(
       });
       log().info({ outboxId: row.id, paymentId: row.paymentId, attempts }, "notification delivered");
       stats.delivered++;
+    } else if (outcome.kind === "final") {
+      await db.outbox.update({
+        where: { id: row.id },
+        data: {
+          attempts,
+          nextAttemptAt: NEVER,
+          lockedUntil: null,
+          lockedBy: null,
+          lastError: `final: ${outcome.error}`,
+        },
+      });
+      await recordEvent(db, {
+        ...base,
+        type: "notify.refused",
+        message: `${row.event}: ${outcome.error} (not retried)`,
+        data: { attempts },
+      });
+      if (outcome.attention) {
+        await recordEvent(db, { ...base, type: outcome.attention.type, message: outcome.attention.message });
+      }
+      log().warn(
+        { outboxId: row.id, paymentId: row.paymentId, attempts, error: outcome.error },
+        "notification refused for good",
+      );
+      stats.final = (stats.final ?? 0) + 1;
     } else {
       const next = new Date(Date.now() + backoffMs(attempts));
       await db.outbox.update({
@@ -96,20 +123,4 @@ export async function deliverDueNotifications(
     }
   }
   return stats;
-}
-
-async function post(url: string, secret: string, payload: string, timeoutMs: number): Promise<DeliveryOutcome> {
-  try {
-    const res = await fetch(url, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", ...signatureHeaders(secret, payload) },
-      body: payload,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    await res.arrayBuffer().catch(() => undefined);
-    return res.ok ? { ok: true, status: res.status } : { ok: false, error: `HTTP ${res.status}` };
-  } catch (e) {
-    const timedOut = e instanceof Error && e.name === "TimeoutError";
-    return { ok: false, error: timedOut ? `no answer within ${timeoutMs} ms` : "connection failed" };
-  }
 }

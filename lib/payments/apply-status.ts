@@ -1,6 +1,6 @@
 import type { Db } from "../db";
-import { newId } from "../ids";
 import { log } from "../log";
+import { enqueueNotification } from "../outbox/enqueue";
 import type { KaspiStatus } from "../kaspi/gateway";
 import { sourcesOf } from "./state-machine";
 import { isPaidLike, type PaymentStatus } from "./status";
@@ -13,6 +13,8 @@ const PAID_LIKE: PaymentStatus[] = ["PAID", "REFUNDED", "PARTIALLY_REFUNDED"];
 
 export type PaidNotification = {
   event: "payment.paid";
+  /** "sandbox": the simulator's money, which Bitrix refuses unless told to accept it. */
+  mode: "live" | "sandbox";
   externalId: string;
   orderId: string;
   amount: number;
@@ -79,22 +81,14 @@ export async function applyKaspiStatus(
       }
       const notification: PaidNotification = {
         event: "payment.paid",
+        mode: payment.order.mode === "live" ? "live" : "sandbox",
         externalId: payment.order.externalId,
         orderId: payment.orderId,
         amount: payment.amount,
         kaspiPaymentId: payment.kaspiPaymentId ?? "",
         paidAt: now.toISOString(),
       };
-      await tx.outbox.create({
-        data: {
-          id: newId("obx"),
-          orderId: payment.orderId,
-          paymentId: payment.id,
-          event: notification.event,
-          payload: JSON.stringify(notification),
-          nextAttemptAt: now,
-        },
-      });
+      await enqueueNotification(tx, { orderId: payment.orderId, paymentId: payment.id, notification, now });
       return { changed: true, from, to };
     }
 

@@ -19,8 +19,8 @@ export const paymentViewSchema = z.object({
   paymentLink: z.string().optional(),
   qr: z.object({ format: z.enum(["text", "png-base64"]), value: z.string() }).optional(),
   expiresAt: z.string().optional(),
-  /** Which presentation the attempt has (Kaspi QR): "qr" to scan, or "link" for this phone. */
-  presentation: z.enum(["qr", "link"]).optional(),
+  /** Which presentation the attempt has (Kaspi QR): "qr" to scan, "link" for this phone, "remote" (r3 invoice by phone). */
+  presentation: z.enum(["qr", "link", "remote"]).optional(),
 });
 export type PaymentView = z.infer<typeof paymentViewSchema>;
 
@@ -32,3 +32,6 @@ export const startPaymentBodySchema = z
     device: z.enum(["desktop", "mobile"]).optional(),
   })
   .strict();
+
+/** The checkout token in /pay/{token} and /api/checkout/{token}/…: unguessable, URL-safe. */
+export const checkoutTokenSchema = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/);

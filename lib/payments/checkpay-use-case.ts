@@ -14,9 +14,15 @@ import { applyKaspiStatus } from "./apply-status";
 import { isPaidLike, type PaymentStatus } from "./status";
 import { recordEvent } from "./timeline";
 
-// GET /api/kaspi/pay-gateway (Kaspi → app, from an allowed address). `check`: is this account
-// payable for this sum? `pay`: Kaspi took the money: record it once per txn_id (a repeated pay is
-// answered with the same prv_txn) and mark the order paid through the guarded transition.
+// GET /api/kaspi/checkpay (Kaspi → app, from an allowed address). `check`: is this account
+// payable, and for how much? Its `sum` is a terminal default, not the amount (QPay-backend
+// request/response DTOs, KASPI-FACTS §6): it is ignored, and the reply's `sum` is the amount due.
+// `pay`: Kaspi took the money; its sum must be the amount due exactly. Recorded once per txn_id
+// (a repeated pay is answered with the same prv_txn), the order marked paid through the guarded
+// transition.
+
+/** Kaspi wants an answer within 15 s (QPay-backend kaspiapi.controller.ts, KASPI-FACTS §6). */
+export const CHECKPAY_REPLY_MS = 14_000;
 
 type OrderRow = Awaited<ReturnType<Db["order"]["findFirst"]>> & {};
 
@@ -34,38 +40,68 @@ function reply(
   comment: string,
   extra: { sum?: number; prvTxn?: string } = {},
 ): CheckpayReply {
-  const sum = extra.sum ?? parseCheckpaySum(q.sum);
+  const sum = extra.sum ?? (q.sum === undefined ? null : parseCheckpaySum(q.sum));
   return {
     txn_id: q.txn_id,
     ...(extra.prvTxn ? { prv_txn: extra.prvTxn } : {}),
-    sum: sum === null ? q.sum : formatCheckpaySum(sum),
+    sum: sum === null ? (q.sum ?? "0.00") : formatCheckpaySum(sum),
     result,
     comment,
   };
 }
 
-/** The checks `check` and `pay` share; null when the order can be paid with this sum. */
+/** The checks `check` and `pay` share; null when the order can be paid (with this sum, for pay). */
 function refusal(q: CheckpayQuery, order: OrderRow | null, amount: number | null): CheckpayReply | null {
   if (!order) return reply(q, R.NOT_FOUND, "account not found");
   const status = order.status as PaymentStatus;
-  if (status === "CANCELLED") return reply(q, R.CANCELLED, "order cancelled");
-  if (isPaidLike(status)) return reply(q, R.ALREADY_PAID, "order already paid");
+  if (status === "CANCELLED") return reply(q, R.CANCELLED, "order cancelled", { sum: order.amount });
+  if (isPaidLike(status)) return reply(q, R.ALREADY_PAID, "order already paid", { sum: order.amount });
+  if (q.command === "check") return null;
+  if (q.sum === undefined) return reply(q, R.OTHER_ERROR, "sum is required", { sum: order.amount });
   if (amount === null) return reply(q, R.OTHER_ERROR, "sum must be whole tenge");
   if (amount !== order.amount) return reply(q, R.OTHER_ERROR, `sum must be ${formatCheckpaySum(order.amount)}`);
   return null;
 }
 
 export async function handleCheckpayCommand(db: Db, q: CheckpayQuery): Promise<CheckpayReply> {
-  const amount = parseCheckpaySum(q.sum);
+  const amount = q.sum === undefined ? null : parseCheckpaySum(q.sum);
   if (q.command === "pay") {
     const seen = await db.kaspiCheckpayTxn.findUnique({ where: { txnId: q.txn_id } });
     if (seen) return repeatedPay(db, q, seen);
   }
   const order = await findOrder(db, q.account);
   const refused = refusal(q, order, amount);
-  if (refused || !order || amount === null) return refused ?? reply(q, R.OTHER_ERROR, "not payable");
+  if (refused || !order) return refused ?? reply(q, R.OTHER_ERROR, "not payable");
   if (q.command === "check") return reply(q, R.OK, "OK", { sum: order.amount });
   return pay(db, q, order);
+}
+
+/**
+ * The reply within Kaspi's 15 s: past `ms` an answer Kaspi retries on (4 for pay: the txn may still
+ * land and a repeated pay is answered from the stored txn; 5 for check).
+ */
+export async function checkpayWithinDeadline(
+  q: CheckpayQuery,
+  work: Promise<CheckpayReply>,
+  ms = CHECKPAY_REPLY_MS,
+): Promise<CheckpayReply> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<CheckpayReply>((resolve) => {
+    timer = setTimeout(
+      () =>
+        resolve(
+          q.command === "pay"
+            ? reply(q, R.IN_PROGRESS, "payment in progress, retry")
+            : reply(q, R.OTHER_ERROR, "temporarily unavailable, retry"),
+        ),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function pay(db: Db, q: CheckpayQuery, order: OrderRow): Promise<CheckpayReply> {
@@ -104,7 +140,7 @@ async function repeatedPay(
   q: CheckpayQuery,
   seen: { seq: number; account: string; amount: number; paymentId: string; orderId: string; txnDate: string | null },
 ): Promise<CheckpayReply> {
-  if (seen.account !== q.account || parseCheckpaySum(q.sum) !== seen.amount) {
+  if (seen.account !== q.account || q.sum === undefined || parseCheckpaySum(q.sum) !== seen.amount) {
     return reply(q, R.OTHER_ERROR, "txn_id already used for another payment");
   }
   await settle(db, {

@@ -5,6 +5,7 @@ import { log } from "../log";
 import { ecomStatusSchema, type EcomCallback } from "../kaspi/ecom-schemas";
 import { mapEcomStatus } from "../kaspi/ecom-status";
 import { applyKaspiStatus, type ApplyResult } from "./apply-status";
+import { recentKaspiStatus, recheckSoon, sharedRead } from "./callback-coalescing";
 import { isPaidLike, type PaymentStatus } from "./status";
 import { recordEvent } from "./timeline";
 
@@ -21,8 +22,9 @@ export async function handleKaspiCallback(
   const payment = await db.payment.findUnique({ where: { kaspiPaymentId } });
   if (!payment) return fail("NOT_FOUND", "unknown paymentId");
 
+  // Nothing from the body is written before Kaspi confirmed it: a forged callback leaves only a
+  // short note, never its payload.
   const base = { orderId: payment.orderId, paymentId: payment.id, source: "kaspi.callback" as const };
-  await recordEvent(db, { ...base, type: "callback.received", message: `claims ${claimed}`, data: callback });
 
   const reject = async (reason: string, data?: unknown): Promise<Result<CallbackOutcome>> => {
     await recordEvent(db, { ...base, type: "callback.rejected", message: reason, data });
@@ -37,7 +39,13 @@ export async function handleKaspiCallback(
     return ok({ kind: "applied", result: { changed: false, current: payment.status as PaymentStatus } });
   }
 
-  const verified = await gateway.getPayment(kaspiPaymentId);
+  const claimedAs = ecomStatusSchema.safeParse(claimed);
+  const recent = await recentKaspiStatus(db, payment.id);
+  if (claimedAs.success && recent !== null && recent === mapEcomStatus(claimedAs.data)) {
+    await recheckSoon(db, payment.id);
+    return ok({ kind: "applied", result: { changed: false, current: payment.status as PaymentStatus } });
+  }
+  const verified = await sharedRead(gateway, kaspiPaymentId);
   if (!verified.ok) {
     await recordEvent(db, {
       ...base,
@@ -63,18 +71,22 @@ export async function handleKaspiCallback(
     return reject(`Kaspi's amount ${state.amount} does not match ${payment.amount}`, state);
   }
   if (state.status === "PENDING") {
-    return claimed === "PENDING" || claimed === "CREATED" || claimed === "WAIT" || claimed === "PROCESSING"
-      ? ok({ kind: "applied", result: { changed: false, current: payment.status as PaymentStatus } })
-      : reject(`callback claims ${claimed} but Kaspi says ${state.rawStatus}`, state);
+    if (claimed === "PENDING" || claimed === "CREATED" || claimed === "WAIT" || claimed === "PROCESSING") {
+      await recordEvent(db, { ...base, type: "callback.received", message: `claims ${claimed}`, data: callback });
+      return ok({ kind: "applied", result: { changed: false, current: payment.status as PaymentStatus } });
+    }
+    return reject(`callback claims ${claimed.slice(0, 40)} but Kaspi says ${state.rawStatus}`, state);
   }
   const claimedStatus = ecomStatusSchema.safeParse(claimed);
   if (!claimedStatus.success || mapEcomStatus(claimedStatus.data) !== state.status) {
-    // Late or out-of-order message: recorded, and Kaspi's answer is what gets applied.
+    // Late or out-of-order message: noted, and Kaspi's answer is what gets applied.
     await recordEvent(db, {
       ...base,
       type: "callback.contradicted",
-      message: `claims ${claimed}, Kaspi says ${state.rawStatus}`,
+      message: `claims ${claimed.slice(0, 40)}, Kaspi says ${state.rawStatus}`,
     });
+  } else {
+    await recordEvent(db, { ...base, type: "callback.received", message: `claims ${claimed}`, data: callback });
   }
   const result = await applyKaspiStatus(db, {
     paymentId: payment.id,

@@ -8,7 +8,10 @@ import type { OrderIntake } from "./order-schemas";
 import { isPaidLike, type PaymentStatus } from "./status";
 import { recordEvent } from "./timeline";
 
-export type IntakeDeps = { db: Db; limits: AmountLimits; appUrl: string };
+/** live: real Kaspi; sandbox: the built-in simulator (no real money). */
+export type PaymentMode = "live" | "sandbox";
+
+export type IntakeDeps = { db: Db; limits: AmountLimits; appUrl: string; mode: PaymentMode };
 
 export type IntakeResponse = {
   created: boolean;
@@ -56,10 +59,16 @@ export async function intakeOrder(deps: IntakeDeps, input: OrderIntake): Promise
             currency: "KZT",
             checkoutToken: newCheckoutToken(),
             status: "CREATED",
+            mode: deps.mode,
             ...fields,
           },
         });
-        await recordEvent(tx, { orderId: o.id, type: "order.created", source: "bitrix", data: { amount: o.amount } });
+        await recordEvent(tx, {
+          orderId: o.id,
+          type: "order.created",
+          source: "bitrix",
+          data: { amount: o.amount, mode: o.mode },
+        });
         return o;
       });
       return respond(true, order);
@@ -114,6 +123,7 @@ export type OrderView = {
   externalId: string;
   amount: number;
   status: PaymentStatus;
+  mode: PaymentMode;
   paidAt?: string;
   kaspiPaymentId?: string;
 };
@@ -131,6 +141,7 @@ export async function getOrderForBitrix(db: Db, externalId: string): Promise<Res
     externalId: order.externalId,
     amount: order.amount,
     status: order.status as PaymentStatus,
+    mode: order.mode === "live" ? "live" : "sandbox",
     ...(order.paidAt ? { paidAt: order.paidAt.toISOString() } : {}),
     ...(paid?.kaspiPaymentId ? { kaspiPaymentId: paid.kaspiPaymentId } : {}),
   });

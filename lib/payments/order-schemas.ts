@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PAYMENT_STATUSES } from "./status";
 
 // Bitrix's order intake body (POST /api/orders). Amount and phone get their own checks with
 // dedicated error codes, so they are only typed loosely here.
@@ -16,7 +17,8 @@ export const externalIdSchema = z
 export const orderIntakeSchema = z.object({
   externalId: externalIdSchema,
   accountNumber: z.string().min(1).max(100).optional(),
-  amount: z.unknown(),
+  // Checked by checkAmount (INVALID_AMOUNT, not VALIDATION_FAILED); the meta is what the API document says.
+  amount: z.unknown().meta({ type: "integer", description: "whole tenge, within ORDER_MIN_AMOUNT..ORDER_MAX_AMOUNT" }),
   currency: z.literal("KZT", { error: 'currency must be "KZT"' }),
   phone: z.string().max(40).optional(),
   description: z.string().max(500).optional(),
@@ -28,6 +30,24 @@ export const orderIntakeSchema = z.object({
     .string()
     .transform((v) => (v.toLowerCase() === "kz" ? "kk" : v.toLowerCase()))
     .pipe(z.enum(LANGS))
-    .optional(),
+    .optional()
+    .meta({ description: "ru, kk (or kz) or en, any case" }),
 });
 export type OrderIntake = z.infer<typeof orderIntakeSchema>;
+
+/** POST /api/orders answer (201 new, 200 repeat or updated). */
+export const orderAcceptedSchema = z.object({
+  orderId: z.string(),
+  checkoutUrl: z.url(),
+  status: z.enum(PAYMENT_STATUSES),
+});
+
+/** GET /api/orders/{externalId} answer: what Bitrix re-checks before it marks an order paid. */
+export const orderViewSchema = z.object({
+  orderId: z.string(),
+  externalId: z.string(),
+  amount: z.number().int(),
+  status: z.enum(PAYMENT_STATUSES),
+  paidAt: z.iso.datetime().optional(),
+  kaspiPaymentId: z.string().optional(),
+});

@@ -2,10 +2,11 @@ import type { Db } from "../db";
 import type { KaspiGateway, KaspiPaymentState } from "../kaspi/gateway";
 import { LINK_ACTIVATION_MS } from "../kaspi/qr-gateway";
 import { qrMetaSchema, type QrMeta } from "../kaspi/qr-schemas";
+import { log } from "../log";
 import { applyKaspiStatus } from "./apply-status";
 import { recordEvent } from "./timeline";
 
-// Kaspi QR has no callbacks: the server asks payment/status/{QrPaymentId} at the interval Kaspi
+// Kaspi QR has no callbacks (KASPI-FACTS §2: v3.9 has no webhook): the server asks payment/status/{QrPaymentId} at the interval Kaspi
 // gave (StatusPollingInterval), for every open attempt, whatever the number of shoppers watching.
 // A lease on Payment.nextCheckAt (compare-and-set) makes each due payment one call, across processes.
 // Superseded (CANCELLED) and clock-expired attempts keep being asked a while: if the shopper pays
@@ -24,22 +25,26 @@ function metaOf(p: Row): QrMeta {
   return parsed?.success ? parsed.data : { protocol: "qr", presentation: "qr", pollIntervalMs: DEFAULT_POLL_MS };
 }
 
-/** When Kaspi's own timeouts say the shopper can no longer pay this attempt. */
+/** The document's example PaymentConfirmationTimeout (KASPI-FACTS §3), when Kaspi gave none. */
+const CONFIRM_DEFAULT_MS = 65_000;
+
+/**
+ * When Kaspi's own timeouts say the shopper can no longer pay this attempt (KASPI-FACTS §3):
+ * still QrTokenCreated QrCodeScanWaitTimeout (QR) or LinkActivationWaitTimeout (link) after
+ * creation; still Wait PaymentConfirmationTimeout after Wait was first seen. A remote invoice
+ * (r3) lives until its expiry (24 h, KASPI-FACTS §2).
+ */
 export function qrDeadline(p: { createdAt: Date; expiresAt: Date | null }, meta: QrMeta): Date {
-  if (meta.waitSince) {
-    // A link stays usable 3 minutes after the shopper opened it; a scanned QR for the confirmation timeout.
-    const confirm =
-      meta.presentation === "link"
-        ? Math.max(LINK_ACTIVATION_MS, meta.confirmMs ?? 0)
-        : (meta.confirmMs ?? LINK_ACTIVATION_MS);
-    return new Date(new Date(meta.waitSince).getTime() + confirm);
-  }
-  const scan = meta.scanWaitMs ? p.createdAt.getTime() + meta.scanWaitMs : 0;
-  return new Date(Math.max(p.expiresAt?.getTime() ?? 0, scan) || p.createdAt.getTime() + LINK_ACTIVATION_MS);
+  if (meta.presentation === "remote") return p.expiresAt ?? new Date(p.createdAt.getTime() + 24 * 3600_000);
+  if (meta.waitSince) return new Date(new Date(meta.waitSince).getTime() + (meta.confirmMs ?? CONFIRM_DEFAULT_MS));
+  if (meta.scanWaitMs) return new Date(p.createdAt.getTime() + meta.scanWaitMs);
+  return p.expiresAt ?? new Date(p.createdAt.getTime() + LINK_ACTIVATION_MS);
 }
 
 export async function pollQrPayments(db: Db, gateway: KaspiGateway, now = new Date()): Promise<number> {
   if (gateway.protocol !== "qr") return 0;
+  // Remote invoices (r3) are never here: they have no nextCheckAt, because Kaspi forbids reading
+  // their status on a timer (KASPI-FACTS §2); lib/payments/remote-invoice-use-case.ts reads it.
   const due = await db.payment.findMany({
     where: {
       protocol: "qr",
@@ -96,6 +101,7 @@ async function pollOne(db: Db, gateway: KaspiGateway, p: Row, meta: QrMeta, now:
 
 async function handleState(db: Db, p: Row, meta: QrMeta, s: KaspiPaymentState, now: Date): Promise<void> {
   const base = { orderId: p.orderId, paymentId: p.id, source: "kaspi.api" as const };
+  if (s.unknownStatus) await noteUnknownStatus(db, p, s.rawStatus);
   if (s.loan) await recordLoan(db, p, s.loan);
   if (s.status === "PAID") {
     if (s.amount !== undefined && s.amount !== p.amount) {
@@ -165,6 +171,15 @@ async function handleState(db: Db, p: Row, meta: QrMeta, s: KaspiPaymentState, n
   } else if (now.getTime() > deadline.getTime() + TAIL_MS) {
     await db.payment.updateMany({ where: { id: p.id, status: p.status }, data: { nextCheckAt: null } });
   }
+}
+
+/** A status v3.9 does not list: logged (once per value) and kept pending (KASPI-FACTS §4). */
+async function noteUnknownStatus(db: Db, p: Row, raw: string): Promise<void> {
+  const note = `Kaspi answered an undocumented status "${raw.slice(0, 40)}": kept pending`;
+  if (p.lastError === note) return;
+  log().warn({ paymentId: p.id, kaspiStatus: raw.slice(0, 40) }, "unknown Kaspi QR status, kept pending");
+  await db.payment.updateMany({ where: { id: p.id }, data: { lastError: note } });
+  await recordEvent(db, { orderId: p.orderId, paymentId: p.id, type: "verification.result", source: "kaspi.api", message: note });
 }
 
 async function recordLoan(db: Db, p: Row, loan: NonNullable<KaspiPaymentState["loan"]>): Promise<void> {

@@ -4,6 +4,8 @@ import { fail, ok, type Result } from "../errors";
 import { newId } from "../ids";
 import type { KaspiGateway, KaspiResult, RefundResult } from "../kaspi/gateway";
 import { formatTenge } from "../money";
+import { enqueueNotification } from "../outbox/enqueue";
+import { claimReturnQr, readyReturnQr } from "./return-qr-use-case";
 import { canTransition } from "./state-machine";
 import type { PaymentStatus } from "./status";
 import { recordEvent } from "./timeline";
@@ -16,11 +18,14 @@ import { recordEvent } from "./timeline";
 // 3. settle: SUCCEEDED moves the amount to refundedAmount, sets PARTIALLY_REFUNDED / REFUNDED,
 //    and (for the attempt that settled the order) queues `payment.refunded` for Bitrix; a refusal
 //    releases the reservation; no answer keeps it PENDING until a retry says what happened.
+// Kaspi QR r2 (refundSupport.flow "return-qr") needs the customer first: a refund uses the
+// payment's scanned return QR (return-qr-use-case.ts) and claims it, one refund per QR.
 
 export type RefundStatus = "PENDING" | "SUCCEEDED" | "FAILED";
 
 export type RefundedNotification = {
   event: "payment.refunded";
+  mode: "live" | "sandbox";
   externalId: string;
   orderId: string;
   refundId: string;
@@ -61,6 +66,10 @@ export async function refundPayment(deps: RefundDeps, input: RefundRequest): Pro
     const seen = await db.refund.findUnique({ where: { idempotencyKey: input.idempotencyKey } });
     if (seen) return sameRequest(db, seen, input);
   }
+  const returnQr = support.flow === "return-qr" ? await readyReturnQr(db, input.paymentId) : null;
+  if (support.flow === "return-qr" && !returnQr) {
+    return fail("REFUND_NOT_ALLOWED", "Kaspi QR r2: the customer must scan a return QR first (make one on this page)");
+  }
 
   let reserved: Result<{ refundId: string; kaspiPaymentId: string }>;
   try {
@@ -74,7 +83,16 @@ export async function refundPayment(deps: RefundDeps, input: RefundRequest): Pro
   }
   if (!reserved.ok) return reserved;
   const { refundId, kaspiPaymentId } = reserved.value;
-  const answer = await gateway.refund({ kaspiPaymentId, amount: input.amount, refundId });
+  if (returnQr && !(await claimReturnQr(db, returnQr.id, refundId))) {
+    const used = { kind: "rejected" as const, message: "the return QR was used by another refund: make a new one" };
+    return settleRefund(db, refundId, { ok: false, error: used });
+  }
+  const answer = await gateway.refund({
+    kaspiPaymentId,
+    amount: input.amount,
+    refundId,
+    ...(returnQr ? { qrReturnId: returnQr.qrReturnId } : {}),
+  });
   return settleRefund(db, refundId, answer);
 }
 
@@ -93,7 +111,13 @@ export async function retryRefund(deps: RefundDeps, refundId: string): Promise<R
     message: `${formatTenge(refund.amount)} sent to Kaspi again`,
     data: { refundId },
   });
-  const answer = await deps.gateway.refund({ kaspiPaymentId, amount: refund.amount, refundId });
+  const returnQr = await deps.db.qrReturn.findFirst({ where: { refundId } });
+  const answer = await deps.gateway.refund({
+    kaspiPaymentId,
+    amount: refund.amount,
+    refundId,
+    ...(returnQr ? { qrReturnId: returnQr.qrReturnId } : {}),
+  });
   return settleRefund(deps.db, refund.id, answer);
 }
 
@@ -263,6 +287,7 @@ async function applyRefund(
     });
     const notification: RefundedNotification = {
       event: "payment.refunded",
+      mode: p.order.mode === "live" ? "live" : "sandbox",
       externalId: p.order.externalId,
       orderId: p.orderId,
       refundId: refund.id,
@@ -273,17 +298,9 @@ async function applyRefund(
       kaspiPaymentId: p.kaspiPaymentId ?? "",
       refundedAt: now.toISOString(),
     };
-    await tx.outbox.create({
-      data: {
-        id: newId("obx"),
-        orderId: p.orderId,
-        paymentId: p.id,
-        // Unique per (payment, event): one row per refund, the payload says "payment.refunded".
-        event: `${notification.event}:${refund.id}`,
-        payload: JSON.stringify(notification),
-        nextAttemptAt: now,
-      },
-    });
+    // Unique per (payment, event): one row per refund, the payload says "payment.refunded".
+    const key = `${notification.event}:${refund.id}`;
+    await enqueueNotification(tx, { orderId: p.orderId, paymentId: p.id, notification, key, now });
     return;
   }
   throw new Error("could not settle the refund: the payment kept changing");

@@ -41,10 +41,12 @@ function view(order: OrderRow, payment: PaymentRow | null): PaymentView {
 }
 
 /** "qr" or "link" for protocols that present an attempt one way (Kaspi QR), from Payment.kaspiMeta. */
-function presentationOf(payment: PaymentRow): "qr" | "link" | undefined {
+function presentationOf(payment: PaymentRow): "qr" | "link" | "remote" | undefined {
   if (!payment.kaspiMeta) return undefined;
   const meta = JSON.parse(payment.kaspiMeta) as { presentation?: unknown };
-  return meta.presentation === "qr" || meta.presentation === "link" ? meta.presentation : undefined;
+  return meta.presentation === "qr" || meta.presentation === "link" || meta.presentation === "remote"
+    ? meta.presentation
+    : undefined;
 }
 
 // POST /api/checkout/{token}/payment: one Kaspi payment per attempt, whatever the clicks, reloads,
@@ -65,7 +67,8 @@ export async function startPayment(
   if (latest?.status === "CREATED") return completeCreation(deps, latest.id, input.device);
   if (latest?.status === "PENDING") {
     const switched = input.device ? await supersedeForDevice(deps, latest, input.device) : false;
-    if (!switched) return ok(view(order, latest));
+    const lapsed = !switched && input.retryOf === latest.attempt && (await supersedeLapsed(deps, latest, order));
+    if (!switched && !lapsed) return ok(view(order, latest));
   } else {
     // A new attempt when there is none, when the shopper asks to retry this one, or when the order
     // was reset by Bitrix (amount changed: the order is CREATED again, its old attempts closed).
@@ -101,7 +104,8 @@ export async function startPayment(
 async function supersedeForDevice(deps: StartPaymentDeps, latest: PaymentRow, device: PaymentDevice): Promise<boolean> {
   const current = presentationOf(latest);
   const wanted = device === "mobile" ? "link" : "qr";
-  if (latest.status !== "PENDING" || current === undefined || current === wanted) return false;
+  // A remote invoice (Kaspi QR r3) is left only through remote/cancel (remote-invoice-use-case.ts).
+  if (latest.status !== "PENDING" || current === undefined || current === "remote" || current === wanted) return false;
   return deps.db.$transaction(async (tx) => {
     const res = await tx.payment.updateMany({
       where: { id: latest.id, status: "PENDING" },
@@ -117,6 +121,29 @@ async function supersedeForDevice(deps: StartPaymentDeps, latest: PaymentRow, de
     });
     return true;
   });
+}
+
+// Kaspi QR: past QrCodeScanWaitTimeout / LinkActivationWaitTimeout without a scan the QR or link is
+// dead (KASPI-FACTS §3); the page drops it and the shopper asks for a fresh one. The old attempt
+// is closed like a switch (and still polled a while, in case it is paid anyway).
+async function supersedeLapsed(deps: StartPaymentDeps, latest: PaymentRow, order: OrderRow): Promise<boolean> {
+  const presentation = presentationOf(latest);
+  const scanned = order.kaspiStage === "awaiting_confirmation";
+  const over = latest.expiresAt !== null && latest.expiresAt.getTime() <= Date.now();
+  if ((presentation !== "qr" && presentation !== "link") || scanned || !over) return false;
+  const res = await deps.db.payment.updateMany({
+    where: { id: latest.id, status: "PENDING" },
+    data: { status: "CANCELLED" },
+  });
+  if (res.count !== 1) return false;
+  await recordEvent(deps.db, {
+    orderId: latest.orderId,
+    paymentId: latest.id,
+    type: "payment.superseded",
+    source: "shopper",
+    message: `the ${presentation} was not used in time: a fresh one`,
+  });
+  return true;
 }
 
 /**

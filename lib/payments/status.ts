@@ -1,4 +1,5 @@
 // Our payment statuses, shared by the server and the polling client (this file is client-safe).
+import type { KaspiStatus } from "../kaspi/gateway";
 
 export const PAYMENT_STATUSES = [
   "CREATED",
@@ -34,6 +35,7 @@ export function isPaidLike(status: PaymentStatus): boolean {
   return status === "PAID" || status === "REFUNDED" || status === "PARTIALLY_REFUNDED";
 }
 
-export function assertUnreachable(x: never): never {
-  throw new Error(`Unexpected value: ${String(x)}`);
-}
+/** Compile-time check: every status the Kaspi port reports is one of ours. */
+export type KaspiStatusIsOurs = KaspiStatus extends PaymentStatus ? true : never;
+const kaspiStatusIsOurs: KaspiStatusIsOurs = true;
+void kaspiStatusIsOurs;

@@ -37,33 +37,49 @@ export type CheckpayCall = {
   httpStatus: number;
   result: number | null;
   prvTxn: string | null;
+  sum: string | null;
 };
 
-function readReply(text: string): { result: number | null; prvTxn: string | null } {
+type Reply = Omit<CheckpayCall, "command" | "httpStatus">;
+
+/** The app's reply, XML (`<response>`, the default) or JSON (KASPI-FACTS §6). */
+function readReply(text: string): Reply {
   try {
-    const j = JSON.parse(text) as { result?: unknown; prv_txn?: unknown };
+    const j = JSON.parse(text) as { result?: unknown; prv_txn?: unknown; sum?: unknown };
     return {
       result: typeof j.result === "number" ? j.result : null,
       prvTxn: typeof j.prv_txn === "string" ? j.prv_txn : null,
+      sum: typeof j.sum === "string" ? j.sum : null,
     };
   } catch {
-    const result = /<result>(\d+)<\/result>/.exec(text)?.[1];
-    const prv = /<prv_txn>([^<]*)<\/prv_txn>/.exec(text)?.[1];
-    return { result: result === undefined ? null : Number(result), prvTxn: prv ?? null };
+    const tag = (name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(text)?.[1];
+    const result = tag("result");
+    return {
+      result: result === undefined ? null : Number(result),
+      prvTxn: tag("prv_txn") ?? null,
+      sum: tag("sum") ?? null,
+    };
   }
 }
 
-/** One check/pay request to the app, from loopback (the sandbox's "Kaspi address"). */
-export async function callAppCheckpay(p: Row, command: "check" | "pay"): Promise<CheckpayCall> {
-  const q = new URLSearchParams({ command, txn_id: p.id, account: p.account ?? "", sum: `${p.amount}.00` });
+/** What a Kaspi terminal puts in `check`'s sum: a default, not the amount (QPay-backend DTOs, KASPI-FACTS §6). */
+const CHECK_DUMMY_SUM = "0.00";
+
+/**
+ * One check/pay request to the app, from loopback (the sandbox's "Kaspi address"). `check` carries
+ * the terminal's dummy sum; `pay` the amount `check` said is due.
+ */
+export async function callAppCheckpay(p: Row, command: "check" | "pay", sum = CHECK_DUMMY_SUM): Promise<CheckpayCall> {
+  const q = new URLSearchParams({ command, txn_id: p.id, account: p.account ?? "", sum });
   if (command === "pay") q.set("txn_date", new Date().toISOString().replace(/\D/g, "").slice(0, 14));
   try {
     const res = await fetch(`http://127.0.0.1:${env().PORT}/api/kaspi/pay-gateway?${q}`, {
+      redirect: "error",
       signal: AbortSignal.timeout(15_000),
     });
     return { command, httpStatus: res.status, ...readReply(await res.text()) };
   } catch {
-    return { command, httpStatus: 0, result: null, prvTxn: null };
+    return { command, httpStatus: 0, result: null, prvTxn: null, sum: null };
   }
 }
 
@@ -80,7 +96,7 @@ export async function sandboxCheckpayConfirm(db: Db, p: Row): Promise<DecideResu
       message: `the store answered check with result ${check.result ?? "none"}`,
     };
   }
-  const pay = await callAppCheckpay(p, "pay");
+  const pay = await callAppCheckpay(p, "pay", check.sum ?? `${p.amount}.00`);
   const status = pay.result === 0 ? "COMPLETED" : "FAILED";
   await db.sandboxPayment.updateMany({ where: { id: p.id, status: "PENDING" }, data: { status } });
   if (status !== "COMPLETED") {

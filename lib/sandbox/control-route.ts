@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { db } from "../db";
-import { errorResponse, internalError, json, parseWith, readOptionalJsonBody } from "../http/responses";
-import { sandboxDisabled } from "./http";
-import { sandboxDecide } from "./sandbox-service";
+import { readRequest } from "../http/read-request";
+import { errorResponse, json } from "../http/responses";
+import { sandboxRoute } from "./http";
+import { sandboxDecide } from "./decide";
 
 const decideBodySchema = z
   .object({
@@ -12,29 +13,18 @@ const decideBodySchema = z
   })
   .strict();
 
-/** Optional JSON body: absent or empty means {}. */
-export async function optionalJson<S extends z.ZodType>(request: Request, schema: S) {
-  const body = await readOptionalJsonBody(request);
-  if (!body.ok) return body;
-  return parseWith(schema, body.value.json ?? {});
-}
-
 /** POST /sandbox/kaspi/test/payments/{id}/confirm|decline — act as the shopper in the Kaspi app. */
 export async function handleSandboxDecision(
   request: Request,
   ctx: { params: Promise<{ paymentId: string }> },
   decision: "COMPLETED" | "FAILED",
 ): Promise<Response> {
-  try {
-    const blocked = sandboxDisabled();
-    if (blocked) return blocked;
-    const opts = await optionalJson(request, decideBodySchema);
+  return sandboxRoute(`POST /sandbox/kaspi/test/payments/{id}/${decision}`, async () => {
+    const opts = await readRequest(request, { schema: decideBodySchema, optional: true });
     if (!opts.ok) return errorResponse(opts.error);
     const { paymentId } = await ctx.params;
-    const result = await sandboxDecide(db(), paymentId, decision, opts.value);
+    const result = await sandboxDecide(db(), paymentId, decision, opts.value.value);
     if (!result.ok) return json({ error: { code: result.code, message: result.message } }, result.status);
     return json({ paymentId, status: result.payment.status, callbackStatuses: result.callbackStatuses });
-  } catch (e) {
-    return internalError(`POST /sandbox/kaspi/test/payments/{id}/${decision}`, e);
-  }
+  });
 }

@@ -2,6 +2,7 @@ import { randomInt } from "node:crypto";
 import { signatureHeaders } from "../bitrix-onprem/signature";
 import { db } from "../db";
 import { env } from "../env";
+import { newId } from "../ids";
 
 // The demo store plays Bitrix: it sends a signed order to our own intake over HTTP, exactly as
 // the Bitrix payment handler will, and records the notifications the app sends back.
@@ -26,9 +27,13 @@ export async function createDemoOrder(input: DemoOrderInput): Promise<DemoOrderR
   try {
     const res = await fetch(`http://127.0.0.1:${e.PORT}/api/orders`, {
       method: "POST",
-      headers: { "Content-Type": "application/json", ...signatureHeaders(e.BITRIX_SHARED_SECRET, body) },
+      headers: {
+        "Content-Type": "application/json",
+        ...signatureHeaders(e.BITRIX_SHARED_SECRET, { method: "POST", target: "/api/orders", body }),
+      },
       body,
       signal: AbortSignal.timeout(10_000),
+      redirect: "error",
     });
     const json = (await res.json()) as { checkoutUrl?: string; error?: { message?: string } };
     if (!res.ok || !json.checkoutUrl) return { ok: false, message: json.error?.message ?? `HTTP ${res.status}` };
@@ -43,5 +48,21 @@ export async function listDemoNotifications(externalId: string) {
     where: { externalId },
     orderBy: { receivedAt: "asc" },
     select: { event: true, receivedAt: true, payload: true },
+  });
+}
+
+/** Keeps a notification the app sent to the demo store, as received (the raw signed body). */
+export async function recordDemoNotification(n: { externalId: string; event: string; payload: string }): Promise<void> {
+  await db().sandboxNotification.create({ data: { id: newId("ntf"), ...n } });
+}
+
+const DEMO_ORDER = /^DEMO-\d{1,12}$/;
+
+/** One of the demo store's own orders (DEMO-…), for its checkout and thank-you pages. */
+export async function findDemoOrder(externalId: string | undefined) {
+  if (!externalId || !DEMO_ORDER.test(externalId)) return null;
+  return db().order.findUnique({
+    where: { externalId },
+    select: { externalId: true, accountNumber: true, amount: true, checkoutToken: true },
   });
 }

@@ -1,5 +1,5 @@
 import { env } from "../env";
-import { errorOf, json } from "../http/responses";
+import { errorOf, internalError, json } from "../http/responses";
 import type { Fault } from "./faults";
 
 // Shared by the sandbox's route handlers: the on/off switch, Kaspi-like auth, fault responses.
@@ -9,6 +9,15 @@ export const SANDBOX_HEADERS = { "X-Kaspi-Sandbox": "true" };
 /** The sandbox exists only where it is enabled (no Kaspi token, or KASPI_SANDBOX=on). */
 export function sandboxDisabled(): Response | null {
   return env().sandboxEnabled ? null : errorOf("SANDBOX_DISABLED", "the Kaspi sandbox is not enabled here");
+}
+
+/** A sandbox route handler: 404 where the sandbox is off, the handler's answer, or a bare 500. */
+export async function sandboxRoute(name: string, handle: () => Promise<Response>): Promise<Response> {
+  try {
+    return sandboxDisabled() ?? (await handle());
+  } catch (e) {
+    return internalError(name, e);
+  }
 }
 
 /** Kaspi's API wants a bearer token; the sandbox accepts any non-empty one. */

@@ -5,7 +5,7 @@ import { db as defaultDb, isUniqueViolation } from "../db";
 import { env } from "../env";
 import type { EcomCreateRequest } from "../kaspi/ecom-schemas";
 import { takeFault } from "./faults";
-import { sandboxCheckpayConfirm } from "./checkpay-service";
+import { MAX_CALLBACK_COPIES } from "./url-policy";
 
 // The Kaspi simulator: what "Kaspi" knows about its payments, kept apart from the app's mirror.
 // It speaks the eCommerce API over real HTTP (see app/sandbox/kaspi/) and calls back like Kaspi.
@@ -89,35 +89,10 @@ export function statusBody(p: Row, status: string = p.status) {
   };
 }
 
-export type CallbackOptions = { callbackDelayMs?: number; duplicates?: number; skipCallback?: boolean };
-
 export type DecideResult =
   { ok: true; payment: Row; callbackStatuses: number[] } | { ok: false; status: number; code: string; message: string };
 
-/** The shopper confirms or declines in the "Kaspi app". */
-export async function sandboxDecide(
-  db: Db,
-  id: string,
-  decision: "COMPLETED" | "FAILED",
-  opts: CallbackOptions = {},
-): Promise<DecideResult> {
-  const payment = await sandboxReadPayment(db, id);
-  if (!payment) return { ok: false, status: 404, code: "NOT_FOUND", message: "unknown payment" };
-  // check/pay: confirming means Kaspi calls the store (check, then pay) and follows its answer.
-  if (payment.protocol === "checkpay" && decision === "COMPLETED") return sandboxCheckpayConfirm(db, payment);
-  const res = await db.sandboxPayment.updateMany({ where: { id, status: "PENDING" }, data: { status: decision } });
-  if (res.count !== 1) {
-    return { ok: false, status: 409, code: "NOT_PENDING", message: `payment is ${payment.status}` };
-  }
-  const decided = { ...payment, status: decision };
-  if (opts.skipCallback) return { ok: true, payment: decided, callbackStatuses: [] };
-  const send = () => sendSandboxCallback(db, decided, decision, opts.duplicates ?? 1);
-  if (opts.callbackDelayMs) {
-    setTimeout(() => void send(), opts.callbackDelayMs);
-    return { ok: true, payment: decided, callbackStatuses: [] };
-  }
-  return { ok: true, payment: decided, callbackStatuses: await send() };
-}
+export type CallbackOptions = { callbackDelayMs?: number; duplicates?: number; skipCallback?: boolean };
 
 /**
  * POSTs { data: { paymentId, externalId, status } } to the payment's callbackUrl, `copies` times
@@ -129,7 +104,7 @@ export async function sendSandboxCallback(db: Db, p: Row, status: string, copies
   const fault = await takeFault(db, "callback", p.id);
   if (fault?.kind === "drop") return [];
   if (fault?.kind === "delay" || fault?.kind === "timeout") await new Promise((r) => setTimeout(r, fault.delayMs));
-  const total = fault?.kind === "duplicate" ? Math.max(copies, 3) : copies;
+  const total = Math.min(MAX_CALLBACK_COPIES, fault?.kind === "duplicate" ? Math.max(copies, 3) : copies);
   const body = JSON.stringify({ data: { paymentId: p.id, externalId: p.externalId, status } });
   const url = p.callbackUrl;
   return Promise.all(
@@ -139,6 +114,7 @@ export async function sendSandboxCallback(db: Db, p: Row, status: string, copies
           method: "POST",
           headers: { "Content-Type": "application/json" },
           body,
+          redirect: "error",
           signal: AbortSignal.timeout(15_000),
         });
         await res.arrayBuffer();

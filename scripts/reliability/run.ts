@@ -61,6 +61,10 @@ const appEnv: Record<string, string> = {
   RATE_LIMIT_INTAKE: "0",
   RATE_LIMIT_CHECKOUT: "0",
   RATE_LIMIT_CALLBACK: "0",
+  RATE_LIMIT_STATUS: "0",
+  RATE_LIMIT_SANDBOX: "0",
+  // 127.0.0.1 plays the reverse proxy; scenario 7 connects from 127.0.0.2 as a direct client.
+  TRUSTED_PROXIES: "127.0.0.1",
   LOG_LEVEL: "warn",
 };
 

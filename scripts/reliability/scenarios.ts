@@ -2,6 +2,7 @@
 // Each one drives the real app over HTTP and judges it by what is in its database, what the
 // sandbox ("Kaspi") holds and what the Bitrix stand-in received.
 import { randomBytes, randomInt } from "node:crypto";
+import { securityTampering } from "./security-tampering";
 import {
   checkoutStatus,
   clearFaults,
@@ -471,8 +472,11 @@ export async function scenario7(ctx: Ctx): Promise<void> {
   const S = "7 tampering";
   await clearFaults(ctx);
   const JSON_H = { "Content-Type": "application/json" };
-  const intakeRaw = (body: string, at = nowSeconds(), headers: Record<string, string> = sign(ctx.secret, body, at)) =>
-    call(ctx.app.url("/api/orders"), { method: "POST", headers: { ...JSON_H, ...headers }, body });
+  const intakeRaw = (
+    body: string,
+    at = nowSeconds(),
+    headers: Record<string, string> = sign(ctx.secret, body, { at }),
+  ) => call(ctx.app.url("/api/orders"), { method: "POST", headers: { ...JSON_H, ...headers }, body });
   const ok = (status: number) => status >= 200 && status < 300;
 
   // a) The shopper's browser tries to change the amount or the order in its own requests.
@@ -530,7 +534,8 @@ export async function scenario7(ctx: Ctx): Promise<void> {
   // c) Intake and re-checks signed outside the ±300 s window, or altered after signing.
   const fresh = (n: string) => JSON.stringify({ externalId: `${ctx.run}-s7-${n}`, amount: 5_000, currency: "KZT" });
   const captured = fresh("captured");
-  const capturedHeaders = sign(ctx.secret, captured, nowSeconds() - 301);
+  const readBack = (at: number) => ({ method: "GET", target: `/api/orders/${encodeURIComponent(extId)}`, at });
+  const capturedHeaders = sign(ctx.secret, captured, { at: nowSeconds() - 301 });
   const windowTries: (() => Promise<{ status: number }>)[] = [
     () => intakeRaw(fresh("old"), nowSeconds() - 301),
     () => intakeRaw(fresh("future"), nowSeconds() + 301),
@@ -542,11 +547,11 @@ export async function scenario7(ctx: Ctx): Promise<void> {
     () => intakeRaw(fresh("other-secret"), nowSeconds(), sign("not-the-shared-secret-000", fresh("other-secret"))),
     () =>
       call(ctx.app.url(`/api/orders/${encodeURIComponent(extId)}`), {
-        headers: sign(ctx.secret, "", nowSeconds() - 301),
+        headers: sign(ctx.secret, "", readBack(nowSeconds() - 301)),
       }),
     () =>
       call(ctx.app.url(`/api/orders/${encodeURIComponent(extId)}`), {
-        headers: sign(ctx.secret, "", nowSeconds() + 301),
+        headers: sign(ctx.secret, "", readBack(nowSeconds() + 301)),
       }),
   ];
   let windowAccepted = 0;
@@ -584,4 +589,7 @@ export async function scenario7(ctx: Ctx): Promise<void> {
   const wrongCurrency = JSON.stringify({ externalId: `${ctx.run}-s7-usd`, amount: 5_000, currency: "USD" });
   if (ok((await intakeRaw(wrongCurrency)).status)) amountAccepted++;
   ctx.figures.equal(S, `bad amounts accepted (${amounts.length + 2})`, 0, amountAccepted);
+
+  // e) Spoofed addresses, a sign-in hammer, replayed nonces, reused read-backs, a public sandbox.
+  await securityTampering(ctx, S);
 }

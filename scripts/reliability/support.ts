@@ -5,7 +5,7 @@ import Database from "better-sqlite3";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { createWriteStream, existsSync, mkdirSync, type WriteStream } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server } from "node:http";
 import { createServer as createNetServer } from "node:net";
 import path from "node:path";
 
@@ -102,10 +102,21 @@ export async function call(
   }
 }
 
-export function sign(secret: string, rawBody: string, at = nowSeconds()): Record<string, string> {
-  const ts = String(at);
-  const hex = createHmac("sha256", secret).update(`${ts}.${rawBody}`, "utf8").digest("hex");
-  return { "X-Signature-Timestamp": ts, "X-Signature": `sha256=${hex}` };
+export type SignOptions = { method?: string; target?: string; at?: number; nonce?: string };
+
+/**
+ * Signs like Bitrix: HMAC-SHA256 over "<ts>.<nonce>.<METHOD>.<path?query>.<raw body>" (written out
+ * here rather than imported, so the suite does not trust the code it tests). Defaults: POST /api/orders.
+ */
+export function sign(secret: string, rawBody: string, options: SignOptions = {}): Record<string, string> {
+  const ts = String(options.at ?? nowSeconds());
+  const nonce = options.nonce ?? randomBytes(18).toString("base64url");
+  const method = options.method ?? "POST";
+  const target = options.target ?? "/api/orders";
+  const hex = createHmac("sha256", secret)
+    .update(`${ts}.${nonce}.${method}.${target}.${rawBody}`, "utf8")
+    .digest("hex");
+  return { "X-Signature-Timestamp": ts, "X-Signature-Nonce": nonce, "X-Signature": `sha256=${hex}` };
 }
 
 export const field = (body: unknown, key: string): unknown =>
@@ -153,7 +164,7 @@ export class BitrixReceiver {
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
         const raw = Buffer.concat(chunks).toString("utf8");
-        if (req.method !== "POST" || !this.verify(req.headers, raw)) {
+        if (req.method !== "POST" || !this.verify(req, raw)) {
           this.rejected++;
           res.writeHead(401, { "content-type": "application/json" }).end('{"error":{"code":"INVALID_SIGNATURE"}}');
           return;
@@ -180,15 +191,19 @@ export class BitrixReceiver {
     return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
-  private verify(headers: Record<string, string | string[] | undefined>, raw: string): boolean {
+  private verify(req: IncomingMessage, raw: string): boolean {
+    const headers = req.headers;
     const ts = headers["x-signature-timestamp"];
+    const nonce = headers["x-signature-nonce"];
     const sig = headers["x-signature"];
     if (typeof ts !== "string" || typeof sig !== "string" || !/^\d{1,12}$/.test(ts)) return false;
+    if (typeof nonce !== "string" || !/^[A-Za-z0-9_-]{16,64}$/.test(nonce)) return false;
     if (Math.abs(nowSeconds() - Number(ts)) > 300) return false;
     const m = /^sha256=([0-9a-f]{64})$/i.exec(sig.trim());
     if (!m) return false;
     const given = Buffer.from(m[1]!.toLowerCase(), "hex");
-    const expected = createHmac("sha256", this.secret).update(`${ts}.${raw}`, "utf8").digest();
+    const signed = `${ts}.${nonce}.${req.method}.${req.url}.${raw}`;
+    const expected = createHmac("sha256", this.secret).update(signed, "utf8").digest();
     return timingSafeEqual(given, expected);
   }
 }

@@ -2,7 +2,15 @@ import { rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signatureHeaders } from "@/lib/bitrix-onprem/signature";
-import { ensureBuild, eventually, phpAvailable, startApp, startPhpServer, type Proc } from "../support/processes";
+import {
+  ensureBuild,
+  eventually,
+  phpAvailable,
+  startApp,
+  startPhpServer,
+  type Proc,
+  healthFigures,
+} from "../support/processes";
 
 // The on-premise connector end to end, across languages and processes: a stand-in Bitrix site
 // (php -S running the real handler.php) and the real app (`npm start`, production build, built-in
@@ -15,6 +23,13 @@ const SECRET = "cross-language-shared-secret-0123456789";
 const SITE_PORT = 3410;
 const APP_PORT = 3411;
 const STATE = path.resolve(`data/xlang-site-${process.pid}.json`);
+const NOTIFY_TARGET = "/bitrix/tools/sale_ps_result.php?kaspi_checkout=Y";
+
+/** A notification signed the way the app signs it (fresh nonce, POST, the handler's URI). */
+function notifySignature(body: string, nowSeconds?: number): Record<string, string> {
+  const request = { method: "POST", target: NOTIFY_TARGET, body };
+  return signatureHeaders(SECRET, request, nowSeconds === undefined ? {} : { nowSeconds });
+}
 
 type SitePayment = Record<string, string | number> & { PAID: string; PAID_TRANSITIONS: number };
 type SiteState = { payments: Record<string, SitePayment>; notifications: { body: string }[] };
@@ -23,7 +38,7 @@ describe.skipIf(!php)("on-premise handler (PHP) ⇄ app (TypeScript), real proce
   let app: Proc | undefined;
   let site: Proc | undefined;
   const siteState = async (): Promise<SiteState> => (await (await fetch(`${site?.url}/state`)).json()) as SiteState;
-  const notifyUrl = `http://127.0.0.1:${SITE_PORT}/bitrix/tools/sale_ps_result.php?kaspi_checkout=Y`;
+  const notifyUrl = `http://127.0.0.1:${SITE_PORT}${NOTIFY_TARGET}`;
 
   beforeAll(async () => {
     await ensureBuild();
@@ -31,7 +46,13 @@ describe.skipIf(!php)("on-premise handler (PHP) ⇄ app (TypeScript), real proce
     site = await startPhpServer({
       port: SITE_PORT,
       router: path.resolve("integrations/bitrix/tests/site/router.php"),
-      env: { KASPI_STANDIN_STATE: STATE, KASPI_APP_URL: `http://127.0.0.1:${APP_PORT}`, KASPI_SHARED_SECRET: SECRET },
+      env: {
+        KASPI_STANDIN_STATE: STATE,
+        KASPI_APP_URL: `http://127.0.0.1:${APP_PORT}`,
+        KASPI_SHARED_SECRET: SECRET,
+        // The app runs on its Kaspi sandbox here: the test site accepts sandbox payments.
+        KASPI_ACCEPT_SANDBOX: "Y",
+      },
     });
     app = await startApp({
       port: APP_PORT,
@@ -93,7 +114,7 @@ describe.skipIf(!php)("on-premise handler (PHP) ⇄ app (TypeScript), real proce
       PS_CURRENCY: "KZT",
     });
     const backlog = await eventually(
-      async () => ((await (await fetch(`${app?.url}/api/health`)).json()) as { outboxBacklog: number }).outboxBacklog,
+      async () => (await healthFigures(app?.url ?? "")).outboxBacklog,
       (n) => n === 0,
     );
     expect(backlog).toBe(0);
@@ -104,7 +125,7 @@ describe.skipIf(!php)("on-premise handler (PHP) ⇄ app (TypeScript), real proce
     expect(JSON.parse(body)).toMatchObject({ event: "payment.paid", externalId: "41", amount: 12_500, kaspiPaymentId });
     const replay = await fetch(notifyUrl, {
       method: "POST",
-      headers: { "Content-Type": "application/json", ...signatureHeaders(SECRET, body) },
+      headers: { "Content-Type": "application/json", ...notifySignature(body) },
       body,
     });
     expect(replay.status).toBe(200);
@@ -116,14 +137,14 @@ describe.skipIf(!php)("on-premise handler (PHP) ⇄ app (TypeScript), real proce
       method: "POST",
       headers: {
         "Content-Type": "application/json",
-        ...signatureHeaders(SECRET, body, Math.floor(Date.now() / 1000) - 301),
+        ...notifySignature(body, Math.floor(Date.now() / 1000) - 301),
       },
       body,
     });
     expect(stale.status).toBe(401);
     const tampered = await fetch(notifyUrl, {
       method: "POST",
-      headers: { "Content-Type": "application/json", ...signatureHeaders(SECRET, body) },
+      headers: { "Content-Type": "application/json", ...notifySignature(body) },
       body: forged,
     });
     expect(tampered.status).toBe(401);
@@ -149,7 +170,7 @@ describe.skipIf(!php)("on-premise handler (PHP) ⇄ app (TypeScript), real proce
     // Signed with the right secret (a leaked secret, or a bug in the app): the re-check still refuses.
     const res = await fetch(notifyUrl, {
       method: "POST",
-      headers: { "Content-Type": "application/json", ...signatureHeaders(SECRET, body) },
+      headers: { "Content-Type": "application/json", ...notifySignature(body) },
       body,
     });
     expect(res.status).toBe(409);

@@ -2,13 +2,15 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { POST as checkoutRoute } from "@/app/api/bitrix24/checkout/route";
 import { backoffMs, deliverDueNotifications } from "@/lib/outbox/delivery";
 import { notificationTransport } from "@/lib/bitrix24/container";
+import { checkoutKey, UNIFORM_CHECKOUT_ERROR } from "@/lib/bitrix24/checkout-access";
 import { parsePhpForm } from "@/lib/bitrix24/checkout-request";
-import { HANDLER_CODE, checkoutEndpoint, registerPaySystem } from "@/lib/bitrix24/register";
+import { HANDLER_CODE, checkoutEndpoint, iframePage, registerPaySystem } from "@/lib/bitrix24/register";
 import { createBitrix24Client } from "@/lib/bitrix24/rest-client";
 import { setKaspiGatewayForTests } from "@/lib/container";
 import { db } from "@/lib/db";
-import { resetEnvForTests } from "@/lib/env";
-import { createFakeKaspiGateway, type FakeKaspiGateway } from "@/lib/kaspi/fake-gateway";
+import { env, resetEnvForTests } from "@/lib/env";
+import { createFakeKaspiGateway, type FakeKaspiGateway } from "@/tests/support/fake-kaspi-gateway";
+import { refundPayment } from "@/lib/payments/refund-use-case";
 import { BASE, eventsOf, orderRow, outboxOf, payOrder, read, type Answer } from "../helpers";
 import { Bitrix24StandIn } from "./rest-stand-in";
 
@@ -28,6 +30,7 @@ beforeAll(async () => {
   const registered = await registerPaySystem({
     client: createBitrix24Client({ webhookUrl: portal.webhookUrl }),
     appUrl: BASE,
+    mode: "checkout",
   });
   expect(registered.ok).toBe(true);
   paySystemId = Number(portal.paySystems[0]?.ID);
@@ -58,10 +61,17 @@ async function postCheckout(
     : new URLSearchParams(fields).toString();
   return read(
     await checkoutRoute(
-      new Request(`${BASE}/api/bitrix24/checkout`, { method: "POST", headers: { "Content-Type": contentType }, body }),
+      new Request(checkoutEndpoint(BASE, checkoutKey(env().BITRIX_SHARED_SECRET)), {
+        method: "POST",
+        headers: { "Content-Type": contentType },
+        body,
+      }),
     ),
   );
 }
+
+/** A return page on the portal's own host (other hosts are dropped). */
+const portalReturnUrl = () => `${new URL(portal.webhookUrl).origin}/pub/payment/ok/`;
 
 function systemParams(p: { id: number; sum: number | string; paySystemId?: number; currency?: string }) {
   return {
@@ -69,22 +79,41 @@ function systemParams(p: { id: number; sum: number | string; paySystemId?: numbe
     "BX_SYSTEM_PARAMS[PAYSYSTEM_ID]": String(p.paySystemId ?? paySystemId),
     "BX_SYSTEM_PARAMS[SUM]": String(p.sum),
     "BX_SYSTEM_PARAMS[CURRENCY]": p.currency ?? "KZT",
-    "BX_SYSTEM_PARAMS[RETURN_URL]": "https://portal.example.kz/pub/payment/ok/",
+    "BX_SYSTEM_PARAMS[RETURN_URL]": portalReturnUrl(),
   };
 }
 
 describe("bitrix24:register", () => {
-  it("registered the handler with CHECKOUT_DATA on our endpoint, CODES, and one pay system per person type", () => {
+  it("registered the handler with CHECKOUT_DATA on our endpoint, the phone among its FIELDS, and one pay system per order person type", () => {
     const handler = portal.handlers.find((h) => h.CODE === HANDLER_CODE);
     expect(handler?.SETTINGS).toMatchObject({
       CURRENCY: ["KZT"],
-      CHECKOUT_DATA: { ACTION_URI: checkoutEndpoint(BASE), METHOD: "POST" },
+      CHECKOUT_DATA: {
+        ACTION_URI: checkoutEndpoint(BASE),
+        METHOD: "POST",
+        FIELDS: { KASPI_CHECKOUT_BUYER_PHONE: { CODE: "KASPI_CHECKOUT_BUYER_PHONE" } },
+      },
       CODES: { KASPI_CHECKOUT_BUYER_PHONE: expect.any(Object) },
     });
+    // Person type 5 belongs to another registry: skipped, not a failed run.
     expect(portal.paySystems.map((s) => [s.PERSON_TYPE_ID, s.ACTION_FILE])).toEqual([
       ["3", HANDLER_CODE],
       ["4", HANDLER_CODE],
     ]);
+  });
+
+  it("switches the handler to IFRAME_DATA with --mode iframe (the default), and back", async () => {
+    const client = createBitrix24Client({ webhookUrl: portal.webhookUrl });
+    const iframe = await registerPaySystem({ client, appUrl: BASE });
+    expect(iframe.ok && iframe.actions).toContain(
+      `updated REST handler ${HANDLER_CODE} (id ${portal.handlers[0]?.ID}), IFRAME_DATA → ${iframePage(BASE)}`,
+    );
+    expect(iframe.ok && iframe.actions).toContain("skipped person type 5: its registry type is CRM_INVOICE, not ORDER");
+    expect(portal.handlers[0]?.SETTINGS).toMatchObject({ IFRAME_DATA: { ACTION_URI: iframePage(BASE) } });
+    expect(portal.handlers[0]?.SETTINGS.CHECKOUT_DATA).toBeUndefined();
+    const back = await registerPaySystem({ client, appUrl: BASE, mode: "checkout" });
+    expect(back.ok).toBe(true);
+    expect(portal.handlers[0]?.SETTINGS.CHECKOUT_DATA).toBeDefined();
   });
 
   it("is idempotent: a second run adds nothing", async () => {
@@ -92,6 +121,7 @@ describe("bitrix24:register", () => {
     const again = await registerPaySystem({
       client: createBitrix24Client({ webhookUrl: portal.webhookUrl }),
       appUrl: BASE,
+      mode: "checkout",
     });
     expect(again).toMatchObject({ ok: true });
     const methods = portal.calls.slice(before).map((c) => c.method);
@@ -104,12 +134,14 @@ describe("bitrix24:register", () => {
     const moved = await registerPaySystem({
       client: createBitrix24Client({ webhookUrl: portal.webhookUrl }),
       appUrl: "https://pay.moved.example.kz",
+      mode: "checkout",
     });
     expect(moved.ok && moved.actions[0]).toMatch(/^updated REST handler/);
     expect(portal.handlers).toHaveLength(1);
     const back = await registerPaySystem({
       client: createBitrix24Client({ webhookUrl: portal.webhookUrl }),
       appUrl: BASE,
+      mode: "checkout",
     });
     expect(back.ok).toBe(true);
     expect((portal.handlers[0]?.SETTINGS.CHECKOUT_DATA as { ACTION_URI: string }).ACTION_URI).toBe(
@@ -127,15 +159,40 @@ describe("bitrix24:register", () => {
 });
 
 describe("POST /api/bitrix24/checkout", () => {
-  it("confirms the payment over REST and answers PAYMENT_URL (our checkout)", async () => {
+  it("confirms the payment over REST and answers PAYMENT_URL (our checkout) and PAYMENT_ID (our order)", async () => {
     const payment = newPayment(12_500);
     const answer = await postCheckout({ ...systemParams(payment), KASPI_CHECKOUT_BUYER_PHONE: "+7 701 234 56 78" });
     expect(answer.status).toBe(200);
     expect(answer.body.PAYMENT_URL).toMatch(new RegExp(`^${BASE}/pay/`));
+    expect(answer.body.PAYMENT_ID).toMatch(/^ord_/);
     expect(portal.callsOf("sale.payment.get").at(-1)).toEqual({ id: String(payment.id) });
     const order = await db().order.findUniqueOrThrow({ where: { externalId: `b24-${paySystemId}-${payment.id}` } });
     expect(order).toMatchObject({ amount: 12_500, accountNumber: payment.accountNumber, phone: "+77012345678" });
-    expect(order.returnUrl).toBe("https://portal.example.kz/pub/payment/ok/");
+    expect(order.returnUrl).toBe(portalReturnUrl());
+  });
+
+  it("drops a RETURN_URL on another host (no redirect through our checkout)", async () => {
+    const payment = newPayment(12_600);
+    const fields = { ...systemParams(payment), "BX_SYSTEM_PARAMS[RETURN_URL]": "https://evil.example/phish" };
+    expect((await postCheckout(fields)).status).toBe(200);
+    const order = await db().order.findUniqueOrThrow({ where: { externalId: `b24-${paySystemId}-${payment.id}` } });
+    expect(order.returnUrl).toBeNull();
+  });
+
+  it("answers 404 without the installation's key in the ACTION_URI, and with a wrong one", async () => {
+    const restCalls = portal.callsOf("sale.payment.get").length;
+    for (const url of [`${BASE}/api/bitrix24/checkout`, `${BASE}/api/bitrix24/checkout?key=${"x".repeat(32)}`]) {
+      const res = await checkoutRoute(
+        new Request(url, {
+          method: "POST",
+          headers: { "Content-Type": "application/x-www-form-urlencoded" },
+          body: "",
+        }),
+      );
+      expect(res.status).toBe(404);
+    }
+    // Refused before the portal is asked anything.
+    expect(portal.callsOf("sale.payment.get")).toHaveLength(restCalls);
   });
 
   it("accepts a JSON body too, and a repeat gives the same checkout", async () => {
@@ -151,49 +208,61 @@ describe("POST /api/bitrix24/checkout", () => {
     expect(answer.status).toBe(200);
   });
 
-  const refusals: [string, () => Record<string, string>, number, string][] = [
-    ["a forged sum", () => systemParams({ ...newPayment(12_500), sum: 100 }), 422, "PAYMENT_NOT_CONFIRMED"],
+  // Bitrix decodes only a 200's body (sale/lib/helpers/rest/http.php): refusals are 200 with
+  // PAYMENT_ERRORS in the shopper's language, the reason in `error`.
+  const refusals: [string, () => Record<string, string>, string, RegExp][] = [
+    ["a forged sum", () => systemParams({ ...newPayment(12_500), sum: 100 }), "PAYMENT_NOT_CONFIRMED", /подтвердить/],
     [
       "a payment of another pay system",
       () => systemParams({ ...newPayment(12_500, { paySystemId: 999 }), paySystemId }),
-      422,
       "PAYMENT_NOT_CONFIRMED",
+      /подтвердить/,
     ],
     [
       "a pay system that is not Kaspi's",
       () => systemParams(newPayment(12_500, { paySystemId: 999 })),
-      422,
       "PAYMENT_NOT_CONFIRMED",
+      /подтвердить/,
     ],
-    ["an unknown payment", () => systemParams({ id: 999_999, sum: 12_500 }), 422, "PAYMENT_NOT_CONFIRMED"],
+    ["an unknown payment", () => systemParams({ id: 999_999, sum: 12_500 }), "PAYMENT_NOT_CONFIRMED", /подтвердить/],
     [
       "a non-KZT payment",
       () => systemParams({ ...newPayment(12_500, { currency: "RUB" }), currency: "RUB" }),
-      422,
       "VALIDATION_FAILED",
+      /тенге/,
     ],
-    ["a fractional sum", () => systemParams({ ...newPayment(12_500.5), sum: "12500.50" }), 422, "INVALID_AMOUNT"],
-    ["a missing PAYMENT_ID", () => ({ "BX_SYSTEM_PARAMS[SUM]": "100" }), 422, "VALIDATION_FAILED"],
+    [
+      "a fractional sum",
+      () => systemParams({ ...newPayment(12_500.5), sum: "12500.50" }),
+      "INVALID_AMOUNT",
+      /целых тенге/,
+    ],
+    ["a missing PAYMENT_ID", () => ({ "BX_SYSTEM_PARAMS[SUM]": "100" }), "VALIDATION_FAILED", /./],
   ];
-  it.each(refusals)("refuses %s with PAYMENT_ERRORS", async (_name, fields, status, code) => {
+  it.each(refusals)("refuses %s with 200 and PAYMENT_ERRORS", async (_name, fields, code, text) => {
     const answer = await postCheckout(fields());
-    expect(answer.status).toBe(status);
-    expect(answer.body).toMatchObject({ PAYMENT_ERRORS: [expect.any(String)], error: { code } });
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ PAYMENT_ERRORS: [expect.stringMatching(text)], error: { code } });
+    expect(answer.body.PAYMENT_URL).toBeUndefined();
   });
 
-  it("refuses a payment the portal already has as paid (409)", async () => {
+  it("refuses a payment the portal already has as paid", async () => {
     const payment = newPayment();
     payment.paid = "Y";
     const answer = await postCheckout(systemParams(payment));
-    expect(answer).toMatchObject({ status: 409, body: { error: { code: "ORDER_ALREADY_PAID" } } });
+    expect(answer).toMatchObject({
+      status: 200,
+      body: { PAYMENT_ERRORS: ["Этот заказ уже оплачен через Kaspi."], error: { code: "ORDER_ALREADY_PAID" } },
+    });
   });
 
-  it("answers 503 when the portal's REST is down or over its limit", async () => {
+  it("says 'temporarily unavailable' when the portal's REST is down or over its limit", async () => {
     const payment = newPayment();
     portal.fail("sale.payment.get", { error: "QUERY_LIMIT_EXCEEDED", description: "Too many requests", status: 503 });
     const answer = await postCheckout(systemParams(payment));
-    expect(answer).toMatchObject({ status: 503, body: { error: { code: "BITRIX24_UNAVAILABLE" } } });
-    expect(String((answer.body.PAYMENT_ERRORS as string[])[0])).toContain("QUERY_LIMIT_EXCEEDED");
+    // Always a 200 (Bitrix decodes only a 200's body); one uniform text, the reason in the log.
+    expect(answer).toMatchObject({ status: 200, body: { error: { code: "BITRIX24_UNAVAILABLE" } } });
+    expect(String((answer.body.PAYMENT_ERRORS as string[])[0])).toBe(UNIFORM_CHECKOUT_ERROR);
   });
 });
 
@@ -228,10 +297,14 @@ describe("outbox → sale.paysystem.pay.payment", () => {
       psCurrency: "KZT",
       psStatus: "Y",
     });
-    expect(portal.callsOf("sale.paysystem.pay.payment").at(-1)).toEqual({
+    expect(portal.callsOf("sale.paysystem.pay.payment").at(-1)).toMatchObject({
       PAYMENT_ID: payment.id,
       PAY_SYSTEM_ID: paySystemId,
+      PS_INVOICE_ID: kaspiPaymentId,
+      PS_SUM: 12_500,
+      PS_CURRENCY: "KZT",
     });
+    expect(portal.callsOf("sale.payment.update")).toEqual([]);
     const delivered = (await eventsOf(order.id)).find((e) => e.type === "notify.delivered");
     expect(delivered?.message).toContain("sale.paysystem.pay.payment");
     expect(await deliver()).toEqual({ delivered: 0, failed: 0 });
@@ -279,11 +352,61 @@ describe("outbox → sale.paysystem.pay.payment", () => {
 
   it("retries when the portal cannot be reached, and a non-Bitrix24 order is a visible failure", async () => {
     const { order } = await paidBitrix24Order();
-    portal.fail("sale.payment.update", { error: "INTERNAL_SERVER_ERROR", status: 500 });
+    portal.fail("sale.paysystem.pay.payment", { error: "INTERNAL_SERVER_ERROR", status: 500 });
     portal.fail("sale.payment.get", { error: "INTERNAL_SERVER_ERROR", status: 500 });
     expect(await deliver()).toEqual({ delivered: 0, failed: 1 });
-    expect((await outboxOf(order.id))[0]?.lastError).toContain("sale.payment.update: INTERNAL_SERVER_ERROR");
+    expect((await outboxOf(order.id))[0]?.lastError).toContain("sale.paysystem.pay.payment: INTERNAL_SERVER_ERROR");
     expect((await orderRow(order.id)).status).toBe("PAID");
+  });
+});
+
+describe("outbox → a refund written onto the Bitrix24 payment", () => {
+  it("records partial and full refunds with sale.payment.update (paySystemId included); the payment stays paid", async () => {
+    const payment = newPayment(10_000);
+    const answer = await postCheckout(systemParams(payment));
+    const checkoutUrl = String(answer.body.PAYMENT_URL);
+    const externalId = `b24-${paySystemId}-${payment.id}`;
+    const order = await db().order.findUniqueOrThrow({ where: { externalId } });
+    const token = checkoutUrl.split("/pay/")[1] ?? "";
+    await payOrder(fake, { orderId: order.id, checkoutUrl, token, externalId, amount: 10_000 });
+    const deliver = () =>
+      deliverDueNotifications(
+        db(),
+        { notifyUrl: undefined, secret: "unused-0123456789", transport: notificationTransport() },
+        "w-refund",
+      );
+    await deliver();
+    expect(payment.paid).toBe("Y");
+
+    const paid = await db().payment.findFirstOrThrow({ where: { orderId: order.id, status: "PAID" } });
+    const actor = { userId: "u1", email: "admin@shop.test" };
+    expect((await refundPayment({ db: db(), gateway: fake }, { paymentId: paid.id, amount: 4_000, actor })).ok).toBe(
+      true,
+    );
+    await deliver();
+    expect(portal.callsOf("sale.payment.update").at(-1)).toMatchObject({
+      id: payment.id,
+      fields: { paySystemId, psStatusCode: "PARTIALLY_REFUNDED" },
+    });
+    expect(String(payment.fields.psStatusDescription)).toContain("4\u00a0000");
+    expect((await refundPayment({ db: db(), gateway: fake }, { paymentId: paid.id, amount: 6_000, actor })).ok).toBe(
+      true,
+    );
+    await deliver();
+    expect(payment.fields.psStatusCode).toBe("REFUNDED");
+    expect(payment.paid).toBe("Y");
+    expect((await outboxOf(order.id)).every((r) => r.deliveredAt !== null)).toBe(true);
+  });
+
+  it("the stand-in refuses sale.payment.update without paySystemId, like the portal", async () => {
+    const payment = newPayment();
+    const client = createBitrix24Client({ webhookUrl: portal.webhookUrl });
+    const answer = await client.call("sale.payment.update", { id: payment.id, fields: { psStatusCode: "X" } });
+    expect(answer).toMatchObject({
+      ok: false,
+      error: "ERROR_CHECK_FAILURE",
+      description: expect.stringContaining("paySystemId"),
+    });
   });
 });
 

@@ -16,6 +16,8 @@ export type StandInPayment = {
   currency: string;
   paid: "Y" | "N";
   paySystemId: number;
+  /** The order's phone property (what CODES' DEFAULT PROPERTY PHONE resolves to). */
+  phone: string;
   fields: Json;
   /** How many times the payment went from unpaid to paid. */
   paidTransitions: number;
@@ -40,11 +42,15 @@ export class Bitrix24StandIn {
   private port = 0;
   private nextId = 100;
   readonly calls: { method: string; params: Json }[] = [];
+  /** Every form the portal posted to a CHECKOUT_DATA ACTION_URI. */
+  readonly checkoutPosts: URLSearchParams[] = [];
   readonly handlers: { ID: string; NAME: string; CODE: string; SORT: number; SETTINGS: Json }[] = [];
   readonly paySystems: { ID: string; NAME: string; PERSON_TYPE_ID: string; ACTION_FILE: string; ACTIVE: string }[] = [];
   readonly personTypes = [
     { id: "3", name: "Контакт", code: "CRM_CONTACT", active: "Y" },
     { id: "4", name: "Компания", code: "CRM_COMPANY", active: "Y" },
+    // A person type of another registry: sale.paysystem.add refuses an ORDER pay system for it.
+    { id: "5", name: "Счёт", code: "CRM_INVOICE", active: "Y", entityRegistryType: "CRM_INVOICE" },
   ];
   readonly payments = new Map<number, StandInPayment>();
   private faults: Fault[] = [];
@@ -71,6 +77,7 @@ export class Bitrix24StandIn {
     paySystemId: number;
     currency?: string;
     accountNumber?: string;
+    phone?: string;
   }): StandInPayment {
     const payment: StandInPayment = {
       id: p.id,
@@ -80,6 +87,7 @@ export class Bitrix24StandIn {
       currency: p.currency ?? "KZT",
       paid: "N",
       paySystemId: p.paySystemId,
+      phone: p.phone ?? "",
       fields: {},
       paidTransitions: 0,
     };
@@ -102,29 +110,140 @@ export class Bitrix24StandIn {
     return this.calls.filter((c) => c.method === method).map((c) => c.params);
   }
 
-  /** What the portal does when a shopper picks the pay system: POST CHECKOUT_DATA to ACTION_URI. */
-  async checkout(paymentId: number, extra: Record<string, string> = {}): Promise<{ status: number; body: Json }> {
+  private handlerOf(payment: StandInPayment) {
+    const system = this.paySystems.find((s) => s.ID === String(payment.paySystemId));
+    const handler = this.handlers.find((h) => h.CODE === system?.ACTION_FILE);
+    if (!handler) throw new Error("the payment's pay system has no REST handler");
+    return handler;
+  }
+
+  /**
+   * What the portal sends ACTION_URI: the mode's FIELDS, each the business value of its CODES
+   * entry (here only DEFAULT PROPERTY PHONE resolves), then BX_SYSTEM_PARAMS, with
+   * EXTERNAL_PAYMENT_ID once PS_INVOICE_ID is set. Nothing else: values posted by the shopper
+   * count only for declared FIELDS. (RestHandler::getCheckoutPayParams, getIframePayParams,
+   * getQueryDataFromFields, getSystemParams — sale/lib/paysystem/resthandler.php.)
+   */
+  private payParams(payment: StandInPayment, data: { FIELDS?: Json }, posted: Record<string, string>): Json {
+    const handler = this.handlerOf(payment);
+    const codes = (handler.SETTINGS.CODES ?? {}) as Record<
+      string,
+      { DEFAULT?: { PROVIDER_KEY?: string; PROVIDER_VALUE?: string } }
+    >;
+    const params: Json = {};
+    for (const [key, field] of Object.entries(data.FIELDS ?? {})) {
+      const code = (field as { CODE?: unknown }).CODE;
+      if (typeof code !== "string" || !code) continue;
+      const d = codes[code]?.DEFAULT;
+      params[key] = d?.PROVIDER_KEY === "PROPERTY" && d.PROVIDER_VALUE === "PHONE" ? payment.phone : null;
+      if (key in posted) params[key] = posted[key];
+    }
+    params.BX_SYSTEM_PARAMS = {
+      RETURN_URL: "https://portal.example.kz/pub/payment/ok/",
+      PAYSYSTEM_ID: payment.paySystemId,
+      PAYMENT_ID: payment.id,
+      SUM: payment.sum,
+      CURRENCY: payment.currency,
+      ...(payment.fields.psInvoiceId ? { EXTERNAL_PAYMENT_ID: payment.fields.psInvoiceId } : {}),
+    };
+    return params;
+  }
+
+  /**
+   * A shopper picks the pay system in CHECKOUT_DATA mode (RestHandler::initiateCheckoutPay): the
+   * portal POSTs the params as a form to ACTION_URI and decodes the body only on HTTP 200
+   * (Rest\Http::sendRequest, sale/lib/helpers/rest/http.php), keys upper-cased. Without both
+   * PAYMENT_URL and PAYMENT_ID it shows PAYMENT_ERRORS, else "data missing"; with them it stores
+   * PAYMENT_ID as PS_INVOICE_ID and sends the shopper to PAYMENT_URL. `override` replaces posted
+   * system params (a forged request); `posted` are values the shopper's form carried.
+   */
+  async checkout(
+    paymentId: number,
+    options: { override?: Record<string, string>; posted?: Record<string, string> } = {},
+  ): Promise<
+    | { ok: true; paymentUrl: string; status: number; body: Json }
+    | { ok: false; errors: string[]; status: number; body: Json }
+  > {
     const payment = this.payments.get(paymentId);
     if (!payment) throw new Error(`no stand-in payment ${paymentId}`);
-    const handler = this.handlers.find((h) =>
-      this.paySystems.some((s) => s.ID === String(payment.paySystemId) && s.ACTION_FILE === h.CODE),
-    );
-    const checkoutData = handler?.SETTINGS.CHECKOUT_DATA as { ACTION_URI?: string } | undefined;
-    if (!checkoutData?.ACTION_URI) throw new Error("the payment's pay system has no CHECKOUT_DATA handler");
-    const form = new URLSearchParams({
-      "BX_SYSTEM_PARAMS[RETURN_URL]": "https://portal.example.kz/pub/payment/ok/",
-      "BX_SYSTEM_PARAMS[PAYSYSTEM_ID]": String(payment.paySystemId),
-      "BX_SYSTEM_PARAMS[PAYMENT_ID]": String(payment.id),
-      "BX_SYSTEM_PARAMS[SUM]": payment.sum.toFixed(2),
-      "BX_SYSTEM_PARAMS[CURRENCY]": payment.currency,
-      ...extra,
-    });
-    const res = await fetch(checkoutData.ACTION_URI, {
+    const data = this.handlerOf(payment).SETTINGS.CHECKOUT_DATA as { ACTION_URI?: string; FIELDS?: Json } | undefined;
+    if (!data?.ACTION_URI) throw new Error("the payment's pay system is not in CHECKOUT_DATA mode");
+    const form = new URLSearchParams();
+    for (const [k, v] of Object.entries(this.payParams(payment, data, options.posted ?? {}))) {
+      if (k === "BX_SYSTEM_PARAMS") {
+        for (const [sk, sv] of Object.entries(v as Json)) form.set(`BX_SYSTEM_PARAMS[${sk}]`, String(sv));
+      } else {
+        form.set(k, v === null ? "" : String(v as string));
+      }
+    }
+    for (const [k, v] of Object.entries(options.override ?? {})) form.set(k, v);
+    this.checkoutPosts.push(form);
+    const res = await fetch(data.ACTION_URI, {
       method: "POST",
       headers: { "Content-Type": "application/x-www-form-urlencoded" },
       body: form.toString(),
     });
-    return { status: res.status, body: (await res.json()) as Json };
+    const text = await res.text();
+    let body: Json = {};
+    if (res.status === 200) {
+      try {
+        body = Object.fromEntries(Object.entries(JSON.parse(text) as Json).map(([k, v]) => [k.toUpperCase(), v]));
+      } catch {
+        return { ok: false, errors: ["Response decoding error"], status: res.status, body };
+      }
+    }
+    if (!body.PAYMENT_URL || !body.PAYMENT_ID) {
+      const errors = Array.isArray(body.PAYMENT_ERRORS) ? body.PAYMENT_ERRORS.map(String) : ["data missing"];
+      return { ok: false, errors, status: res.status, body };
+    }
+    payment.fields.psInvoiceId = String(body.PAYMENT_ID as string);
+    return { ok: true, paymentUrl: String(body.PAYMENT_URL as string), status: res.status, body };
+  }
+
+  /**
+   * IFRAME_DATA mode (RestHandler::getIframeTemplate): the portal frames ACTION_URI and posts this
+   * message to it once the frame loads; it resizes the frame on { width, height } messages whose
+   * origin has ACTION_URI's host.
+   */
+  iframe(paymentId: number): { actionUri: string; message: Json } {
+    const payment = this.payments.get(paymentId);
+    if (!payment) throw new Error(`no stand-in payment ${paymentId}`);
+    const data = this.handlerOf(payment).SETTINGS.IFRAME_DATA as { ACTION_URI?: string; FIELDS?: Json } | undefined;
+    if (!data?.ACTION_URI) throw new Error("the payment's pay system is not in IFRAME_DATA mode");
+    return { actionUri: data.ACTION_URI, message: this.payParams(payment, data, {}) };
+  }
+
+  /**
+   * The portal's payment page in IFRAME_DATA mode, as RestHandler::getIframeTemplate renders it:
+   * an iframe on ACTION_URI that, once loaded, gets the FIELDS and BX_SYSTEM_PARAMS by postMessage
+   * (target: ACTION_URI), and takes width/height from messages whose origin has ACTION_URI's host.
+   */
+  private sendHostPage(res: ServerResponse, paymentId: number): void {
+    let frame: { actionUri: string; message: Json };
+    try {
+      frame = this.iframe(paymentId);
+    } catch {
+      res.writeHead(404).end("no such payment");
+      return;
+    }
+    const html = `<!doctype html><html><head><meta charset="utf-8"><title>Stand-in Bitrix24 payment page</title></head>
+<body><div id="wrapper"><iframe id="rest-payment-frame" src="${frame.actionUri}" style="border:none;height:350px;width:100%"
+sandbox="allow-forms allow-scripts allow-modals allow-top-navigation allow-same-origin"></iframe></div>
+<script>
+var iframe = document.getElementById("rest-payment-frame");
+var data = ${JSON.stringify(frame.message).replace(/</g, "\\u003c")};
+var host = new URL(${JSON.stringify(frame.actionUri)}).hostname;
+window.__resizes = [];
+iframe.onload = function () { if (iframe.contentWindow) iframe.contentWindow.postMessage(data, ${JSON.stringify(frame.actionUri)}); };
+window.addEventListener("message", function (event) {
+  var originHost; try { originHost = new URL(event.origin).hostname; } catch (e) { return; }
+  if (originHost !== host) return;
+  if (event.data.width && parseInt(event.data.width) > 0) iframe.style.width = event.data.width + "px";
+  if (event.data.height && parseInt(event.data.height) > 0) { iframe.style.height = event.data.height + "px"; window.__resizes.push(event.data.height); }
+}, false);
+</script></body></html>`;
+    res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
+    res.end(html);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -135,6 +254,8 @@ export class Bitrix24StandIn {
       res.writeHead(status, { "Content-Type": "application/json; charset=utf-8" });
       res.end(JSON.stringify(body));
     };
+    const hostPage = /^\/pub\/payment\/(\d+)$/.exec(new URL(req.url ?? "/", "http://x").pathname);
+    if (hostPage) return this.sendHostPage(res, Number(hostPage[1]));
     const m = /^\/rest\/(\d+)\/([^/]+)\/([a-z0-9_.]+?)(?:\.json)?$/i.exec(new URL(req.url ?? "/", "http://x").pathname);
     if (!m) return send(404, { error: "ERROR_METHOD_NOT_FOUND", error_description: "Method not found!" });
     if (m[1] !== String(this.user) || m[2] !== this.code) {
@@ -217,8 +338,13 @@ export class Bitrix24StandIn {
         if (!this.handlers.some((h) => h.CODE === handlerCode)) {
           throw new RestError("ERROR_CHECK_FAILURE", `Handler ${handlerCode} not found`);
         }
-        if (!this.personTypes.some((t) => t.id === personTypeId)) {
+        const personType = this.personTypes.find((t) => t.id === personTypeId);
+        if (!personType) {
           throw new RestError("ERROR_CHECK_FAILURE", `Person type ${personTypeId} not found`);
+        }
+        const registry = str(param(p, "ENTITY_REGISTRY_TYPE")) || "ORDER";
+        if ((personType.entityRegistryType ?? "ORDER") !== registry) {
+          throw new RestError("ERROR_CHECK_FAILURE", `Person type ${personTypeId} is not of registry ${registry}`);
         }
         const id = String(this.nextId++);
         this.paySystems.push({
@@ -235,7 +361,17 @@ export class Bitrix24StandIn {
       case "sale.payment.update": {
         const payment = this.paymentOf(param(p, "id"));
         const fields = (param(p, "fields") ?? {}) as Json;
-        payment.fields = { ...payment.fields, ...fields };
+        // PAY_SYSTEM_ID carries Attributes::Required on update too (sale/lib/rest/entity/payment.php).
+        if (fields.paySystemId === undefined || fields.paySystemId === null || fields.paySystemId === "") {
+          throw new RestError("ERROR_CHECK_FAILURE", "Required fields: paySystemId");
+        }
+        // Returning a REST handler's payment to its pay system fails: RestHandler implements no
+        // IRefund, so Payment::onFieldModify(IS_RETURN) answers RETURN_NO_SUPPORTED (sale/lib/payment.php).
+        if (fields.isReturn === "P") {
+          throw new RestError("ERROR_CHECK_FAILURE", "SALE_ORDER_PAYMENT_RETURN_NO_SUPPORTED");
+        }
+        const { paySystemId: _ps, ...rest } = fields;
+        payment.fields = { ...payment.fields, ...rest };
         return { payment: view(payment) };
       }
       case "sale.paysystem.pay.payment": {
@@ -251,6 +387,13 @@ export class Bitrix24StandIn {
           payment.paid = "Y";
           payment.paidTransitions++;
         }
+        // RestHandler::processRequest → getPsData reads these from the request that
+        // sale.paysystem.pay.payment builds out of its own parameters (sale/lib/paysystem/resthandler.php).
+        payment.fields = { ...payment.fields, psStatus: "Y", psStatusCode: "Y" };
+        for (const [key, field] of Object.entries(PS_FIELDS)) {
+          const value = param(p, key);
+          if (value !== undefined && value !== null && value !== "") payment.fields[field] = value;
+        }
         return true;
       }
       default:
@@ -264,6 +407,15 @@ export class Bitrix24StandIn {
     return payment;
   }
 }
+
+const PS_FIELDS = {
+  PS_INVOICE_ID: "psInvoiceId",
+  PS_STATUS_CODE: "psStatusCode",
+  PS_STATUS_DESCRIPTION: "psStatusDescription",
+  PS_STATUS_MESSAGE: "psStatusMessage",
+  PS_SUM: "psSum",
+  PS_CURRENCY: "psCurrency",
+} as const;
 
 /** sale.payment.get's resource: ids and sums as strings, like the portal answers them. */
 function view(p: StandInPayment): Json {

@@ -17,6 +17,8 @@ afterAll(() => counter.report());
 const SECRET = "fuzz-shared-secret-0123456789abcdef";
 const NOW = 1_800_000_000;
 const TOLERANCE = 300;
+const NONCE = "fuzz-nonce-0123456789";
+const TARGET = { method: "POST", target: "/api/orders" };
 
 const timestampHeader = fc.oneof(
   fc.constant<string | null>(null),
@@ -43,14 +45,16 @@ const signatureHeader = fc.oneof(
 );
 
 describe("fuzz: verifySignature (X-Signature / X-Signature-Timestamp)", () => {
-  it("never throws on any header pair and body; accepts only a matching HMAC inside the window", () => {
+  it("never throws on any header pair and body (fixed nonce and target); accepts only a matching HMAC inside the window", () => {
     fc.assert(
       fc.property(timestampHeader, signatureHeader, fc.string({ unit: "binary", maxLength: 300 }), (ts, sig, body) => {
         const check = counter.pure(() =>
           verifySignature({
             secret: SECRET,
             timestamp: ts,
+            nonce: NONCE,
             signature: sig,
+            ...TARGET,
             rawBody: body,
             toleranceSeconds: TOLERANCE,
             nowSeconds: NOW,
@@ -58,7 +62,9 @@ describe("fuzz: verifySignature (X-Signature / X-Signature-Timestamp)", () => {
         );
         if (check.ok) {
           expect(Math.abs(NOW - Number(ts))).toBeLessThanOrEqual(TOLERANCE);
-          expect(sig?.trim().slice(7).toLowerCase()).toBe(computeSignature(SECRET, ts ?? "", body));
+          expect(sig?.trim().slice(7).toLowerCase()).toBe(
+            computeSignature(SECRET, { ...TARGET, timestamp: ts ?? "", nonce: NONCE, body }),
+          );
         } else {
           expect(["MISSING_SIGNATURE", "INVALID_SIGNATURE", "STALE_SIGNATURE"]).toContain(check.reason);
         }
@@ -74,13 +80,15 @@ describe("fuzz: verifySignature (X-Signature / X-Signature-Timestamp)", () => {
         fc.integer({ min: -TOLERANCE, max: TOLERANCE }),
         fc.string({ unit: "binary", minLength: 1, maxLength: 5 }),
         (body, skew, extra) => {
-          const headers = signatureHeaders(SECRET, body, NOW + skew);
+          const headers = signatureHeaders(SECRET, { ...TARGET, body }, { nowSeconds: NOW + skew });
           const verify = (over: Partial<Parameters<typeof verifySignature>[0]>) =>
             counter.pure(() =>
               verifySignature({
                 secret: SECRET,
                 timestamp: headers["X-Signature-Timestamp"]!,
+                nonce: headers["X-Signature-Nonce"]!,
                 signature: headers["X-Signature"]!,
+                ...TARGET,
                 rawBody: body,
                 toleranceSeconds: TOLERANCE,
                 nowSeconds: NOW,
@@ -90,6 +98,8 @@ describe("fuzz: verifySignature (X-Signature / X-Signature-Timestamp)", () => {
           expect(verify({}).ok).toBe(true);
           expect(verify({ rawBody: body + extra }).ok).toBe(false);
           expect(verify({ secret: `${SECRET}x` }).ok).toBe(false);
+          expect(verify({ target: "/api/orders/x" }).ok).toBe(false);
+          expect(verify({ method: "GET" }).ok).toBe(false);
           expect(verify({ nowSeconds: NOW + skew + TOLERANCE + 1 }).ok).toBe(false);
         },
       ),

@@ -10,7 +10,7 @@ import { setKaspiGatewayForTests } from "@/lib/container";
 import { db } from "@/lib/db";
 import { env, resetEnvForTests } from "@/lib/env";
 import type { KaspiStatus } from "@/lib/kaspi/gateway";
-import { createFakeKaspiGateway, type FakeKaspiGateway } from "@/lib/kaspi/fake-gateway";
+import { createFakeKaspiGateway, type FakeKaspiGateway } from "@/tests/support/fake-kaspi-gateway";
 import { BASE, createOrder, latestPayment, nowSeconds, params, postPayment } from "../helpers";
 import { anyValue, bodyText, contentType, expectSane, FuzzCounter, headerValue, nastyString, runs } from "./support";
 
@@ -51,19 +51,24 @@ const signing = fc.constantFrom<Signing>(
   "other-secret",
 );
 
-function signed(kind: Signing, raw: string): Record<string, string> {
+function signed(kind: Signing, raw: string, method = "POST", target = "/api/orders"): Record<string, string> {
   const secret = env().BITRIX_SHARED_SECRET;
+  const req = { method, target, body: raw };
   switch (kind) {
     case "valid":
-      return signatureHeaders(secret, raw);
+      return signatureHeaders(secret, req);
     case "stale":
-      return signatureHeaders(secret, raw, nowSeconds() - 301);
+      return signatureHeaders(secret, req, { nowSeconds: nowSeconds() - 301 });
     case "future":
-      return signatureHeaders(secret, raw, nowSeconds() + 301);
+      return signatureHeaders(secret, req, { nowSeconds: nowSeconds() + 301 });
     case "other-secret":
-      return signatureHeaders(`${secret}-other`, raw);
+      return signatureHeaders(`${secret}-other`, req);
     case "garbage":
-      return { "X-Signature-Timestamp": String(nowSeconds()), "X-Signature": "sha256=" + "0".repeat(64) };
+      return {
+        "X-Signature-Timestamp": String(nowSeconds()),
+        "X-Signature-Nonce": "garbage-nonce-0123456789",
+        "X-Signature": "sha256=" + "0".repeat(64),
+      };
     case "missing":
       return {};
   }
@@ -163,7 +168,7 @@ describe("fuzz: GET /api/orders/{externalId}", () => {
           async (segment, sign) => {
             const res = await counter.call(() =>
               getOrderRoute(
-                request(`/api/orders/x`, { method: "GET", headers: signed(sign, "") }),
+                request(`/api/orders/x`, { method: "GET", headers: signed(sign, "", "GET", "/api/orders/x") }),
                 params({ externalId: segment }),
               ),
             );

@@ -10,10 +10,19 @@ import { POST as userRoute } from "@/app/api/merchant/users/[id]/route";
 import { GET as usersRoute, POST as addUserRoute } from "@/app/api/merchant/users/route";
 import { setKaspiGatewayForTests } from "@/lib/container";
 import { db } from "@/lib/db";
-import { createFakeKaspiGateway } from "@/lib/kaspi/fake-gateway";
+import { createFakeKaspiGateway } from "@/tests/support/fake-kaspi-gateway";
 import { hashPassword, verifyPassword } from "@/lib/merchant/password";
-import { MAX_FAILURES_PER_ACCOUNT } from "@/lib/merchant/rate-limit";
-import { cookieIsSecure, hashToken } from "@/lib/merchant/sessions";
+import { PEER_HEADER } from "@/lib/http/peer-address";
+import { merchantLogin } from "@/lib/merchant/login-use-case";
+import { delayAfter, FREE_FAILURES_PER_PAIR } from "@/lib/merchant/rate-limit";
+import {
+  cookieIsSecure,
+  hashToken,
+  HOST_SESSION_COOKIE,
+  SESSION_IDLE_MS,
+  sessionCookie,
+  sessionCookieName,
+} from "@/lib/merchant/sessions";
 import { upsertMerchantUser } from "@/lib/merchant/users";
 import { errorCodeOf, params } from "../helpers";
 import { loginRequest, merchantRequest, read, signedIn, signedInViaLogin, type MerchantCall } from "./merchant-helpers";
@@ -160,6 +169,15 @@ describe("POST /api/merchant/login", () => {
     expect(cookieIsSecure("http://pay.shop.kz")).toBe(true);
   });
 
+  it("on https the cookie is __Host- prefixed (Secure, Path=/, no Domain)", () => {
+    expect(sessionCookieName("https://pay.shop.kz")).toBe(HOST_SESSION_COOKIE);
+    expect(sessionCookieName("http://localhost:3000")).toBe("merchant_session");
+    const cookie = sessionCookie("tok", new Date(), true, sessionCookieName("https://pay.shop.kz"));
+    expect(cookie).toMatch(/^__Host-merchant_session=tok; Path=\/;/);
+    expect(cookie).toContain("Secure");
+    expect(cookie).not.toContain("Domain");
+  });
+
   it.each([
     ["wrong password", "owner2@shop.kz", "not-the-password"],
     ["unknown email", "nobody@shop.kz", "long-enough-password"],
@@ -202,22 +220,76 @@ describe("POST /api/merchant/login", () => {
     expect(empty.status).toBe(422);
   });
 
-  it("locks an account after repeated failures, even for the right password, per account (in the DB)", async () => {
+  it("an attacker hammering an account slows only themselves: the owner signs in from elsewhere", async () => {
     await upsertMerchantUser(db(), { email: "target@shop.kz", password: "long-enough-password", role: "admin" });
-    for (let i = 0; i < MAX_FAILURES_PER_ACCOUNT; i++) {
-      const addr = { "X-Forwarded-For": `10.1.0.${i}` }; // from different addresses: the account limit still counts
-      expect((await loginRoute(loginRequest("target@shop.kz", `wrong-${i}-password`, addr))).status).toBe(401);
+    // A fixed clock: the attacker's guesses come faster than the delays let them.
+    const at = new Date();
+    const statuses: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const r = await merchantLogin(
+        db(),
+        { email: "target@shop.kz", password: `wrong-${i}-password`, address: "203.0.113.66" },
+        at,
+      );
+      statuses.push(r.ok ? "OK" : r.error.code);
     }
-    const locked = await loginRoute(loginRequest("target@shop.kz", "long-enough-password"));
-    expect(locked.status).toBe(429);
-    expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(0);
-    expect(errorCodeOf(await read(locked))).toBe("RATE_LIMITED");
-    // Another account from another address is not affected.
-    await upsertMerchantUser(db(), { email: "other@shop.kz", password: "long-enough-password", role: "admin" });
-    expect(
-      (await loginRoute(loginRequest("other@shop.kz", "long-enough-password", { "X-Forwarded-For": "10.9.9.9" })))
-        .status,
-    ).toBe(200);
+    // The first free failures are wrong passwords; then the pair waits (growing delays).
+    expect(statuses).toEqual([
+      ...Array<string>(FREE_FAILURES_PER_PAIR).fill("INVALID_CREDENTIALS"),
+      ...Array<string>(6 - FREE_FAILURES_PER_PAIR).fill("RATE_LIMITED"),
+    ]);
+    // Throttled before the password is looked at: even the right one waits, from that address.
+    const right = await merchantLogin(
+      db(),
+      { email: "target@shop.kz", password: "long-enough-password", address: "203.0.113.66" },
+      at,
+    );
+    expect(right.ok ? "OK" : right.error).toMatchObject({ code: "RATE_LIMITED", details: { retryAfterSeconds: 1 } });
+    // The owner, with the right password from their own address, is not locked out.
+    const owner = await loginRoute(
+      loginRequest("target@shop.kz", "long-enough-password", { [PEER_HEADER]: "198.51.100.7" }),
+    );
+    expect(owner.status).toBe(200);
+  });
+
+  it("the delay grows with each failure of a pair, up to the window", () => {
+    expect([0, 1, 2, 3, 4, 5, 10, 40].map(delayAfter)).toEqual([0, 0, 0, 1000, 2000, 4000, 128_000, 900_000]);
+  });
+
+  it("failed-attempt rows expire: older rows are deleted on the next failure", async () => {
+    const old = new Date(Date.now() - 16 * 60 * 1000);
+    await db().loginFailure.create({ data: { id: "lgf_old_1", key: "pair:x@y.kz|10.0.0.9", createdAt: old } });
+    await loginRoute(loginRequest("nobody-here@shop.kz", "wrong-password-1"));
+    expect(await db().loginFailure.findUnique({ where: { id: "lgf_old_1" } })).toBeNull();
+  });
+
+  it("sign-in gives a new session id and ends the one the browser had", async () => {
+    const first = await signedInViaLogin("viewer");
+    const again = await loginRoute(loginRequest(first.email, first.password, { Cookie: first.cookie }));
+    expect(again.status).toBe(200);
+    expect(again.headers.get("set-cookie")).not.toContain(first.token);
+    expect(await db().merchantSession.findUnique({ where: { tokenHash: hashToken(first.token) } })).toBeNull();
+  });
+
+  it("an idle session ends after 30 minutes, even before its absolute expiry", async () => {
+    const viewer = await signedIn("viewer");
+    const row = await db().merchantSession.findUniqueOrThrow({ where: { tokenHash: hashToken(viewer.token) } });
+    expect((await listRoute(merchantRequest("/api/merchant/payments", { session: viewer }))).status).toBe(200);
+    await db().merchantSession.update({
+      where: { id: row.id },
+      data: { lastSeenAt: new Date(Date.now() - SESSION_IDLE_MS - 1000) },
+    });
+    expect((await listRoute(merchantRequest("/api/merchant/payments", { session: viewer }))).status).toBe(401);
+  });
+
+  it("an old-parameter hash is replaced with today's on the next sign-in", async () => {
+    await upsertMerchantUser(db(), { email: "legacy@shop.kz", password: "long-enough-password", role: "viewer" });
+    const legacy = await hashPassword("long-enough-password", { N: 16_384, r: 8, p: 1 });
+    await db().merchantUser.update({ where: { email: "legacy@shop.kz" }, data: { passwordHash: legacy } });
+    expect((await loginRoute(loginRequest("legacy@shop.kz", "long-enough-password"))).status).toBe(200);
+    const row = await db().merchantUser.findUniqueOrThrow({ where: { email: "legacy@shop.kz" } });
+    expect(row.passwordHash).toMatch(/^scrypt\$131072\$8\$1\$/);
+    expect(await verifyPassword("long-enough-password", row.passwordHash)).toBe(true);
   });
 
   it("limits an address that tries many accounts", async () => {
@@ -226,9 +298,7 @@ describe("POST /api/merchant/login", () => {
       data: Array.from({ length: 30 }, (_, i) => ({ id: `lgf_addr_${i}`, key: "address:10.66.0.1", createdAt: now })),
     });
     await upsertMerchantUser(db(), { email: "fresh@shop.kz", password: "long-enough-password", role: "admin" });
-    const res = await loginRoute(
-      loginRequest("fresh@shop.kz", "long-enough-password", { "X-Forwarded-For": "10.66.0.1" }),
-    );
+    const res = await loginRoute(loginRequest("fresh@shop.kz", "long-enough-password", { [PEER_HEADER]: "10.66.0.1" }));
     expect(res.status).toBe(429);
   });
 });
@@ -246,7 +316,7 @@ describe("sign-out and passwords", () => {
     const a = await hashPassword("same password!");
     const b = await hashPassword("same password!");
     expect(a).not.toBe(b);
-    expect(a).toMatch(/^scrypt\$32768\$8\$1\$/);
+    expect(a).toMatch(/^scrypt\$131072\$8\$1\$/);
     expect(await verifyPassword("same password!", a)).toBe(true);
     expect(await verifyPassword("same password?", a)).toBe(false);
     expect(await verifyPassword("x", "garbage")).toBe(false);

@@ -1,5 +1,6 @@
 import { POST as loginRoute } from "@/app/api/merchant/login/route";
 import { db } from "@/lib/db";
+import { PEER_HEADER, installPeerAddressStamp } from "@/lib/http/peer-address";
 import { createSession, hashToken, SESSION_COOKIE } from "@/lib/merchant/sessions";
 import type { MerchantRole } from "@/lib/merchant/roles";
 import { upsertMerchantUser } from "@/lib/merchant/users";
@@ -43,10 +44,13 @@ export async function signedInViaLogin(role: MerchantRole = "admin"): Promise<Te
   return { email, password, token, csrf: session.csrfToken, cookie: `${SESSION_COOKIE}=${token}` };
 }
 
+// The server stamps the socket peer on every request; tests say which address a request came from.
+installPeerAddressStamp();
+
 export function loginRequest(email: string, password: string, headers: Record<string, string> = {}): Request {
   return new Request(`${BASE}/api/merchant/login`, {
     method: "POST",
-    headers: { "Content-Type": "application/json", Origin: BASE, "X-Forwarded-For": "10.0.0.1", ...headers },
+    headers: { "Content-Type": "application/json", Origin: BASE, [PEER_HEADER]: "10.0.0.1", ...headers },
     body: JSON.stringify({ email, password }),
   });
 }

@@ -4,7 +4,7 @@ import { POST as refundRoute } from "@/app/api/merchant/payments/[id]/refund/rou
 import { POST as retryRoute } from "@/app/api/merchant/refunds/[id]/retry/route";
 import { setKaspiGatewayForTests } from "@/lib/container";
 import { db } from "@/lib/db";
-import { createFakeKaspiGateway, type FakeKaspiGateway } from "@/lib/kaspi/fake-gateway";
+import { createFakeKaspiGateway, type FakeKaspiGateway } from "@/tests/support/fake-kaspi-gateway";
 import type { RefundView } from "@/lib/payments/refund-use-case";
 import {
   createOrder,

@@ -1,7 +1,7 @@
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { POST as postCallbackRoute } from "@/app/api/kaspi/callback/route";
 import { setKaspiGatewayForTests } from "@/lib/container";
-import { createFakeKaspiGateway, type FakeKaspiGateway } from "@/lib/kaspi/fake-gateway";
+import { createFakeKaspiGateway, type FakeKaspiGateway } from "@/tests/support/fake-kaspi-gateway";
 import type { KaspiStatus } from "@/lib/kaspi/gateway";
 import {
   BASE,
@@ -107,6 +107,7 @@ describe("POST /api/kaspi/callback — verified by GET", () => {
     expect(outbox).toHaveLength(1);
     expect(JSON.parse(outbox[0]!.payload)).toEqual({
       event: "payment.paid",
+      mode: "sandbox",
       externalId: order.externalId,
       orderId: order.orderId,
       amount: 12_500,

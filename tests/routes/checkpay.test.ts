@@ -5,6 +5,7 @@ import { resetEnvForTests } from "@/lib/env";
 import { log } from "@/lib/log";
 import { installPeerAddressStamp, PEER_HEADER } from "@/lib/http/peer-address";
 import { resetCheckpayAccessForTests } from "@/lib/kaspi/checkpay-access";
+import { CHECKPAY_REPLY_MS, checkpayWithinDeadline } from "@/lib/payments/checkpay-use-case";
 import { BASE, createOrder, eventsOf, orderRow, outboxOf, postOrderSigned, read } from "../helpers";
 
 // GET /api/kaspi/pay-gateway — Kaspi's check/pay provider protocol through the real handler:
@@ -16,6 +17,7 @@ const PROXY_IP = "10.0.0.5";
 beforeAll(() => {
   process.env.KASPI_PROTOCOL = "checkpay";
   process.env.KASPI_GATEWAY_SERVICE_ID = "5001";
+  process.env.KASPI_GATEWAY_PAY_LINK = "https://kaspi.kz/pay/_gate?action=service_with_subservice&service_id={service_id}";
   process.env.KASPI_GATEWAY_TRUSTED_PROXIES = PROXY_IP;
   delete process.env.KASPI_GATEWAY_ALLOWED_IPS;
   resetEnvForTests();
@@ -23,8 +25,9 @@ beforeAll(() => {
   installPeerAddressStamp();
 });
 
+// Most cases read the JSON variant; the XML default has its own tests below (KASPI-FACTS §6).
 beforeEach(() => {
-  delete process.env.KASPI_GATEWAY_FORMAT;
+  process.env.KASPI_GATEWAY_FORMAT = "json";
   resetEnvForTests();
 });
 
@@ -37,28 +40,32 @@ function call(query: Record<string, string>, opts: { peer?: string; xff?: string
   return GET(new Request(`${BASE}/api/kaspi/checkpay?${new URLSearchParams(query)}`, { headers }));
 }
 
-async function gw(command: "check" | "pay", q: { txn_id?: string; account: string; sum: string }, opts = {}) {
-  return read(await call({ command, txn_id: q.txn_id ?? txn(), account: q.account, sum: q.sum }, opts));
+async function gw(command: "check" | "pay", q: { txn_id?: string; account: string; sum?: string }, opts = {}) {
+  const query = { command, txn_id: q.txn_id ?? txn(), account: q.account, ...(q.sum === undefined ? {} : { sum: q.sum }) };
+  return read(await call(query, opts));
 }
 
-describe("check", () => {
+// KASPI-FACTS §6: check's sum is a terminal default, not the amount; the reply's sum is the amount due.
+describe("check — KASPI-FACTS §6", () => {
   it.each([
     { name: "payable order → 0", setup: "open", sum: "12500.00", result: 0 },
     { name: "unknown account → 1", setup: "missing", sum: "12500.00", result: 1 },
-    { name: "wrong amount → 5", setup: "open", sum: "12000.00", result: 5 },
-    { name: "kopecks → 5", setup: "open", sum: "12500.50", result: 5 },
+    { name: "a dummy sum is ignored → 0, sum 12500.00", setup: "open", sum: "0.00", result: 0 },
+    { name: "another sum is ignored → 0", setup: "open", sum: "12000.00", result: 0 },
+    { name: "kopecks in the dummy sum are ignored → 0", setup: "open", sum: "12500.50", result: 0 },
+    { name: "no sum at all → a protocol reply 0", setup: "open", sum: undefined, result: 0 },
     { name: "paid order → 3", setup: "paid", sum: "12500.00", result: 3 },
   ])("$name", async ({ setup, sum, result }) => {
     const order = await createOrder({ accountNumber: `A${txn()}` });
     const account = setup === "missing" ? "no-such-account" : (await orderRow(order.orderId)).accountNumber!;
     if (setup === "paid") expect((await gw("pay", { account, sum: "12500" })).body).toMatchObject({ result: 0 });
-    const answer = await gw("check", { account, sum });
+    const answer = await gw("check", { account, ...(sum === undefined ? {} : { sum }) });
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ result, sum: result === 0 ? "12500.00" : (expect.any(String) as unknown) });
     expect(answer.body).not.toHaveProperty("prv_txn");
   });
 
-  it("a cancelled attempt's order (amount changed, then the old sum) → 5; the new sum → 0", async () => {
+  it("an order whose amount changed: check answers the new amount due whatever sum it carries", async () => {
     const order = await createOrder({ accountNumber: `A${txn()}` });
     const { accountNumber } = await orderRow(order.orderId);
     const again = await postOrderSigned({
@@ -68,8 +75,13 @@ describe("check", () => {
       currency: "KZT",
     });
     expect(again.status).toBe(200);
-    expect((await gw("check", { account: accountNumber!, sum: "12500.00" })).body).toMatchObject({ result: 5 });
-    expect((await gw("check", { account: accountNumber!, sum: "13000.00" })).body).toMatchObject({ result: 0 });
+    expect((await gw("check", { account: accountNumber!, sum: "12500.00" })).body).toMatchObject({
+      result: 0,
+      sum: "13000.00",
+    });
+    // pay must match the amount due exactly.
+    expect((await gw("pay", { account: accountNumber!, sum: "12500.00" })).body).toMatchObject({ result: 5 });
+    expect((await gw("pay", { account: accountNumber!, sum: "13000.00" })).body).toMatchObject({ result: 0 });
   });
 
   it("result 2 for a cancelled order", async () => {
@@ -88,7 +100,20 @@ describe("check", () => {
   });
 });
 
-describe("pay", () => {
+describe("pay — KASPI-FACTS §6", () => {
+  it.each([
+    { name: "another sum → 5", sum: "12000.00", result: 5 },
+    { name: "kopecks → 5", sum: "12500.50", result: 5 },
+    { name: "no sum → a protocol reply 5 (not an app error)", sum: undefined, result: 5 },
+  ])("$name", async ({ sum, result }) => {
+    const order = await createOrder({ accountNumber: `A${txn()}` });
+    const account = (await orderRow(order.orderId)).accountNumber!;
+    const answer = await gw("pay", { account, ...(sum === undefined ? {} : { sum }) });
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ result });
+    expect((await orderRow(order.orderId)).status).not.toBe("PAID");
+  });
+
   it("marks the order PAID once; a repeated pay answers the same prv_txn; one Bitrix notification", async () => {
     const order = await createOrder({ accountNumber: `A${txn()}` });
     const account = (await orderRow(order.orderId)).accountNumber!;
@@ -130,8 +155,8 @@ describe("pay", () => {
     expect(await outboxOf(order.orderId)).toHaveLength(1);
   });
 
-  it("orders without an account number are paid by externalId; XML when configured", async () => {
-    process.env.KASPI_GATEWAY_FORMAT = "xml";
+  it("KASPI-FACTS §6: XML <response> by default; orders without an account number are paid by externalId", async () => {
+    delete process.env.KASPI_GATEWAY_FORMAT;
     resetEnvForTests();
     const order = await createOrder();
     const res = await call({ command: "pay", txn_id: txn(), account: order.externalId, sum: "12500" });
@@ -139,6 +164,18 @@ describe("pay", () => {
     expect(await res.text()).toMatch(
       /<response><txn_id>\d+<\/txn_id><prv_txn>\d+<\/prv_txn><sum>12500\.00<\/sum><result>0<\/result><comment>OK<\/comment><\/response>/,
     );
+  });
+});
+
+describe("reply deadline — KASPI-FACTS §6 (15 s)", () => {
+  it("a reply that would come after the deadline is answered in time: 4 for pay, 5 for check", async () => {
+    const never = new Promise<never>(() => undefined);
+    const q = { command: "pay" as const, txn_id: "1", account: "a", sum: "100" };
+    const started = Date.now();
+    expect(await checkpayWithinDeadline(q, never, 50)).toMatchObject({ result: 4, txn_id: "1" });
+    expect(await checkpayWithinDeadline({ ...q, command: "check" }, never, 50)).toMatchObject({ result: 5 });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(CHECKPAY_REPLY_MS).toBeLessThan(15_000);
   });
 });
 

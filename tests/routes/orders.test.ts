@@ -3,7 +3,7 @@ import { GET as getOrder } from "@/app/api/orders/[externalId]/route";
 import { POST as postOrder } from "@/app/api/orders/route";
 import { setKaspiGatewayForTests } from "@/lib/container";
 import { db } from "@/lib/db";
-import { createFakeKaspiGateway, type FakeKaspiGateway } from "@/lib/kaspi/fake-gateway";
+import { createFakeKaspiGateway, type FakeKaspiGateway } from "@/tests/support/fake-kaspi-gateway";
 import {
   BASE,
   createOrder,
@@ -338,12 +338,12 @@ describe("POST /api/orders — errors", () => {
 });
 
 describe("GET /api/orders/{externalId}", () => {
-  it("returns the view, signed over '<timestamp>.'", async () => {
+  it("returns the view with the order's mode, signed over its method and path", async () => {
     const order = await createOrder({ amount: 7_700 });
     const answer = await getOrderSigned(order.externalId);
     expect(answer).toEqual({
       status: 200,
-      body: { orderId: order.orderId, externalId: order.externalId, amount: 7_700, status: "CREATED" },
+      body: { orderId: order.orderId, externalId: order.externalId, amount: 7_700, status: "CREATED", mode: "sandbox" },
     });
   });
 

@@ -1,7 +1,11 @@
 import { NextRequest } from "next/server";
 import { afterEach, describe, expect, it } from "vitest";
 import { resetEnvForTests } from "@/lib/env";
+import { PEER_HEADER, installPeerAddressStamp } from "@/lib/http/peer-address";
 import { proxy } from "@/proxy";
+
+// The server stamps every request with its socket peer (what a client cannot choose); tests set it.
+installPeerAddressStamp();
 
 // proxy.ts runs before every route: methods, sizes, floods, request ids and security headers.
 
@@ -10,7 +14,7 @@ function request(path: string, init: { method?: string; headers?: Record<string,
   ip++;
   return new NextRequest(`http://app.test${path}`, {
     method: init.method ?? "GET",
-    headers: { "x-forwarded-for": `10.0.0.${ip}`, ...init.headers },
+    headers: { [PEER_HEADER]: `10.0.0.${ip}`, ...init.headers },
   });
 }
 
@@ -54,7 +58,7 @@ describe("proxy", () => {
   it("more requests than the limit from one address → 429 with Retry-After; others unaffected", async () => {
     process.env.RATE_LIMIT_CALLBACK = "3";
     resetEnvForTests();
-    const from = { "x-forwarded-for": "192.0.2.7" };
+    const from = { [PEER_HEADER]: "192.0.2.7" };
     const statuses = Array.from(
       { length: 5 },
       () => proxy(request("/api/kaspi/callback", { method: "POST", headers: from })).status,
@@ -63,7 +67,7 @@ describe("proxy", () => {
     const limited = proxy(request("/api/kaspi/callback", { method: "POST", headers: from }));
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
     expect((await bodyOf(limited)).error.code).toBe("RATE_LIMITED");
-    const other = proxy(request("/api/kaspi/callback", { method: "POST", headers: { "x-forwarded-for": "192.0.2.8" } }));
+    const other = proxy(request("/api/kaspi/callback", { method: "POST", headers: { [PEER_HEADER]: "192.0.2.8" } }));
     expect(other.status).not.toBe(429);
   });
 

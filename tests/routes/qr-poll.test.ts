@@ -66,7 +66,8 @@ async function started(script: Script, device: "desktop" | "mobile" = "desktop")
 const later = (ms: number) => new Date(Date.now() + ms);
 
 describe("pollQrPayments", () => {
-  it("waits for Kaspi's interval, then Wait shows 'confirm in Kaspi', Processed marks PAID once", async () => {
+  // KASPI-FACTS §3: poll at StatusPollingInterval, never faster.
+  it("KASPI-FACTS §3: waits for Kaspi's interval, then Wait shows 'confirm in Kaspi', Processed marks PAID once", async () => {
     const script: Script = { state: state("QrTokenCreated", "PENDING", { stage: "awaiting_scan" }) };
     const { order, stub } = await started(script);
     expect(await pollQrPayments(db(), stub.gateway, new Date())).toBe(0);
@@ -106,7 +107,33 @@ describe("pollQrPayments", () => {
     expect((await orderRow(order.orderId)).status).toBe(expected);
   });
 
-  it("still Wait after PaymentConfirmationTimeout: EXPIRED, and a late Processed still becomes PAID", async () => {
+  // KASPI-FACTS §4: statuses outside v3.9's Appendix 4 are not guessed at.
+  it("KASPI-FACTS §4: an undocumented status is logged once and kept pending", async () => {
+    const script: Script = { state: state("QrTokenDiscarded", "PENDING", { unknownStatus: true }) };
+    const { order, stub } = await started(script);
+    await pollQrPayments(db(), stub.gateway, later(1500));
+    await pollQrPayments(db(), stub.gateway, later(3000));
+    expect(stub.calls.status).toBe(2);
+    expect((await orderRow(order.orderId)).status).toBe("PENDING");
+    const notes = (await eventsOf(order.orderId)).filter((e) => (e.message ?? "").includes("undocumented status"));
+    expect(notes).toHaveLength(1);
+  });
+
+  it("KASPI-FACTS §3: still QrTokenCreated past QrCodeScanWaitTimeout (from creation) → EXPIRED", async () => {
+    const script: Script = { state: state("QrTokenCreated", "PENDING", { stage: "awaiting_scan" }) };
+    const { order, stub } = await started(script);
+    const p = await latestPayment(order.orderId);
+    await db().payment.update({
+      where: { id: p.id },
+      data: { kaspiMeta: JSON.stringify({ protocol: "qr", presentation: "qr", pollIntervalMs: 1000, scanWaitMs: 60_000 }) },
+    });
+    await pollQrPayments(db(), stub.gateway, later(30_000));
+    expect((await orderRow(order.orderId)).status).toBe("PENDING");
+    await pollQrPayments(db(), stub.gateway, later(62_500));
+    expect((await orderRow(order.orderId)).status).toBe("EXPIRED");
+  });
+
+  it("KASPI-FACTS §3: still Wait after PaymentConfirmationTimeout: EXPIRED, and a late Processed still becomes PAID", async () => {
     const script: Script = { state: state("Wait", "PENDING", { stage: "awaiting_confirmation" }) };
     const { order, stub } = await started(script);
     await pollQrPayments(db(), stub.gateway, later(1500));

@@ -1,7 +1,7 @@
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { setKaspiGatewayForTests, startPaymentDeps } from "@/lib/container";
 import { db } from "@/lib/db";
-import { createFakeKaspiGateway, type FakeKaspiGateway } from "@/lib/kaspi/fake-gateway";
+import { createFakeKaspiGateway, type FakeKaspiGateway } from "@/tests/support/fake-kaspi-gateway";
 import { EXPIRY_GRACE_MS, RECHECK_SCHEDULE_MS, reconcileDuePayments } from "@/lib/payments/reconcile-use-case";
 import { createOrder, eventsOf, latestPayment, orderRow, outboxOf, postPayment } from "../helpers";
 

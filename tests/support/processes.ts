@@ -112,6 +112,15 @@ async function waitFor(url: string, proc: { output: () => string }, timeoutMs: n
   }
 }
 
+/** Lets tests read /api/health's figures from the processes they start. */
+export const HEALTH_TOKEN = "test-health-token-0123456789";
+
+/** GET /api/health with the figures (the outbox backlog and the oldest open payment). */
+export async function healthFigures(url: string): Promise<{ status: string; outboxBacklog: number }> {
+  const res = await fetch(`${url}/api/health`, { headers: { Authorization: `Bearer ${HEALTH_TOKEN}` } });
+  return (await res.json()) as { status: string; outboxBacklog: number };
+}
+
 /** The app as `npm start` runs it, on its own SQLite file under data/. */
 export async function startApp(options: { port: number; env: Record<string, string> }): Promise<Proc> {
   const db = path.join(ROOT, "data", `xproc-${options.port}.db`);
@@ -129,6 +138,7 @@ export async function startApp(options: { port: number; env: Record<string, stri
       APP_URL: url,
       DATABASE_URL: `file:./data/xproc-${options.port}.db`,
       WORKER_INTERVAL_MS: "200",
+      HEALTH_TOKEN,
       ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,25 +1,10 @@
-// GET /api/health — for load balancers: database reachable, outbox backlog, oldest open payment.
+// GET /api/health — for load balancers: {"status":"ok"|"degraded"}; the figures (outbox backlog,
+// oldest open payment) only with HEALTH_TOKEN (Bearer) or a merchant session.
 import { db } from "@/lib/db";
+import { healthReport } from "@/lib/health";
 import { json } from "@/lib/http/responses";
 
-export async function GET(): Promise<Response> {
-  try {
-    const client = db();
-    const [backlog, oldestOpen] = await Promise.all([
-      client.outbox.count({ where: { deliveredAt: null } }),
-      client.payment.findFirst({
-        where: { status: { in: ["CREATED", "PENDING"] } },
-        orderBy: { createdAt: "asc" },
-        select: { createdAt: true },
-      }),
-    ]);
-    return json({
-      status: "ok",
-      database: "ok",
-      outboxBacklog: backlog,
-      oldestOpenPaymentAgeSeconds: oldestOpen ? Math.round((Date.now() - oldestOpen.createdAt.getTime()) / 1000) : null,
-    });
-  } catch {
-    return json({ status: "error", database: "unreachable", error: { code: "INTERNAL", message: "database unreachable" } }, 503);
-  }
+export async function GET(request: Request): Promise<Response> {
+  const report = await healthReport(db(), request);
+  return json(report, report.status === "ok" ? 200 : 503);
 }

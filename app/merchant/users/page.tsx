@@ -29,9 +29,11 @@ export default async function MerchantUsersPage() {
         <caption className="visually-hidden">{t.users.title}</caption>
         <thead>
           <tr>
-            <th scope="col">{t.users.email}</th>
-            <th scope="col">{t.users.role}</th>
-            <th scope="col">{t.users.lastLogin}</th>
+            {[t.users.email, t.users.role, t.users.lastLogin].map((heading) => (
+              <th key={heading} scope="col">
+                {heading}
+              </th>
+            ))}
             <th scope="col">
               <span className="visually-hidden">{t.users.disable}</span>
             </th>

@@ -7,19 +7,16 @@ import { SandboxBanner } from "@/components/sandbox/sandbox-banner";
 import { StoreNotifications, type DemoNotification } from "@/components/sandbox/store-notifications";
 import { StoreSubmitButton } from "@/components/sandbox/store-submit-button";
 import styles from "@/components/sandbox/sandbox.module.css";
-import { db } from "@/lib/db";
-import { env } from "@/lib/env";
+import { siteSettings } from "@/lib/container";
 import { isLang, LANG_NAMES, LANGS } from "@/lib/i18n";
 import { formatTenge } from "@/lib/money";
-import { createDemoOrder, listDemoNotifications } from "@/lib/sandbox/demo-store";
+import { createDemoOrder, findDemoOrder, listDemoNotifications } from "@/lib/sandbox/demo-store";
 
 export const dynamic = "force-dynamic";
 
 export const metadata: Metadata = { title: "Demo store (sandbox) · Kaspi Pay" };
 
 type SearchParams = Record<string, string | string[] | undefined>;
-
-const DEMO_ORDER = /^DEMO-\d{1,12}$/;
 
 function one(params: SearchParams, key: string): string | undefined {
   const value = params[key];
@@ -28,7 +25,7 @@ function one(params: SearchParams, key: string): string | undefined {
 
 async function placeOrder(formData: FormData): Promise<void> {
   "use server";
-  if (!env().sandboxEnabled) notFound();
+  if (!siteSettings().sandboxEnabled) notFound();
   const amount = Number(formData.get("amount"));
   const lang = formData.get("lang");
   const phone = String(formData.get("phone") ?? "").trim();
@@ -43,18 +40,12 @@ async function placeOrder(formData: FormData): Promise<void> {
 }
 
 export default async function DemoStorePage({ searchParams }: { searchParams: Promise<SearchParams> }) {
-  const config = env();
+  const config = siteSettings();
   if (!config.sandboxEnabled) notFound();
   const params = await searchParams;
   const appOrigin = new URL(config.appUrl).origin;
   const externalId = one(params, "order") ?? one(params, "paid");
-  const order =
-    externalId && DEMO_ORDER.test(externalId)
-      ? await db().order.findUnique({
-          where: { externalId },
-          select: { externalId: true, accountNumber: true, amount: true, checkoutToken: true },
-        })
-      : null;
+  const order = await findDemoOrder(externalId);
 
   return (
     <div className={styles.storeShell} lang="en">
@@ -62,7 +53,7 @@ export default async function DemoStorePage({ searchParams }: { searchParams: Pr
       <header className={styles.storeHeader}>
         <div className={styles.storeHeaderInner}>
           <Link className={styles.storeName} href="/sandbox/store">
-            {config.MERCHANT_NAME}
+            {config.merchantName}
           </Link>
           <span className={styles.storeTagline}>SANDBOX demo store · checkout with Kaspi Pay</span>
         </div>

@@ -40,5 +40,23 @@ $data = [
             'GROUP' => 'CONNECT_SETTINGS_KASPI_CHECKOUT',
             'DEFAULT' => ['PROVIDER_KEY' => 'VALUE', 'PROVIDER_VALUE' => '/personal/order/detail/#ACCOUNT_NUMBER#/'],
         ],
+        // Off by default: a payment the app made in its Kaspi sandbox is refused (422 SANDBOX_REFUSED).
+        'KASPI_CHECKOUT_ACCEPT_SANDBOX' => [
+            'NAME' => Loc::getMessage('KASPI_CHECKOUT_DESC_ACCEPT_SANDBOX'),
+            'DESCRIPTION' => Loc::getMessage('KASPI_CHECKOUT_DESC_ACCEPT_SANDBOX_HINT'),
+            'SORT' => 500,
+            'GROUP' => 'CONNECT_SETTINGS_KASPI_CHECKOUT',
+            'INPUT' => ['TYPE' => 'Y/N'],
+            'DEFAULT' => ['PROVIDER_KEY' => 'INPUT', 'PROVIDER_VALUE' => 'N'],
+        ],
+        // The standard setting of Bitrix's own handlers (handlers/paysystem/*), in their group.
+        'PS_CHANGE_STATUS_PAY' => [
+            'NAME' => Loc::getMessage('KASPI_CHECKOUT_DESC_CHANGE_STATUS_PAY'),
+            'DESCRIPTION' => Loc::getMessage('KASPI_CHECKOUT_DESC_CHANGE_STATUS_PAY_HINT'),
+            'SORT' => 600,
+            'GROUP' => 'GENERAL_SETTINGS',
+            'INPUT' => ['TYPE' => 'Y/N'],
+            'DEFAULT' => ['PROVIDER_KEY' => 'INPUT', 'PROVIDER_VALUE' => 'Y'],
+        ],
     ],
 ];

@@ -2,11 +2,18 @@
 // Kaspi Pay checkout — payment handler for the 1C-Bitrix sale module (PHP 7.4+).
 // Install: copy this folder to /local/php_interface/include/sale_payment/kaspicheckout/.
 //
-// initiatePay      sends the order to the Kaspi checkout app (signed POST /api/orders) and shows
-//                  the app's checkout page in an iframe, with a fallback link.
-// processRequest   accepts the app's signed payment.paid notification, re-checks the order with a
-//                  signed GET /api/orders/{externalId}, and returns MONEY_COMING with PS_* fields
-//                  so that the sale module calls setPaid('Y').
+// initiatePay      sends the order to the Kaspi checkout app (signed POST /api/orders), shows the
+//                  app's checkout page in an iframe with a fallback link, and stores the app's
+//                  order id as PS_INVOICE_ID and the checkout as the payment URL.
+// processRequest   accepts the app's signed payment.paid / payment.refunded notifications,
+//                  re-checks the order with a signed GET /api/orders/{externalId}, and returns
+//                  MONEY_COMING (paid) or MONEY_LEAVING (fully refunded) with PS_* fields.
+// refund           (IRefund) Bitrix's "return to the payment system": the app refunds through Kaspi.
+//
+// What the app hears back (the outbox retries everything but the final answers):
+//   200 applied or already applied      503 try again later (app unreachable, not applied)
+//   410 ORDER_CANCELLED (final)         422 SANDBOX_REFUSED (final)
+//   401/400/409/502 a real problem: the sale module marks the payment (MARKED = Y).
 
 namespace Sale\Handlers\PaySystem;
 
@@ -16,6 +23,7 @@ use Bitrix\Main\HttpRequest;
 use Bitrix\Main\Localization\Loc;
 use Bitrix\Main\Request;
 use Bitrix\Main\Type\DateTime;
+use Bitrix\Sale\Order;
 use Bitrix\Sale\Payment;
 use Bitrix\Sale\PaySystem;
 use Bitrix\Sale\PriceMaths;
@@ -28,7 +36,7 @@ require_once __DIR__ . '/lib/AppClient.php';
 
 Loc::loadMessages(__FILE__);
 
-class KaspiCheckoutHandler extends PaySystem\ServiceHandler
+class KaspiCheckoutHandler extends PaySystem\ServiceHandler implements PaySystem\IRefund
 {
     const CURRENCY = 'KZT';
     const SIGNATURE_TOLERANCE_SECONDS = 300;
@@ -40,8 +48,13 @@ class KaspiCheckoutHandler extends PaySystem\ServiceHandler
     private $notification = null;
     /** @var array{0: int, 1: string}|null HTTP status and error code of a failed processRequest */
     private $failure = null;
-    /** @var bool */
-    private $alreadyPaid = false;
+    /**
+     * @var array{0: int, 1: array}|null an answer that is not an error of the payment: "try again
+     * later", "sandbox refused", "already done". The sale module marks a payment (MARKED = Y)
+     * whenever processRequest returns errors (Service::processRequest → PaymentMarker), so those
+     * are kept for real problems.
+     */
+    private $answer = null;
 
     public function getCurrencyList()
     {
@@ -65,7 +78,17 @@ class KaspiCheckoutHandler extends PaySystem\ServiceHandler
         $request = $request ?: Application::getInstance()->getContext()->getRequest();
         $view = $this->startCheckout($payment, $request);
         $this->setExtraParams(['KASPI_CHECKOUT' => $view]);
-        return $this->showTemplate($payment, 'template');
+        $result = $this->showTemplate($payment, 'template');
+        if ($view['MODE'] === 'iframe') {
+            // Like Bitrix's own handlers (RestHandler::initiateCheckoutPay): the provider's id of the
+            // payment in PS_INVOICE_ID (our order id until the Kaspi payment id replaces it) and
+            // the page to pay on as the payment URL (shown in links and QR codes by the sale module).
+            $result->setPsData(['PS_INVOICE_ID' => $view['APP_ORDER_ID']]);
+            if (method_exists($result, 'setPaymentUrl')) {
+                $result->setPaymentUrl($view['CHECKOUT_URL']);
+            }
+        }
+        return $result;
     }
 
     /** @return array<string, mixed> what the template shows */
@@ -135,6 +158,7 @@ class KaspiCheckoutHandler extends PaySystem\ServiceHandler
                 'MODE' => 'iframe',
                 'CHECKOUT_URL' => $checkoutUrl,
                 'APP_ORIGIN' => $this->originOf($checkoutUrl),
+                'APP_ORDER_ID' => isset($answer->body['orderId']) ? (string)$answer->body['orderId'] : '',
             ];
         }
         if ($answer->status === 409 && $answer->errorCode() === 'ORDER_ALREADY_PAID') {
@@ -151,66 +175,171 @@ class KaspiCheckoutHandler extends PaySystem\ServiceHandler
 
     public function getPaymentIdFromRequest(Request $request)
     {
-        $notification = $this->readNotification($request);
-        if ($notification === null) {
-            return null; // readNotification has answered 4xx; the sale module stops here
+        $this->notification = null;
+        $raw = $this->rawBody();
+        $data = json_decode($raw, true);
+        $externalId = is_array($data) && isset($data['externalId']) && is_string($data['externalId']) ? $data['externalId'] : '';
+        // The settings (secret included) of the payment's own pay system and person type.
+        $payment = ctype_digit($externalId) ? $this->findPayment($externalId) : null;
+        $secret = (string)$this->getBusinessValue($payment, 'KASPI_CHECKOUT_SHARED_SECRET');
+        $check = $this->checkSignature($secret, $request, $raw);
+        if ($secret === '' || $check !== Signature::OK) {
+            $this->emit(401, ['error' => [
+                'code' => $secret === '' ? 'INVALID_SIGNATURE' : $check,
+                'message' => 'the signature is missing, wrong or stale',
+            ]]);
+            return null;
         }
-        // If the sale module cannot load this payment it ends the request without calling
-        // sendResponse: answer "not found" unless processRequest runs, so the app retries.
-        $this->emitStatus(404);
-        return (string)$notification['externalId'];
+        if (!isset($data['event']) || !in_array($data['event'], ['payment.paid', 'payment.refunded'], true) || $externalId === '') {
+            $this->emit(400, ['error' => ['code' => 'BAD_REQUEST', 'message' => 'not a payment notification']]);
+            return null;
+        }
+        $this->notification = $data;
+        if ($payment && $payment->getOrder() && $payment->getOrder()->isCanceled()) {
+            // The sale module refuses a cancelled order's payment without calling sendResponse
+            // (Service::processRequest): this is the answer the app gets, and it is final.
+            $this->emit(410, ['error' => [
+                'code' => 'ORDER_CANCELLED',
+                'message' => 'the order of this payment is cancelled in Bitrix: refund the shopper',
+            ]]);
+        } else {
+            // If the sale module cannot load this payment it ends the request without calling
+            // sendResponse: answer "not found" unless processRequest runs, so the app retries.
+            $this->emitStatus(404);
+        }
+        return $externalId;
     }
 
     public function processRequest(Payment $payment, Request $request)
     {
         $result = new PaySystem\ServiceResult();
         $this->failure = null;
-        $this->alreadyPaid = false;
-        $notification = $this->notification !== null ? $this->notification : $this->readNotification($request);
+        $this->answer = null;
+        $notification = $this->notification;
         if ($notification === null) {
             return $this->fail($result, 401, 'INVALID_SIGNATURE', 'the notification is not signed by the app');
         }
         if ((string)$notification['externalId'] !== (string)$payment->getId()) {
             return $this->fail($result, 400, 'WRONG_PAYMENT', 'the notification is for another payment');
         }
-        if ($payment->isPaid()) {
-            $this->alreadyPaid = true; // a repeat: acknowledged, nothing changes
+        if ($this->refusesSandbox($payment, $notification)) {
+            return $this->sandboxRefused($result);
+        }
+        $refund = $notification['event'] === 'payment.refunded';
+        if (!$refund && $payment->isPaid()) {
+            $this->answer = [200, ['status' => 'OK', 'alreadyPaid' => true]]; // a repeat: nothing changes
+            return $result;
+        }
+        if ($refund && !$payment->isPaid() && $payment->isReturn()) {
+            $this->answer = [200, ['status' => 'OK', 'alreadyRefunded' => true]];
             return $result;
         }
 
-        $client = new AppClient(
-            (string)$this->getBusinessValue($payment, 'KASPI_CHECKOUT_APP_URL'),
-            (string)$this->getBusinessValue($payment, 'KASPI_CHECKOUT_SHARED_SECRET')
-        );
         // Never trust the notification's body alone: ask the app what it has recorded.
-        $order = $client->getOrder((string)$payment->getId());
+        $order = $this->appClient($payment)->getOrder((string)$payment->getId());
         if (!$order->reachable() || $order->status >= 500) {
-            return $this->fail($result, 503, 'APP_UNAVAILABLE', 'the app could not be asked about the payment');
+            $this->answer = [503, ['error' => ['code' => 'APP_UNAVAILABLE', 'message' => 'the app could not be asked; try again later']]];
+            return $result;
         }
         if (!$order->ok()) {
             return $this->fail($result, 502, 'APP_REFUSED', 'the app answered HTTP ' . $order->status . ' to the re-check');
         }
-        $status = isset($order->body['status']) ? (string)$order->body['status'] : '';
-        if ($status !== 'PAID') {
-            return $this->fail($result, 409, 'NOT_PAID', 'the app reports the payment as ' . $status . ', not PAID');
+        if ($this->refusesSandbox($payment, $order->body)) {
+            return $this->sandboxRefused($result);
         }
         $amount = isset($order->body['amount']) && is_int($order->body['amount']) ? $order->body['amount'] : null;
         if ($amount === null || $amount !== $this->wholeTenge($payment->getSum())) {
             return $this->fail($result, 409, 'AMOUNT_MISMATCH', 'the app recorded another amount than this payment');
         }
-
+        $status = isset($order->body['status']) ? (string)$order->body['status'] : '';
         $kaspiPaymentId = isset($order->body['kaspiPaymentId']) ? (string)$order->body['kaspiPaymentId'] : '';
-        $result->setOperationType(PaySystem\ServiceResult::MONEY_COMING);
+        return $refund
+            ? $this->applyRefund($result, $payment, $notification, $status)
+            : $this->applyPaid($result, $payment, $order->body, $status, $amount, $kaspiPaymentId);
+    }
+
+    private function applyPaid(PaySystem\ServiceResult $result, Payment $payment, array $order, $status, $amount, $kaspiPaymentId)
+    {
+        if ($status !== 'PAID') {
+            return $this->fail($result, 409, 'NOT_PAID', 'the app reports the payment as ' . $status . ', not PAID');
+        }
+        // The store's "change the payment status on payment" setting, as Bitrix's own handlers
+        // read it (handlers/paysystem/*: setOperationType(MONEY_COMING) only when it is Y).
+        if ($this->getBusinessValue($payment, 'PS_CHANGE_STATUS_PAY') !== 'N') {
+            $result->setOperationType(PaySystem\ServiceResult::MONEY_COMING);
+        }
         $result->setPsData([
             'PS_STATUS' => 'Y',
             'PS_STATUS_CODE' => 'PAID',
             'PS_STATUS_DESCRIPTION' => 'Kaspi Pay ' . $kaspiPaymentId,
-            'PS_STATUS_MESSAGE' => isset($order->body['paidAt']) ? (string)$order->body['paidAt'] : '',
+            'PS_STATUS_MESSAGE' => isset($order['paidAt']) ? (string)$order['paidAt'] : '',
             'PS_INVOICE_ID' => $kaspiPaymentId,
             'PS_SUM' => $amount,
             'PS_CURRENCY' => self::CURRENCY,
             'PS_RESPONSE_DATE' => new DateTime(),
         ]);
+        return $result;
+    }
+
+    /** A refund made in the app: a full one returns the payment (IS_RETURN = P, unpaid); a partial one is recorded. */
+    private function applyRefund(PaySystem\ServiceResult $result, Payment $payment, array $notification, $status)
+    {
+        if ($status !== 'REFUNDED' && $status !== 'PARTIALLY_REFUNDED') {
+            return $this->fail($result, 409, 'NOT_REFUNDED', 'the app reports the payment as ' . $status . ', not refunded');
+        }
+        $refunded = isset($notification['refundedTotal']) && is_int($notification['refundedTotal']) ? $notification['refundedTotal'] : 0;
+        $text = 'Kaspi refund ' . $refunded . ' KZT of ' . $this->wholeTenge($payment->getSum()) . ' KZT'
+            . (isset($notification['refundId']) ? ' (' . self::cut((string)$notification['refundId'], 60) . ')' : '');
+        if ($status === 'REFUNDED') {
+            $result->setOperationType(PaySystem\ServiceResult::MONEY_LEAVING);
+        }
+        $result->setPsData([
+            'PS_STATUS_CODE' => $status,
+            'PS_STATUS_DESCRIPTION' => $text,
+            'PAY_RETURN_COMMENT' => $text,
+            'PS_RESPONSE_DATE' => new DateTime(),
+        ]);
+        return $result;
+    }
+
+    /**
+     * IRefund: the admin's "return to the payment system" (Payment::setReturn('P') → Service::refund).
+     * Only MONEY_LEAVING makes Bitrix mark the payment returned; every refusal reaches the manager
+     * as an error message, in the admin's language.
+     */
+    public function refund(Payment $payment, $refundableSum)
+    {
+        $result = new PaySystem\ServiceResult();
+        $amount = $this->wholeTenge($refundableSum);
+        if ($amount === null) {
+            $result->addError(new Error(Loc::getMessage('KASPI_CHECKOUT_REFUND_WRONG_AMOUNT')));
+            return $result;
+        }
+        // One refundId per Bitrix payment: pressing "return" again asks about the same refund.
+        $refundId = 'bitrix-' . (int)$payment->getId() . '-' . $amount;
+        $answer = $this->appClient($payment)->refund((string)$payment->getId(), $amount, $refundId);
+        $status = isset($answer->body['status']) ? (string)$answer->body['status'] : '';
+        if ($answer->ok() && $status === 'SUCCEEDED') {
+            $result->setOperationType(PaySystem\ServiceResult::MONEY_LEAVING);
+            $result->setPsData([
+                'PS_STATUS_CODE' => 'REFUNDED',
+                'PS_STATUS_DESCRIPTION' => 'Kaspi refund ' . $amount . ' KZT (' . $refundId . ')',
+                'PS_RESPONSE_DATE' => new DateTime(),
+            ]);
+            return $result;
+        }
+        if ($answer->ok()) {
+            $code = $status === 'PENDING' ? 'KASPI_CHECKOUT_REFUND_PENDING' : 'KASPI_CHECKOUT_REFUND_REFUSED';
+        } elseif (!$answer->reachable() || $answer->status >= 500) {
+            $code = 'KASPI_CHECKOUT_REFUND_UNAVAILABLE';
+        } elseif ($answer->errorCode() === 'REFUND_UNSUPPORTED') {
+            $code = 'KASPI_CHECKOUT_REFUND_UNSUPPORTED';
+        } else {
+            $code = 'KASPI_CHECKOUT_REFUND_FAILED';
+        }
+        $detail = $answer->errorMessage() !== '' ? $answer->errorMessage() : (isset($answer->body['message']) ? (string)$answer->body['message'] : '');
+        PaySystem\Logger::addError('Kaspi checkout: refund of payment ' . $payment->getId() . ': HTTP ' . $answer->status . ' ' . $answer->errorCode() . ' ' . $status . ' ' . $detail);
+        $result->addError(new Error((string)Loc::getMessage($code, ['#DETAIL#' => $detail]), $code));
         return $result;
     }
 
@@ -225,36 +354,64 @@ class KaspiCheckoutHandler extends PaySystem\ServiceHandler
             ]]);
             return;
         }
-        $this->emit(200, $this->alreadyPaid ? ['status' => 'OK', 'alreadyPaid' => true] : ['status' => 'OK']);
+        if ($this->answer !== null) {
+            $this->emit($this->answer[0], $this->answer[1]);
+            return;
+        }
+        if (!$result->isResultApplied()) {
+            // setPaid or the order's save failed after a successful check (Service::processRequest
+            // sets setResultApplied(false)): the payment is not applied, so the app must try again.
+            $this->emit(503, ['error' => ['code' => 'NOT_APPLIED', 'message' => 'Bitrix could not apply the payment; try again later']]);
+            return;
+        }
+        $this->emit(200, ['status' => 'OK']);
     }
 
-    /** @return array<string, mixed>|null a signed payment.paid notification, or null after a 4xx */
-    private function readNotification(Request $request)
+    /** @return bool whether this is a sandbox payment and the store does not accept those */
+    private function refusesSandbox(Payment $payment, array $data)
     {
-        $raw = $this->rawBody();
-        $secret = (string)$this->getBusinessValue(null, 'KASPI_CHECKOUT_SHARED_SECRET');
-        $check = Signature::verify(
+        return isset($data['mode']) && $data['mode'] === 'sandbox'
+            && $this->getBusinessValue($payment, 'KASPI_CHECKOUT_ACCEPT_SANDBOX') !== 'Y';
+    }
+
+    private function sandboxRefused(PaySystem\ServiceResult $result)
+    {
+        $this->answer = [422, ['error' => [
+            'code' => 'SANDBOX_REFUSED',
+            'message' => 'this store does not accept sandbox payments ("Accept sandbox payments" is off)',
+        ]]];
+        return $result;
+    }
+
+    private function checkSignature($secret, Request $request, $raw)
+    {
+        // The signature binds the method and the request URI exactly as sent (Signature.php).
+        return Signature::verify(
             $secret,
             $this->header($request, 'X-Signature-Timestamp'),
+            $this->header($request, 'X-Signature-Nonce'),
             $this->header($request, 'X-Signature'),
+            (string)$this->serverValue($request, 'REQUEST_METHOD'),
+            (string)$this->serverValue($request, 'REQUEST_URI'),
             $raw,
             self::SIGNATURE_TOLERANCE_SECONDS
         );
-        if ($secret === '' || $check !== Signature::OK) {
-            $this->emit(401, ['error' => [
-                'code' => $secret === '' ? 'INVALID_SIGNATURE' : $check,
-                'message' => 'the signature is missing, wrong or stale',
-            ]]);
-            return null;
-        }
-        $data = json_decode($raw, true);
-        if (!is_array($data) || !isset($data['event']) || $data['event'] !== 'payment.paid'
-            || !isset($data['externalId']) || !is_string($data['externalId']) || $data['externalId'] === '') {
-            $this->emit(400, ['error' => ['code' => 'BAD_REQUEST', 'message' => 'not a payment.paid notification']]);
-            return null;
-        }
-        $this->notification = $data;
-        return $data;
+    }
+
+    /** The payment a notification names, loaded the way the sale module will load it. */
+    protected function findPayment($paymentId)
+    {
+        list($orderId, $id) = PaySystem\Manager::getIdsByPayment($paymentId, $this->service->getField('ENTITY_REGISTRY_TYPE'));
+        $order = $orderId ? Order::load($orderId) : null;
+        return $order ? $order->getPaymentCollection()->getItemById($id) : null;
+    }
+
+    private function appClient(Payment $payment)
+    {
+        return new AppClient(
+            (string)$this->getBusinessValue($payment, 'KASPI_CHECKOUT_APP_URL'),
+            (string)$this->getBusinessValue($payment, 'KASPI_CHECKOUT_SHARED_SECRET')
+        );
     }
 
     private function fail(PaySystem\ServiceResult $result, $status, $code, $message)
@@ -322,6 +479,15 @@ class KaspiCheckoutHandler extends PaySystem\ServiceHandler
             }
         }
         $key = 'HTTP_' . strtoupper(str_replace('-', '_', $name));
+        if (method_exists($request, 'getServer') && $request->getServer()->get($key) !== null) {
+            return (string)$request->getServer()->get($key);
+        }
+        return isset($_SERVER[$key]) ? (string)$_SERVER[$key] : null;
+    }
+
+    /** A $_SERVER value (the signature covers REQUEST_METHOD and REQUEST_URI as sent). */
+    private function serverValue(Request $request, $key)
+    {
         if (method_exists($request, 'getServer') && $request->getServer()->get($key) !== null) {
             return (string)$request->getServer()->get($key);
         }

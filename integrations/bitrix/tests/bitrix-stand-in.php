@@ -438,17 +438,70 @@ namespace Bitrix\Sale {
         }
     }
 
+    class PaymentCollection
+    {
+        /** @var Payment[] */
+        private $items = [];
+
+        public function add(Payment $payment)
+        {
+            $this->items[] = $payment;
+        }
+
+        public function getItemById($id)
+        {
+            foreach ($this->items as $item) {
+                if ((int)$item->getId() === (int)$id) {
+                    return $item;
+                }
+            }
+            return null;
+        }
+
+        public function getIterator()
+        {
+            return new \ArrayIterator($this->items);
+        }
+    }
+
     class Order
     {
+        /** @var Order[] Stand-in only: the "database" Order::load reads, by order id. */
+        public static $registry = [];
+
         private $fields;
         private $properties;
-        /** @var callable|null Stand-in only: called by save(). */
+        private $payments;
+        /** @var callable|null Stand-in only: called by save(); returning false fails the save. */
         public $onSave = null;
 
         public function __construct(array $fields, array $properties = [])
         {
-            $this->fields = $fields;
+            $this->fields = $fields + ['CANCELED' => 'N'];
             $this->properties = new PropertyValueCollection($properties);
+            $this->payments = new PaymentCollection();
+            self::$registry[(int)$this->fields['ID']] = $this;
+        }
+
+        public static function load($id)
+        {
+            return isset(self::$registry[(int)$id]) ? self::$registry[(int)$id] : null;
+        }
+
+        /** The sale module refuses to process payments of a cancelled order (sale/lib/paysystem/service.php). */
+        public function isCanceled()
+        {
+            return $this->fields['CANCELED'] === 'Y';
+        }
+
+        public function getPaymentCollection()
+        {
+            return $this->payments;
+        }
+
+        public function getPersonTypeId()
+        {
+            return isset($this->fields['PERSON_TYPE_ID']) ? (int)$this->fields['PERSON_TYPE_ID'] : 1;
         }
 
         public function getId()
@@ -478,10 +531,11 @@ namespace Bitrix\Sale {
 
         public function save()
         {
-            if ($this->onSave) {
-                call_user_func($this->onSave, $this);
+            $result = new \Bitrix\Main\Result();
+            if ($this->onSave && call_user_func($this->onSave, $this) === false) {
+                $result->addError(new \Bitrix\Main\Error('the order could not be saved'));
             }
-            return new \Bitrix\Main\Result();
+            return $result;
         }
     }
 
@@ -492,10 +546,63 @@ namespace Bitrix\Sale {
         /** Stand-in only: how many times setPaid('Y') turned the payment paid. */
         public $paidTransitions = 0;
 
+        /** Stand-in only: when set, setPaid() fails with this message (e.g. a handler of OnSalePaymentPaid refused). */
+        public $failSetPaid = null;
+        /** @var \Bitrix\Sale\PaySystem\Service|null */
+        private $service;
+
+        const RETURN_NONE = 'N';
+        const RETURN_PS = 'P';
+
         public function __construct(array $fields, Order $order)
         {
-            $this->fields = $fields + ['PAID' => 'N'];
+            $this->fields = $fields + ['PAID' => 'N', 'IS_RETURN' => 'N', 'MARKED' => 'N'];
             $this->order = $order;
+            $order->getPaymentCollection()->add($this);
+        }
+
+        public function setPaySystemService(\Bitrix\Sale\PaySystem\Service $service)
+        {
+            $this->service = $service;
+        }
+
+        public function isReturn()
+        {
+            return $this->fields['IS_RETURN'] === 'Y' || $this->fields['IS_RETURN'] === self::RETURN_PS;
+        }
+
+        public function isMarked()
+        {
+            return $this->fields['MARKED'] === 'Y';
+        }
+
+        /**
+         * "Return to the payment system" (IS_RETURN = P), as Payment::onFieldModify does it
+         * (sale/lib/payment.php): the pay system must be refundable (IRefund), Service::refund asks
+         * the handler, and only a MONEY_LEAVING answer turns the payment unpaid; errors come back to
+         * the admin and nothing changes.
+         */
+        public function setReturn($value)
+        {
+            $result = new \Bitrix\Main\Result();
+            if ($value !== self::RETURN_PS || $this->isReturn()) {
+                return $result;
+            }
+            if (!$this->service || !$this->service->isRefundable()) {
+                return $result->addError(new \Bitrix\Main\Error('SALE_ORDER_PAYMENT_RETURN_NO_SUPPORTED'));
+            }
+            $refund = $this->service->refund($this);
+            if (!$refund->isSuccess()) {
+                return $result->addErrors($refund->getErrors());
+            }
+            $this->fields['IS_RETURN'] = self::RETURN_PS;
+            if ($refund->getOperationType() === \Bitrix\Sale\PaySystem\ServiceResult::MONEY_LEAVING) {
+                $this->fields['PAID'] = 'N';
+            }
+            if ($refund->getPsData()) {
+                $this->setFields($refund->getPsData());
+            }
+            return $result;
         }
 
         public function getId()
@@ -541,6 +648,9 @@ namespace Bitrix\Sale {
         /** Like Bitrix: setting the status it already has changes nothing. */
         public function setPaid($value)
         {
+            if ($this->failSetPaid !== null) {
+                return (new \Bitrix\Main\Result())->addError(new \Bitrix\Main\Error($this->failSetPaid));
+            }
             if ($this->fields['PAID'] !== $value) {
                 $this->fields['PAID'] = $value;
                 if ($value === 'Y') {
@@ -567,10 +677,33 @@ namespace Bitrix\Sale\PaySystem {
 
     class ServiceResult extends \Bitrix\Main\Result
     {
-        const MONEY_COMING = 'M';
-        const MONEY_LEAVING = 'L';
+        // The values of sale/lib/paysystem/serviceresult.php.
+        const MONEY_COMING = 'money_coming';
+        const MONEY_LEAVING = 'money_leaving';
 
         protected $operationType;
+        protected $resultApplied = true;
+        protected $paymentUrl = '';
+
+        public function isResultApplied()
+        {
+            return $this->resultApplied;
+        }
+
+        public function setResultApplied($resultApplied)
+        {
+            $this->resultApplied = $resultApplied;
+        }
+
+        public function getPaymentUrl()
+        {
+            return $this->paymentUrl;
+        }
+
+        public function setPaymentUrl($paymentUrl)
+        {
+            $this->paymentUrl = $paymentUrl;
+        }
         protected $psData = [];
         protected $template = '';
 
@@ -620,17 +753,39 @@ namespace Bitrix\Sale\PaySystem {
         }
     }
 
+    interface IRefund
+    {
+        public function refund(Payment $payment, $refundableSum);
+    }
+
+    class Manager
+    {
+        /** [orderId, paymentId] of a payment id, from the loaded orders (sale/lib/paysystem/manager.php). */
+        public static function getIdsByPayment($paymentId, $registryType = 'ORDER')
+        {
+            foreach (\Bitrix\Sale\Order::$registry as $order) {
+                if ($order->getPaymentCollection()->getItemById($paymentId)) {
+                    return [$order->getId(), (int)$paymentId];
+                }
+            }
+            return [0, 0];
+        }
+    }
+
     /** What a pay system (b_sale_pay_system_action row + business values) gives its handler. */
     class Service
     {
         private $fields;
         private $businessValues;
+        /** @var array<int, array<string, string>> business values per person type (BusinessValue mapping) */
+        private $personTypeValues;
         private $handler;
 
-        public function __construct(array $fields, array $businessValues = [])
+        public function __construct(array $fields, array $businessValues = [], array $personTypeValues = [])
         {
-            $this->fields = $fields;
+            $this->fields = $fields + ['ENTITY_REGISTRY_TYPE' => 'ORDER'];
             $this->businessValues = $businessValues;
+            $this->personTypeValues = $personTypeValues;
         }
 
         public function getField($name)
@@ -638,9 +793,17 @@ namespace Bitrix\Sale\PaySystem {
             return isset($this->fields[$name]) ? $this->fields[$name] : null;
         }
 
-        /** Stand-in only: the business value of a setting code, as BusinessValue::get gives it. */
-        public function getBusinessValueOf($code)
+        /**
+         * Stand-in only: BusinessValue::get for this pay system's consumer — the payment's person
+         * type's mapping first, then the pay system's. Without a payment only the latter exists.
+         */
+        public function getBusinessValueOf($code, Payment $payment = null)
         {
+            $order = $payment ? $payment->getOrder() : null;
+            $personType = $order ? $order->getPersonTypeId() : null;
+            if ($personType !== null && isset($this->personTypeValues[$personType][$code])) {
+                return $this->personTypeValues[$personType][$code];
+            }
             return isset($this->businessValues[$code]) ? $this->businessValues[$code] : null;
         }
 
@@ -649,19 +812,51 @@ namespace Bitrix\Sale\PaySystem {
             $this->handler = $handler;
         }
 
+        /** Like Service::initiatePay: PS data the handler returns is written to the payment and the order saved. */
         public function initiatePay(Payment $payment, Request $request = null, $mode = BaseServiceHandler::STREAM)
         {
             $this->handler->setInitiateMode($mode);
-            return $this->handler->initiatePay($payment, $request);
+            $result = $this->handler->initiatePay($payment, $request);
+            if ($result->getPsData()) {
+                $payment->setFields($result->getPsData());
+                $save = $payment->getOrder()->save();
+                if (!$save->isSuccess()) {
+                    $result->addErrors($save->getErrors());
+                }
+            }
+            return $result;
+        }
+
+        public function isRefundable()
+        {
+            return $this->handler instanceof IRefund;
+        }
+
+        /** Service::refund: only a paid payment; a sum of 0 means the whole payment. */
+        public function refund(Payment $payment, $refundableSum = 0)
+        {
+            if (!$payment->isPaid()) {
+                $result = new ServiceResult();
+                $result->addError(new \Bitrix\Main\Error('SALE_PS_SERVICE_PAYMENT_NOT_PAID'));
+                return $result;
+            }
+            $result = $this->handler->refund($payment, $refundableSum == 0 ? $payment->getSum() : $refundableSum);
+            if (!$result->isSuccess()) {
+                Logger::addError(get_class($this->handler) . ': refund: ' . implode("\n", $result->getErrorMessages()));
+            }
+            return $result;
         }
 
         /**
-         * What \Bitrix\Sale\PaySystem\Service::processRequest does for a notification: find the
-         * payment by the handler's id, let the handler check the request, apply MONEY_COMING as
-         * setPaid('Y') plus the PS_* fields, save the order, then let the handler answer.
-         * $findPayment: function (string|int $id): ?Payment (Manager::getIdsByPayment + Order::load).
+         * What Service::processRequest does (sale/lib/paysystem/service.php): find the payment by
+         * the handler's id (Manager::getIdsByPayment + Order::load, or $findPayment); a cancelled
+         * order is an error WITHOUT sendResponse; on the handler's success apply MONEY_COMING as
+         * setPaid('Y') / MONEY_LEAVING as IS_RETURN = P + setPaid('N'), then the PS_* fields, then
+         * save the order — any failure there only sets setResultApplied(false); on the handler's
+         * error mark the payment (MARKED = 'Y', PaymentMarker::mark). Then sendResponse.
+         * $findPayment: function (string|int $id): ?Payment, for tests that keep no registry.
          */
-        public function processRequest(Request $request, callable $findPayment)
+        public function processRequest(Request $request, callable $findPayment = null)
         {
             $result = new \Bitrix\Main\Result();
             $paymentId = $this->handler->getPaymentIdFromRequest($request);
@@ -670,7 +865,19 @@ namespace Bitrix\Sale\PaySystem {
                 Logger::addError('payment id is not found in the request');
                 return $result;
             }
-            $payment = call_user_func($findPayment, $paymentId);
+            if ($findPayment !== null) {
+                $payment = call_user_func($findPayment, $paymentId);
+                $order = $payment ? $payment->getOrder() : null;
+            } else {
+                list($orderId, $id) = Manager::getIdsByPayment($paymentId, $this->getField('ENTITY_REGISTRY_TYPE'));
+                $order = $orderId ? \Bitrix\Sale\Order::load($orderId) : null;
+                $payment = $order ? $order->getPaymentCollection()->getItemById($id) : null;
+            }
+            if ($order && $order->isCanceled()) {
+                $result->addError(new \Bitrix\Main\Error('order ' . $order->getId() . ' is canceled'));
+                Logger::addError('order ' . $order->getId() . ' is canceled');
+                return $result;
+            }
             if (!$payment) {
                 $result->addError(new \Bitrix\Main\Error('payment ' . $paymentId . ' is not found'));
                 Logger::addError('payment ' . $paymentId . ' is not found');
@@ -678,20 +885,27 @@ namespace Bitrix\Sale\PaySystem {
             }
             $serviceResult = $this->handler->processRequest($payment, $request);
             if ($serviceResult->isSuccess()) {
-                $psData = $serviceResult->getPsData();
-                if ($psData) {
-                    $payment->setFields($psData);
-                }
                 $operationType = $serviceResult->getOperationType();
-                if ($operationType === ServiceResult::MONEY_COMING) {
-                    $payment->setPaid('Y');
-                } elseif ($operationType === ServiceResult::MONEY_LEAVING) {
-                    $payment->setPaid('N');
+                $status = $operationType === ServiceResult::MONEY_COMING ? 'Y'
+                    : ($operationType === ServiceResult::MONEY_LEAVING ? 'N' : null);
+                if ($status === 'N') {
+                    $payment->setFields(['IS_RETURN' => Payment::RETURN_PS, 'PAY_RETURN_DATE' => date('d.m.Y')]);
                 }
-                $payment->getOrder()->save();
+                if ($status !== null && !$payment->setPaid($status)->isSuccess()) {
+                    $serviceResult->setResultApplied(false);
+                }
+                if ($serviceResult->getPsData()) {
+                    $payment->setFields($serviceResult->getPsData());
+                }
+                if (!$payment->getOrder()->save()->isSuccess()) {
+                    $serviceResult->setResultApplied(false);
+                }
             } else {
+                $serviceResult->setResultApplied(false);
                 $result->addErrors($serviceResult->getErrors());
                 Logger::addError(implode('; ', $serviceResult->getErrorMessages()));
+                $payment->setFields(['MARKED' => 'Y', 'REASON_MARKED' => implode('; ', $serviceResult->getErrorMessages())]);
+                $payment->getOrder()->save();
             }
             $this->handler->sendResponse($serviceResult, $request);
             return $result;
@@ -736,7 +950,7 @@ namespace Bitrix\Sale\PaySystem {
 
         protected function getBusinessValue(Payment $payment = null, $code)
         {
-            return $this->service->getBusinessValueOf($code);
+            return $this->service->getBusinessValueOf($code, $payment);
         }
 
         /** Renders <handler dir>/template/<name>.php with $params, like the sale module does. */

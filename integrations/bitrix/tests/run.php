@@ -104,7 +104,9 @@ function shopRequest()
     return new HttpRequest([], ['HTTP_HOST' => 'shop.example.kz', 'HTTPS' => 'on']);
 }
 
-/** A notification as the app signs it. */
+const NOTIFY_PATH = '/bitrix/tools/sale_ps_result.php';
+
+/** A notification as the app signs it: POST to the handler's request URI. */
 function notificationRequest(array $override = [], $secret = SECRET, $at = null, $query = ['kaspi_checkout' => 'Y'])
 {
     $body = json_encode($override + [
@@ -116,9 +118,13 @@ function notificationRequest(array $override = [], $secret = SECRET, $at = null,
         'paidAt' => '2025-10-09T09:00:00.000Z',
     ]);
     HttpRequest::$testInput = $body;
-    $headers = Signature::headers($secret, $body, $at);
+    $uri = NOTIFY_PATH . ($query ? '?' . http_build_query($query) : '');
+    $headers = Signature::headers($secret, 'POST', $uri, $body, $at);
     return new HttpRequest($query, [
+        'REQUEST_METHOD' => 'POST',
+        'REQUEST_URI' => $uri,
         'HTTP_X_SIGNATURE_TIMESTAMP' => $headers['X-Signature-Timestamp'],
+        'HTTP_X_SIGNATURE_NONCE' => $headers['X-Signature-Nonce'],
         'HTTP_X_SIGNATURE' => $headers['X-Signature'],
     ]);
 }
@@ -153,15 +159,19 @@ $vectors = json_decode(file_get_contents(__DIR__ . '/signature-vectors.json'), t
 
 test('signature vectors: PHP signs exactly like the app', function () use ($vectors) {
     foreach ($vectors['signing'] as $v) {
-        $headers = Signature::headers($v['secret'], $v['body'], (int)$v['timestamp']);
+        $headers = Signature::headers($v['secret'], $v['method'], $v['target'], $v['body'], (int)$v['timestamp'], $v['nonce']);
         same($v['signature'], $headers['X-Signature'], $v['name']);
+        same($v['nonce'], $headers['X-Signature-Nonce'], $v['name'] . ' nonce');
         same($v['timestamp'], $headers['X-Signature-Timestamp'], $v['name'] . ' timestamp');
     }
 });
 
 test('signature vectors: PHP verifies exactly like the app', function () use ($vectors) {
     foreach ($vectors['verification'] as $v) {
-        $got = Signature::verify($v['secret'], $v['timestamp'], $v['signature'], $v['body'], $v['toleranceSeconds'], $v['now']);
+        $got = Signature::verify(
+            $v['secret'], $v['timestamp'], $v['nonce'], $v['signature'], $v['method'], $v['target'], $v['body'],
+            $v['toleranceSeconds'], $v['now']
+        );
         same($v['expected'], $got, $v['name']);
     }
 });
@@ -179,7 +189,7 @@ test('.description.php declares the admin settings, with ru and en texts for eve
         include __DIR__ . '/../kaspicheckout/.description.php';
         check(is_array($data) && isset($data['CODES']), 'no $data[CODES]');
         same(
-            ['KASPI_CHECKOUT_APP_URL', 'KASPI_CHECKOUT_SHARED_SECRET', 'KASPI_CHECKOUT_PHONE_PROPERTY', 'KASPI_CHECKOUT_RETURN_URL'],
+            ['KASPI_CHECKOUT_APP_URL', 'KASPI_CHECKOUT_SHARED_SECRET', 'KASPI_CHECKOUT_PHONE_PROPERTY', 'KASPI_CHECKOUT_RETURN_URL', 'KASPI_CHECKOUT_ACCEPT_SANDBOX', 'PS_CHANGE_STATUS_PAY'],
             array_keys($data['CODES']),
             'setting codes'
         );
@@ -187,7 +197,11 @@ test('.description.php declares the admin settings, with ru and en texts for eve
         foreach ($data['CODES'] as $code => $setting) {
             check(is_string($setting['NAME']) && $setting['NAME'] !== '', "$lang: $code has no name");
             check(is_string($setting['DESCRIPTION']) && $setting['DESCRIPTION'] !== '', "$lang: $code has no description");
+            check(isset($setting['GROUP']), "$lang: $code has no group");
         }
+        check(is_string(Loc::getMessage('CONNECT_SETTINGS_KASPI_CHECKOUT')) && Loc::getMessage('CONNECT_SETTINGS_KASPI_CHECKOUT') !== '', "$lang: the settings group has no title");
+        same(['TYPE' => 'Y/N'], $data['CODES']['KASPI_CHECKOUT_ACCEPT_SANDBOX']['INPUT'], 'sandbox setting is a checkbox');
+        same('N', $data['CODES']['KASPI_CHECKOUT_ACCEPT_SANDBOX']['DEFAULT']['PROVIDER_VALUE'], 'sandbox payments are refused by default');
     }
     $keys = [];
     foreach (['ru', 'en'] as $lang) {
@@ -215,7 +229,10 @@ test('initiatePay sends the signed order and renders the iframe, fallback link a
     same('application/json', $sent['headers']['Content-Type'], 'content type');
     same(
         Signature::OK,
-        Signature::verify(SECRET, $sent['headers']['X-Signature-Timestamp'], $sent['headers']['X-Signature'], $sent['body']),
+        Signature::verify(
+            SECRET, $sent['headers']['X-Signature-Timestamp'], $sent['headers']['X-Signature-Nonce'],
+            $sent['headers']['X-Signature'], 'POST', '/api/orders', $sent['body']
+        ),
         'the request signature'
     );
     $order = json_decode($sent['body'], true);
@@ -342,6 +359,30 @@ test('bad, stale and missing signatures are rejected with 401 before Bitrix load
     }
 });
 
+test('a notification signed for another URI or method, or in the first "<ts>.<body>" form, is rejected (401)', function () {
+    $request = notificationRequest();
+    $server = [
+        'REQUEST_METHOD' => 'POST',
+        'REQUEST_URI' => NOTIFY_PATH . '?kaspi_checkout=Y',
+        'HTTP_X_SIGNATURE_TIMESTAMP' => $request->getServer()->get('HTTP_X_SIGNATURE_TIMESTAMP'),
+        'HTTP_X_SIGNATURE_NONCE' => $request->getServer()->get('HTTP_X_SIGNATURE_NONCE'),
+        'HTTP_X_SIGNATURE' => $request->getServer()->get('HTTP_X_SIGNATURE'),
+    ];
+    $oldForm = 'sha256=' . hash_hmac('sha256', $server['HTTP_X_SIGNATURE_TIMESTAMP'] . '.' . HttpRequest::$testInput, SECRET);
+    $cases = [
+        'other URI' => ['REQUEST_URI' => NOTIFY_PATH . '?kaspi_checkout=Y&pay_system_id=2'] + $server,
+        'other method' => ['REQUEST_METHOD' => 'PUT'] + $server,
+        'first form, no nonce' => ['HTTP_X_SIGNATURE' => $oldForm, 'HTTP_X_SIGNATURE_NONCE' => null] + $server,
+    ];
+    foreach ($cases as $name => $values) {
+        $handler = handlerFor(service());
+        same(null, $handler->getPaymentIdFromRequest(new HttpRequest(['kaspi_checkout' => 'Y'], $values)), $name . ': payment id');
+        same(401, $handler->status, $name . ': status');
+    }
+    $handler = handlerFor(service());
+    same('15', $handler->getPaymentIdFromRequest(new HttpRequest(['kaspi_checkout' => 'Y'], $server)), 'as signed: accepted');
+});
+
 test('a tampered body is rejected (401)', function () {
     $request = notificationRequest();
     HttpRequest::$testInput = str_replace('12500', '1', HttpRequest::$testInput);
@@ -350,8 +391,8 @@ test('a tampered body is rejected (401)', function () {
     same(401, $handler->status, 'status');
 });
 
-test('a signed body that is not payment.paid is a 400', function () {
-    $request = notificationRequest(['event' => 'payment.refunded']);
+test('a signed body that is not a payment notification is a 400', function () {
+    $request = notificationRequest(['event' => 'payment.other']);
     $handler = handlerFor(service());
     same(null, $handler->getPaymentIdFromRequest($request), 'payment id');
     same(400, $handler->status, 'status');
@@ -380,8 +421,11 @@ test('processRequest: re-checked PAID for the same amount → MONEY_COMING with 
     same(APP . '/api/orders/15', $calls[0]['url'], 're-check url');
     same(
         Signature::OK,
-        Signature::verify(SECRET, $calls[0]['headers']['X-Signature-Timestamp'], $calls[0]['headers']['X-Signature'], ''),
-        're-check signed over "<timestamp>."'
+        Signature::verify(
+            SECRET, $calls[0]['headers']['X-Signature-Timestamp'], $calls[0]['headers']['X-Signature-Nonce'],
+            $calls[0]['headers']['X-Signature'], 'GET', '/api/orders/15', ''
+        ),
+        're-check signed over its method and path'
     );
     $handler->sendResponse($result, $request);
     same(200, $handler->status, 'status');
@@ -394,8 +438,6 @@ test('processRequest refuses what the app does not confirm, with a status that m
         'refunded' => [200, paidOrder(['status' => 'REFUNDED']), 409, 'NOT_PAID'],
         'other amount' => [200, paidOrder(['amount' => 12499]), 409, 'AMOUNT_MISMATCH'],
         'amount as string' => [200, paidOrder(['amount' => '12500']), 409, 'AMOUNT_MISMATCH'],
-        'app down' => [false, null, 503, 'APP_UNAVAILABLE'],
-        'app 500' => [500, ['error' => ['code' => 'INTERNAL', 'message' => 'x']], 503, 'APP_UNAVAILABLE'],
         'app 404' => [404, ['error' => ['code' => 'NOT_FOUND', 'message' => 'x']], 502, 'APP_REFUSED'],
     ];
     foreach ($cases as $name => $case) {
@@ -481,6 +523,8 @@ test('isMyResponse: the indicative query parameter routes sale_ps_result.php to 
     check(KaspiCheckoutHandler::isMyResponse(new HttpRequest(['kaspi_checkout' => 'Y', 'pay_system_id' => '8']), 7) === false, 'other id');
     check(KaspiCheckoutHandler::isMyResponse(new HttpRequest([]), 7) === false, 'no flag');
 });
+
+require __DIR__ . '/run-sale-module.php';
 
 echo "$passed passed, $failed failed\n";
 exit($failed === 0 ? 0 : 1);

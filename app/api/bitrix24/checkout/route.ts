@@ -1,47 +1,42 @@
-// POST /api/bitrix24/checkout — Bitrix24's CHECKOUT_DATA request (unsigned): confirms the payment
-// over REST, creates the order and answers { PAYMENT_URL } or { PAYMENT_ERRORS: [...] }.
-import { parsePhpForm, checkoutDataSchema } from "@/lib/bitrix24/checkout-request";
+// POST /api/bitrix24/checkout — Bitrix24's CHECKOUT_DATA request (unsigned), and the claim the
+// IFRAME_DATA page sends on the portal's behalf: confirms the payment over REST, creates the
+// order and answers { PAYMENT_URL, PAYMENT_ID } or { PAYMENT_ERRORS: [...] }.
+// Always HTTP 200: Bitrix decodes the body of a 200 only (sale/lib/helpers/rest/http.php), so a
+// refusal with another status would reach the shopper as "data missing" instead of its reason.
+import { checkoutDataSchema } from "@/lib/bitrix24/checkout-request";
 import { startBitrix24Checkout } from "@/lib/bitrix24/checkout-use-case";
-import { bitrix24Client } from "@/lib/bitrix24/container";
-import { db } from "@/lib/db";
-import { env } from "@/lib/env";
+import { bitrix24CheckoutDeps } from "@/lib/container";
 import type { AppError } from "@/lib/errors";
-import { errorStatus } from "@/lib/errors";
-import { internalError, json, MAX_BODY_BYTES, parseWith } from "@/lib/http/responses";
+import { checkoutKeyMatches, UNIFORM_CHECKOUT_ERROR } from "@/lib/bitrix24/checkout-access";
+import { readRequest } from "@/lib/http/read-request";
+import { errorOf, internalError, json } from "@/lib/http/responses";
+import { requestLog } from "@/lib/log";
 
-// Bitrix24 shows PAYMENT_ERRORS to the shopper; the error table's status and shape come along.
-function paymentErrors(error: AppError): Response {
-  return json(
-    { PAYMENT_ERRORS: [error.message], error: { code: error.code, message: error.message } },
-    errorStatus[error.code],
+// Bitrix24 shows PAYMENT_ERRORS to the shopper: one uniform text for every refusal (the reason is
+// logged, and stays in `error` for support), so a caller learns nothing about which check failed.
+function paymentErrors(error: AppError, request: Request): Response {
+  requestLog(request, "POST /api/bitrix24/checkout").warn(
+    { code: error.code, reason: error.message },
+    "checkout refused",
   );
+  return json({
+    PAYMENT_ERRORS: [UNIFORM_CHECKOUT_ERROR],
+    error: { code: error.code, message: UNIFORM_CHECKOUT_ERROR },
+  });
 }
 
 export async function POST(request: Request): Promise<Response> {
   try {
-    const client = bitrix24Client();
-    if (!client) return paymentErrors({ code: "NOT_FOUND", message: "this app is not connected to a Bitrix24 portal" });
-    const raw = await request.text();
-    if (raw.length > MAX_BODY_BYTES) return paymentErrors({ code: "PAYLOAD_TOO_LARGE", message: "body is too large" });
-    const type = request.headers.get("content-type") ?? "";
-    let body: unknown;
-    if (/^application\/json\b/i.test(type)) {
-      try {
-        body = JSON.parse(raw) as unknown;
-      } catch {
-        return paymentErrors({ code: "INVALID_JSON", message: "body is not valid JSON" });
-      }
-    } else {
-      body = parsePhpForm(raw);
-    }
-    const input = parseWith(checkoutDataSchema, body);
-    if (!input.ok) return paymentErrors(input.error);
-    const e = env();
-    const result = await startBitrix24Checkout(
-      { db: db(), client, appUrl: e.appUrl, limits: { min: e.ORDER_MIN_AMOUNT, max: e.ORDER_MAX_AMOUNT } },
-      input.value,
-    );
-    return result.ok ? json({ PAYMENT_URL: result.value.paymentUrl }) : paymentErrors(result.error);
+    const deps = bitrix24CheckoutDeps();
+    // Without the installation's key in the ACTION_URI this endpoint does not exist.
+    if (!deps || !checkoutKeyMatches(request, deps.sharedSecret)) return errorOf("NOT_FOUND", "not found");
+    // Bitrix24 posts a PHP-style form (BX_SYSTEM_PARAMS[PAYMENT_ID]=…); JSON is accepted too.
+    const input = await readRequest(request, { schema: checkoutDataSchema, format: "json-or-form" });
+    if (!input.ok) return paymentErrors(input.error, request);
+    const result = await startBitrix24Checkout(deps, input.value.value);
+    return result.ok
+      ? json({ PAYMENT_URL: result.value.paymentUrl, PAYMENT_ID: result.value.paymentId })
+      : paymentErrors(result.error, request);
   } catch (e) {
     return internalError("POST /api/bitrix24/checkout", e);
   }

@@ -1,17 +1,22 @@
 // POST /api/kaspi/callback — Kaspi says a payment changed. Verified by GET before anything moves.
-import { db } from "@/lib/db";
-import { kaspiGateway } from "@/lib/container";
-import { errorResponse, internalError, json, parseWith, readJsonBody } from "@/lib/http/responses";
+import { callbackDeps } from "@/lib/container";
+import { readRequest } from "@/lib/http/read-request";
+import { errorOf, errorResponse, internalError, json } from "@/lib/http/responses";
 import { ecomCallbackSchema } from "@/lib/kaspi/ecom-schemas";
 import { handleKaspiCallback } from "@/lib/payments/handle-callback-use-case";
 
 export async function POST(request: Request): Promise<Response> {
   try {
-    const body = await readJsonBody(request, 8 * 1024);
-    if (!body.ok) return errorResponse(body.error);
-    const callback = parseWith(ecomCallbackSchema, body.value.json);
-    if (!callback.ok) return errorResponse({ ...callback.error, code: "BAD_REQUEST" });
-    const result = await handleKaspiCallback({ db: db(), gateway: kaspiGateway() }, callback.value);
+    // Callbacks exist only in the eCommerce API: under the QR API and check/pay this is no door at all.
+    const deps = callbackDeps();
+    if (!deps.enabled) return errorOf("NOT_FOUND", "this Kaspi protocol sends no callbacks");
+    const callback = await readRequest(request, {
+      schema: ecomCallbackSchema,
+      maxBytes: 8 * 1024,
+      invalidCode: "BAD_REQUEST",
+    });
+    if (!callback.ok) return errorResponse(callback.error);
+    const result = await handleKaspiCallback(deps, callback.value.value);
     if (!result.ok) return errorResponse(result.error);
     // Handled, including "rejected" and duplicates: Kaspi must not retry those.
     return json({ status: "OK" });

@@ -1,16 +1,15 @@
 // GET /api/kaspi/checkpay (also /api/kaspi/pay-gateway) — Kaspi's check/pay provider protocol (Kaspi → app, allowed addresses only).
-import { db } from "@/lib/db";
-import { env } from "@/lib/env";
+import { checkpayDeps } from "@/lib/container";
 import { errorOf, internalError, json, parseWith } from "@/lib/http/responses";
 import { log } from "@/lib/log";
 import { checkpayAccess } from "@/lib/kaspi/checkpay-access";
 import { checkpayQuerySchema, checkpayReplyXml } from "@/lib/kaspi/checkpay-schemas";
-import { handleCheckpayCommand } from "@/lib/payments/checkpay-use-case";
+import { checkpayWithinDeadline, handleCheckpayCommand } from "@/lib/payments/checkpay-use-case";
 
 export async function GET(request: Request): Promise<Response> {
   try {
-    const e = env();
-    if (e.KASPI_PROTOCOL !== "checkpay") return errorOf("NOT_FOUND", "the check/pay protocol is not enabled");
+    const deps = checkpayDeps();
+    if (!deps.enabled) return errorOf("NOT_FOUND", "the check/pay protocol is not enabled");
     const access = checkpayAccess(request);
     if (!access.allowed) {
       log().warn({ route: "/api/kaspi/checkpay", client: access.client ?? "unknown" }, "check/pay request refused");
@@ -19,8 +18,8 @@ export async function GET(request: Request): Promise<Response> {
     const query = Object.fromEntries(new URL(request.url).searchParams);
     const parsed = parseWith(checkpayQuerySchema, query);
     if (!parsed.ok) return errorOf("VALIDATION_FAILED", parsed.error.message);
-    const reply = await handleCheckpayCommand(db(), parsed.value);
-    if (e.KASPI_GATEWAY_FORMAT === "xml") {
+    const reply = await checkpayWithinDeadline(parsed.value, handleCheckpayCommand(deps.db, parsed.value));
+    if (deps.format === "xml") {
       return new Response(checkpayReplyXml(reply), {
         status: 200,
         headers: { "Content-Type": "application/xml; charset=utf-8", "Cache-Control": "no-store" },
@@ -28,6 +27,6 @@ export async function GET(request: Request): Promise<Response> {
     }
     return json(reply);
   } catch (e) {
-    return internalError("GET /api/kaspi/pay-gateway", e);
+    return internalError("GET /api/kaspi/checkpay", e);
   }
 }

@@ -1,15 +1,13 @@
 // GET /api/merchant/users — the merchant users (admin).
 // POST /api/merchant/users — { email, role } → creates the user (or resets an existing one's
 // password) and answers the generated password once (admin).
-import { z } from "zod";
 import { db } from "@/lib/db";
-import { errorOf, errorResponse, json, parseWith, readJsonBody } from "@/lib/http/responses";
+import { readRequest } from "@/lib/http/read-request";
+import { errorOf, errorResponse, json } from "@/lib/http/responses";
 import { generatePassword } from "@/lib/merchant/password";
-import { MERCHANT_ROLES } from "@/lib/merchant/roles";
+import { userBodySchema } from "@/lib/merchant/api-schemas";
 import { merchantRoute } from "@/lib/merchant/route-guard";
 import { isPlausibleEmail, listMerchantUsers, upsertMerchantUser } from "@/lib/merchant/users";
-
-const bodySchema = z.object({ email: z.string().trim().min(3).max(254), role: z.enum(MERCHANT_ROLES) });
 
 export async function GET(request: Request): Promise<Response> {
   return merchantRoute(request, { name: "GET /api/merchant/users", role: "admin" }, async () =>
@@ -19,10 +17,9 @@ export async function GET(request: Request): Promise<Response> {
 
 export async function POST(request: Request): Promise<Response> {
   return merchantRoute(request, { name: "POST /api/merchant/users", role: "admin", mutating: true }, async () => {
-    const body = await readJsonBody(request);
-    if (!body.ok) return errorResponse(body.error);
-    const input = parseWith(bodySchema, body.value.json);
-    if (!input.ok) return errorResponse(input.error);
+    const read = await readRequest(request, { schema: userBodySchema });
+    if (!read.ok) return errorResponse(read.error);
+    const input = read.value;
     if (!isPlausibleEmail(input.value.email)) return errorOf("VALIDATION_FAILED", "email: not an email address");
     const password = generatePassword();
     const outcome = await upsertMerchantUser(db(), { ...input.value, password });

@@ -1,19 +1,19 @@
 // GET /api/orders/{externalId} — Bitrix re-checks an order (signed over "<timestamp>.").
 import { verifyBitrixRequest } from "@/lib/bitrix-onprem/verify-request";
 import { db } from "@/lib/db";
-import { errorResponse, internalError, json, parseWith } from "@/lib/http/responses";
+import { errorResponse, internalError, parseWith, resultResponse } from "@/lib/http/responses";
 import { getOrderForBitrix } from "@/lib/payments/order-intake-use-case";
 import { externalIdSchema } from "@/lib/payments/order-schemas";
 
 export async function GET(request: Request, ctx: { params: Promise<{ externalId: string }> }): Promise<Response> {
   try {
-    const signed = verifyBitrixRequest(request, "");
+    const signed = await verifyBitrixRequest(request, "");
     if (!signed.ok) return errorResponse(signed.error);
     const { externalId } = await ctx.params;
     const id = parseWith(externalIdSchema, safeDecode(externalId));
     if (!id.ok) return errorResponse(id.error);
     const result = await getOrderForBitrix(db(), id.value);
-    return result.ok ? json(result.value) : errorResponse(result.error);
+    return resultResponse(result);
   } catch (e) {
     return internalError("GET /api/orders/{externalId}", e);
   }

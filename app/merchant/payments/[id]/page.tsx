@@ -14,6 +14,7 @@ import { requireMerchantPage } from "@/lib/merchant/page-auth";
 import { merchantLang } from "@/lib/merchant/page-lang";
 import { paymentDetail } from "@/lib/merchant/payment-detail";
 import { formatTenge } from "@/lib/money";
+import { readyReturnQr } from "@/lib/payments/return-qr-use-case";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Kaspi Pay · платёж" };
@@ -34,6 +35,11 @@ export default async function MerchantPaymentPage(props: { params: Promise<{ id:
     : !paidLike || refundable <= 0 || (!support.partial && payment.refundedAmount + payment.refundingAmount > 0)
       ? ({ kind: "nothing" } as const)
       : ({ kind: "ready", refundable, partial: support.partial } as const);
+  // Kaspi QR r2: a refund needs a return QR the customer scanned (KASPI-FACTS §2).
+  const returnQr =
+    support.supported && support.flow === "return-qr" && refundState.kind === "ready"
+      ? (await readyReturnQr(db(), payment.id)) ? ("ready" as const) : ("needed" as const)
+      : undefined;
   const isAdmin = session.role === "admin";
   const fmt = (d: Date | null) => (d ? formatAlmaty(d, lang, true) : "—");
 
@@ -69,10 +75,7 @@ export default async function MerchantPaymentPage(props: { params: Promise<{ id:
         <StatusBadge status={payment.status} t={t} />
       </div>
       <div className={styles.detailGrid}>
-        <section className={styles.card} aria-labelledby="facts-h">
-          <h2 id="facts-h" className={styles.h2}>
-            {t.detail.paymentAmount}: {formatTenge(payment.amount)}
-          </h2>
+        <Card id="facts" title={`${t.detail.paymentAmount}: ${formatTenge(payment.amount)}`}>
           <dl className={styles.facts}>
             {facts.map(([label, value, testId]) => (
               <div key={label}>
@@ -81,13 +84,15 @@ export default async function MerchantPaymentPage(props: { params: Promise<{ id:
               </div>
             ))}
           </dl>
-        </section>
-        <section className={styles.card} aria-labelledby="actions-h">
-          <h2 id="actions-h" className={styles.h2}>
-            {t.detail.actions}
-          </h2>
+        </Card>
+        <Card id="actions" title={t.detail.actions}>
           {isAdmin ? (
-            <PaymentActions paymentId={payment.id} canRecheck={!!payment.kaspiPaymentId} refund={refundState} />
+            <PaymentActions
+              paymentId={payment.id}
+              canRecheck={!!payment.kaspiPaymentId}
+              refund={refundState}
+              {...(returnQr ? { returnQr } : {})}
+            />
           ) : (
             <>
               <p className={styles.note}>{t.detail.viewerNote}</p>
@@ -112,14 +117,11 @@ export default async function MerchantPaymentPage(props: { params: Promise<{ id:
               </ul>
             </>
           ) : null}
-        </section>
+        </Card>
       </div>
 
       {detail.attempts.length > 1 ? (
-        <section className={styles.card} aria-labelledby="attempts-h">
-          <h2 id="attempts-h" className={styles.h2}>
-            {t.detail.attempts}
-          </h2>
+        <Card id="attempts" title={t.detail.attempts}>
           <ul className={styles.plainList}>
             {detail.attempts.map((a) => (
               <li key={a.id}>
@@ -136,13 +138,10 @@ export default async function MerchantPaymentPage(props: { params: Promise<{ id:
               </li>
             ))}
           </ul>
-        </section>
+        </Card>
       ) : null}
 
-      <section className={styles.card} aria-labelledby="notify-h">
-        <h2 id="notify-h" className={styles.h2}>
-          {t.detail.notifications}
-        </h2>
+      <Card id="notify" title={t.detail.notifications}>
         {detail.outbox.length === 0 ? (
           <p className={styles.note}>{t.detail.noNotifications}</p>
         ) : (
@@ -158,14 +157,23 @@ export default async function MerchantPaymentPage(props: { params: Promise<{ id:
             ))}
           </ul>
         )}
-      </section>
+      </Card>
 
-      <section className={styles.card} aria-labelledby="timeline-h">
-        <h2 id="timeline-h" className={styles.h2}>
-          {t.detail.timeline}
-        </h2>
+      <Card id="timeline" title={t.detail.timeline}>
         <PaymentTimeline detail={detail} t={t} lang={lang} />
-      </section>
+      </Card>
     </MerchantShell>
+  );
+}
+
+/** One titled card of the detail page; the heading labels the section for screen readers. */
+function Card({ id, title, children }: { id: string; title: string; children: React.ReactNode }) {
+  return (
+    <section className={styles.card} aria-labelledby={`${id}-h`}>
+      <h2 id={`${id}-h`} className={styles.h2}>
+        {title}
+      </h2>
+      {children}
+    </section>
   );
 }

@@ -1,28 +1,19 @@
 // POST /sandbox/store/notify — the demo store's stand-in for Bitrix's notification endpoint.
 import { z } from "zod";
-import { verifyBitrixRequest } from "@/lib/bitrix-onprem/verify-request";
-import { db } from "@/lib/db";
-import { errorResponse, internalError, json, parseWith, readJsonBody } from "@/lib/http/responses";
-import { newId } from "@/lib/ids";
-import { sandboxDisabled } from "@/lib/sandbox/http";
+import { readRequest } from "@/lib/http/read-request";
+import { errorResponse, json } from "@/lib/http/responses";
+import { recordDemoNotification } from "@/lib/sandbox/demo-store";
+import { sandboxRoute } from "@/lib/sandbox/http";
 
 const notificationSchema = z.object({ event: z.string().min(1).max(50), externalId: z.string().min(1).max(200) });
 
 export async function POST(request: Request): Promise<Response> {
-  try {
-    const blocked = sandboxDisabled();
-    if (blocked) return blocked;
-    const body = await readJsonBody(request);
-    if (!body.ok) return errorResponse(body.error);
-    const signed = verifyBitrixRequest(request, body.value.raw);
-    if (!signed.ok) return errorResponse(signed.error);
-    const n = parseWith(notificationSchema, body.value.json);
+  return sandboxRoute("POST /sandbox/store/notify", async () => {
+    // Signed like every app → Bitrix notification (lib/bitrix-onprem/signature.ts).
+    const n = await readRequest(request, { schema: notificationSchema, signed: true });
     if (!n.ok) return errorResponse(n.error);
-    await db().sandboxNotification.create({
-      data: { id: newId("ntf"), externalId: n.value.externalId, event: n.value.event, payload: body.value.raw },
-    });
+    const { externalId, event } = n.value.value;
+    await recordDemoNotification({ externalId, event, payload: n.value.raw });
     return json({ received: true });
-  } catch (e) {
-    return internalError("POST /sandbox/store/notify", e);
-  }
+  });
 }

@@ -5,8 +5,9 @@ namespace Sale\Handlers\PaySystem\KaspiCheckout;
 use Bitrix\Main\Web\HttpClient;
 
 /**
- * Signed calls from the store to the Kaspi checkout app: POST /api/orders and
- * GET /api/orders/{externalId}. Never throws: every outcome is an AppResponse.
+ * Signed calls from the store to the Kaspi checkout app: POST /api/orders,
+ * GET /api/orders/{externalId} and POST /api/orders/{externalId}/refunds. Never throws: every
+ * outcome is an AppResponse.
  */
 final class AppClient
 {
@@ -33,6 +34,13 @@ final class AppClient
         return $this->send('GET', '/api/orders/' . rawurlencode((string)$externalId), '');
     }
 
+    /** A refund started in Bitrix; the app answers the same refundId with the same refund. */
+    public function refund($externalId, $amount, $refundId)
+    {
+        $body = json_encode(['amount' => (int)$amount, 'refundId' => (string)$refundId], JSON_UNESCAPED_SLASHES);
+        return $this->send('POST', '/api/orders/' . rawurlencode((string)$externalId) . '/refunds', $body === false ? '{}' : $body);
+    }
+
     private function send($method, $path, $rawBody)
     {
         $client = new HttpClient([
@@ -44,16 +52,27 @@ final class AppClient
         if ($method === 'POST') {
             $client->setHeader('Content-Type', 'application/json', true);
         }
-        foreach (Signature::headers($this->secret, $rawBody) as $name => $value) {
+        $url = $this->baseUrl . $path;
+        // The signature covers the method and the path and query exactly as sent (the app may live
+        // under a sub-path of its host), so it cannot be reused for another order or request.
+        foreach (Signature::headers($this->secret, $method, self::targetOf($url), $rawBody) as $name => $value) {
             $client->setHeader($name, $value, true);
         }
-        $url = $this->baseUrl . $path;
         $raw = $method === 'POST' ? $client->post($url, $rawBody) : $client->get($url);
         if ($raw === false) {
             return new AppResponse(0, null);
         }
         $json = json_decode((string)$raw, true);
         return new AppResponse((int)$client->getStatus(), is_array($json) ? $json : null);
+    }
+
+    /** The path and query of a URL, as they go on the request line. */
+    public static function targetOf($url)
+    {
+        $path = parse_url($url, PHP_URL_PATH);
+        $query = parse_url($url, PHP_URL_QUERY);
+        return ($path === null || $path === false || $path === '' ? '/' : $path)
+            . ($query === null || $query === false ? '' : '?' . $query);
     }
 }
 

@@ -4,7 +4,10 @@
 //   GET  /checkout?payment=<id>&sum=<sum>&account=<n>&phone=<p>   the payment step (initiatePay)
 //   POST /bitrix/tools/sale_ps_result.php?kaspi_checkout=Y         the notification URL
 //   GET  /state                                                    the payments, as JSON
-// Configuration (environment): KASPI_STANDIN_STATE (JSON file), KASPI_APP_URL, KASPI_SHARED_SECRET.
+//   POST /admin/cancel?payment=<id>                                 the manager cancels the order
+//   POST /admin/return?payment=<id>                                 "return to the payment system"
+// Configuration (environment): KASPI_STANDIN_STATE (JSON file), KASPI_APP_URL, KASPI_SHARED_SECRET,
+// KASPI_ACCEPT_SANDBOX (Y/N, the handler's "Accept sandbox payments").
 
 use Bitrix\Main\Application;
 use Bitrix\Main\Context;
@@ -44,6 +47,8 @@ function makeService()
         'KASPI_CHECKOUT_SHARED_SECRET' => (string)getenv('KASPI_SHARED_SECRET'),
         'KASPI_CHECKOUT_PHONE_PROPERTY' => 'PHONE',
         'KASPI_CHECKOUT_RETURN_URL' => '/personal/order/detail/#ACCOUNT_NUMBER#/',
+        'KASPI_CHECKOUT_ACCEPT_SANDBOX' => getenv('KASPI_ACCEPT_SANDBOX') === 'Y' ? 'Y' : 'N',
+        'PS_CHANGE_STATUS_PAY' => 'Y',
     ]);
     $service->setHandler(new KaspiCheckoutHandler('kaspicheckout', $service));
     return $service;
@@ -52,10 +57,36 @@ function makeService()
 function paymentFrom(array $row)
 {
     $order = new Order(
-        ['ID' => $row['ORDER_ID'], 'ACCOUNT_NUMBER' => $row['ORDER_ACCOUNT_NUMBER'], 'CURRENCY' => 'KZT', 'LID' => 's1'],
+        [
+            'ID' => $row['ORDER_ID'],
+            'ACCOUNT_NUMBER' => $row['ORDER_ACCOUNT_NUMBER'],
+            'CURRENCY' => 'KZT',
+            'LID' => 's1',
+            'CANCELED' => isset($row['ORDER_CANCELED']) ? $row['ORDER_CANCELED'] : 'N',
+        ],
         ['PHONE' => $row['PHONE']]
     );
-    return new Payment(array_diff_key($row, ['PHONE' => 1, 'PAID_TRANSITIONS' => 1, 'ORDER_ACCOUNT_NUMBER' => 1]), $order);
+    return new Payment(array_diff_key($row, ['PHONE' => 1, 'PAID_TRANSITIONS' => 1, 'ORDER_ACCOUNT_NUMBER' => 1, 'ORDER_CANCELED' => 1]), $order);
+}
+
+/** Every stored payment as sale objects (what Order::load finds), each saving back into the state. */
+function loadAll(array &$state, $stateFile, Service $service)
+{
+    $payments = [];
+    foreach ($state['payments'] as $id => $row) {
+        $payment = paymentFrom($row);
+        $payment->setPaySystemService($service);
+        $payment->getOrder()->onSave = function () use ($payment, &$state, $stateFile, $id) {
+            $row = $state['payments'][$id];
+            $state['payments'][$id] = array_merge($row, $payment->getFieldValues(), [
+                'PAID_TRANSITIONS' => $row['PAID_TRANSITIONS'] + $payment->paidTransitions,
+            ]);
+            $payment->paidTransitions = 0;
+            saveState($stateFile, $state);
+        };
+        $payments[$id] = $payment;
+    }
+    return $payments;
 }
 
 $request = HttpRequest::createFromGlobals();
@@ -83,7 +114,9 @@ if ($path === '/checkout') {
     }
     header('Content-Type: text/html; charset=utf-8');
     echo "<!doctype html><html><head><meta charset=\"utf-8\"><title>Stand-in Bitrix checkout</title></head><body>\n";
-    makeService()->initiatePay(paymentFrom($state['payments'][$id]), $request, BaseServiceHandler::STREAM);
+    $service = makeService();
+    $payments = loadAll($state, $stateFile, $service);
+    $service->initiatePay($payments[$id], $request, BaseServiceHandler::STREAM);
     echo "\n</body></html>\n";
     return true;
 }
@@ -96,22 +129,32 @@ if ($path === '/bitrix/tools/sale_ps_result.php') {
     $state['notifications'][] = ['at' => date('c'), 'body' => HttpRequest::getInput()];
     saveState($stateFile, $state);
     $service = makeService();
-    $service->processRequest($request, function ($paymentId) use (&$state, $stateFile) {
-        $id = (string)$paymentId;
-        if (!ctype_digit($id) || !isset($state['payments'][$id])) {
-            return null;
-        }
-        $payment = paymentFrom($state['payments'][$id]);
-        $payment->getOrder()->onSave = function () use ($payment, &$state, $stateFile, $id) {
-            $row = $state['payments'][$id];
-            $fields = $payment->getFieldValues();
-            $state['payments'][$id] = array_merge($row, $fields, [
-                'PAID_TRANSITIONS' => $row['PAID_TRANSITIONS'] + $payment->paidTransitions,
-            ]);
-            saveState($stateFile, $state);
-        };
-        return $payment;
-    });
+    loadAll($state, $stateFile, $service);
+    // Service::processRequest finds the payment itself (Manager::getIdsByPayment + Order::load).
+    $service->processRequest($request);
+    return true;
+}
+
+if ($path === '/admin/cancel' || $path === '/admin/return') {
+    $id = (string)(int)$request->get('payment');
+    header('Content-Type: application/json');
+    if (!isset($state['payments'][$id])) {
+        http_response_code(404);
+        echo json_encode(['ok' => false]);
+        return true;
+    }
+    if ($path === '/admin/cancel') {
+        $state['payments'][$id]['ORDER_CANCELED'] = 'Y';
+        saveState($stateFile, $state);
+        echo json_encode(['ok' => true]);
+        return true;
+    }
+    $payments = loadAll($state, $stateFile, makeService());
+    $result = $payments[$id]->setReturn('P');
+    if ($result->isSuccess()) {
+        $payments[$id]->getOrder()->save();
+    }
+    echo json_encode(['ok' => $result->isSuccess(), 'errors' => $result->getErrorMessages()], JSON_UNESCAPED_UNICODE);
     return true;
 }
 

@@ -1,26 +1,22 @@
 // POST /api/merchant/users/{id} — { disabled: boolean } (admin). Disabling ends the user's
 // sessions at once; an admin cannot disable themselves.
-import { z } from "zod";
 import { db } from "@/lib/db";
-import { errorOf, errorResponse, json, parseWith, readJsonBody } from "@/lib/http/responses";
+import { readRequest } from "@/lib/http/read-request";
+import { errorOf, errorResponse, json } from "@/lib/http/responses";
+import { userDisabledBodySchema } from "@/lib/merchant/api-schemas";
 import { merchantRoute } from "@/lib/merchant/route-guard";
 import { setMerchantUserDisabled } from "@/lib/merchant/users";
 
-const bodySchema = z.object({ disabled: z.boolean() });
+const ROUTE = { name: "POST /api/merchant/users/{id}", role: "admin", mutating: true } as const;
 
 export async function POST(request: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
-  return merchantRoute(
-    request,
-    { name: "POST /api/merchant/users/{id}", role: "admin", mutating: true },
-    async (session) => {
-      const { id } = await ctx.params;
-      const body = await readJsonBody(request);
-      if (!body.ok) return errorResponse(body.error);
-      const input = parseWith(bodySchema, body.value.json);
-      if (!input.ok) return errorResponse(input.error);
-      if (id === session.userId && input.value.disabled) return errorOf("CONFLICT", "you cannot disable yourself");
-      const found = await setMerchantUserDisabled(db(), id, input.value.disabled);
-      return found ? json({ id, disabled: input.value.disabled }) : errorOf("NOT_FOUND", "no such user");
-    },
-  );
+  return merchantRoute(request, ROUTE, async (session) => {
+    const input = await readRequest(request, { schema: userDisabledBodySchema });
+    if (!input.ok) return errorResponse(input.error);
+    const { disabled } = input.value.value;
+    const { id } = await ctx.params;
+    if (id === session.userId && disabled) return errorOf("CONFLICT", "you cannot disable yourself");
+    const found = await setMerchantUserDisabled(db(), id, disabled);
+    return found ? json({ id, disabled }) : errorOf("NOT_FOUND", "no such user");
+  });
 }

@@ -2,9 +2,10 @@
 // (account + amount), so its Kaspi app page can drive check/pay against the app.
 import { z } from "zod";
 import { db } from "@/lib/db";
-import { errorResponse, internalError, json, parseWith, readJsonBody } from "@/lib/http/responses";
+import { readRequest } from "@/lib/http/read-request";
+import { errorResponse, json } from "@/lib/http/responses";
 import { sandboxCheckpayLink } from "@/lib/sandbox/checkpay-service";
-import { SANDBOX_HEADERS, sandboxDisabled } from "@/lib/sandbox/http";
+import { SANDBOX_HEADERS, sandboxRoute } from "@/lib/sandbox/http";
 
 const bodySchema = z.object({
   serviceId: z.string().min(1).max(100),
@@ -14,15 +15,9 @@ const bodySchema = z.object({
 });
 
 export async function POST(request: Request): Promise<Response> {
-  try {
-    const blocked = sandboxDisabled();
-    if (blocked) return blocked;
-    const body = await readJsonBody(request);
-    if (!body.ok) return errorResponse(body.error);
-    const input = parseWith(bodySchema, body.value.json);
+  return sandboxRoute("POST /sandbox/kaspi/checkpay/links", async () => {
+    const input = await readRequest(request, { schema: bodySchema });
     if (!input.ok) return errorResponse(input.error);
-    return json(await sandboxCheckpayLink(db(), input.value), 200, SANDBOX_HEADERS);
-  } catch (e) {
-    return internalError("POST /sandbox/kaspi/checkpay/links", e);
-  }
+    return json(await sandboxCheckpayLink(db(), input.value.value), 200, SANDBOX_HEADERS);
+  });
 }

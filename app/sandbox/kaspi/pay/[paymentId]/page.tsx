@@ -4,10 +4,10 @@ import { notFound } from "next/navigation";
 import { KaspiAppDecision } from "@/components/sandbox/kaspi-app-decision";
 import { SandboxBanner } from "@/components/sandbox/sandbox-banner";
 import styles from "@/components/sandbox/sandbox.module.css";
-import { env } from "@/lib/env";
+import { siteSettings } from "@/lib/container";
 import { formatTenge } from "@/lib/money";
-import { db } from "@/lib/db";
-import { sandboxQrScan } from "@/lib/sandbox/qr-service";
+import { safeHttpUrl } from "@/lib/shared/safe-http-url";
+import { sandboxQrScanned } from "@/lib/sandbox/qr-service";
 import { getSandboxPayment } from "@/lib/sandbox/sandbox-service";
 
 export const dynamic = "force-dynamic";
@@ -27,21 +27,11 @@ const OUTCOME = {
   EXPIRED: "This payment expired before it was confirmed.",
 } as const;
 
-function safeHttpUrl(value: string | null): string | null {
-  if (!value) return null;
-  try {
-    const url = new URL(value);
-    return url.protocol === "https:" || url.protocol === "http:" ? url.href : null;
-  } catch {
-    return null;
-  }
-}
-
 export default async function SandboxKaspiAppPage({ params }: { params: Promise<{ paymentId: string }> }) {
-  if (!env().sandboxEnabled) notFound();
+  if (!siteSettings().sandboxEnabled) notFound();
   const { paymentId } = await params;
   // Opening a Kaspi QR payment in the (simulated) Kaspi app is the scan: Kaspi then says Wait.
-  await sandboxQrScan(db(), paymentId);
+  await sandboxQrScanned(paymentId);
   const payment = await getSandboxPayment(paymentId);
   if (!payment) notFound();
   const pending = payment.status === "PENDING";

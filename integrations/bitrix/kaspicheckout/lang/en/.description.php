@@ -8,3 +8,8 @@ $MESS['KASPI_CHECKOUT_DESC_PHONE_PROPERTY'] = 'Order property code of the phone'
 $MESS['KASPI_CHECKOUT_DESC_PHONE_PROPERTY_HINT'] = 'E.g. PHONE; empty = the property marked as the phone';
 $MESS['KASPI_CHECKOUT_DESC_RETURN_URL'] = 'Order page';
 $MESS['KASPI_CHECKOUT_DESC_RETURN_URL_HINT'] = 'Where the shopper returns after paying; placeholders #ORDER_ID#, #ACCOUNT_NUMBER#, #PAYMENT_ID#';
+$MESS['CONNECT_SETTINGS_KASPI_CHECKOUT'] = 'Kaspi checkout connection';
+$MESS['KASPI_CHECKOUT_DESC_ACCEPT_SANDBOX'] = 'Accept sandbox payments';
+$MESS['KASPI_CHECKOUT_DESC_ACCEPT_SANDBOX_HINT'] = 'Turn on for a test site only: a payment made in the Kaspi sandbox then marks the order paid. Off: such payments are refused.';
+$MESS['KASPI_CHECKOUT_DESC_CHANGE_STATUS_PAY'] = 'Mark the payment paid automatically when Kaspi confirms it';
+$MESS['KASPI_CHECKOUT_DESC_CHANGE_STATUS_PAY_HINT'] = 'Off: the Kaspi details are recorded on the payment and a manager marks it paid.';

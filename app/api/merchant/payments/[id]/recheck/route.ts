@@ -1,22 +1,15 @@
 // POST /api/merchant/payments/{id}/recheck — asks Kaspi for the status now and applies it through
 // the guarded transition (admin).
-import { kaspiGateway } from "@/lib/container";
-import { db } from "@/lib/db";
-import { errorResponse, json } from "@/lib/http/responses";
+import { kaspiDeps } from "@/lib/container";
+import { resultResponse } from "@/lib/http/responses";
 import { merchantRoute } from "@/lib/merchant/route-guard";
 import { recheckPayment } from "@/lib/payments/recheck-use-case";
 
+const ROUTE = { name: "POST /api/merchant/payments/{id}/recheck", role: "admin", mutating: true } as const;
+
 export async function POST(request: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
-  return merchantRoute(
-    request,
-    { name: "POST /api/merchant/payments/{id}/recheck", role: "admin", mutating: true },
-    async (session) => {
-      const { id } = await ctx.params;
-      const result = await recheckPayment(
-        { db: db(), gateway: kaspiGateway() },
-        { paymentId: id, actorEmail: session.email },
-      );
-      return result.ok ? json(result.value) : errorResponse(result.error);
-    },
-  );
+  return merchantRoute(request, ROUTE, async (session) => {
+    const { id } = await ctx.params;
+    return resultResponse(await recheckPayment(kaspiDeps(), { paymentId: id, actorEmail: session.email }));
+  });
 }

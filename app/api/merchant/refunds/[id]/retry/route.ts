@@ -1,7 +1,6 @@
 // POST /api/merchant/refunds/{id}/retry — sends a pending refund to Kaspi again (admin).
-import { kaspiGateway } from "@/lib/container";
-import { db } from "@/lib/db";
-import { errorResponse, json } from "@/lib/http/responses";
+import { kaspiDeps } from "@/lib/container";
+import { resultResponse } from "@/lib/http/responses";
 import { merchantRoute } from "@/lib/merchant/route-guard";
 import { retryRefund } from "@/lib/payments/refund-use-case";
 
@@ -11,9 +10,8 @@ export async function POST(request: Request, ctx: { params: Promise<{ id: string
     { name: "POST /api/merchant/refunds/{id}/retry", role: "admin", mutating: true },
     async () => {
       const { id } = await ctx.params;
-      const result = await retryRefund({ db: db(), gateway: kaspiGateway() }, id);
-      if (!result.ok) return errorResponse(result.error);
-      return json(result.value, result.value.refund.status === "PENDING" ? 202 : 200);
+      const result = await retryRefund(kaspiDeps(), id);
+      return resultResponse(result, (v) => (v.refund.status === "PENDING" ? 202 : 200));
     },
   );
 }

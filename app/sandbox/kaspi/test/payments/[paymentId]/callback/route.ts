@@ -2,9 +2,9 @@
 // without changing what the sandbox knows: forged, late, duplicate and out-of-order callbacks.
 import { z } from "zod";
 import { db } from "@/lib/db";
-import { errorOf, errorResponse, internalError, json } from "@/lib/http/responses";
-import { optionalJson } from "@/lib/sandbox/control-route";
-import { sandboxDisabled } from "@/lib/sandbox/http";
+import { errorOf, errorResponse, json } from "@/lib/http/responses";
+import { readRequest } from "@/lib/http/read-request";
+import { sandboxRoute } from "@/lib/sandbox/http";
 import { sandboxReadPayment, sendSandboxCallback } from "@/lib/sandbox/sandbox-service";
 
 const bodySchema = z
@@ -12,17 +12,18 @@ const bodySchema = z
   .strict();
 
 export async function POST(request: Request, ctx: { params: Promise<{ paymentId: string }> }): Promise<Response> {
-  try {
-    const blocked = sandboxDisabled();
-    if (blocked) return blocked;
-    const body = await optionalJson(request, bodySchema);
+  return sandboxRoute("POST /sandbox/kaspi/test/payments/{id}/callback", async () => {
+    const body = await readRequest(request, { schema: bodySchema, optional: true });
     if (!body.ok) return errorResponse(body.error);
     const { paymentId } = await ctx.params;
     const payment = await sandboxReadPayment(db(), paymentId);
     if (!payment) return errorOf("NOT_FOUND", "unknown payment");
-    const statuses = await sendSandboxCallback(db(), payment, body.value.status, body.value.copies);
-    return json({ paymentId, sandboxStatus: payment.status, claimed: body.value.status, callbackStatuses: statuses });
-  } catch (e) {
-    return internalError("POST /sandbox/kaspi/test/payments/{id}/callback", e);
-  }
+    const statuses = await sendSandboxCallback(db(), payment, body.value.value.status, body.value.value.copies);
+    return json({
+      paymentId,
+      sandboxStatus: payment.status,
+      claimed: body.value.value.status,
+      callbackStatuses: statuses,
+    });
+  });
 }

@@ -10,7 +10,7 @@ import type {
   RefundInput,
   RefundResult,
   RefundSupport,
-} from "./gateway";
+} from "@/lib/kaspi/gateway";
 
 // An in-memory Kaspi for unit and route tests. It behaves like the eCommerce API (one payment per
 // externalId, GET answers the payment's status) and lets a test steer it: set a payment's status,

@@ -1,0 +1,30 @@
+// GET /bitrix24/pay — the IFRAME_DATA ACTION_URI: Bitrix24 frames this page in its payment step
+// and posts the pay system's FIELDS and BX_SYSTEM_PARAMS to it (RestHandler::getIframeTemplate,
+// sale/lib/paysystem/resthandler.php). The page claims the payment and then becomes our checkout.
+import { headers } from "next/headers";
+import { notFound } from "next/navigation";
+import { IframeClaim } from "@/components/bitrix24/iframe-claim";
+import { bitrix24IframePage } from "@/lib/container";
+import { scriptNonceOf } from "@/lib/http/security-headers";
+
+export const dynamic = "force-dynamic";
+
+// Bitrix24 posts once, on the frame's load event, which can come before React has hydrated: this
+// runs while the page is parsed and keeps every message until the component reads them.
+const BUFFER =
+  "window.__bx24q=[];window.addEventListener('message',function(e){window.__bx24q&&window.__bx24q.push({origin:e.origin,data:e.data})});";
+
+export default async function Bitrix24PayPage({ searchParams }: { searchParams: Promise<{ key?: string }> }) {
+  // The ACTION_URI carries the installation's key (lib/bitrix24/checkout-access.ts): without it
+  // this page does not exist, and the claim it sends carries the same key.
+  const { key } = await searchParams;
+  const page = bitrix24IframePage(typeof key === "string" ? key : "");
+  if (!page || typeof key !== "string") notFound();
+  const nonce = scriptNonceOf((await headers()).get("content-security-policy"));
+  return (
+    <>
+      <script nonce={nonce} dangerouslySetInnerHTML={{ __html: BUFFER }} />
+      <IframeClaim portalOrigin={page.portalOrigin} checkoutKey={key} />
+    </>
+  );
+}

@@ -1,0 +1,174 @@
+import { bitrixRefundAnswerSchema, bitrixRefundSchema } from "../bitrix-onprem/refund-from-bitrix-use-case";
+import { checkoutAnswerSchema, checkoutDataSchema, checkoutErrorsSchema } from "../bitrix24/checkout-request";
+import { healthDownSchema, healthSchema } from "../http/health-schemas";
+import { checkpayQuerySchema, checkpayReplySchema } from "../kaspi/checkpay-schemas";
+import { ecomCallbackAckSchema, ecomCallbackSchema } from "../kaspi/ecom-schemas";
+import {
+  checkoutTokenSchema,
+  paymentViewSchema,
+  startPaymentBodySchema,
+  statusViewSchema,
+} from "../payments/checkout-views";
+import { externalIdSchema, orderAcceptedSchema, orderIntakeSchema, orderViewSchema } from "../payments/order-schemas";
+import { BODY_ERRORS, SIGNATURE_ERRORS, input, output, type Operation } from "./operation";
+
+// The API that Bitrix, Bitrix24, Kaspi, the checkout page and load balancers call.
+
+const orderAccepted = output("OrderAccepted", orderAcceptedSchema);
+const paymentView = output("PaymentView", paymentViewSchema);
+const checkpayReply = output("CheckpayReply", checkpayReplySchema);
+
+const checkpay = (path: string, operationId: string, summary: string): Operation => ({
+  method: "get",
+  path,
+  operationId,
+  summary,
+  tag: "kaspi",
+  query: checkpayQuerySchema,
+  responses: {
+    200: {
+      description:
+        "The check/pay reply: XML `<response>` with these fields (the default), or JSON when KASPI_GATEWAY_FORMAT=json. " +
+        "Only Kaspi's addresses (KASPI_GATEWAY_ALLOWED_IPS) are answered.",
+      body: checkpayReply,
+    },
+  },
+  errors: ["NOT_FOUND", "FORBIDDEN", "VALIDATION_FAILED"],
+});
+
+export const publicOperations: Operation[] = [
+  {
+    method: "post",
+    path: "/api/orders",
+    operationId: "intakeOrder",
+    summary: "Bitrix sends an order: 201 new; the same externalId and amount 200; a new amount on an unpaid order 200",
+    tag: "bitrix",
+    auth: "bitrix",
+    requestBody: { body: input("OrderIntake", orderIntakeSchema), required: true },
+    responses: {
+      201: { description: "Order created", body: orderAccepted },
+      200: { description: "The same order (repeat), or updated with a new amount", body: orderAccepted },
+    },
+    errors: [
+      ...BODY_ERRORS,
+      ...SIGNATURE_ERRORS,
+      "INVALID_AMOUNT",
+      "INVALID_PHONE",
+      "ORDER_ALREADY_PAID",
+      "RATE_LIMITED",
+    ],
+  },
+  {
+    method: "get",
+    path: "/api/orders/{externalId}",
+    operationId: "getOrder",
+    summary: "Bitrix re-checks an order before it marks it paid (signed over an empty body)",
+    tag: "bitrix",
+    auth: "bitrix",
+    pathParams: { externalId: externalIdSchema },
+    responses: { 200: { description: "The order", body: output("OrderView", orderViewSchema) } },
+    errors: [...SIGNATURE_ERRORS, "NOT_FOUND", "VALIDATION_FAILED", "RATE_LIMITED"],
+  },
+  {
+    method: "post",
+    path: "/api/orders/{externalId}/refunds",
+    operationId: "refundFromBitrix",
+    summary: "A refund started in the Bitrix admin; idempotent on refundId",
+    tag: "bitrix",
+    auth: "bitrix",
+    pathParams: { externalId: externalIdSchema },
+    requestBody: { body: input("BitrixRefund", bitrixRefundSchema), required: true },
+    responses: {
+      200: {
+        description: "The refund (SUCCEEDED, PENDING or FAILED); the same refundId again answers the same refund",
+        body: output("BitrixRefundAnswer", bitrixRefundAnswerSchema),
+      },
+    },
+    errors: [
+      ...BODY_ERRORS,
+      ...SIGNATURE_ERRORS,
+      "NOT_FOUND",
+      "VALIDATION_FAILED",
+      "REFUND_NOT_ALLOWED",
+      "REFUND_UNSUPPORTED",
+      "REFUND_TOO_LARGE",
+      "RATE_LIMITED",
+    ],
+  },
+  {
+    method: "post",
+    path: "/api/checkout/{token}/payment",
+    operationId: "startPayment",
+    summary: "Create or reuse the Kaspi payment of this checkout (one Kaspi payment per attempt)",
+    tag: "checkout",
+    pathParams: { token: checkoutTokenSchema },
+    requestBody: { body: input("StartPaymentBody", startPaymentBodySchema), required: false },
+    responses: { 200: { description: "The attempt, with its link and QR while it is payable", body: paymentView } },
+    errors: [...BODY_ERRORS, "NOT_FOUND", "KASPI_UNAVAILABLE", "KASPI_REJECTED", "CONFLICT", "RATE_LIMITED"],
+  },
+  {
+    method: "get",
+    path: "/api/checkout/{token}/status",
+    operationId: "getCheckoutStatus",
+    summary: "The checkout page's poll: our mirror only, never Kaspi",
+    tag: "checkout",
+    pathParams: { token: checkoutTokenSchema },
+    responses: { 200: { description: "The order's status", body: output("StatusView", statusViewSchema) } },
+    errors: ["NOT_FOUND", "RATE_LIMITED"],
+  },
+  {
+    method: "post",
+    path: "/api/kaspi/callback",
+    operationId: "kaspiCallback",
+    summary: "Kaspi says a payment changed; verified with Kaspi's GET before anything moves",
+    tag: "kaspi",
+    requestBody: { body: input("KaspiCallback", ecomCallbackSchema), required: true },
+    responses: {
+      200: {
+        description: "Handled (also duplicates and callbacks Kaspi's GET contradicts)",
+        body: output("CallbackAck", ecomCallbackAckSchema),
+      },
+    },
+    errors: [...BODY_ERRORS, "NOT_FOUND", "KASPI_UNAVAILABLE", "RATE_LIMITED"],
+  },
+  checkpay("/api/kaspi/checkpay", "kaspiCheckpay", "Kaspi's check/pay provider protocol (command=check|pay)"),
+  checkpay(
+    "/api/kaspi/pay-gateway",
+    "kaspiCheckpayAlias",
+    "The first address of /api/kaspi/checkpay, kept for existing contracts",
+  ),
+  {
+    method: "get",
+    path: "/api/health",
+    operationId: "health",
+    summary: "For load balancers: the database, the outbox backlog, the oldest open payment",
+    tag: "ops",
+    responses: {
+      200: { description: "Up", body: output("Health", healthSchema) },
+      503: { description: "The database is unreachable", body: output("HealthDown", healthDownSchema) },
+    },
+    errors: [],
+  },
+  {
+    method: "post",
+    path: "/api/bitrix24/checkout",
+    operationId: "bitrix24Checkout",
+    summary: "Bitrix24's CHECKOUT_DATA request (unsigned; confirmed over REST): form fields PHP-style, or JSON",
+    tag: "bitrix",
+    requestBody: { body: input("Bitrix24CheckoutData", checkoutDataSchema), required: true, form: true },
+    responses: {
+      200: { description: "Where Bitrix24 sends the shopper", body: output("Bitrix24Checkout", checkoutAnswerSchema) },
+    },
+    errors: [
+      "NOT_FOUND",
+      "INVALID_JSON",
+      "PAYLOAD_TOO_LARGE",
+      "VALIDATION_FAILED",
+      "INVALID_AMOUNT",
+      "PAYMENT_NOT_CONFIRMED",
+      "ORDER_ALREADY_PAID",
+      "BITRIX24_UNAVAILABLE",
+    ],
+    errorBody: output("Bitrix24CheckoutErrors", checkoutErrorsSchema),
+  },
+];

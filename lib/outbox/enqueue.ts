@@ -1,0 +1,31 @@
+import type { Tx } from "../db";
+import { newId } from "../ids";
+
+// Writes a notification for Bitrix into the outbox inside the caller's transaction, so the row
+// exists if and only if the state change that caused it commits (the transactional outbox).
+// The delivery loop (delivery.ts) picks it up from there.
+
+export type OutboxNotification = { event: string };
+
+export async function enqueueNotification(
+  tx: Tx,
+  input: {
+    orderId: string;
+    paymentId: string;
+    notification: OutboxNotification;
+    /** Unique per (payment, key): defaults to the event, so a payment is told "paid" once. */
+    key?: string;
+    now: Date;
+  },
+): Promise<void> {
+  await tx.outbox.create({
+    data: {
+      id: newId("obx"),
+      orderId: input.orderId,
+      paymentId: input.paymentId,
+      event: input.key ?? input.notification.event,
+      payload: JSON.stringify(input.notification),
+      nextAttemptAt: input.now,
+    },
+  });
+}

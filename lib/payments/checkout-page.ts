@@ -1,0 +1,60 @@
+import type { Db } from "../db";
+import type { KaspiProtocol } from "../kaspi/gateway";
+
+// What the shopper's checkout page (/pay/{token}) needs to render, read by token.
+
+export type CheckoutPageDeps = {
+  db: Db;
+  merchantName: string;
+  sandboxEnabled: boolean;
+  appUrl: string;
+  bitrixOrigins: string[];
+  kaspi: { protocol: KaspiProtocol; scheme: "r1" | "r2" | "r3" };
+};
+
+export type CheckoutPageView = {
+  merchantName: string;
+  orderNumber: string;
+  amount: number;
+  returnUrl: string | null;
+  orderLang: string | null;
+  /** "sandbox" orders show the test-mode badge. */
+  mode: string;
+  /** The origins that may frame the page and receive its postMessage. */
+  parentOrigins: string[];
+  /** What the page offers besides the QR: the r3 invoice by phone, the check/pay account number. */
+  kaspi: { protocol: KaspiProtocol; scheme: "r1" | "r2" | "r3"; phone: string | null };
+};
+
+const TOKEN = /^[A-Za-z0-9_-]{16,64}$/;
+
+export async function loadCheckoutPage(deps: CheckoutPageDeps, token: string): Promise<CheckoutPageView | null> {
+  if (!TOKEN.test(token)) return null;
+  const order = await deps.db.order.findUnique({
+    where: { checkoutToken: token },
+    select: {
+      externalId: true,
+      accountNumber: true,
+      amount: true,
+      returnUrl: true,
+      lang: true,
+      phone: true,
+      mode: true,
+    },
+  });
+  if (!order) return null;
+  // Our own demo store frames the checkout too, but only when the sandbox is on.
+  const parentOrigins = deps.sandboxEnabled
+    ? [...new Set([...deps.bitrixOrigins, new URL(deps.appUrl).origin])]
+    : deps.bitrixOrigins;
+  return {
+    merchantName: deps.merchantName,
+    orderNumber: order.accountNumber ?? order.externalId,
+    amount: order.amount,
+    returnUrl: order.returnUrl,
+    orderLang: order.lang,
+    mode: order.mode,
+    parentOrigins,
+    kaspi: { ...deps.kaspi, phone: order.phone },
+  };
+}

@@ -1,0 +1,143 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { latestPayment, orderRow, outboxOf } from "@/tests/support/order-rows";
+import { createFakeKaspiGateway } from "@/tests/support/fake-kaspi-gateway";
+import { eventTypes, seedPendingPayment, useCaseDeps, type Deps } from "@/tests/support/use-case-fixtures";
+import { handleKaspiCallback } from "./handle-callback-use-case";
+
+// The callback use case on a real SQLite file: a callback only says "look at this payment";
+// Kaspi's GET (the fake) decides, and must agree on externalId and amount.
+
+let deps: Deps;
+beforeEach(() => {
+  deps = useCaseDeps(createFakeKaspiGateway());
+});
+
+const callback = (paymentId: string, externalId: string, status: string) => ({
+  data: { paymentId, externalId, status },
+});
+
+async function pending() {
+  const seeded = await seedPendingPayment(deps);
+  return { ...seeded, externalId: seeded.payment.kaspiExternalId };
+}
+
+describe("handleKaspiCallback", () => {
+  it("an unknown Kaspi payment id is NOT_FOUND and Kaspi is not asked", async () => {
+    const res = await handleKaspiCallback(deps, callback("no-such-payment", "x", "COMPLETED"));
+    expect(res).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
+    expect(deps.gateway.calls.getPayment).toBe(0);
+  });
+
+  it("COMPLETED confirmed by Kaspi's GET pays the order and queues one payment.paid", async () => {
+    const { order, payment, kaspiPaymentId, externalId } = await pending();
+    deps.gateway.setStatus(kaspiPaymentId, "PAID");
+    const res = await handleKaspiCallback(deps, callback(kaspiPaymentId, externalId, "COMPLETED"));
+    expect(res).toEqual({
+      ok: true,
+      value: { kind: "applied", result: { changed: true, from: "PENDING", to: "PAID" } },
+    });
+    expect(deps.gateway.calls.getPayment).toBe(1);
+    const row = await orderRow(order.orderId);
+    expect(row.status).toBe("PAID");
+    expect((await latestPayment(order.orderId)).status).toBe("PAID");
+    const outbox = await outboxOf(order.orderId);
+    expect(outbox).toHaveLength(1);
+    expect(outbox[0]).toMatchObject({ paymentId: payment.id, event: "payment.paid", deliveredAt: null });
+    expect(JSON.parse(outbox[0]?.payload ?? "{}")).toEqual({
+      event: "payment.paid",
+      externalId: order.externalId,
+      orderId: order.orderId,
+      amount: order.amount,
+      kaspiPaymentId,
+      paidAt: row.paidAt?.toISOString(),
+    });
+    expect(await eventTypes(order.orderId)).toEqual(
+      expect.arrayContaining(["callback.received", "verification.result", "status.changed"]),
+    );
+  });
+
+  it("a duplicate after payment is answered without asking Kaspi again and changes nothing", async () => {
+    const { order, kaspiPaymentId, externalId } = await pending();
+    deps.gateway.setStatus(kaspiPaymentId, "PAID");
+    await handleKaspiCallback(deps, callback(kaspiPaymentId, externalId, "COMPLETED"));
+    const res = await handleKaspiCallback(deps, callback(kaspiPaymentId, externalId, "COMPLETED"));
+    expect(res).toEqual({ ok: true, value: { kind: "applied", result: { changed: false, current: "PAID" } } });
+    expect(deps.gateway.calls.getPayment).toBe(1);
+    expect(await outboxOf(order.orderId)).toHaveLength(1);
+  });
+
+  it("concurrent copies of one callback make one transition and one notification", async () => {
+    const { order, kaspiPaymentId, externalId } = await pending();
+    deps.gateway.setStatus(kaspiPaymentId, "PAID");
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => handleKaspiCallback(deps, callback(kaspiPaymentId, externalId, "COMPLETED"))),
+    );
+    const changed = answers.filter((a) => a.ok && a.value.kind === "applied" && a.value.result.changed);
+    expect(changed).toHaveLength(1);
+    expect(await outboxOf(order.orderId)).toHaveLength(1);
+    expect((await eventTypes(order.orderId)).filter((t) => t === "status.changed")).toHaveLength(1);
+  });
+
+  it("an externalId that is not the payment's is rejected before Kaspi is asked", async () => {
+    const { order, kaspiPaymentId } = await pending();
+    deps.gateway.setStatus(kaspiPaymentId, "PAID");
+    const res = await handleKaspiCallback(deps, callback(kaspiPaymentId, "someone-else", "COMPLETED"));
+    expect(res).toEqual({ ok: true, value: { kind: "rejected", reason: "externalId does not match the payment" } });
+    expect(deps.gateway.calls.getPayment).toBe(0);
+    expect((await orderRow(order.orderId)).status).toBe("PENDING");
+    expect(await eventTypes(order.orderId)).toContain("callback.rejected");
+  });
+
+  it("a forged COMPLETED while Kaspi still says pending is rejected", async () => {
+    const { order, kaspiPaymentId, externalId } = await pending();
+    const res = await handleKaspiCallback(deps, callback(kaspiPaymentId, externalId, "COMPLETED"));
+    expect(res).toMatchObject({ ok: true, value: { kind: "rejected" } });
+    expect((await orderRow(order.orderId)).status).toBe("PENDING");
+    expect(await outboxOf(order.orderId)).toHaveLength(0);
+  });
+
+  it("a pending callback that Kaspi confirms as pending changes nothing", async () => {
+    const { order, kaspiPaymentId, externalId } = await pending();
+    const res = await handleKaspiCallback(deps, callback(kaspiPaymentId, externalId, "WAIT"));
+    expect(res).toEqual({ ok: true, value: { kind: "applied", result: { changed: false, current: "PENDING" } } });
+    expect((await orderRow(order.orderId)).status).toBe("PENDING");
+  });
+
+  it("Kaspi paid for another amount: rejected, the order is not paid", async () => {
+    const { order, kaspiPaymentId, externalId } = await pending();
+    deps.gateway.setStatus(kaspiPaymentId, "PAID");
+    deps.gateway.setAmount(kaspiPaymentId, order.amount - 1);
+    const res = await handleKaspiCallback(deps, callback(kaspiPaymentId, externalId, "COMPLETED"));
+    expect(res).toMatchObject({ ok: true, value: { kind: "rejected" } });
+    expect((await orderRow(order.orderId)).status).toBe("PENDING");
+    expect(await outboxOf(order.orderId)).toHaveLength(0);
+  });
+
+  it("Kaspi not answering is KASPI_UNAVAILABLE (Kaspi retries) and nothing changes", async () => {
+    const { order, kaspiPaymentId, externalId } = await pending();
+    deps.gateway.setStatus(kaspiPaymentId, "PAID");
+    deps.gateway.failNextGet();
+    const res = await handleKaspiCallback(deps, callback(kaspiPaymentId, externalId, "COMPLETED"));
+    expect(res).toMatchObject({ ok: false, error: { code: "KASPI_UNAVAILABLE" } });
+    expect((await orderRow(order.orderId)).status).toBe("PENDING");
+    expect(await eventTypes(order.orderId)).toContain("verification.failed");
+  });
+
+  it("a late FAILED for a payment Kaspi calls paid: Kaspi's answer is applied, the contradiction recorded", async () => {
+    const { order, kaspiPaymentId, externalId } = await pending();
+    deps.gateway.setStatus(kaspiPaymentId, "PAID");
+    const res = await handleKaspiCallback(deps, callback(kaspiPaymentId, externalId, "FAILED"));
+    expect(res).toMatchObject({ ok: true, value: { kind: "applied", result: { changed: true, to: "PAID" } } });
+    expect((await orderRow(order.orderId)).status).toBe("PAID");
+    expect(await eventTypes(order.orderId)).toContain("callback.contradicted");
+  });
+
+  it("Kaspi's FAILED is applied to the payment and the order, with no notification", async () => {
+    const { order, kaspiPaymentId, externalId } = await pending();
+    deps.gateway.setStatus(kaspiPaymentId, "FAILED");
+    const res = await handleKaspiCallback(deps, callback(kaspiPaymentId, externalId, "FAILED"));
+    expect(res).toMatchObject({ ok: true, value: { kind: "applied", result: { changed: true, to: "FAILED" } } });
+    expect((await orderRow(order.orderId)).status).toBe("FAILED");
+    expect(await outboxOf(order.orderId)).toHaveLength(0);
+  });
+});

@@ -1,0 +1,277 @@
+import { z } from "zod";
+import type { Db } from "../db";
+import { isUniqueViolation } from "../db";
+import { fail, ok, type Result } from "../errors";
+import { newId } from "../ids";
+import { normalizePhone } from "../phone";
+import { qrMetaSchema, type QrMeta } from "../kaspi/qr-schemas";
+import { applyKaspiStatus } from "./apply-status";
+import type { StartPaymentDeps } from "./start-payment-use-case";
+import { isPaidLike, type PaymentStatus } from "./status";
+import { recordEvent } from "./timeline";
+
+// Pay by phone number: a Kaspi QR r3 remote invoice sent to the shopper's Kaspi app
+// (KASPI-FACTS §2, Public QR API v3.9 §4.6). The document's rules, kept here:
+// - remote/client-info at most 50 calls a minute per device (our one DeviceToken);
+// - the invoice is payable for 24 h;
+// - its status is read ONLY on a user action — the shopper's "I've paid — check", a page load, or
+//   the merchant's re-check — never on a timer (interval polling "is forbidden and gets blocked"):
+//   the attempt has no nextCheckAt, so neither the QR poller nor the reconciler ever asks;
+// - remote/cancel when the shopper switches back to the QR or leaves the checkout.
+
+/** The shopper's actions on the r3 invoice by phone (POST /api/checkout/{token}/remote). */
+export const remoteActionSchema = z.discriminatedUnion("action", [
+  z.object({ action: z.enum(["client-info", "send"]), phone: z.string().min(5).max(30) }).strict(),
+  z.object({ action: z.enum(["check", "cancel"]) }).strict(),
+]);
+
+export const INVOICE_LIFE_MS = 24 * 3600_000;
+export const CLIENT_INFO_PER_MINUTE = 50;
+/** Even on user actions, one status call per this long (a double click is one call). */
+const CHECK_MIN_GAP_MS = 3_000;
+
+export type RemoteView = { status: PaymentStatus; attempt: number; expiresAt?: string; clientName?: string };
+
+type Deps = StartPaymentDeps;
+type PaymentRow = NonNullable<Awaited<ReturnType<Db["payment"]["findFirst"]>>>;
+
+const clientInfoCalls: number[] = [];
+
+/** Sliding one-minute window per process (KASPI-FACTS §2: ≤ 50 calls/min per device). */
+export function takeClientInfoSlot(now = Date.now()): boolean {
+  while (clientInfoCalls.length && (clientInfoCalls[0] ?? 0) <= now - 60_000) clientInfoCalls.shift();
+  if (clientInfoCalls.length >= CLIENT_INFO_PER_MINUTE) return false;
+  clientInfoCalls.push(now);
+  return true;
+}
+
+export function resetClientInfoWindowForTests(): void {
+  clientInfoCalls.length = 0;
+}
+
+function metaOf(p: PaymentRow): (QrMeta & { phone?: string; lastCheckAt?: string }) | null {
+  if (!p.kaspiMeta) return null;
+  const parsed = qrMetaSchema.loose().safeParse(JSON.parse(p.kaspiMeta) as unknown);
+  return parsed.success && parsed.data.presentation === "remote"
+    ? (parsed.data as QrMeta & { lastCheckAt?: string })
+    : null;
+}
+
+async function orderOf(db: Db, token: string) {
+  return db.order.findUnique({ where: { checkoutToken: token } });
+}
+
+async function latestOf(db: Db, orderId: string) {
+  return db.payment.findFirst({ where: { orderId }, orderBy: { attempt: "desc" } });
+}
+
+export async function remoteClientInfo(
+  deps: Deps,
+  input: { token: string; phone: string },
+): Promise<Result<{ clientName: string }>> {
+  const port = deps.gateway.remoteInvoice;
+  if (!port) return fail("NOT_FOUND", "pay by phone number is not available here");
+  if (!(await orderOf(deps.db, input.token))) return fail("NOT_FOUND", "unknown checkout");
+  const phone = normalizePhone(input.phone);
+  if (!phone) return fail("INVALID_PHONE", "enter a Kazakhstan mobile number, +7 7XX XXX XX XX");
+  if (!takeClientInfoSlot()) return fail("RATE_LIMITED", "too many look-ups right now; send the invoice directly");
+  const res = await port.clientInfo(phone);
+  if (!res.ok) {
+    return res.error.kind === "rejected"
+      ? fail("KASPI_REJECTED", "Kaspi does not know this number")
+      : fail("KASPI_UNAVAILABLE", "Kaspi is not answering");
+  }
+  return ok(res.value);
+}
+
+export async function sendRemoteInvoice(
+  deps: Deps,
+  input: { token: string; phone: string },
+): Promise<Result<RemoteView>> {
+  const { db } = deps;
+  const port = deps.gateway.remoteInvoice;
+  if (!port) return fail("NOT_FOUND", "pay by phone number is not available here");
+  const phone = normalizePhone(input.phone);
+  if (!phone) return fail("INVALID_PHONE", "enter a Kazakhstan mobile number, +7 7XX XXX XX XX");
+  const order = await orderOf(db, input.token);
+  if (!order) return fail("NOT_FOUND", "unknown checkout");
+  if (isPaidLike(order.status as PaymentStatus) || order.status === "CANCELLED") {
+    return fail("ORDER_NOT_PAYABLE", `the order is ${order.status}`);
+  }
+  const latest = await latestOf(db, order.id);
+  if (latest?.status === "PENDING") {
+    const meta = metaOf(latest);
+    if (meta?.phone === phone) return ok(viewOf(latest));
+    // The open QR/link (or an invoice to another number) is closed first: one open attempt.
+    if (meta) await cancelAttempt(deps, latest, "shopper sent a new invoice");
+    else await closeAttempt(db, latest, "switched to an invoice by phone number");
+  } else if (latest?.status === "CREATED") {
+    return fail("CONFLICT", "a payment is being prepared; try again in a moment");
+  }
+
+  const attempt = (latest?.attempt ?? 0) + 1;
+  let reserved: PaymentRow;
+  try {
+    reserved = await db.payment.create({
+      data: {
+        id: newId("pay"),
+        orderId: order.id,
+        attempt,
+        protocol: deps.gateway.protocol,
+        kaspiExternalId: `${order.externalId}#${attempt}`,
+        amount: order.amount,
+        status: "CREATED",
+        nextCheckAt: null,
+      },
+    });
+  } catch (e) {
+    if (!isUniqueViolation(e)) throw e;
+    return fail("CONFLICT", "try again");
+  }
+  const created = await port.createInvoice({
+    phone,
+    amount: order.amount,
+    comment: `${deps.merchantName}: ${order.accountNumber ?? order.externalId}`,
+  });
+  if (!created.ok) {
+    // Never retried: a lost answer may hide an invoice Kaspi did send; the shopper can send again.
+    await db.payment.updateMany({
+      where: { id: reserved.id, status: "CREATED" },
+      data: { status: "FAILED", lastError: created.error.message },
+    });
+    await recordEvent(db, {
+      orderId: order.id,
+      paymentId: reserved.id,
+      type: "payment.create_failed",
+      source: "kaspi.api",
+      message: `remote invoice: ${created.error.message}`,
+    });
+    return created.error.kind === "rejected"
+      ? fail("KASPI_REJECTED", "Kaspi refused the invoice: check the number")
+      : fail("KASPI_UNAVAILABLE", "Kaspi is not answering; try again");
+  }
+  const meta = { protocol: "qr", presentation: "remote", pollIntervalMs: CHECK_MIN_GAP_MS, phone } as const;
+  const expiresAt = new Date(Date.now() + INVOICE_LIFE_MS);
+  await db.$transaction(async (tx) => {
+    await tx.payment.updateMany({
+      where: { id: reserved.id, status: "CREATED" },
+      data: {
+        status: "PENDING",
+        kaspiPaymentId: created.value.kaspiPaymentId,
+        expiresAt,
+        kaspiMeta: JSON.stringify(meta),
+        nextCheckAt: null,
+      },
+    });
+    await tx.order.updateMany({
+      where: { id: order.id, status: { in: ["CREATED", "FAILED", "EXPIRED", "PENDING"] } },
+      data: { status: "PENDING", kaspiStage: "awaiting_confirmation" },
+    });
+    await recordEvent(tx, {
+      orderId: order.id,
+      paymentId: reserved.id,
+      type: "payment.created",
+      source: "shopper",
+      message: `attempt ${attempt}: invoice sent to the Kaspi app of ${phone.slice(0, 4)}•••${phone.slice(-2)}`,
+      data: { kaspiPaymentId: created.value.kaspiPaymentId, expiresAt: expiresAt.toISOString() },
+    });
+  });
+  return ok({ status: "PENDING", attempt, expiresAt: expiresAt.toISOString() });
+}
+
+function viewOf(p: PaymentRow): RemoteView {
+  return {
+    status: p.status as PaymentStatus,
+    attempt: p.attempt,
+    ...(p.expiresAt ? { expiresAt: p.expiresAt.toISOString() } : {}),
+  };
+}
+
+/** "I've paid — check" or a page load: one payment/status call, never more than one per few seconds. */
+export async function checkRemoteInvoice(
+  deps: Deps,
+  input: { token: string; now?: Date },
+): Promise<Result<RemoteView>> {
+  const { db, gateway } = deps;
+  const now = input.now ?? new Date();
+  const order = await orderOf(db, input.token);
+  if (!order) return fail("NOT_FOUND", "unknown checkout");
+  const p = await latestOf(db, order.id);
+  const meta = p ? metaOf(p) : null;
+  if (!p || !meta || p.status !== "PENDING" || !p.kaspiPaymentId) {
+    return p ? ok(viewOf(p)) : fail("NOT_FOUND", "no invoice was sent");
+  }
+  if (meta.lastCheckAt && now.getTime() - Date.parse(meta.lastCheckAt) < CHECK_MIN_GAP_MS) return ok(viewOf(p));
+  // Compare-and-set on the meta text: concurrent clicks make one Kaspi call.
+  const claimed = await db.payment.updateMany({
+    where: { id: p.id, kaspiMeta: p.kaspiMeta },
+    data: { kaspiMeta: JSON.stringify({ ...meta, lastCheckAt: now.toISOString() }) },
+  });
+  if (claimed.count !== 1) return ok(viewOf(p));
+  const state = await gateway.getPayment(p.kaspiPaymentId);
+  if (!state.ok) return fail("KASPI_UNAVAILABLE", "Kaspi is not answering; try again in a minute");
+  if (state.value.status !== "PENDING") {
+    await applyKaspiStatus(db, {
+      paymentId: p.id,
+      to: state.value.status,
+      source: "kaspi.api",
+      data: { kaspiStatus: state.value.rawStatus, checkedBy: "shopper" },
+      now,
+    });
+  } else if (p.expiresAt && p.expiresAt.getTime() < now.getTime()) {
+    await applyKaspiStatus(db, {
+      paymentId: p.id,
+      to: "EXPIRED",
+      source: "system",
+      data: { reason: "remote invoice is 24 h old" },
+      now,
+    });
+  }
+  return ok(viewOf(await db.payment.findUniqueOrThrow({ where: { id: p.id } })));
+}
+
+/** The shopper switched back to the QR or left: remote/cancel, and the checkout is open again. */
+export async function cancelRemoteInvoice(deps: Deps, input: { token: string }): Promise<Result<RemoteView>> {
+  const order = await orderOf(deps.db, input.token);
+  if (!order) return fail("NOT_FOUND", "unknown checkout");
+  const p = await latestOf(deps.db, order.id);
+  if (!p || !metaOf(p) || p.status !== "PENDING") return p ? ok(viewOf(p)) : fail("NOT_FOUND", "no invoice was sent");
+  await cancelAttempt(deps, p, "shopper switched back or left");
+  return ok(viewOf(await deps.db.payment.findUniqueOrThrow({ where: { id: p.id } })));
+}
+
+async function cancelAttempt(deps: Deps, p: PaymentRow, why: string): Promise<void> {
+  const port = deps.gateway.remoteInvoice;
+  if (!port || !p.kaspiPaymentId) return;
+  const res = await port.cancelInvoice(p.kaspiPaymentId);
+  if (!res.ok) {
+    // Kaspi would not cancel (perhaps it was just paid): read the status once and apply it.
+    await checkRemoteInvoice(deps, {
+      token: (await deps.db.order.findUniqueOrThrow({ where: { id: p.orderId } })).checkoutToken,
+    });
+    return;
+  }
+  await closeAttempt(deps.db, p, `${why}: Kaspi says ${res.value.rawStatus}`);
+}
+
+/** Closes the attempt only (CANCELLED); the order is open again (CREATED) for a fresh QR or invoice. */
+async function closeAttempt(db: Db, p: PaymentRow, message: string): Promise<void> {
+  await db.$transaction(async (tx) => {
+    const res = await tx.payment.updateMany({
+      where: { id: p.id, status: "PENDING" },
+      data: { status: "CANCELLED", nextCheckAt: metaOf(p) ? null : new Date() },
+    });
+    if (res.count !== 1) return;
+    await tx.order.updateMany({
+      where: { id: p.orderId, status: "PENDING" },
+      data: { status: "CREATED", kaspiStage: null },
+    });
+    await recordEvent(tx, {
+      orderId: p.orderId,
+      paymentId: p.id,
+      type: "payment.superseded",
+      source: "shopper",
+      message,
+    });
+  });
+}

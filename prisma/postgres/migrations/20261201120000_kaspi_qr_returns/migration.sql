@@ -1,0 +1,1 @@
+-- No-op on PostgreSQL: the change of this SQLite migration is in 20261205000000_production_safety (generated together).

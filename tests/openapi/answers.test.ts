@@ -1,0 +1,233 @@
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { registerPaySystem } from "@/lib/bitrix24/register";
+import { createBitrix24Client } from "@/lib/bitrix24/rest-client";
+import { setKaspiGatewayForTests } from "@/lib/container";
+import { db } from "@/lib/db";
+import { resetEnvForTests } from "@/lib/env";
+import { installPeerAddressStamp, PEER_HEADER } from "@/lib/http/peer-address";
+import { resetCheckpayAccessForTests } from "@/lib/kaspi/checkpay-access";
+import { upsertMerchantUser } from "@/lib/merchant/users";
+import { apiOperations } from "@/lib/openapi/document";
+import type { Operation } from "@/lib/openapi/operation";
+import { Bitrix24StandIn } from "../bitrix24/rest-stand-in";
+import {
+  BASE,
+  callbackBody,
+  createOrder,
+  jsonRequest,
+  latestPayment,
+  newExternalId,
+  orderBody,
+  payOrder,
+  postPayment,
+  signedRequest,
+  type CreatedOrder,
+} from "../helpers";
+import { loginRequest, merchantRequest, signedIn } from "../merchant/merchant-helpers";
+import { createFakeKaspiGateway } from "../support/fake-kaspi-gateway";
+
+// Every operation of the OpenAPI document answers through its real route handler (the module at
+// app/<path>/route.ts, called like Next calls it): a documented 2xx for a valid request, never
+// 404/405, and a JSON body that its documented response schema reads without losing a field.
+
+const STAND_IN_PORT = 4298; // this suite's own port (tests/bitrix24 uses 3401)
+const KASPI_IP = "194.187.247.152";
+const portal = new Bitrix24StandIn();
+const fake = createFakeKaspiGateway();
+
+beforeAll(async () => {
+  await portal.start(STAND_IN_PORT);
+  Object.assign(process.env, {
+    KASPI_PROTOCOL: "checkpay",
+    KASPI_GATEWAY_SERVICE_ID: "5001",
+    KASPI_GATEWAY_PAY_LINK: "https://kaspi.kz/pay/_gate?action=service_with_subservice&service_id=5001",
+    // The JSON form of the check/pay reply is the one the document's schema describes (XML is the default).
+    KASPI_GATEWAY_FORMAT: "json",
+    BITRIX_CONNECTOR: "bitrix24",
+    BITRIX24_WEBHOOK_URL: portal.webhookUrl,
+  });
+  delete process.env.KASPI_GATEWAY_ALLOWED_IPS;
+  resetEnvForTests();
+  resetCheckpayAccessForTests();
+  installPeerAddressStamp();
+  setKaspiGatewayForTests(fake);
+  const registered = await registerPaySystem({
+    client: createBitrix24Client({ webhookUrl: portal.webhookUrl }),
+    appUrl: BASE,
+  });
+  expect(registered.ok).toBe(true);
+});
+afterAll(async () => {
+  await portal.stop();
+  for (const name of [
+    "KASPI_PROTOCOL",
+    "KASPI_GATEWAY_SERVICE_ID",
+    "KASPI_GATEWAY_PAY_LINK",
+    "KASPI_GATEWAY_FORMAT",
+    "BITRIX_CONNECTOR",
+    "BITRIX24_WEBHOOK_URL",
+  ]) {
+    delete process.env[name];
+  }
+  resetEnvForTests();
+});
+
+type Call = { request: Request; params?: Record<string, string> };
+
+async function paidPayment(): Promise<{ order: CreatedOrder; paymentId: string }> {
+  const order = await createOrder();
+  await payOrder(fake, order);
+  return { order, paymentId: (await latestPayment(order.orderId)).id };
+}
+
+const checkpayCall = async (route: string): Promise<Call> => {
+  const order = await createOrder({ accountNumber: `A${newExternalId("acc").replace(/\D/g, "").slice(-12)}` });
+  const account = (await db().order.findUniqueOrThrow({ where: { id: order.orderId } })).accountNumber ?? "";
+  const query = new URLSearchParams({ command: "check", txn_id: String(Date.now()), account, sum: "12500.00" });
+  return { request: new Request(`${BASE}${route}?${query}`, { headers: { [PEER_HEADER]: KASPI_IP } }) };
+};
+
+const adminPost = async (route: string, body: unknown) =>
+  merchantRequest(route, { session: await signedIn("admin"), method: "POST", body });
+
+/** A valid request for every documented operation, by operationId. */
+const CALLS: Record<string, () => Promise<Call>> = {
+  intakeOrder: async () => ({ request: signedRequest("/api/orders", JSON.stringify(orderBody())) }),
+  getOrder: async () => {
+    const order = await createOrder();
+    return {
+      request: signedRequest(`/api/orders/${order.externalId}`, null),
+      params: { externalId: order.externalId },
+    };
+  },
+  refundFromBitrix: async () => {
+    const { order } = await paidPayment();
+    const body = JSON.stringify({ amount: 1000, refundId: `bx-${Date.now()}` });
+    return {
+      request: signedRequest(`/api/orders/${order.externalId}/refunds`, body),
+      params: { externalId: order.externalId },
+    };
+  },
+  startPayment: async () => {
+    const { token } = await createOrder();
+    return { request: new Request(`${BASE}/api/checkout/${token}/payment`, { method: "POST" }), params: { token } };
+  },
+  getCheckoutStatus: async () => {
+    const { token } = await createOrder();
+    return { request: new Request(`${BASE}/api/checkout/${token}/status`), params: { token } };
+  },
+  kaspiCallback: async () => {
+    const order = await createOrder();
+    await postPayment(order.token);
+    const payment = await latestPayment(order.orderId);
+    fake.setStatus(payment.kaspiPaymentId ?? "", "PAID");
+    const body = callbackBody(payment.kaspiPaymentId ?? "", payment.kaspiExternalId, "COMPLETED");
+    return { request: jsonRequest("/api/kaspi/callback", body) };
+  },
+  kaspiCheckpay: () => checkpayCall("/api/kaspi/checkpay"),
+  kaspiCheckpayAlias: () => checkpayCall("/api/kaspi/pay-gateway"),
+  health: async () => ({ request: new Request(`${BASE}/api/health`) }),
+  bitrix24Checkout: async () => {
+    const payment = portal.addPayment({ id: 700, sum: 12_500, paySystemId: Number(portal.paySystems[0]?.ID) });
+    const fields = {
+      "BX_SYSTEM_PARAMS[PAYMENT_ID]": String(payment.id),
+      "BX_SYSTEM_PARAMS[PAYSYSTEM_ID]": String(payment.paySystemId),
+      "BX_SYSTEM_PARAMS[SUM]": "12500",
+      "BX_SYSTEM_PARAMS[CURRENCY]": "KZT",
+    };
+    const headers = { "Content-Type": "application/x-www-form-urlencoded" };
+    const body = new URLSearchParams(fields).toString();
+    return { request: new Request(`${BASE}/api/bitrix24/checkout`, { method: "POST", headers, body }) };
+  },
+  merchantLogin: async () => {
+    const email = `login-${process.pid}@shop.test`;
+    await upsertMerchantUser(db(), { email, password: "correct-horse-openapi", role: "viewer" });
+    return { request: loginRequest(email, "correct-horse-openapi") };
+  },
+  merchantLogout: async () => ({
+    request: merchantRequest("/api/merchant/logout", { session: await signedIn("viewer"), method: "POST" }),
+  }),
+  merchantPayments: async () => {
+    await paidPayment();
+    return { request: merchantRequest("/api/merchant/payments", { session: await signedIn("viewer") }) };
+  },
+  merchantPaymentsExport: async () => ({
+    request: merchantRequest("/api/merchant/payments/export?delimiter=semicolon", {
+      session: await signedIn("viewer"),
+    }),
+  }),
+  merchantRecheck: async () => {
+    const { paymentId } = await paidPayment();
+    return { request: await adminPost(`/api/merchant/payments/${paymentId}/recheck`, {}), params: { id: paymentId } };
+  },
+  merchantRefund: async () => {
+    const { paymentId } = await paidPayment();
+    const request = await adminPost(`/api/merchant/payments/${paymentId}/refund`, { amount: 1_000 });
+    return { request, params: { id: paymentId } };
+  },
+  merchantRefundRetry: async () => {
+    const { paymentId } = await paidPayment();
+    fake.failNextRefund();
+    const { POST } = await import("@/app/api/merchant/payments/[id]/refund/route");
+    const pending = await POST(await adminPost(`/api/merchant/payments/${paymentId}/refund`, { amount: 500 }), {
+      params: Promise.resolve({ id: paymentId }),
+    });
+    expect(pending.status).toBe(202);
+    const { refund } = (await pending.json()) as { refund: { id: string } };
+    return { request: await adminPost(`/api/merchant/refunds/${refund.id}/retry`, {}), params: { id: refund.id } };
+  },
+  merchantUsers: async () => ({
+    request: merchantRequest("/api/merchant/users", { session: await signedIn("admin") }),
+  }),
+  merchantSaveUser: async () => ({
+    request: await adminPost("/api/merchant/users", { email: `new-${process.pid}@shop.test`, role: "viewer" }),
+  }),
+  merchantDisableUser: async () => {
+    const { userId } = await upsertMerchantUser(db(), {
+      email: `off-${process.pid}@shop.test`,
+      password: "correct-horse-disable",
+      role: "viewer",
+    });
+    return { request: await adminPost(`/api/merchant/users/${userId}`, { disabled: true }), params: { id: userId } };
+  },
+};
+
+type Handler = (request: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response> | Response;
+
+/** The route module Next serves the path from: /api/a/{b} → app/api/a/[b]/route.ts. */
+async function handlerOf(op: Operation): Promise<Handler | undefined> {
+  const file = path.resolve("app", `.${op.path.replace(/\{(\w+)\}/g, "[$1]")}`, "route.ts");
+  const mod = (await import(/* @vite-ignore */ file)) as Record<string, Handler | undefined>;
+  return mod[op.method.toUpperCase()];
+}
+
+describe("every operation in the OpenAPI document answers through its route handler", () => {
+  it("has a valid request here for each documented operation (and none for undocumented ones)", () => {
+    expect(Object.keys(CALLS).sort()).toEqual(apiOperations.map((op) => op.operationId).sort());
+  });
+
+  it.each(apiOperations.map((op) => [`${op.method.toUpperCase()} ${op.path}`, op] as const))(
+    "%s",
+    async (_name, op) => {
+      const handler = await handlerOf(op);
+      expect(handler, "the route module exports the method").toBeTypeOf("function");
+      const call = await CALLS[op.operationId]!();
+      const response = await handler!(call.request, { params: Promise.resolve(call.params ?? {}) });
+      const text = await response.text();
+      expect(response.status, text).not.toBe(404);
+      expect(response.status, text).not.toBe(405);
+      const documented = op.responses[response.status];
+      expect(documented, `status ${response.status} is documented: ${text}`).toBeDefined();
+      expect(response.status).toBeLessThan(300);
+      if (documented?.raw) {
+        expect(response.headers.get("content-type")).toContain(documented.raw.mediaType);
+      } else {
+        expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+        const body = JSON.parse(text) as unknown;
+        // Zod drops unknown keys: equality means the schema names every field the route sent.
+        expect(documented?.body?.schema.parse(body)).toEqual(body);
+      }
+    },
+  );
+});
