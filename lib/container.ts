@@ -4,6 +4,7 @@ import { createEcomGateway } from "./kaspi/ecom-gateway";
 import type { KaspiGateway } from "./kaspi/gateway";
 import { createCheckpayGateway } from "./kaspi/checkpay-gateway";
 import { createQrGateway } from "./kaspi/qr-gateway";
+import { withCoalescedStatusReads } from "./kaspi/coalesced-reads";
 import { createQrTlsAgent } from "./kaspi/qr-transport";
 
 // The one place where concrete dependencies are wired. Tests swap the Kaspi gateway for a fake.
@@ -12,7 +13,8 @@ const holder = globalThis as unknown as { __kaspiGateway?: KaspiGateway };
 
 export function kaspiGateway(): KaspiGateway {
   if (!holder.__kaspiGateway) {
-    holder.__kaspiGateway = buildKaspiGateway();
+    // Concurrent status reads of one payment (callback floods) share one read at Kaspi.
+    holder.__kaspiGateway = withCoalescedStatusReads(buildKaspiGateway());
   }
   return holder.__kaspiGateway;
 }

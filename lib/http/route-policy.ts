@@ -10,6 +10,7 @@ const POLICIES: Policy[] = [
   { pattern: /^\/api\/orders\/[^/]+$/, methods: ["GET"], group: "intake" },
   { pattern: /^\/api\/checkout\/[^/]+\/payment$/, methods: ["POST"], group: "checkout" },
   { pattern: /^\/api\/checkout\/[^/]+\/status$/, methods: ["GET"], group: "checkout" },
+  { pattern: /^\/api\/checkout\/[^/]+\/events$/, methods: ["GET"], group: "checkout" },
   { pattern: /^\/api\/kaspi\/callback$/, methods: ["POST"], group: "callback" },
   { pattern: /^\/api\/health$/, methods: ["GET"], group: "none" },
   // Kaspi's check/pay calls: guarded by the address allow-list, never rate-limited (Kaspi is one caller).

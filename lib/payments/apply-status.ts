@@ -1,5 +1,6 @@
 import type { Db } from "../db";
 import { newId } from "../ids";
+import { orderChanged } from "../live/change-feed";
 import { log } from "../log";
 import type { KaspiStatus } from "../kaspi/gateway";
 import { sourcesOf } from "./state-machine";
@@ -29,8 +30,10 @@ export async function applyKaspiStatus(
 ): Promise<ApplyResult> {
   const now = input.now ?? new Date();
   const { to } = input;
+  let orderId = "";
   const result = await db.$transaction(async (tx): Promise<ApplyResult> => {
     const payment = await tx.payment.findUniqueOrThrow({ where: { id: input.paymentId }, include: { order: true } });
+    orderId = payment.orderId;
     const from = payment.status as PaymentStatus;
     if (to === "PENDING" || from === to) return { changed: false, current: from };
     const guard = sourcesOf(to);
@@ -113,6 +116,8 @@ export async function applyKaspiStatus(
     return { changed: true, from, to };
   });
   if (result.changed) {
+    // After COMMIT, so whoever the feed wakes reads the new status.
+    orderChanged(orderId);
     log().info(
       { paymentId: input.paymentId, from: result.from, to: result.to, source: input.source },
       "payment status changed",

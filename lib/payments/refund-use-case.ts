@@ -3,6 +3,7 @@ import { isUniqueViolation } from "../db";
 import { fail, ok, type Result } from "../errors";
 import { newId } from "../ids";
 import type { KaspiGateway, KaspiResult, RefundResult } from "../kaspi/gateway";
+import { orderChanged } from "../live/change-feed";
 import { formatTenge } from "../money";
 import { canTransition } from "./state-machine";
 import type { PaymentStatus } from "./status";
@@ -210,6 +211,7 @@ export async function settleRefund(
     }
     await applyRefund(tx, refund, answer.value, now);
   });
+  if (answer.ok) orderChanged((await db.refund.findUniqueOrThrow({ where: { id: refundId } })).orderId);
   return ok(await viewOf(db, refundId));
 }
 
