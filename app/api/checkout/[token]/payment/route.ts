@@ -1,7 +1,7 @@
 // POST /api/checkout/{token}/payment — create or reuse the Kaspi payment of this checkout.
 import { startPaymentDeps } from "@/lib/container";
 import { errorResponse, internalError, json, parseWith, readOptionalJsonBody } from "@/lib/http/responses";
-import { startPaymentBodySchema } from "@/lib/payments/checkout-views";
+import { startPaymentBodySchema } from "@/lib/payments/start-payment-body";
 import { startPayment } from "@/lib/payments/start-payment-use-case";
 
 const TOKEN = /^[A-Za-z0-9_-]{16,64}$/;
