@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { defineConfig, devices } from "@playwright/test";
 import { APP_PORT, APP_URL, BITRIX_ORIGIN, E2E_SECRET, PROTOCOL, STUB_PORT, STUB_URL } from "./e2e/support/constants";
 
-// E2E against the production build (`node scripts/start.mjs` → `next start`) with the built-in
+// E2E against the production build (`node scripts/start.mjs` → server.ts, Next behind the status fast path) with the built-in
 // Kaspi sandbox, plus a Bitrix stand-in (e2e/support/bitrix-stub.mjs) that receives the app's
 // notifications and hosts the checkout in an iframe on another origin.
 

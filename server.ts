@@ -27,6 +27,10 @@ const live = createLiveHandler();
 const server = createServer((req, res) => {
   if (!live(req, res)) void handle(req, res);
 });
+// Longer than the idle timeouts of the clients and proxies in front (Node's 5 s default races
+// with clients reusing an idle connection: ECONNRESET).
+server.keepAliveTimeout = 65_000;
+server.headersTimeout = 66_000;
 server.listen(port, hostname, () => console.log(`> Ready on http://${hostname}:${port}`));
 
 function shutdown(): void {

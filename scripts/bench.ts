@@ -5,7 +5,8 @@
 //   Kaspi confirm → status seen as PAID, p50/p95, with the status stream and with polling only
 //     (measured with the bench's own SSE and poll clients, not in a browser);
 //   first-load JS of /pay/{token}, compressed bytes as Chromium received them, and its LCP.
-// Usage: npm run bench [-- --app-dir <checkout> --watchers 10000 --seconds 10 --connections 16 --no-browser]
+// Usage: npm run bench [-- --app-dir <checkout> --watchers 10000 --seconds 10 --connections 16
+//                          --callbacks 2000 --no-browser]
 // (--app-dir measures another checkout of the project, e.g. an older commit, with the same client.)
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -25,6 +26,7 @@ const appDir = path.resolve(arg("app-dir", root));
 const WATCHERS = Number(arg("watchers", "10000"));
 const SECONDS = Number(arg("seconds", "10"));
 const CONNECTIONS = Number(arg("connections", "16"));
+const CALLBACKS = Number(arg("callbacks", "2000"));
 const APP_PORT = Number(arg("port", "3500"));
 const browser = !args.includes("--no-browser");
 const dbFile = path.join(appDir, "data", "bench.db");
@@ -76,7 +78,7 @@ async function main(): Promise<void> {
   await inBatches(paidIds, 10, (id) => confirm(origin, id, { skipCallback: true }));
   const ids = kaspiIds(dbFile, open.map((c) => c.paymentId as string));
   const idle = await openLoop({ origin, paths: statusPaths, rate: 50, seconds: 4 });
-  const total = 2000;
+  const total = CALLBACKS;
   let sent = 0;
   let answered200 = 0;
   const other: number[] = [];
@@ -103,7 +105,7 @@ async function main(): Promise<void> {
   const floodSeconds = (performance.now() - t0) / 1000;
   const paid = countPaid(dbFile, open.map((c) => c.paymentId as string));
   const paidRight = countPaid(dbFile, paidIds);
-  say("Kaspi callbacks (2,000 claiming COMPLETED over 100 open payments, 50 concurrent; Kaspi confirmed 50):");
+  say(`Kaspi callbacks (${fmt(total)} claiming COMPLETED over 100 open payments, 50 concurrent; Kaspi confirmed 50):`);
   result(
     `verified callbacks/s: ${fmt(total / floodSeconds)} (${answered200}/${total} answered 200` +
       `${other.length ? `, others: ${[...new Set(other)].join(",")}` : ""}); PAID ${paid}/100, of the confirmed ${paidRight}/50` +
@@ -174,7 +176,7 @@ async function main(): Promise<void> {
     }
     return out.sort((a, b) => a - b);
   };
-  const sse = await latencies("sse");
+  const sse = held > 0 ? await latencies("sse") : [];
   const poll = await latencies("poll");
   say(`Kaspi confirm → status PAID at the client (${sample} payments each, bench SSE/poll clients, ${fmt(held)} watchers held):`);
   result(`confirm→Paid with SSE: p50 ${fmt(percentile(sse, 50))} ms, p95 ${fmt(percentile(sse, 95))} ms`);

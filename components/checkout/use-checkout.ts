@@ -88,8 +88,8 @@ export function useCheckout(token: string): CheckoutState {
     onView: (view) => queryClient.setQueryData<StatusView>(statusKey, view),
     onLive: (live) => {
       setStreaming(live);
-      // The stream dropped: poll once now rather than a whole interval later.
-      if (!live && streaming) void queryClient.invalidateQueries({ queryKey: statusKey });
+      // The stream dropped (not closed by us at a final status): poll once now, not an interval later.
+      if (!live && streaming && !isTerminal(status)) void queryClient.invalidateQueries({ queryKey: statusKey });
     },
   });
 

@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useRef } from "react";
+import { useEffect, useLayoutEffect, useRef } from "react";
 import { statusViewSchema, type StatusView } from "@/lib/payments/checkout-views";
 
 // The checkout's status stream (GET /api/checkout/{token}/events, Server-Sent Events). EventSource
@@ -17,8 +17,9 @@ export function useStatusStream(
   options: { enabled: boolean; onView: (view: StatusView) => void; onLive: (live: boolean) => void },
 ): void {
   // The callbacks change every render; the stream must not be reopened for that.
+  // A layout effect, so the stream's cleanup below (a passive effect) already sees this render's.
   const callbacks = useRef(options);
-  useEffect(() => {
+  useLayoutEffect(() => {
     callbacks.current = options;
   });
   const { enabled } = options;
