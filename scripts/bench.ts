@@ -134,7 +134,7 @@ async function main(): Promise<void> {
   say(`status streams (SSE), one per checkout:`);
   result(
     `SSE watchers held: ${fmt(held)} of ${fmt(WATCHERS)} (opened in ${fmt(openSeconds, 1)} s), ` +
-      `server memory ${fmt((rssAfter - rssBefore) / 1024 / 1024, 1)} MiB more → ${fmt((rssAfter - rssBefore) / Math.max(1, held) / 1024, 1)} KiB per watcher`,
+      `server memory ${fmt((rssAfter - rssBefore) / 1024 / 1024, 1)} MiB more → ${held ? fmt((rssAfter - rssBefore) / held / 1024, 1) : "n/a"} KiB per watcher`,
   );
 
   // 4. Confirm → PAID, while those watchers are held.

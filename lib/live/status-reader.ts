@@ -14,7 +14,9 @@ import type { StatusView } from "../payments/checkout-views";
 // In SQLite's rollback-journal mode a commit briefly locks readers out (SQLITE_BUSY). SQLite's own
 // busy timeout would sleep inside the call and freeze the whole event loop (measured: status p95
 // 5 s during a callback flood), so the connection has none and a busy read is retried after a
-// short timer instead, off the event loop. (In WAL mode readers are never locked out.)
+// short timer instead, off the event loop, and not handed to the locked path: that path queues
+// behind every other database call of the process (measured: a callback flood made it seconds).
+// (In WAL mode readers are never locked out.)
 
 export type StatusSnapshot = { orderId: string; view: StatusView };
 
@@ -56,7 +58,8 @@ export async function readStatusSnapshot(token: string): Promise<StatusSnapshot 
       return row ? { orderId: row.id, view: statusViewOf({ ...row, updatedAt: dateOf(row.updatedAt) }) } : null;
     } catch (e) {
       if (!isBusy(e)) break; // anything else: the locked path below
-      await new Promise((r) => setTimeout(r, BUSY_WAIT_MS));
+      if (attempt === BUSY_RETRIES - 1) throw e;
+      await new Promise((r) => setTimeout(r, Math.min(BUSY_WAIT_MS * (attempt + 1), 20)));
     }
   }
   const order = await db().order.findUnique({
@@ -66,8 +69,8 @@ export async function readStatusSnapshot(token: string): Promise<StatusSnapshot 
   return order ? { orderId: order.id, view: statusViewOf(order satisfies StatusRow) } : null;
 }
 
-/** A commit takes milliseconds; after ~250 ms of retries the locked path answers. */
-const BUSY_RETRIES = 100;
+/** A commit takes milliseconds; a run of back-to-back commits is waited out (backing off to 20 ms, ~5 s in all). */
+const BUSY_RETRIES = 260;
 const BUSY_WAIT_MS = 2;
 
 function isBusy(e: unknown): boolean {
