@@ -67,7 +67,74 @@ async function main(): Promise<void> {
       `bare node:http ${fmt(bareRun.perSecond)} → share of bare ${fmt(appRun.perSecond / bareRun.perSecond, 3)}`,
   );
 
-  // 2. Verified callbacks: 2,000 over 100 open payments, 50 at a time; Kaspi (the sandbox, in the
+  // 2. Watchers held (before the callback flood: its garbage would blur the memory figure).
+  const tokens = insertOrders(dbFile, WATCHERS);
+  await new Promise((r) => setTimeout(r, 1000));
+  const rssBefore = treeRss(app.pid);
+  const opened = performance.now();
+  let refused = 0;
+  await inBatches(tokens, 250, async (token) => {
+    const w = watch(origin, token);
+    watchers.push(w);
+    await w.first.catch(() => void refused++);
+  });
+  const openSeconds = (performance.now() - opened) / 1000;
+  await new Promise((r) => setTimeout(r, 2000));
+  const rssAfter = treeRss(app.pid);
+  const held = watchers.length - refused;
+  say(`status streams (SSE), one per checkout:`);
+  result(
+    `SSE watchers held: ${fmt(held)} of ${fmt(WATCHERS)} (opened in ${fmt(openSeconds, 1)} s), ` +
+      `server memory ${fmt((rssAfter - rssBefore) / 1024 / 1024, 1)} MiB more → ${held ? fmt((rssAfter - rssBefore) / held / 1024, 1) : "n/a"} KiB per watcher`,
+  );
+
+  // 3. Confirm → PAID, while those watchers are held.
+  const sample = 30;
+  const latencies = async (mode: "sse" | "poll"): Promise<number[]> => {
+    const checkouts: Checkout[] = await inBatches(
+      Array.from({ length: sample }, (_, i) => i),
+      5,
+      async (i) => startPayment(origin, await createOrder(origin, (mode === "sse" ? 5000 : 6000) + i)),
+    );
+    const out: number[] = [];
+    for (const c of checkouts) {
+      let seen: Promise<number>;
+      let stop = () => {};
+      if (mode === "sse") {
+        const w = watch(origin, c.token);
+        await w.first;
+        seen = w.until("PAID");
+        stop = w.close;
+      } else {
+        // The page's poll: every 2 s, at a phase of its own.
+        let timer: ReturnType<typeof setTimeout>;
+        seen = new Promise<number>((resolve) => {
+          const poll = async () => {
+            const res = await fetch(`${origin}/api/checkout/${c.token}/status`).catch(() => undefined);
+            const body = res?.ok ? ((await res.json()) as { status: string }) : undefined;
+            if (body?.status === "PAID") return resolve(performance.now());
+            timer = setTimeout(() => void poll(), 2000);
+          };
+          timer = setTimeout(() => void poll(), Math.random() * 2000);
+        });
+        stop = () => clearTimeout(timer);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+      const start = performance.now();
+      await confirm(origin, c.paymentId as string);
+      out.push((await seen) - start);
+      stop();
+    }
+    return out.sort((a, b) => a - b);
+  };
+  const sse = held > 0 ? await latencies("sse") : [];
+  const poll = await latencies("poll");
+  say(`Kaspi confirm → status PAID at the client (${sample} payments each, bench SSE/poll clients, ${fmt(held)} watchers held):`);
+  result(`confirm→Paid with SSE: p50 ${fmt(percentile(sse, 50))} ms, p95 ${fmt(percentile(sse, 95))} ms`);
+  result(`confirm→Paid polling only (2 s): p50 ${fmt(percentile(poll, 50))} ms, p95 ${fmt(percentile(poll, 95))} ms`);
+  for (const w of watchers) w.close();
+
+  // 4. Verified callbacks: 2,000 over 100 open payments, 50 at a time; Kaspi (the sandbox, in the
   // same process) has confirmed half of them without calling back, so exactly those must end PAID.
   const open = await inBatches(
     Array.from({ length: 100 }, (_, i) => i),
@@ -115,73 +182,6 @@ async function main(): Promise<void> {
     `status read p95 at 50/s: idle ${fmt(idle.p95, 1)} ms, during the callback flood ${fmt(during.p95, 1)} ms` +
       ` (×${fmt(during.p95 / idle.p95, 2)}, flood lasted ${fmt(floodSeconds, 1)} s)`,
   );
-
-  // 3. Watchers held.
-  const tokens = insertOrders(dbFile, WATCHERS);
-  await new Promise((r) => setTimeout(r, 1000));
-  const rssBefore = treeRss(app.pid);
-  const opened = performance.now();
-  let refused = 0;
-  await inBatches(tokens, 250, async (token) => {
-    const w = watch(origin, token);
-    watchers.push(w);
-    await w.first.catch(() => void refused++);
-  });
-  const openSeconds = (performance.now() - opened) / 1000;
-  await new Promise((r) => setTimeout(r, 2000));
-  const rssAfter = treeRss(app.pid);
-  const held = watchers.length - refused;
-  say(`status streams (SSE), one per checkout:`);
-  result(
-    `SSE watchers held: ${fmt(held)} of ${fmt(WATCHERS)} (opened in ${fmt(openSeconds, 1)} s), ` +
-      `server memory ${fmt((rssAfter - rssBefore) / 1024 / 1024, 1)} MiB more → ${held ? fmt((rssAfter - rssBefore) / held / 1024, 1) : "n/a"} KiB per watcher`,
-  );
-
-  // 4. Confirm → PAID, while those watchers are held.
-  const sample = 30;
-  const latencies = async (mode: "sse" | "poll"): Promise<number[]> => {
-    const checkouts: Checkout[] = await inBatches(
-      Array.from({ length: sample }, (_, i) => i),
-      5,
-      async (i) => startPayment(origin, await createOrder(origin, (mode === "sse" ? 5000 : 6000) + i)),
-    );
-    const out: number[] = [];
-    for (const c of checkouts) {
-      let seen: Promise<number>;
-      let stop = () => {};
-      if (mode === "sse") {
-        const w = watch(origin, c.token);
-        await w.first;
-        seen = w.until("PAID");
-        stop = w.close;
-      } else {
-        // The page's poll: every 2 s, at a phase of its own.
-        let timer: ReturnType<typeof setTimeout>;
-        seen = new Promise<number>((resolve) => {
-          const poll = async () => {
-            const res = await fetch(`${origin}/api/checkout/${c.token}/status`).catch(() => undefined);
-            const body = res?.ok ? ((await res.json()) as { status: string }) : undefined;
-            if (body?.status === "PAID") return resolve(performance.now());
-            timer = setTimeout(() => void poll(), 2000);
-          };
-          timer = setTimeout(() => void poll(), Math.random() * 2000);
-        });
-        stop = () => clearTimeout(timer);
-      }
-      await new Promise((r) => setTimeout(r, 100));
-      const start = performance.now();
-      await confirm(origin, c.paymentId as string);
-      out.push((await seen) - start);
-      stop();
-    }
-    return out.sort((a, b) => a - b);
-  };
-  const sse = held > 0 ? await latencies("sse") : [];
-  const poll = await latencies("poll");
-  say(`Kaspi confirm → status PAID at the client (${sample} payments each, bench SSE/poll clients, ${fmt(held)} watchers held):`);
-  result(`confirm→Paid with SSE: p50 ${fmt(percentile(sse, 50))} ms, p95 ${fmt(percentile(sse, 95))} ms`);
-  result(`confirm→Paid polling only (2 s): p50 ${fmt(percentile(poll, 50))} ms, p95 ${fmt(percentile(poll, 95))} ms`);
-  for (const w of watchers) w.close();
 
   // 5. First-load JS of the checkout page, in Chromium.
   if (browser) {
