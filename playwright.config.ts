@@ -11,7 +11,7 @@ import {
   STUB_URL,
 } from "./e2e/support/constants";
 
-// E2E against the production build (`node scripts/start.mjs` → `next start`) with the built-in
+// E2E against the production build (`node scripts/start.mjs` → server.ts, Next behind the status fast path) with the built-in
 // Kaspi sandbox, plus a Bitrix stand-in (e2e/support/bitrix-stub.mjs) that receives the app's
 // notifications and hosts the checkout in an iframe on another origin.
 

@@ -8,6 +8,7 @@ import { createEcomGateway } from "./kaspi/ecom-gateway";
 import type { KaspiGateway } from "./kaspi/gateway";
 import { createCheckpayGateway } from "./kaspi/checkpay-gateway";
 import { createQrGateway } from "./kaspi/qr-gateway";
+import { withCoalescedStatusReads } from "./kaspi/coalesced-reads";
 import { createQrTlsAgent } from "./kaspi/qr-transport";
 import type { NotificationTransport } from "./outbox/transport";
 
@@ -18,7 +19,8 @@ const holder = globalThis as unknown as { __kaspiGateway?: KaspiGateway };
 
 export function kaspiGateway(): KaspiGateway {
   if (!holder.__kaspiGateway) {
-    holder.__kaspiGateway = buildKaspiGateway();
+    // Concurrent status reads of one payment (callback floods) share one read at Kaspi.
+    holder.__kaspiGateway = withCoalescedStatusReads(buildKaspiGateway());
   }
   return holder.__kaspiGateway;
 }

@@ -78,10 +78,13 @@ if (!dev && !existsSync(path.join(root, ".next", "BUILD_ID"))) {
 }
 
 const host = process.env.HOST || "0.0.0.0";
-const server = spawn(bin("next"), [dev ? "dev" : "start", "-p", port, "-H", host], {
-  stdio: "inherit",
-  env: process.env,
-});
+// Production: server.ts (Next's request handler behind a fast path for the status poll and stream).
+const server = dev
+  ? spawn(bin("next"), ["dev", "-p", port, "-H", host], { stdio: "inherit", env: process.env })
+  : spawn(process.execPath, ["--import", "tsx", "server.ts", "-H", host], {
+      stdio: "inherit",
+      env: { ...process.env, NODE_ENV: "production" },
+    });
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => server.kill(sig));
 server.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 

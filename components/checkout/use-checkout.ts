@@ -5,6 +5,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import type { PaymentView, StatusView } from "@/lib/payments/checkout-views";
 import { isPaidLike, isTerminal, type PaymentStatus } from "@/lib/payments/status";
 import { CheckoutApiError, checkoutKeys, fetchStatus, startPayment } from "./checkout-api";
+import { useStatusStream } from "./use-status-stream";
 
 export type CheckoutPhase =
   | "preparing"
@@ -39,18 +40,20 @@ export type CheckoutState = {
 const POLL_MS = 2000;
 const AUTO_RETRY_MS = 5000;
 
-// Starts (or resumes) the payment once, then polls the status until it is terminal. The server is
-// idempotent, so a strict-mode double effect or a reload costs nothing but a request.
+// Starts (or resumes) the payment once, then watches the status until it is terminal: pushed by the
+// status stream, polled only while the stream is not open. The server is idempotent, so a
+// strict-mode double effect or a reload costs nothing but a request.
 export function useCheckout(token: string): CheckoutState {
   const queryClient = useQueryClient();
   const statusKey = checkoutKeys.status(token);
   const [payment, setPayment] = useState<PaymentView>();
   const [lastAttempt, setLastAttempt] = useState<number>();
+  const [streaming, setStreaming] = useState(false);
 
   const statusQuery = useQuery({
     queryKey: statusKey,
     queryFn: ({ signal }) => fetchStatus(token, signal),
-    refetchInterval: (q) => (isTerminal(q.state.data?.status) ? false : POLL_MS),
+    refetchInterval: (q) => (streaming || isTerminal(q.state.data?.status) ? false : POLL_MS),
   });
 
   const mutation = useMutation({
@@ -83,6 +86,16 @@ export function useCheckout(token: string): CheckoutState {
 
   const polled = statusQuery.data;
   const status: PaymentStatus = polled?.status ?? payment?.status ?? "CREATED";
+
+  useStatusStream(token, {
+    enabled: !isTerminal(status),
+    onView: (view) => queryClient.setQueryData<StatusView>(statusKey, view),
+    onLive: (live) => {
+      setStreaming(live);
+      // The stream dropped (not closed by us at a final status): poll once now, not an interval later.
+      if (!live && streaming && !isTerminal(status)) void queryClient.invalidateQueries({ queryKey: statusKey });
+    },
+  });
 
   // A new attempt made elsewhere (another tab, a reload) shows up in the poll as PENDING while our
   // view is of the old attempt, and an order Bitrix re-sent with a new amount shows up as CREATED:

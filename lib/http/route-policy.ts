@@ -17,6 +17,7 @@ const POLICIES: Policy[] = [
   { pattern: /^\/api\/orders\/[^/]+\/refunds$/, methods: ["POST"], group: "intake" },
   { pattern: /^\/api\/checkout\/[^/]+\/payment$/, methods: ["POST"], group: "checkout" },
   { pattern: /^\/api\/checkout\/([^/]+)\/status$/, methods: ["GET"], group: "status", key: "token" },
+  { pattern: /^\/api\/checkout\/([^/]+)\/events$/, methods: ["GET"], group: "status", key: "token" },
   { pattern: /^\/api\/kaspi\/callback$/, methods: ["POST"], group: "callback" },
   { pattern: /^\/api\/health$/, methods: ["GET"], group: "none" },
   { pattern: /^\/api\/openapi\.json$/, methods: ["GET"], group: "none" },

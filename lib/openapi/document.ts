@@ -14,7 +14,7 @@ export const apiOperations: Operation[] = [...publicOperations, ...merchantOpera
 
 const errorBody = output("ErrorBody", errorBodySchema);
 
-function jsonSchemaOf(schema: z.ZodType, io: "input" | "output"): Json {
+function jsonSchemaOf(schema: z.core.$ZodType, io: "input" | "output"): Json {
   // "any": a part JSON Schema cannot say (none today) becomes {} rather than failing the document.
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as Json;
   return rest;
@@ -66,7 +66,7 @@ const SECURITY: Record<Auth, Json[]> = {
 
 class Components {
   readonly schemas: Record<string, Json> = {};
-  private readonly seen = new Map<string, z.ZodType>();
+  private readonly seen = new Map<string, z.core.$ZodType>();
 
   ref(named: Named): Json {
     const known = this.seen.get(named.name);

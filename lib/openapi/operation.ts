@@ -6,10 +6,10 @@ import type { ErrorCode } from "../errors";
 // error codes of the one error table it can answer, and who may call it.
 
 /** A schema that becomes a named component (#/components/schemas/<name>). */
-export type Named = { name: string; schema: z.ZodType; io: "input" | "output" };
+export type Named = { name: string; schema: z.core.$ZodType; io: "input" | "output" };
 
-export const input = (name: string, schema: z.ZodType): Named => ({ name, schema, io: "input" });
-export const output = (name: string, schema: z.ZodType): Named => ({ name, schema, io: "output" });
+export const input = (name: string, schema: z.core.$ZodType): Named => ({ name, schema, io: "input" });
+export const output = (name: string, schema: z.core.$ZodType): Named => ({ name, schema, io: "output" });
 
 /** bitrix: the HMAC signature headers; merchant: the session cookie; merchantWrite: plus Origin + CSRF token. */
 export type Auth = "bitrix" | "merchant" | "merchantWrite";
@@ -30,7 +30,7 @@ export type Operation = {
   summary: string;
   tag: "bitrix" | "checkout" | "kaspi" | "merchant" | "ops";
   auth?: Auth;
-  pathParams?: Record<string, z.ZodType>;
+  pathParams?: Record<string, z.core.$ZodType>;
   /** An object schema: each property is a query parameter. */
   query?: z.ZodObject;
   requestBody?: { body: Named; required: boolean; form?: boolean };

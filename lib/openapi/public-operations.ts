@@ -6,9 +6,9 @@ import { ecomCallbackAckSchema, ecomCallbackSchema } from "../kaspi/ecom-schemas
 import {
   checkoutTokenSchema,
   paymentViewSchema,
-  startPaymentBodySchema,
   statusViewSchema,
 } from "../payments/checkout-views";
+import { startPaymentBodySchema } from "../payments/start-payment-body";
 import { externalIdSchema, orderAcceptedSchema, orderIntakeSchema, orderViewSchema } from "../payments/order-schemas";
 import { BODY_ERRORS, SIGNATURE_ERRORS, input, output, type Operation } from "./operation";
 

@@ -1,4 +1,5 @@
 import type { Db } from "../db";
+import { orderChanged } from "../live/change-feed";
 import { log } from "../log";
 import { enqueueNotification } from "../outbox/enqueue";
 import type { KaspiStatus } from "../kaspi/gateway";
@@ -31,8 +32,10 @@ export async function applyKaspiStatus(
 ): Promise<ApplyResult> {
   const now = input.now ?? new Date();
   const { to } = input;
+  let orderId = "";
   const result = await db.$transaction(async (tx): Promise<ApplyResult> => {
     const payment = await tx.payment.findUniqueOrThrow({ where: { id: input.paymentId }, include: { order: true } });
+    orderId = payment.orderId;
     const from = payment.status as PaymentStatus;
     if (to === "PENDING" || from === to) return { changed: false, current: from };
     const guard = sourcesOf(to);
@@ -107,6 +110,8 @@ export async function applyKaspiStatus(
     return { changed: true, from, to };
   });
   if (result.changed) {
+    // After COMMIT, so whoever the feed wakes reads the new status.
+    orderChanged(orderId);
     log().info(
       { paymentId: input.paymentId, from: result.from, to: result.to, source: input.source },
       "payment status changed",

@@ -10,7 +10,13 @@ export async function readCheckoutStatus(db: Db, token: string): Promise<StatusV
     where: { checkoutToken: token },
     select: { status: true, updatedAt: true, kaspiStage: true, kaspiLoan: true },
   });
-  if (!order) return null;
+  return order ? statusViewOf(order) : null;
+}
+
+export type StatusRow = { status: string; updatedAt: Date; kaspiStage: string | null; kaspiLoan: string | null };
+
+/** The shopper's view of an order row (shared with the lock-free read path in lib/live/). */
+export function statusViewOf(order: StatusRow): StatusView {
   const stage =
     order.kaspiStage === "awaiting_confirmation" || order.kaspiStage === "awaiting_scan" ? order.kaspiStage : undefined;
   const loan = order.kaspiLoan ? loanSchema.safeParse(parseJson(order.kaspiLoan)) : undefined;

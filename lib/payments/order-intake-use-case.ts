@@ -2,6 +2,7 @@ import type { Db } from "../db";
 import { isUniqueViolation } from "../db";
 import { fail, ok, type Result } from "../errors";
 import { newCheckoutToken, newId } from "../ids";
+import { orderChanged } from "../live/change-feed";
 import { checkAmount, type AmountLimits } from "../money";
 import { normalizePhone } from "../phone";
 import type { OrderIntake } from "./order-schemas";
@@ -115,6 +116,7 @@ export async function intakeOrder(deps: IntakeDeps, input: OrderIntake): Promise
     return tx.order.findUniqueOrThrow({ where: { id: existing.id } });
   });
   if (!updated) return fail("ORDER_ALREADY_PAID", "the order is already paid; its amount cannot change");
+  orderChanged(updated.id);
   return respond(false, updated);
 }
 

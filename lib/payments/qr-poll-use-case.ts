@@ -3,6 +3,7 @@ import type { KaspiGateway, KaspiPaymentState } from "../kaspi/gateway";
 import { LINK_ACTIVATION_MS } from "../kaspi/qr-gateway";
 import { qrMetaSchema, type QrMeta } from "../kaspi/qr-schemas";
 import { log } from "../log";
+import { orderChanged } from "../live/change-feed";
 import { applyKaspiStatus } from "./apply-status";
 import { recordEvent } from "./timeline";
 
@@ -134,6 +135,7 @@ async function handleState(db: Db, p: Row, meta: QrMeta, s: KaspiPaymentState, n
     // Error is final at Kaspi: nothing more to ask, whatever our status is.
     await db.payment.updateMany({ where: { id: p.id, nextCheckAt: { not: null } }, data: { nextCheckAt: null } });
     await db.order.updateMany({ where: { id: p.orderId, kaspiStage: { not: null } }, data: { kaspiStage: null } });
+    orderChanged(p.orderId);
     return;
   }
   let current = meta;
@@ -147,10 +149,11 @@ async function handleState(db: Db, p: Row, meta: QrMeta, s: KaspiPaymentState, n
     });
   }
   if (p.status === "PENDING" && s.stage) {
-    await db.order.updateMany({
+    const staged = await db.order.updateMany({
       where: { id: p.orderId, status: "PENDING", OR: [{ kaspiStage: null }, { kaspiStage: { not: s.stage } }] },
       data: { kaspiStage: s.stage },
     });
+    if (staged.count === 1) orderChanged(p.orderId);
   }
   const deadline = qrDeadline(p, current);
   // One more poll interval of grace: Kaspi's answer wins over our clock when they race.
@@ -189,6 +192,7 @@ async function recordLoan(db: Db, p: Row, loan: NonNullable<KaspiPaymentState["l
     data: { kaspiLoan: json },
   });
   if (res.count === 1) {
+    orderChanged(p.orderId);
     await recordEvent(db, {
       orderId: p.orderId,
       paymentId: p.id,

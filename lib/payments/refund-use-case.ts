@@ -3,6 +3,7 @@ import { isUniqueViolation } from "../db";
 import { fail, ok, type Result } from "../errors";
 import { newId } from "../ids";
 import type { KaspiGateway, KaspiResult, RefundResult } from "../kaspi/gateway";
+import { orderChanged } from "../live/change-feed";
 import { formatTenge } from "../money";
 import { enqueueNotification } from "../outbox/enqueue";
 import { claimReturnQr, readyReturnQr } from "./return-qr-use-case";
@@ -234,6 +235,7 @@ export async function settleRefund(
     }
     await applyRefund(tx, refund, answer.value, now);
   });
+  if (answer.ok) orderChanged((await db.refund.findUniqueOrThrow({ where: { id: refundId } })).orderId);
   return ok(await viewOf(db, refundId));
 }
 

@@ -2,6 +2,7 @@ import type { Db } from "../db";
 import { isUniqueViolation } from "../db";
 import { fail, ok, type Result } from "../errors";
 import { newId } from "../ids";
+import { orderChanged } from "../live/change-feed";
 import type { KaspiGateway, PaymentDevice } from "../kaspi/gateway";
 import type { PaymentView } from "./checkout-views";
 import { isPaidLike, type PaymentStatus } from "./status";
@@ -242,6 +243,7 @@ export async function completeCreation(
       data: { kaspiPaymentId: p.kaspiPaymentId, expiresAt: expiresAt.toISOString() },
     });
   });
+  orderChanged(order.id);
   return currentView(db, paymentId);
 }
 
@@ -267,6 +269,7 @@ async function failCreation(db: Db, payment: PaymentRow, reason: string): Promis
       message: reason,
     });
   });
+  orderChanged(payment.orderId);
 }
 
 async function currentView(db: Db, paymentId: string): Promise<Result<PaymentView>> {

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { z } from "zod";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerPaySystem } from "@/lib/bitrix24/register";
 import { createBitrix24Client } from "@/lib/bitrix24/rest-client";
@@ -226,7 +227,7 @@ describe("every operation in the OpenAPI document answers through its route hand
         expect(response.headers.get("content-type")).toMatch(/^application\/json/);
         const body = JSON.parse(text) as unknown;
         // Zod drops unknown keys: equality means the schema names every field the route sent.
-        expect(documented?.body?.schema.parse(body)).toEqual(body);
+        expect(documented?.body ? z.parse(documented.body.schema, body) : undefined).toEqual(body);
       }
     },
   );

@@ -2,7 +2,8 @@
 import { startPaymentDeps } from "@/lib/container";
 import { readRequest } from "@/lib/http/read-request";
 import { errorResponse, internalError, resultResponse } from "@/lib/http/responses";
-import { checkoutTokenSchema, startPaymentBodySchema } from "@/lib/payments/checkout-views";
+import { checkoutTokenSchema } from "@/lib/payments/checkout-views";
+import { startPaymentBodySchema } from "@/lib/payments/start-payment-body";
 import { startPayment } from "@/lib/payments/start-payment-use-case";
 
 export async function POST(request: Request, ctx: { params: Promise<{ token: string }> }): Promise<Response> {

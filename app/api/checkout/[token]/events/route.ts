@@ -1,0 +1,38 @@
+// GET /api/checkout/{token}/events — the checkout's status as Server-Sent Events: the current
+// status, then every change, heartbeats, an end after a bounded lifetime (the browser reconnects
+// with Last-Event-ID). The production server answers this path before Next (lib/live/node-handler.ts);
+// this handler serves `next dev` and anything the fast path hands over.
+import { errorOf, internalError } from "@/lib/http/responses";
+import { SSE_HEADERS, parseLastEventId } from "@/lib/live/sse";
+import { statusHub, type Subscription } from "@/lib/live/status-hub";
+
+const TOKEN = /^[A-Za-z0-9_-]{16,64}$/;
+
+export async function GET(request: Request, ctx: { params: Promise<{ token: string }> }): Promise<Response> {
+  try {
+    const { token } = await ctx.params;
+    if (!TOKEN.test(token)) return errorOf("NOT_FOUND", "unknown checkout");
+    const encoder = new TextEncoder();
+    let controller!: ReadableStreamDefaultController<Uint8Array>;
+    let subscription: Subscription | null = null;
+    const body = new ReadableStream<Uint8Array>({
+      start: (c) => void (controller = c),
+      cancel: () => subscription?.close(),
+    });
+    let closed = false;
+    subscription = await statusHub().open(token, parseLastEventId(request.headers.get("last-event-id")), {
+      write: (frame) => {
+        if (!closed) controller.enqueue(encoder.encode(frame));
+      },
+      end: () => {
+        if (!closed) controller.close();
+        closed = true;
+      },
+    });
+    if (!subscription) return errorOf("NOT_FOUND", "unknown checkout");
+    request.signal.addEventListener("abort", () => subscription?.close());
+    return new Response(body, { headers: SSE_HEADERS });
+  } catch (e) {
+    return internalError("GET /api/checkout/{token}/events", e);
+  }
+}

@@ -1,0 +1,141 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { env } from "../env";
+import { errorStatus, type ErrorCode } from "../errors";
+import { RateLimiter } from "../http/rate-limit";
+import { newCspNonce, securityHeaders } from "../http/security-headers";
+import { errorMessage, log } from "../log";
+import { SSE_HEADERS, parseLastEventId } from "./sse";
+import { statusHub, type StatusHub } from "./status-hub";
+import { readStatusSnapshot } from "./status-reader";
+
+// The production server answers the two hottest shopper paths itself, on plain node:http, before
+// Next's request pipeline (about 1.5 ms of CPU per request here, ~20× the whole read below):
+//   GET /api/checkout/{token}/status  — the poll (the fallback when the stream is down)
+//   GET /api/checkout/{token}/events  — the status stream (Server-Sent Events)
+// with what proxy.ts and the route handlers under app/ give them: the same JSON bodies and error
+// shape, Cache-Control no-store, the security headers (CSP frame-ancestors 'none', nosniff,
+// Referrer-Policy, HSTS on https), X-Request-Id, and rate limits (per client address like
+// proxy.ts, and per checkout token). Anything else about such a request (another method, a body,
+// a token that is not token-shaped) goes to Next unchanged, so the edge cases keep one behaviour.
+
+const PATH = /^\/api\/checkout\/([A-Za-z0-9_-]{16,64})\/(status|events)(?:\?.*)?$/;
+const REQUEST_ID = /^[\w.-]{8,64}$/;
+
+export type LiveHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+export function createLiveHandler(options: { hub?: StatusHub } = {}): LiveHandler {
+  const e = env();
+  const limiter = new RateLimiter();
+  const perMinute = e.RATE_LIMIT_CHECKOUT;
+  // Constant for these paths: computed once, not per request.
+  const fixed: Record<string, string> = {
+    ...securityHeaders({
+      pathname: "/api/checkout",
+      bitrixOrigins: e.bitrixOrigins,
+      sandboxEnabled: e.sandboxEnabled,
+      https: e.appUrl.startsWith("https://"),
+      dev: false,
+      // These answers are JSON, never HTML: no script runs under this nonce.
+      nonce: newCspNonce(),
+    }),
+    "Cache-Control": "no-store",
+  };
+
+  function limited(req: IncomingMessage, token: string): number {
+    if (perMinute <= 0) return 0;
+    // proxy.ts's rule: the last X-Forwarded-For hop (the one the nearest proxy added), else the peer.
+    const forwarded = req.headers["x-forwarded-for"];
+    const hops = typeof forwarded === "string" ? forwarded.split(",") : [];
+    const address = hops.at(-1)?.trim() || req.socket.remoteAddress || "unknown";
+    return Math.max(
+      limiter.hit(`checkout:${address}`, { perMinute }),
+      limiter.hit(`token:${token}`, { perMinute }),
+    );
+  }
+
+  return (req, res) => {
+    if (req.method !== "GET" || req.headers["content-length"] || req.headers["transfer-encoding"]) return false;
+    const match = PATH.exec(req.url ?? "");
+    if (!match) return false;
+    const token = match[1] as string;
+    const incoming = req.headers["x-request-id"];
+    const requestId = typeof incoming === "string" && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const headers = { ...fixed, "X-Request-Id": requestId };
+    const waitMs = limited(req, token);
+    if (waitMs > 0) {
+      sendError(res, headers, "RATE_LIMITED", "too many requests; slow down", {
+        "Retry-After": String(Math.ceil(waitMs / 1000)),
+      });
+    } else if (match[2] === "status") {
+      void status(res, headers, token);
+    } else {
+      void events(req, res, headers, token, options.hub ?? statusHub());
+    }
+    return true;
+  };
+}
+
+async function status(res: ServerResponse, headers: Record<string, string>, token: string): Promise<void> {
+  try {
+    const snapshot = await readStatusSnapshot(token);
+    if (!snapshot) return sendError(res, headers, "NOT_FOUND", "unknown checkout");
+    sendJson(res, 200, headers, JSON.stringify(snapshot.view));
+  } catch (error) {
+    internal(res, headers, "GET /api/checkout/{token}/status", error);
+  }
+}
+
+async function events(
+  req: IncomingMessage,
+  res: ServerResponse,
+  headers: Record<string, string>,
+  token: string,
+  hub: StatusHub,
+): Promise<void> {
+  try {
+    const sink = {
+      write(frame: string) {
+        if (!res.headersSent) res.writeHead(200, { ...headers, ...SSE_HEADERS });
+        res.write(frame);
+      },
+      end: () => res.end(),
+    };
+    const subscription = await hub.open(token, parseLastEventId(headerOf(req, "last-event-id")), sink);
+    if (!subscription) return sendError(res, headers, "NOT_FOUND", "unknown checkout");
+    if (res.destroyed || req.socket.destroyed) return subscription.close();
+    res.on("close", () => subscription.close());
+  } catch (error) {
+    if (res.headersSent) res.end();
+    else internal(res, headers, "GET /api/checkout/{token}/events", error);
+  }
+}
+
+function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return typeof value === "string" ? value : undefined;
+}
+
+function sendJson(res: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
+  res.writeHead(status, {
+    ...headers,
+    "Content-Type": "application/json",
+    "Content-Length": Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+function sendError(
+  res: ServerResponse,
+  headers: Record<string, string>,
+  code: ErrorCode,
+  message: string,
+  extra: Record<string, string> = {},
+): void {
+  sendJson(res, errorStatus[code], { ...headers, ...extra }, JSON.stringify({ error: { code, message } }));
+}
+
+function internal(res: ServerResponse, headers: Record<string, string>, route: string, error: unknown): void {
+  log().error({ route, error: errorMessage(error) }, "unhandled error");
+  sendError(res, headers, "INTERNAL", "internal error");
+}

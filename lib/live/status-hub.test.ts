@@ -1,0 +1,118 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { StatusView } from "../payments/checkout-views";
+import { createInProcessFeed } from "./change-feed";
+import { eventIdOf, parseLastEventId, statusFrame } from "./sse";
+import { StatusHub } from "./status-hub";
+
+// The hub with an in-memory "database": what each stream is sent, when.
+
+const TOKEN = "tok_0123456789abcdef";
+
+function setUp(options: { heartbeatMs?: number; lifetimeMs?: number } = {}) {
+  const feed = createInProcessFeed();
+  const row = { view: { status: "PENDING", updatedAt: "2026-12-01T10:00:00.000Z" } as StatusView, reads: 0 };
+  let clock = 0;
+  const hub = new StatusHub({
+    feed,
+    read: async (token) => {
+      row.reads++;
+      return token === TOKEN ? { orderId: "ord_1", view: row.view } : null;
+    },
+    heartbeatMs: options.heartbeatMs ?? 60_000,
+    lifetimeMs: options.lifetimeMs ?? 300_000,
+    now: () => clock,
+  });
+  const sink = () => {
+    const frames: string[] = [];
+    return { frames, ended: false, write: (f: string) => void frames.push(f), end() { this.ended = true; } };
+  };
+  return { feed, row, hub, sink, tick: (ms: number) => (clock += ms) };
+}
+
+const settle = () => new Promise((r) => setImmediate(r)).then(() => new Promise((r) => setImmediate(r)));
+
+let hubs: StatusHub[] = [];
+afterEach(() => {
+  for (const h of hubs) h.close();
+  hubs = [];
+});
+
+describe("StatusHub", () => {
+  it("sends the current status first, then each change the feed rings for, once per version", async () => {
+    const { feed, row, hub, sink } = setUp();
+    hubs.push(hub);
+    const s = sink();
+    expect(await hub.open(TOKEN, null, s)).not.toBeNull();
+    expect(s.frames).toEqual(["retry: 1000\n\n", statusFrame(row.view)]);
+
+    row.view = { status: "PAID", updatedAt: "2026-12-01T10:00:05.000Z" };
+    feed.publish("ord_1");
+    feed.publish("ord_1"); // rings coalesce into one read
+    await settle();
+    expect(s.frames.slice(2)).toEqual([statusFrame(row.view)]);
+    expect(row.reads).toBe(2);
+
+    feed.publish("ord_1"); // nothing new: nothing sent
+    await settle();
+    expect(s.frames).toHaveLength(3);
+  });
+
+  it("ignores rings for orders nobody watches, and answers null for an unknown token", async () => {
+    const { feed, row, hub, sink } = setUp();
+    hubs.push(hub);
+    expect(await hub.open("tok_unknown_000000000", null, sink())).toBeNull();
+    const reads = row.reads;
+    feed.publish("ord_other");
+    await settle();
+    expect(row.reads).toBe(reads);
+  });
+
+  it("resumes with Last-Event-ID: the status the browser has is not sent again", async () => {
+    const { row, hub, sink } = setUp();
+    hubs.push(hub);
+    const s = sink();
+    await hub.open(TOKEN, eventIdOf(row.view), s);
+    expect(s.frames).toEqual(["retry: 1000\n\n"]);
+    const other = sink();
+    await hub.open(TOKEN, "zz-1", other);
+    expect(other.frames[1]).toBe(statusFrame(row.view));
+  });
+
+  it("sends heartbeats, re-reads on the heartbeat, and ends streams past their lifetime", async () => {
+    const { row, hub, sink, tick } = setUp({ heartbeatMs: 20, lifetimeMs: 1_000 });
+    hubs.push(hub);
+    const s = sink();
+    await hub.open(TOKEN, null, s);
+    // A writer that never rang (another process): the heartbeat's re-read finds it.
+    row.view = { status: "EXPIRED", updatedAt: "2026-12-01T10:15:00.000Z" };
+    await new Promise((r) => setTimeout(r, 60));
+    expect(s.frames).toContain(": hb\n\n");
+    expect(s.frames).toContain(statusFrame(row.view));
+    tick(1_000);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(s.ended).toBe(true);
+    expect(hub.stats()).toEqual({ streams: 0, orders: 0 });
+  });
+
+  it("forgets a closed stream", async () => {
+    const { hub, sink } = setUp();
+    hubs.push(hub);
+    const sub = await hub.open(TOKEN, null, sink());
+    await hub.open(TOKEN, null, sink());
+    expect(hub.stats()).toEqual({ streams: 2, orders: 1 });
+    sub?.close();
+    expect(hub.stats()).toEqual({ streams: 1, orders: 1 });
+  });
+});
+
+describe("Last-Event-ID parsing", () => {
+  it.each([
+    ["mx4mq5ie-6xa5qt", "mx4mq5ie-6xa5qt"],
+    ["", null],
+    [undefined, null],
+    ["x\nevent: evil", null],
+    ["a".repeat(40), null],
+  ])("%j → %j", (input, expected) => {
+    expect(parseLastEventId(input)).toBe(expected);
+  });
+});

@@ -1,0 +1,171 @@
+import { changeFeed, type ChangeFeed } from "./change-feed";
+import { HEARTBEAT_FRAME, eventIdOf, retryFrame, statusFrame } from "./sse";
+import { readStatusSnapshot, type StatusSnapshot } from "./status-reader";
+
+// Every open status stream of this instance, grouped by order. When the change feed rings for an
+// order somebody watches, its status is read once (however many tabs watch it, however many
+// rings arrived meanwhile) and sent to the streams that have not seen that version yet.
+// One timer for all streams sends heartbeats, ends streams past their lifetime (the browser
+// reconnects with Last-Event-ID) and re-reads every watched order: the safety net for a writer
+// that did not ring (another process on the same SQLite file, e.g. `npm run reconcile`).
+
+export type StreamSink = { write(frame: string): void; end(): void };
+export type Subscription = { close(): void };
+
+export type HubOptions = {
+  feed: ChangeFeed;
+  read: (token: string) => Promise<StatusSnapshot | null>;
+  heartbeatMs: number;
+  lifetimeMs: number;
+  now?: () => number;
+};
+
+type Stream = { sink: StreamSink; lastId: string | null; openedAt: number };
+type Entry = { token: string; streams: Set<Stream> };
+
+/** Orders re-read per event-loop turn on the heartbeat: 10,000 watched orders never block it long. */
+const SWEEP_CHUNK = 500;
+
+export class StatusHub {
+  private readonly entries = new Map<string, Entry>();
+  private readonly dirty = new Set<string>();
+  private flushing = false;
+  private changes = 0;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private readonly now: () => number;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly options: HubOptions) {
+    this.now = options.now ?? Date.now;
+    this.unsubscribe = options.feed.subscribe((orderId) => {
+      this.changes++;
+      if (this.entries.has(orderId)) this.markDirty(orderId);
+    });
+  }
+
+  /** Opens a stream: null for an unknown token. The current status goes first unless the browser has it. */
+  async open(token: string, lastEventId: string | null, sink: StreamSink): Promise<Subscription | null> {
+    const changesBefore = this.changes;
+    const snapshot = await this.options.read(token);
+    if (!snapshot) return null;
+    const id = eventIdOf(snapshot.view);
+    sink.write(retryFrame());
+    if (lastEventId !== id) sink.write(statusFrame(snapshot.view, id));
+    const stream: Stream = { sink, lastId: id, openedAt: this.now() };
+    let entry = this.entries.get(snapshot.orderId);
+    if (!entry) {
+      entry = { token, streams: new Set() };
+      this.entries.set(snapshot.orderId, entry);
+    }
+    entry.streams.add(stream);
+    // A ring between our read and joining the entry would be lost: read once more.
+    if (this.changes !== changesBefore) this.markDirty(snapshot.orderId);
+    this.timer ??= setInterval(() => void this.sweep(), this.options.heartbeatMs);
+    this.timer.unref?.();
+    const orderId = snapshot.orderId;
+    return { close: () => this.remove(orderId, stream) };
+  }
+
+  stats(): { streams: number; orders: number } {
+    let streams = 0;
+    for (const entry of this.entries.values()) streams += entry.streams.size;
+    return { streams, orders: this.entries.size };
+  }
+
+  /** Tests and shutdown: end every stream and stop listening. */
+  close(): void {
+    this.unsubscribe();
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    for (const entry of this.entries.values()) for (const s of entry.streams) s.sink.end();
+    this.entries.clear();
+  }
+
+  private remove(orderId: string, stream: Stream): void {
+    const entry = this.entries.get(orderId);
+    if (!entry?.streams.delete(stream)) return;
+    if (entry.streams.size === 0) this.entries.delete(orderId);
+    if (this.entries.size === 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  private markDirty(orderId: string): void {
+    this.dirty.add(orderId);
+    if (!this.flushing) {
+      this.flushing = true;
+      setImmediate(() => void this.flush());
+    }
+  }
+
+  private async flush(): Promise<void> {
+    try {
+      while (this.dirty.size > 0) {
+        const batch = [...this.dirty];
+        this.dirty.clear();
+        for (const orderId of batch) await this.refresh(orderId);
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async refresh(orderId: string): Promise<void> {
+    const entry = this.entries.get(orderId);
+    if (!entry) return;
+    let snapshot: StatusSnapshot | null;
+    try {
+      snapshot = await this.options.read(entry.token);
+    } catch {
+      return; // the next ring or heartbeat tries again
+    }
+    if (!snapshot) return;
+    const id = eventIdOf(snapshot.view);
+    let frame: string | undefined;
+    for (const stream of entry.streams) {
+      if (stream.lastId === id) continue;
+      frame ??= statusFrame(snapshot.view, id);
+      stream.lastId = id;
+      stream.sink.write(frame);
+    }
+  }
+
+  private async sweep(): Promise<void> {
+    const now = this.now();
+    const orderIds = [...this.entries.keys()];
+    for (const orderId of orderIds) {
+      const entry = this.entries.get(orderId);
+      if (!entry) continue;
+      for (const stream of entry.streams) {
+        if (now - stream.openedAt >= this.options.lifetimeMs) {
+          this.remove(orderId, stream);
+          stream.sink.end();
+        } else {
+          stream.sink.write(HEARTBEAT_FRAME);
+        }
+      }
+    }
+    for (let i = 0; i < orderIds.length; i++) {
+      await this.refresh(orderIds[i] as string);
+      if (i % SWEEP_CHUNK === SWEEP_CHUNK - 1) await new Promise((r) => setImmediate(r));
+    }
+  }
+}
+
+export const HEARTBEAT_MS = 15_000;
+/** Streams end after this long; the browser reconnects at once with Last-Event-ID. */
+export const STREAM_LIFETIME_MS = 5 * 60_000;
+
+const holder = globalThis as unknown as { __checkoutStatusHub?: StatusHub };
+
+/** This process's hub (shared by the custom server and Next's route handler copies of lib/). */
+export function statusHub(): StatusHub {
+  holder.__checkoutStatusHub ??= new StatusHub({
+    feed: changeFeed(),
+    read: readStatusSnapshot,
+    heartbeatMs: HEARTBEAT_MS,
+    lifetimeMs: STREAM_LIFETIME_MS,
+  });
+  return holder.__checkoutStatusHub;
+}

@@ -1,0 +1,129 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync, readdirSync, rmSync } from "node:fs";
+import path from "node:path";
+
+// The processes the bench measures: the app as `npm start` runs it (scripts/start.mjs, from any
+// checkout of the project, so an older build can be measured the same way) and a bare node:http
+// JSON server, the yardstick. Each runs in its own process group, stopped by its id.
+
+export type Proc = { url: string; pid: number; output: () => string; stop: () => Promise<void> };
+
+function track(child: ChildProcess, url: string): Proc {
+  let out = "";
+  child.stdout?.on("data", (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
+  child.stderr?.on("data", (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return {
+    url,
+    pid: child.pid ?? 0,
+    output: () => out,
+    stop: async () => {
+      if (child.exitCode !== null || !child.pid) return;
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {
+        return;
+      }
+      const timer = setTimeout(() => {
+        try {
+          if (child.pid) process.kill(-child.pid, "SIGKILL");
+        } catch {
+          /* gone */
+        }
+      }, 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export async function waitUp(url: string, proc: Proc, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      if (res.status < 500) return;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not come up:\n${proc.output().slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+export const BENCH_SECRET = "bench-bitrix-shared-secret-0123456789";
+
+export async function startApp(options: { appDir: string; port: number; dbFile: string }): Promise<Proc> {
+  for (const suffix of ["", "-journal", "-wal", "-shm"]) rmSync(`${options.dbFile}${suffix}`, { force: true });
+  const url = `http://127.0.0.1:${options.port}`;
+  const child = spawn(process.execPath, [path.join(options.appDir, "scripts", "start.mjs")], {
+    cwd: options.appDir,
+    detached: true,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: "production",
+      NEXT_TELEMETRY_DISABLED: "1",
+      PORT: String(options.port),
+      HOST: "127.0.0.1",
+      APP_URL: url,
+      DATABASE_URL: `file:${options.dbFile}`,
+      BITRIX_SHARED_SECRET: BENCH_SECRET,
+      // The issue's figures are taken with rate limits off: the bench is one client address.
+      RATE_LIMIT_INTAKE: "0",
+      RATE_LIMIT_CHECKOUT: "0",
+      RATE_LIMIT_CALLBACK: "0",
+      LOG_LEVEL: "error",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const proc = track(child, url);
+  await waitUp(`${url}/api/health`, proc, 300_000);
+  return proc;
+}
+
+const BARE = `
+const http = require("node:http");
+const body = JSON.stringify({ status: "PENDING", updatedAt: new Date().toISOString() });
+http.createServer((req, res) => {
+  res.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-store", "Content-Length": Buffer.byteLength(body) });
+  res.end(body);
+}).listen(Number(process.argv[1]), "127.0.0.1", () => console.log("up"));
+`;
+
+export async function startBare(port: number): Promise<Proc> {
+  const child = spawn(process.execPath, ["-e", BARE, String(port)], { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const proc = track(child, `http://127.0.0.1:${port}`);
+  await waitUp(`${proc.url}/`, proc, 10_000);
+  return proc;
+}
+
+/** Resident memory (bytes) of a process and all its descendants, from /proc. */
+export function treeRss(rootPid: number): number {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(entry));
+      children.set(ppid, list);
+    } catch {
+      /* gone */
+    }
+  }
+  let total = 0;
+  const stack = [rootPid];
+  while (stack.length) {
+    const pid = stack.pop() as number;
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, "utf8");
+      total += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+    } catch {
+      /* gone */
+    }
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return total;
+}
