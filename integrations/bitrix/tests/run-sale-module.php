@@ -118,7 +118,10 @@ test('settings are read for the payment: a person type with its own secret', fun
     same(200, $handler->status, 'its own secret');
     same(true, $payment->isPaid(), 'paid');
     $sent = HttpClient::$log[count(HttpClient::$log) - 1];
-    same(Signature::OK, Signature::verify($other, $sent['headers']['X-Signature-Timestamp'], $sent['headers']['X-Signature'], ''), 're-check signed with it');
+    same(Signature::OK, Signature::verify(
+        $other, $sent['headers']['X-Signature-Timestamp'], $sent['headers']['X-Signature-Nonce'],
+        $sent['headers']['X-Signature'], 'GET', '/api/orders/15', ''
+    ), 're-check signed with it');
 });
 
 test('initiatePay stores the app\'s order id as PS_INVOICE_ID and the checkout as the payment URL', function () {
@@ -173,7 +176,10 @@ test('IRefund: "return to the payment system" refunds through the app, once per 
     same('POST', $sent[0]['method'], 'method');
     same(APP . '/api/orders/15/refunds', $sent[0]['url'], 'url');
     same(['amount' => 12500, 'refundId' => 'bitrix-15-12500'], json_decode($sent[0]['body'], true), 'body');
-    same(Signature::OK, Signature::verify(SECRET, $sent[0]['headers']['X-Signature-Timestamp'], $sent[0]['headers']['X-Signature'], $sent[0]['body']), 'signed');
+    same(Signature::OK, Signature::verify(
+        SECRET, $sent[0]['headers']['X-Signature-Timestamp'], $sent[0]['headers']['X-Signature-Nonce'],
+        $sent[0]['headers']['X-Signature'], 'POST', '/api/orders/15/refunds', $sent[0]['body']
+    ), 'signed over its method and path');
 });
 
 test('IRefund: refusals reach the manager in Russian and the payment stays paid', function () {
