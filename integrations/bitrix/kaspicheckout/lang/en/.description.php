@@ -1,4 +1,4 @@
-<?php
+<?php // English captions of the payment system settings (.description.php)
 $MESS['KASPI_CHECKOUT_DESC_NAME'] = 'Kaspi Pay (Kaspi checkout)';
 $MESS['KASPI_CHECKOUT_DESC_APP_URL'] = 'Kaspi checkout app URL';
 $MESS['KASPI_CHECKOUT_DESC_APP_URL_HINT'] = 'The app\'s public https URL (its APP_URL), e.g. https://pay.shop.kz';

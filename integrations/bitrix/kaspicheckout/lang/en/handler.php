@@ -1,4 +1,4 @@
-<?php
+<?php // English texts the shopper sees on the order page (handler.php, template)
 $MESS['KASPI_CHECKOUT_TITLE'] = 'Pay with Kaspi';
 $MESS['KASPI_CHECKOUT_OPEN_PAGE'] = 'Open payment page';
 $MESS['KASPI_CHECKOUT_PAID'] = 'Paid. The order status will update within a minute.';

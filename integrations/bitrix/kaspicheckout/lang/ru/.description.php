@@ -1,4 +1,4 @@
-<?php
+<?php // Русские подписи настроек платёжной системы (.description.php)
 $MESS['KASPI_CHECKOUT_DESC_NAME'] = 'Kaspi Pay (Kaspi checkout)';
 $MESS['KASPI_CHECKOUT_DESC_APP_URL'] = 'Адрес приложения Kaspi checkout';
 $MESS['KASPI_CHECKOUT_DESC_APP_URL_HINT'] = 'Публичный https-адрес приложения (его APP_URL), например https://pay.shop.kz';

@@ -1,4 +1,4 @@
-<?php
+<?php // Русские тексты для покупателя на странице заказа (handler.php, шаблон)
 $MESS['KASPI_CHECKOUT_TITLE'] = 'Оплата через Kaspi';
 $MESS['KASPI_CHECKOUT_OPEN_PAGE'] = 'Открыть страницу оплаты';
 $MESS['KASPI_CHECKOUT_PAID'] = 'Оплачено. Статус заказа обновится в течение минуты.';
