@@ -50,6 +50,8 @@ describe("handleKaspiCallback", () => {
       amount: order.amount,
       kaspiPaymentId,
       paidAt: row.paidAt?.toISOString(),
+      // The fixtures take orders in sandbox: the receiver must be able to tell test money from real.
+      mode: "sandbox",
     });
     expect(await eventTypes(order.orderId)).toEqual(
       expect.arrayContaining(["callback.received", "verification.result", "status.changed"]),

@@ -114,7 +114,7 @@ describe("getOrderForBitrix", () => {
     const res = await getOrderForBitrix(db(), order.externalId);
     expect(res).toEqual({
       ok: true,
-      value: { orderId: order.orderId, externalId: order.externalId, amount: 12_500, status: "PENDING" },
+      value: { orderId: order.orderId, externalId: order.externalId, amount: 12_500, status: "PENDING", mode: "sandbox" },
     });
   });
 
@@ -131,6 +131,7 @@ describe("getOrderForBitrix", () => {
         status: "PAID",
         paidAt: row.paidAt?.toISOString(),
         kaspiPaymentId,
+        mode: "sandbox",
       },
     });
   });
