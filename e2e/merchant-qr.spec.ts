@@ -1,4 +1,4 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type Page, type TestInfo } from "@playwright/test";
 import { parseEnv } from "../lib/env";
 import { CheckoutPage } from "./pages/checkout-page";
 import { MerchantLoginPage, PaymentsListPage, type PaymentDetailPage } from "./pages/merchant-pages";
@@ -23,9 +23,26 @@ function qrProtocolAvailable(): boolean {
   }
 }
 
-async function openPayment(page: Page, app: QrApp, externalId: string, email: string, password: string) {
+/** Registers, in the calling describe block, an app of its own for the scheme; the getter is for its tests. */
+function ownQrApp(scheme: "r2" | "r3"): () => QrApp {
+  test.skip(!qrProtocolAvailable(), "KASPI_PROTOCOL=qr is not in this build");
+  test.setTimeout(120_000);
+  let app: QrApp | undefined;
+  test.beforeAll(async () => {
+    app = await startQrApp(scheme);
+  });
+  test.afterAll(() => app?.stop());
+  return () => {
+    if (!app) throw new Error(`the ${scheme} app did not start`);
+    return app;
+  };
+}
+
+/** Signs in as this worker's admin of the app's database and opens the order's payment. */
+async function openPayment(page: Page, app: QrApp, testInfo: TestInfo, externalId: string) {
+  const admin = merchantUser(testInfo, "admin", app.databaseUrl);
   await page.goto(`${app.url}/merchant/payments`);
-  await new MerchantLoginPage(page).signIn(email, password);
+  await new MerchantLoginPage(page).signIn(admin.email, admin.password);
   await page.waitForURL(/\/merchant\/payments$/);
   const list = new PaymentsListPage(page);
   await list.filter({ q: externalId });
@@ -33,21 +50,15 @@ async function openPayment(page: Page, app: QrApp, externalId: string, email: st
 }
 
 test.describe("Kaspi QR r2: refund through the customer's return QR — KASPI-FACTS §2", () => {
-  test.skip(!qrProtocolAvailable(), "KASPI_PROTOCOL=qr is not in this build");
-  test.setTimeout(120_000);
-  let app: QrApp;
-  test.beforeAll(async () => {
-    app = await startQrApp("r2");
-  });
-  test.afterAll(() => app?.stop());
+  const ownApp = ownQrApp("r2");
 
   test("no refund before the return QR is scanned; scan via the link; refund; the next refund needs a new QR", async ({
     page,
     request,
   }, testInfo) => {
+    const app = ownApp();
     const order = await paidOrder(request, testInfo, 10_000, app.url);
-    const admin = merchantUser(testInfo, "admin", app.databaseUrl);
-    const { detail } = await openPayment(page, app, order.externalId, admin.email, admin.password);
+    const { detail } = await openPayment(page, app, testInfo, order.externalId);
     await expect(page.getByTestId("return-qr-panel")).toBeVisible();
     await expect(detail.refundForm).toHaveCount(0);
 
@@ -59,7 +70,10 @@ test.describe("Kaspi QR r2: refund through the customer's return QR — KASPI-FA
     // The customer opens the link the merchant sent (= scans the return QR in the Kaspi app).
     const customer = await page.context().newPage();
     await customer.goto(link ?? "");
-    await expect(customer.getByTestId("sandbox-return-status")).toHaveAttribute("data-status", "CustomerIdentityObtained");
+    await expect(customer.getByTestId("sandbox-return-status")).toHaveAttribute(
+      "data-status",
+      "CustomerIdentityObtained",
+    );
     await customer.close();
 
     // The page sees it at Kaspi's QrCodeScanEventPollingInterval (5 s) and offers the refund.
@@ -72,18 +86,13 @@ test.describe("Kaspi QR r2: refund through the customer's return QR — KASPI-FA
 });
 
 test.describe("Kaspi QR r3: pay by phone number, then refund directly — KASPI-FACTS §1, §2", () => {
-  test.skip(!qrProtocolAvailable(), "KASPI_PROTOCOL=qr is not in this build");
-  test.setTimeout(120_000);
-  let app: QrApp;
-  test.beforeAll(async () => {
-    app = await startQrApp("r3");
-  });
-  test.afterAll(() => app?.stop());
+  const ownApp = ownQrApp("r3");
 
   test("send the invoice to my Kaspi app, pay it there, 'I've paid — check' → Paid; refund part, then the rest", async ({
     page,
     request,
   }, testInfo) => {
+    const app = ownApp();
     const order = await createOrder(request, testInfo, { amount: 10_000, phone: "+77012345678" }, app.url);
     const checkout = await CheckoutPage.open(page, order.checkoutUrl);
     await expect(checkout.qr).toBeVisible();
@@ -112,8 +121,7 @@ test.describe("Kaspi QR r3: pay by phone number, then refund directly — KASPI-
     await page.getByTestId("remote-check").click();
     await checkout.expectStatus("PAID");
 
-    const admin = merchantUser(testInfo, "admin", app.databaseUrl);
-    const { detail } = await openPayment(page, app, order.externalId, admin.email, admin.password);
+    const { detail } = await openPayment(page, app, testInfo, order.externalId);
     const open: PaymentDetailPage = detail;
     await open.refund(4_000);
     await expect(open.status).toHaveAttribute("data-status", "PARTIALLY_REFUNDED");

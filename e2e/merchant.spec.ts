@@ -1,5 +1,5 @@
 import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type Page, type TestInfo } from "@playwright/test";
 import { MerchantLoginPage, PaymentsListPage } from "./pages/merchant-pages";
 import { APP_URL, PROTOCOL } from "./support/constants";
 import { merchantUser, paidOrder } from "./support/merchant";
@@ -8,10 +8,12 @@ import { merchantUser, paidOrder } from "./support/merchant";
 // protocol of the run; only Kaspi QR refunds): sign in, filter, open a payment, its timeline, re-check,
 // the refund explanation, CSV export, accessibility, sign-out.
 
-async function signIn(page: Page, email: string, password: string, next = "/merchant/payments") {
+/** Signs in this worker's user of the role through the redirect a merchant page makes without a session. */
+async function signInAs(page: Page, testInfo: TestInfo, role: "admin" | "viewer", next = "/merchant/payments") {
+  const user = merchantUser(testInfo, role);
   await page.goto(next);
   await page.waitForURL(/\/merchant\/login\?next=/);
-  await new MerchantLoginPage(page).signIn(email, password);
+  await new MerchantLoginPage(page).signIn(user.email, user.password);
   await page.waitForURL((url) => url.pathname === next);
 }
 
@@ -47,8 +49,7 @@ test.describe("merchant area", () => {
     request,
   }, testInfo) => {
     const order = await paidOrder(request, testInfo, 23_400);
-    const admin = merchantUser(testInfo, "admin");
-    await signIn(page, admin.email, admin.password);
+    await signInAs(page, testInfo, "admin");
 
     const list = new PaymentsListPage(page);
     await list.filter({ q: order.externalId, status: "PAID" });
@@ -90,8 +91,7 @@ test.describe("merchant area", () => {
 
   test("a viewer sees payments but no actions", async ({ page, request }, testInfo) => {
     await paidOrder(request, testInfo, 5_000);
-    const viewer = merchantUser(testInfo, "viewer");
-    await signIn(page, viewer.email, viewer.password);
+    await signInAs(page, testInfo, "viewer");
     const detail = await new PaymentsListPage(page).openFirst();
     await expect(page.getByTestId("recheck-button")).toHaveCount(0);
     await expect(detail.refundForm).toHaveCount(0);
@@ -102,8 +102,7 @@ test.describe("merchant area", () => {
     request,
   }, testInfo) => {
     const order = await paidOrder(request, testInfo, 7_700);
-    const admin = merchantUser(testInfo, "admin");
-    await signIn(page, admin.email, admin.password, "/merchant/payments");
+    await signInAs(page, testInfo, "admin");
     await PaymentsListPage.open(page, `?q=${order.externalId}`);
     const [download] = await Promise.all([
       page.waitForEvent("download"),
@@ -129,8 +128,7 @@ test.describe("merchant area", () => {
   test("accessibility: list and detail have no serious axe violations", async ({ page, request }, testInfo) => {
     test.setTimeout(120_000);
     await paidOrder(request, testInfo, 3_300);
-    const admin = merchantUser(testInfo, "admin");
-    await signIn(page, admin.email, admin.password);
+    await signInAs(page, testInfo, "admin");
     expect(await seriousViolations(page)).toEqual([]);
     await new PaymentsListPage(page).openFirst();
     expect(await seriousViolations(page)).toEqual([]);
@@ -139,8 +137,7 @@ test.describe("merchant area", () => {
   test("accessibility in English, and the overview chart", async ({ page, request }, testInfo) => {
     test.setTimeout(120_000);
     await paidOrder(request, testInfo, 3_400);
-    const admin = merchantUser(testInfo, "admin");
-    await signIn(page, admin.email, admin.password, "/merchant");
+    await signInAs(page, testInfo, "admin", "/merchant");
     await expect(page.getByTestId("paid-chart")).toBeVisible();
     await page.getByTestId("merchant-lang-en").click();
     await expect(page.getByTestId("merchant-lang-en")).toHaveAttribute("aria-pressed", "true");
@@ -154,8 +151,7 @@ test.describe("merchant area", () => {
   test("375 px: the list and a payment fit the screen", async ({ page, request }, testInfo) => {
     await page.setViewportSize({ width: 375, height: 800 });
     await paidOrder(request, testInfo, 4_100);
-    const admin = merchantUser(testInfo, "admin");
-    await signIn(page, admin.email, admin.password);
+    await signInAs(page, testInfo, "admin");
     const overflow = () =>
       page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(await overflow()).toBeLessThanOrEqual(0);

@@ -7,14 +7,10 @@ import { expect } from "@playwright/test";
 export class SandboxKaspiPage {
   readonly amount: Locator;
   readonly status: Locator;
-  readonly confirmButton: Locator;
-  readonly declineButton: Locator;
 
   constructor(readonly page: Page) {
     this.amount = page.getByTestId("sandbox-amount");
     this.status = page.getByTestId("sandbox-status");
-    this.confirmButton = page.getByTestId("sandbox-confirm");
-    this.declineButton = page.getByTestId("sandbox-decline");
   }
 
   /** Opens the Kaspi link in a new tab of the same browser context, as a phone would. */
@@ -26,12 +22,12 @@ export class SandboxKaspiPage {
   }
 
   async confirm(): Promise<void> {
-    await this.confirmButton.click();
+    await this.page.getByTestId("sandbox-confirm").click();
     await this.expectStatus("COMPLETED");
   }
 
   async decline(): Promise<void> {
-    await this.declineButton.click();
+    await this.page.getByTestId("sandbox-decline").click();
     await this.expectStatus("FAILED");
   }
 
