@@ -47,6 +47,11 @@ const SECURITY_SCHEMES: Json = {
     name: "merchant_session",
     description: "From POST /api/merchant/login.",
   },
+  healthToken: {
+    type: "http",
+    scheme: "bearer",
+    description: "HEALTH_TOKEN: GET /api/health adds its figures for a monitor holding it.",
+  },
   csrfToken: {
     type: "apiKey",
     in: "header",
@@ -62,6 +67,8 @@ const SECURITY: Record<Auth, Json[]> = {
   ],
   merchant: [{ merchantSession: [] }],
   merchantWrite: [{ merchantSession: [], csrfToken: [] }],
+  // Anonymous is allowed ({}): the credentials only add to the answer.
+  monitor: [{}, { healthToken: [] }, { merchantSession: [] }],
 };
 
 class Components {

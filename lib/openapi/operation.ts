@@ -11,8 +11,11 @@ export type Named = { name: string; schema: z.core.$ZodType; io: "input" | "outp
 export const input = (name: string, schema: z.core.$ZodType): Named => ({ name, schema, io: "input" });
 export const output = (name: string, schema: z.core.$ZodType): Named => ({ name, schema, io: "output" });
 
-/** bitrix: the HMAC signature headers; merchant: the session cookie; merchantWrite: plus Origin + CSRF token. */
-export type Auth = "bitrix" | "merchant" | "merchantWrite";
+/**
+ * bitrix: the HMAC signature headers; merchant: the session cookie; merchantWrite: plus Origin + CSRF
+ * token; monitor: optional, HEALTH_TOKEN (Bearer) or a merchant session shows more (GET /api/health).
+ */
+export type Auth = "bitrix" | "merchant" | "merchantWrite" | "monitor";
 
 export type Answer = {
   description: string;

@@ -1,4 +1,6 @@
 import { bitrixRefundAnswerSchema, bitrixRefundSchema } from "../bitrix-onprem/refund-from-bitrix-use-case";
+import { z } from "zod";
+import { CHECKOUT_KEY_PARAM } from "../bitrix24/checkout-access";
 import { checkoutAnswerSchema, checkoutDataSchema, checkoutErrorsSchema } from "../bitrix24/checkout-request";
 import { healthDownSchema, healthSchema } from "../http/health-schemas";
 import { checkpayQuerySchema, checkpayReplySchema } from "../kaspi/checkpay-schemas";
@@ -120,7 +122,9 @@ export const publicOperations: Operation[] = [
     method: "post",
     path: "/api/kaspi/callback",
     operationId: "kaspiCallback",
-    summary: "Kaspi says a payment changed; verified with Kaspi's GET before anything moves",
+    summary:
+      "Kaspi says a payment changed; verified with Kaspi's GET before anything moves. " +
+      "Only with KASPI_PROTOCOL=ecom: the QR API and check/pay send no callbacks, so there it is 404",
     tag: "kaspi",
     requestBody: { body: input("KaspiCallback", ecomCallbackSchema), required: true },
     responses: {
@@ -141,10 +145,16 @@ export const publicOperations: Operation[] = [
     method: "get",
     path: "/api/health",
     operationId: "health",
-    summary: "For load balancers: the database, the outbox backlog, the oldest open payment",
+    summary:
+      "For load balancers: ok or degraded. With HEALTH_TOKEN (Bearer) or a merchant session also the figures: " +
+      "the database, the outbox backlog, the oldest open payment",
     tag: "ops",
+    auth: "monitor",
     responses: {
-      200: { description: "Up", body: output("Health", healthSchema) },
+      200: {
+        description: "Up; database, outboxBacklog and oldestOpenPaymentAgeSeconds only for a monitor or a merchant",
+        body: output("Health", healthSchema),
+      },
       503: { description: "The database is unreachable", body: output("HealthDown", healthDownSchema) },
     },
     errors: [],
@@ -153,22 +163,27 @@ export const publicOperations: Operation[] = [
     method: "post",
     path: "/api/bitrix24/checkout",
     operationId: "bitrix24Checkout",
-    summary: "Bitrix24's CHECKOUT_DATA request (unsigned; confirmed over REST): form fields PHP-style, or JSON",
+    summary:
+      "Bitrix24's CHECKOUT_DATA request (unsigned; confirmed over REST): form fields PHP-style, or JSON. " +
+      "Always 200 once the key is right: Bitrix24 reads only a 200's body",
     tag: "bitrix",
+    query: z.object({
+      [CHECKOUT_KEY_PARAM]: z.string().meta({
+        description:
+          "The installation's key (lib/bitrix24/checkout-access.ts, derived from BITRIX_SHARED_SECRET), " +
+          "put into the ACTION_URI by bitrix24:register. Missing or wrong: 404.",
+      }),
+    }),
     requestBody: { body: input("Bitrix24CheckoutData", checkoutDataSchema), required: true, form: true },
     responses: {
-      200: { description: "Where Bitrix24 sends the shopper", body: output("Bitrix24Checkout", checkoutAnswerSchema) },
+      200: {
+        description:
+          "Where Bitrix24 sends the shopper, or a refusal: PAYMENT_ERRORS holds one uniform text for the shopper " +
+          "(the same for every reason), error.code the reason (VALIDATION_FAILED, INVALID_JSON, PAYLOAD_TOO_LARGE, " +
+          "INVALID_AMOUNT, PAYMENT_NOT_CONFIRMED, ORDER_ALREADY_PAID, BITRIX24_UNAVAILABLE, ...)",
+        body: output("Bitrix24Checkout", z.union([checkoutAnswerSchema, checkoutErrorsSchema])),
+      },
     },
-    errors: [
-      "NOT_FOUND",
-      "INVALID_JSON",
-      "PAYLOAD_TOO_LARGE",
-      "VALIDATION_FAILED",
-      "INVALID_AMOUNT",
-      "PAYMENT_NOT_CONFIRMED",
-      "ORDER_ALREADY_PAID",
-      "BITRIX24_UNAVAILABLE",
-    ],
-    errorBody: output("Bitrix24CheckoutErrors", checkoutErrorsSchema),
+    errors: ["NOT_FOUND"],
   },
 ];

@@ -48,6 +48,8 @@ export const orderViewSchema = z.object({
   externalId: z.string(),
   amount: z.number().int(),
   status: z.enum(PAYMENT_STATUSES),
+  /** Which Kaspi took the order: "sandbox" money is not real, whatever the status says. */
+  mode: z.enum(["live", "sandbox"]),
   paidAt: z.iso.datetime().optional(),
   kaspiPaymentId: z.string().optional(),
 });

@@ -1,11 +1,12 @@
 import path from "node:path";
 import { z } from "zod";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { registerPaySystem } from "@/lib/bitrix24/register";
+import { checkoutKey } from "@/lib/bitrix24/checkout-access";
+import { checkoutEndpoint, registerPaySystem } from "@/lib/bitrix24/register";
 import { createBitrix24Client } from "@/lib/bitrix24/rest-client";
 import { setKaspiGatewayForTests } from "@/lib/container";
 import { db } from "@/lib/db";
-import { resetEnvForTests } from "@/lib/env";
+import { env, resetEnvForTests } from "@/lib/env";
 import { installPeerAddressStamp, PEER_HEADER } from "@/lib/http/peer-address";
 import { resetCheckpayAccessForTests } from "@/lib/kaspi/checkpay-access";
 import { upsertMerchantUser } from "@/lib/merchant/users";
@@ -34,44 +35,63 @@ import { createFakeKaspiGateway } from "../support/fake-kaspi-gateway";
 
 const STAND_IN_PORT = 4298; // this suite's own port (tests/bitrix24 uses 3401)
 const KASPI_IP = "194.187.247.152";
+const HEALTH_TOKEN = "openapi-health-token-0123456789";
 const portal = new Bitrix24StandIn();
 const fake = createFakeKaspiGateway();
 
+type Env = Record<string, string | undefined>;
+
+/** Sets these variables (undefined: unset) and answers how to put the previous values back. */
+function applyEnv(vars: Env): () => void {
+  const before: Env = Object.fromEntries(Object.keys(vars).map((name) => [name, process.env[name]]));
+  const set = (values: Env) => {
+    for (const [name, value] of Object.entries(values)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    resetEnvForTests();
+    resetCheckpayAccessForTests();
+  };
+  set(vars);
+  return () => set(before);
+}
+
+// Each operation runs under the Kaspi protocol that serves it: callbacks (and the paid payments
+// the merchant and refund operations need) exist only in the eCommerce API, the default; the
+// check/pay addresses answer only under KASPI_PROTOCOL=checkpay.
+const CHECKPAY_ENV: Env = {
+  KASPI_PROTOCOL: "checkpay",
+  KASPI_GATEWAY_SERVICE_ID: "5001",
+  KASPI_GATEWAY_PAY_LINK: "https://kaspi.kz/pay/_gate?action=service_with_subservice&service_id=5001",
+  // The JSON form of the check/pay reply is the one the document's schema describes (XML is the default).
+  KASPI_GATEWAY_FORMAT: "json",
+  KASPI_GATEWAY_ALLOWED_IPS: undefined,
+};
+const ENV_OF: Partial<Record<string, Env>> = { kaspiCheckpay: CHECKPAY_ENV, kaspiCheckpayAlias: CHECKPAY_ENV };
+
+let restoreSuiteEnv: () => void = () => {};
+
 beforeAll(async () => {
   await portal.start(STAND_IN_PORT);
-  Object.assign(process.env, {
-    KASPI_PROTOCOL: "checkpay",
-    KASPI_GATEWAY_SERVICE_ID: "5001",
-    KASPI_GATEWAY_PAY_LINK: "https://kaspi.kz/pay/_gate?action=service_with_subservice&service_id=5001",
-    // The JSON form of the check/pay reply is the one the document's schema describes (XML is the default).
-    KASPI_GATEWAY_FORMAT: "json",
+  restoreSuiteEnv = applyEnv({
+    KASPI_PROTOCOL: "ecom",
     BITRIX_CONNECTOR: "bitrix24",
     BITRIX24_WEBHOOK_URL: portal.webhookUrl,
+    HEALTH_TOKEN,
   });
-  delete process.env.KASPI_GATEWAY_ALLOWED_IPS;
-  resetEnvForTests();
-  resetCheckpayAccessForTests();
   installPeerAddressStamp();
   setKaspiGatewayForTests(fake);
   const registered = await registerPaySystem({
     client: createBitrix24Client({ webhookUrl: portal.webhookUrl }),
     appUrl: BASE,
+    checkoutKey: checkoutKey(env().BITRIX_SHARED_SECRET),
   });
   expect(registered.ok).toBe(true);
 });
 afterAll(async () => {
   await portal.stop();
-  for (const name of [
-    "KASPI_PROTOCOL",
-    "KASPI_GATEWAY_SERVICE_ID",
-    "KASPI_GATEWAY_PAY_LINK",
-    "KASPI_GATEWAY_FORMAT",
-    "BITRIX_CONNECTOR",
-    "BITRIX24_WEBHOOK_URL",
-  ]) {
-    delete process.env[name];
-  }
-  resetEnvForTests();
+  restoreSuiteEnv();
+  setKaspiGatewayForTests(undefined);
 });
 
 type Call = { request: Request; params?: Record<string, string> };
@@ -128,7 +148,10 @@ const CALLS: Record<string, () => Promise<Call>> = {
   },
   kaspiCheckpay: () => checkpayCall("/api/kaspi/checkpay"),
   kaspiCheckpayAlias: () => checkpayCall("/api/kaspi/pay-gateway"),
-  health: async () => ({ request: new Request(`${BASE}/api/health`) }),
+  // The monitor's view: with HEALTH_TOKEN the figures come too (anonymous callers get the status only).
+  health: async () => ({
+    request: new Request(`${BASE}/api/health`, { headers: { Authorization: `Bearer ${HEALTH_TOKEN}` } }),
+  }),
   bitrix24Checkout: async () => {
     const payment = portal.addPayment({ id: 700, sum: 12_500, paySystemId: Number(portal.paySystems[0]?.ID) });
     const fields = {
@@ -139,7 +162,9 @@ const CALLS: Record<string, () => Promise<Call>> = {
     };
     const headers = { "Content-Type": "application/x-www-form-urlencoded" };
     const body = new URLSearchParams(fields).toString();
-    return { request: new Request(`${BASE}/api/bitrix24/checkout`, { method: "POST", headers, body }) };
+    // The ACTION_URI bitrix24:register gives the portal: our endpoint with the installation's key.
+    const url = checkoutEndpoint(BASE, checkoutKey(env().BITRIX_SHARED_SECRET));
+    return { request: new Request(url, { method: "POST", headers, body }) };
   },
   merchantLogin: async () => {
     const email = `login-${process.pid}@shop.test`;
@@ -213,9 +238,16 @@ describe("every operation in the OpenAPI document answers through its route hand
     async (_name, op) => {
       const handler = await handlerOf(op);
       expect(handler, "the route module exports the method").toBeTypeOf("function");
-      const call = await CALLS[op.operationId]!();
-      const response = await handler!(call.request, { params: Promise.resolve(call.params ?? {}) });
-      const text = await response.text();
+      const restore = applyEnv(ENV_OF[op.operationId] ?? {});
+      let response: Response;
+      let text: string;
+      try {
+        const call = await CALLS[op.operationId]!();
+        response = await handler!(call.request, { params: Promise.resolve(call.params ?? {}) });
+        text = await response.text();
+      } finally {
+        restore();
+      }
       expect(response.status, text).not.toBe(404);
       expect(response.status, text).not.toBe(405);
       const documented = op.responses[response.status];
