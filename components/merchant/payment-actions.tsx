@@ -6,6 +6,7 @@ import { useId, useState, type FormEvent } from "react";
 import { merchantDict } from "@/lib/merchant/i18n";
 import { formatTenge } from "@/lib/money";
 import { merchantPost, useMerchantClient, type ApiAnswer } from "./merchant-client";
+import { MutationButton } from "./mutation-button";
 import { ReturnQrPanel } from "./return-qr-panel";
 import styles from "./merchant.module.css";
 
@@ -75,15 +76,9 @@ export function PaymentActions(props: {
   return (
     <div className={styles.actions}>
       {props.canRecheck ? (
-        <button
-          type="button"
-          className={styles.secondaryButton}
-          onClick={() => recheck.mutate()}
-          disabled={recheck.isPending}
-          data-testid="recheck-button"
-        >
+        <MutationButton mutation={recheck} className={styles.secondaryButton} testId="recheck-button">
           {recheck.isPending ? t.rechecking : t.recheck}
-        </button>
+        </MutationButton>
       ) : null}
 
       {props.refund.kind === "unsupported" ? (
@@ -95,7 +90,9 @@ export function PaymentActions(props: {
         </div>
       ) : null}
       {props.refund.kind === "nothing" ? <p className={styles.note}>{t.nothingToRefund}</p> : null}
-      {props.refund.kind === "ready" && props.returnQr === "needed" ? <ReturnQrPanel paymentId={props.paymentId} /> : null}
+      {props.refund.kind === "ready" && props.returnQr === "needed" ? (
+        <ReturnQrPanel paymentId={props.paymentId} />
+      ) : null}
       {props.refund.kind === "ready" && props.returnQr !== "needed" ? (
         <form className={styles.refundForm} onSubmit={submitRefund} data-testid="refund-form">
           <label htmlFor={amountId}>{t.refundAmount}</label>
@@ -151,8 +148,8 @@ export function RetryRefundButton({ refundId }: { refundId: string }) {
     onSettled: () => router.refresh(),
   });
   return (
-    <button type="button" className={styles.linkButton} onClick={() => retry.mutate()} disabled={retry.isPending}>
+    <MutationButton mutation={retry} className={styles.linkButton}>
       {t.retry}
-    </button>
+    </MutationButton>
   );
 }

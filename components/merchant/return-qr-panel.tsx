@@ -6,6 +6,7 @@ import { QRCodeSVG } from "qrcode.react";
 import { useEffect, useState } from "react";
 import type { ReturnQrView } from "@/lib/payments/return-qr-use-case";
 import { merchantPost, useMerchantClient } from "./merchant-client";
+import { MutationButton } from "./mutation-button";
 import styles from "./merchant.module.css";
 
 // Kaspi QR r2 refunds need the customer (KASPI-FACTS §2 "r2 return"): the merchant makes a return
@@ -94,15 +95,9 @@ export function ReturnQrPanel({ paymentId }: { paymentId: string }) {
         </div>
       ) : null}
       {!seen || (!seen.ready && seen.status !== "QrTokenCreated") ? (
-        <button
-          type="button"
-          className={styles.secondaryButton}
-          onClick={() => make.mutate()}
-          disabled={make.isPending}
-          data-testid="return-qr-make"
-        >
+        <MutationButton mutation={make} className={styles.secondaryButton} testId="return-qr-make">
           {t.make}
-        </button>
+        </MutationButton>
       ) : null}
       {error ? <p className={styles.errorText}>{error}</p> : null}
     </div>

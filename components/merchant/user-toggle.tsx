@@ -1,29 +1,18 @@
 "use client";
 
-import { useRouter } from "next/navigation";
-import { useState } from "react";
 import { merchantDict } from "@/lib/merchant/i18n";
-import { merchantPost, useMerchantClient } from "./merchant-client";
-import styles from "./merchant.module.css";
+import { useMerchantClient } from "./merchant-client";
+import { PostLinkButton } from "./post-link-button";
 
 export function UserToggle({ userId, disabled }: { userId: string; disabled: boolean }) {
-  const { csrfToken, lang } = useMerchantClient();
-  const t = merchantDict(lang).users;
-  const router = useRouter();
-  const [busy, setBusy] = useState(false);
+  const t = merchantDict(useMerchantClient().lang).users;
   return (
-    <button
-      type="button"
-      className={styles.linkButton}
-      disabled={busy}
-      onClick={async () => {
-        setBusy(true);
-        await merchantPost(`/api/merchant/users/${userId}`, csrfToken, { disabled: !disabled });
-        setBusy(false);
-        router.refresh();
-      }}
+    <PostLinkButton
+      path={`/api/merchant/users/${userId}`}
+      body={{ disabled: !disabled }}
+      after={(router) => router.refresh()}
     >
       {disabled ? t.enable : t.disable}
-    </button>
+    </PostLinkButton>
   );
 }

@@ -2,7 +2,7 @@ import type { ReactNode } from "react";
 import { SandboxBanner } from "./sandbox-banner";
 import styles from "./sandbox.module.css";
 
-// The simulated Kaspi app's frame (a phone with the app bar), for the sandbox's Kaspi QR pages.
+// The simulated Kaspi app's frame (a phone with the app bar), around every page of the sandbox's Kaspi app.
 export function KaspiPhone({ subtitle, children }: { subtitle: string; children: ReactNode }) {
   return (
     <div className={styles.phoneShell} lang="en">

@@ -2,7 +2,7 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { KaspiAppDecision } from "@/components/sandbox/kaspi-app-decision";
-import { SandboxBanner } from "@/components/sandbox/sandbox-banner";
+import { KaspiPhone } from "@/components/sandbox/kaspi-phone";
 import styles from "@/components/sandbox/sandbox.module.css";
 import { siteSettings } from "@/lib/container";
 import { formatTenge } from "@/lib/money";
@@ -38,48 +38,41 @@ export default async function SandboxKaspiAppPage({ params }: { params: Promise<
   const expires = payment.expiresAt.toISOString().replace("T", " ").slice(0, 16);
 
   return (
-    <div className={styles.phoneShell} lang="en">
-      <SandboxBanner>not real Kaspi — a simulator, no money moves</SandboxBanner>
-      <main className={styles.phone}>
-        <header className={styles.appBar}>
-          <p className={styles.appName}>Kaspi.kz</p>
-          <p className={styles.appSub}>Payment request · sandbox</p>
-        </header>
-        <section className={styles.appCard} aria-labelledby="sandbox-merchant">
-          <div>
-            <p className={styles.label}>Pay to</p>
-            <h1 id="sandbox-merchant" className={styles.merchant}>
-              {payment.merchantName}
-            </h1>
-          </div>
-          <p className={styles.amount} data-testid="sandbox-amount">
-            {formatTenge(payment.amount)}
-          </p>
-          {payment.description ? <p className={styles.description}>{payment.description}</p> : null}
-          <dl className={styles.facts}>
-            <dt>Status</dt>
-            <dd>
-              <span className={styles.badge} data-testid="sandbox-status" data-status={payment.status}>
-                {STATUS_LABEL[payment.status]}
-              </span>
-            </dd>
-            <dt>Payment ID</dt>
-            <dd className={styles.mono}>{payment.id}</dd>
-            {pending ? (
-              <>
-                <dt>Valid until</dt>
-                <dd>{expires} UTC</dd>
-              </>
-            ) : null}
-          </dl>
-        </section>
-        {payment.status === "PENDING" ? null : (
-          <p className={styles.outcome} role="status">
-            {OUTCOME[payment.status]}
-          </p>
-        )}
-        <KaspiAppDecision paymentId={payment.id} pending={pending} redirectUrl={safeHttpUrl(payment.redirectUrl)} />
-      </main>
-    </div>
+    <KaspiPhone subtitle="Payment request">
+      <section className={styles.appCard} aria-labelledby="sandbox-merchant">
+        <div>
+          <p className={styles.label}>Pay to</p>
+          <h1 id="sandbox-merchant" className={styles.merchant}>
+            {payment.merchantName}
+          </h1>
+        </div>
+        <p className={styles.amount} data-testid="sandbox-amount">
+          {formatTenge(payment.amount)}
+        </p>
+        {payment.description ? <p className={styles.description}>{payment.description}</p> : null}
+        <dl className={styles.facts}>
+          <dt>Status</dt>
+          <dd>
+            <span className={styles.badge} data-testid="sandbox-status" data-status={payment.status}>
+              {STATUS_LABEL[payment.status]}
+            </span>
+          </dd>
+          <dt>Payment ID</dt>
+          <dd className={styles.mono}>{payment.id}</dd>
+          {pending ? (
+            <>
+              <dt>Valid until</dt>
+              <dd>{expires} UTC</dd>
+            </>
+          ) : null}
+        </dl>
+      </section>
+      {payment.status === "PENDING" ? null : (
+        <p className={styles.outcome} role="status">
+          {OUTCOME[payment.status]}
+        </p>
+      )}
+      <KaspiAppDecision paymentId={payment.id} pending={pending} redirectUrl={safeHttpUrl(payment.redirectUrl)} />
+    </KaspiPhone>
   );
 }
