@@ -18,6 +18,8 @@ const POLICIES: Policy[] = [
   { pattern: /^\/api\/checkout\/[^/]+\/payment$/, methods: ["POST"], group: "checkout" },
   { pattern: /^\/api\/checkout\/([^/]+)\/status$/, methods: ["GET"], group: "status", key: "token" },
   { pattern: /^\/api\/checkout\/([^/]+)\/events$/, methods: ["GET"], group: "status", key: "token" },
+  // Each "send" makes a Kaspi invoice: limited like starting a payment.
+  { pattern: /^\/api\/checkout\/[^/]+\/remote$/, methods: ["POST"], group: "checkout" },
   { pattern: /^\/api\/kaspi\/callback$/, methods: ["POST"], group: "callback" },
   { pattern: /^\/api\/health$/, methods: ["GET"], group: "none" },
   { pattern: /^\/api\/openapi\.json$/, methods: ["GET"], group: "none" },

@@ -9,6 +9,19 @@ export const loginBodySchema = z.object({ email: z.string().min(1).max(254), pas
 export const loginAnswerSchema = z.object({ role: z.enum(MERCHANT_ROLES), expiresAt: z.iso.datetime() });
 export const signedOutSchema = z.object({ signedOut: z.literal(true) });
 
+/** A Kaspi QR r2 return QR (POST /api/merchant/payments/{id}/return-qr, GET /api/merchant/return-qrs/{id}). */
+export const returnQrViewSchema = z.object({
+  id: z.string(),
+  paymentId: z.string(),
+  qrReturnId: z.string(),
+  qrToken: z.string(),
+  status: z.string(),
+  /** The customer scanned it: one refund may use it now. */
+  ready: z.boolean(),
+  expiresAt: z.iso.datetime().nullable(),
+  pollIntervalMs: z.number().int(),
+});
+
 export const userBodySchema = z.object({ email: z.string().trim().min(3).max(254), role: z.enum(MERCHANT_ROLES) });
 export const userDisabledBodySchema = z.object({ disabled: z.boolean() });
 

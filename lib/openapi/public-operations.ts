@@ -10,6 +10,7 @@ import {
   paymentViewSchema,
   statusViewSchema,
 } from "../payments/checkout-views";
+import { remoteActionSchema, remoteClientInfoSchema, remoteViewSchema } from "../payments/remote-invoice-use-case";
 import { startPaymentBodySchema } from "../payments/start-payment-body";
 import { externalIdSchema, orderAcceptedSchema, orderIntakeSchema, orderViewSchema } from "../payments/order-schemas";
 import { BODY_ERRORS, SIGNATURE_ERRORS, input, output, type Operation } from "./operation";
@@ -117,6 +118,49 @@ export const publicOperations: Operation[] = [
     pathParams: { token: checkoutTokenSchema },
     responses: { 200: { description: "The order's status", body: output("StatusView", statusViewSchema) } },
     errors: ["NOT_FOUND", "RATE_LIMITED"],
+  },
+  {
+    method: "get",
+    path: "/api/checkout/{token}/events",
+    operationId: "checkoutEvents",
+    summary:
+      "The checkout's status as Server-Sent Events: the current status, then every change and heartbeats, " +
+      "ended after a bounded lifetime (reconnect with Last-Event-ID)",
+    tag: "checkout",
+    pathParams: { token: checkoutTokenSchema },
+    responses: {
+      200: {
+        description: "An event stream; each `data:` is a StatusView",
+        raw: { mediaType: "text/event-stream", schema: { type: "string" } },
+      },
+    },
+    errors: ["NOT_FOUND", "RATE_LIMITED"],
+  },
+  {
+    method: "post",
+    path: "/api/checkout/{token}/remote",
+    operationId: "checkoutRemoteInvoice",
+    summary:
+      "Kaspi QR r3, pay by phone number: client-info (whose Kaspi app), send the invoice, check it, or cancel it",
+    tag: "checkout",
+    pathParams: { token: checkoutTokenSchema },
+    requestBody: { body: input("RemoteAction", remoteActionSchema), required: true },
+    responses: {
+      200: {
+        description: "client-info: the name on the Kaspi account; send, check, cancel: the invoice's attempt",
+        body: output("RemoteAnswer", z.union([remoteClientInfoSchema, remoteViewSchema])),
+      },
+    },
+    errors: [
+      ...BODY_ERRORS,
+      "NOT_FOUND",
+      "INVALID_PHONE",
+      "ORDER_NOT_PAYABLE",
+      "CONFLICT",
+      "KASPI_UNAVAILABLE",
+      "KASPI_REJECTED",
+      "RATE_LIMITED",
+    ],
   },
   {
     method: "post",

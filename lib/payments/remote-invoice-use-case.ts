@@ -7,7 +7,7 @@ import { normalizePhone } from "../phone";
 import { qrMetaSchema, type QrMeta } from "../kaspi/qr-schemas";
 import { applyKaspiStatus } from "./apply-status";
 import type { StartPaymentDeps } from "./start-payment-use-case";
-import { isPaidLike, type PaymentStatus } from "./status";
+import { isPaidLike, PAYMENT_STATUSES, type PaymentStatus } from "./status";
 import { recordEvent } from "./timeline";
 
 // Pay by phone number: a Kaspi QR r3 remote invoice sent to the shopper's Kaspi app
@@ -31,6 +31,15 @@ export const CLIENT_INFO_PER_MINUTE = 50;
 const CHECK_MIN_GAP_MS = 3_000;
 
 export type RemoteView = { status: PaymentStatus; attempt: number; expiresAt?: string; clientName?: string };
+
+/** The answers of POST /api/checkout/{token}/remote: client-info's name, or the invoice's attempt. */
+export const remoteClientInfoSchema = z.object({ clientName: z.string() });
+export const remoteViewSchema = z.object({
+  status: z.enum(PAYMENT_STATUSES),
+  attempt: z.number().int(),
+  expiresAt: z.iso.datetime().optional(),
+  clientName: z.string().optional(),
+});
 
 type Deps = StartPaymentDeps;
 type PaymentRow = NonNullable<Awaited<ReturnType<Db["payment"]["findFirst"]>>>;
