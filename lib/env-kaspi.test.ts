@@ -1,20 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { EnvError, parseEnv } from "./env";
+import { envErrorMessage as message } from "@/tests/support/env-error";
+import { parseEnv } from "./env";
 
 // Configuration of the Kaspi QR and check/pay protocols: the sandbox by default, and each real
 // scheme's required values named in the error.
 
 const base = { BITRIX_SHARED_SECRET: "env-test-secret-0123456789", PORT: "3000" };
-
-function message(source: Record<string, string | undefined>): string {
-  try {
-    parseEnv(source);
-  } catch (e) {
-    if (e instanceof EnvError) return e.message;
-    throw e;
-  }
-  return "";
-}
 
 describe("KASPI_PROTOCOL=qr", () => {
   it("without a device token: the sandbox's QR API and its demo device", () => {

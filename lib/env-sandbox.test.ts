@@ -1,20 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { EnvError, isLoopbackUrl, parseEnv } from "./env";
+import { envErrorMessage } from "@/tests/support/env-error";
+import { isLoopbackUrl, parseEnv } from "./env";
 
 // Issue "the sandbox can never take a real order": without credentials on a public APP_URL the
 // app refuses to start unless KASPI_SANDBOX=on says the sandbox is wanted there.
 
 const base = { BITRIX_SHARED_SECRET: "env-sandbox-secret-0123456789" };
-
-function failure(source: Record<string, string>): string {
-  try {
-    parseEnv(source);
-  } catch (e) {
-    if (e instanceof EnvError) return e.message;
-    throw e;
-  }
-  return "";
-}
 
 describe("sandbox fails closed on a public APP_URL", () => {
   it.each([
@@ -22,13 +13,13 @@ describe("sandbox fails closed on a public APP_URL", () => {
     ["qr", "KASPI_QR_DEVICE_TOKEN"],
     ["checkpay", "KASPI_GATEWAY_SERVICE_ID"],
   ])("%s without %s on https://pay.shop.kz is refused, naming both variables", (protocol, missing) => {
-    const message = failure({ ...base, APP_URL: "https://pay.shop.kz", KASPI_PROTOCOL: protocol });
+    const message = envErrorMessage({ ...base, APP_URL: "https://pay.shop.kz", KASPI_PROTOCOL: protocol });
     expect(message).toContain("KASPI_SANDBOX");
     expect(message).toContain(missing);
   });
 
   it("a misspelt token (KASPI_TOKNE) is the same as none", () => {
-    expect(failure({ ...base, APP_URL: "https://pay.shop.kz", KASPI_TOKNE: "real" })).toContain("KASPI_TOKEN");
+    expect(envErrorMessage({ ...base, APP_URL: "https://pay.shop.kz", KASPI_TOKNE: "real" })).toContain("KASPI_TOKEN");
   });
 
   it("KASPI_SANDBOX=on runs the sandbox on a public URL on purpose (staging)", () => {

@@ -7,6 +7,14 @@ function clockedBreaker() {
   return { breaker, advance: (ms: number) => (now += ms) };
 }
 
+/** Tripped by three failures, and openMs has passed: the next call is the one trial. */
+function halfOpenBreaker() {
+  const clocked = clockedBreaker();
+  for (let i = 0; i < 3; i++) clocked.breaker.onFailure();
+  clocked.advance(1_000);
+  return clocked;
+}
+
 describe("CircuitBreaker", () => {
   it("stays closed below the threshold, and a success resets the count", () => {
     const { breaker } = clockedBreaker();
@@ -32,9 +40,7 @@ describe("CircuitBreaker", () => {
   });
 
   it("half-open lets exactly one trial through; its success closes the circuit", () => {
-    const { breaker, advance } = clockedBreaker();
-    for (let i = 0; i < 3; i++) breaker.onFailure();
-    advance(1_000);
+    const { breaker } = halfOpenBreaker();
     expect(breaker.tryAcquire()).toBe(true);
     expect(breaker.tryAcquire()).toBe(false);
     breaker.onSuccess();
@@ -43,9 +49,7 @@ describe("CircuitBreaker", () => {
   });
 
   it("a failed trial opens the circuit again for another openMs", () => {
-    const { breaker, advance } = clockedBreaker();
-    for (let i = 0; i < 3; i++) breaker.onFailure();
-    advance(1_000);
+    const { breaker, advance } = halfOpenBreaker();
     expect(breaker.tryAcquire()).toBe(true);
     breaker.onFailure();
     expect(breaker.state()).toBe("open");

@@ -32,6 +32,21 @@ function parse<S extends z.ZodType>(schema: S, json: unknown): KaspiResult<z.inf
   return { ok: true, value: parsed.data };
 }
 
+/** Either create answer: Kaspi's payment id, how the shopper is shown it, and the expiry when Kaspi gives one. */
+function created(
+  data: { paymentId: string; expiresAt?: string | undefined },
+  shown: Pick<CreatedPayment, "paymentLink" | "qr">,
+): KaspiResult<CreatedPayment> {
+  return {
+    ok: true,
+    value: {
+      kaspiPaymentId: data.paymentId,
+      ...shown,
+      ...(data.expiresAt ? { expiresAt: new Date(data.expiresAt) } : {}),
+    },
+  };
+}
+
 export function createEcomGateway(config: EcomGatewayConfig) {
   const url = (path: string) => new URL(path, config.baseUrl).toString();
 
@@ -77,27 +92,12 @@ export function createEcomGateway(config: EcomGatewayConfig) {
         const parsed = parse(ecomQrResponseSchema, res.value.json);
         if (!parsed.ok) return parsed;
         const d = parsed.value.data;
-        return {
-          ok: true,
-          value: {
-            kaspiPaymentId: d.paymentId,
-            qr: { format: "png-base64", value: d.qrCode },
-            ...(d.expiresAt ? { expiresAt: new Date(d.expiresAt) } : {}),
-          },
-        };
+        return created(d, { qr: { format: "png-base64", value: d.qrCode } });
       }
       const parsed = parse(ecomCreateResponseSchema, res.value.json);
       if (!parsed.ok) return parsed;
       const d = parsed.value.data;
-      return {
-        ok: true,
-        value: {
-          kaspiPaymentId: d.paymentId,
-          paymentLink: d.paymentLink,
-          qr: { format: "text", value: d.paymentLink },
-          ...(d.expiresAt ? { expiresAt: new Date(d.expiresAt) } : {}),
-        },
-      };
+      return created(d, { paymentLink: d.paymentLink, qr: { format: "text", value: d.paymentLink } });
     },
 
     async getPayment(kaspiPaymentId: string): Promise<KaspiResult<KaspiPaymentState>> {
