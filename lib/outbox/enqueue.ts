@@ -7,6 +7,22 @@ import { newId } from "../ids";
 
 export type OutboxNotification = { event: string };
 
+/**
+ * The order a notification is about, as every notification names it; "sandbox" is the simulator's
+ * money, which Bitrix refuses unless told to accept it.
+ */
+export function notifiedOrder(payment: { orderId: string; order: { externalId: string; mode: string } }): {
+  mode: "live" | "sandbox";
+  externalId: string;
+  orderId: string;
+} {
+  return {
+    mode: payment.order.mode === "live" ? "live" : "sandbox",
+    externalId: payment.order.externalId,
+    orderId: payment.orderId,
+  };
+}
+
 export async function enqueueNotification(
   tx: Tx,
   input: {

@@ -1,7 +1,7 @@
 import type { Db } from "../db";
 import { orderChanged } from "../live/change-feed";
 import { log } from "../log";
-import { enqueueNotification } from "../outbox/enqueue";
+import { enqueueNotification, notifiedOrder } from "../outbox/enqueue";
 import type { KaspiStatus } from "../kaspi/gateway";
 import { sourcesOf } from "./state-machine";
 import { isPaidLike, type PaymentStatus } from "./status";
@@ -84,9 +84,7 @@ export async function applyKaspiStatus(
       }
       const notification: PaidNotification = {
         event: "payment.paid",
-        mode: payment.order.mode === "live" ? "live" : "sandbox",
-        externalId: payment.order.externalId,
-        orderId: payment.orderId,
+        ...notifiedOrder(payment),
         amount: payment.amount,
         kaspiPaymentId: payment.kaspiPaymentId ?? "",
         paidAt: now.toISOString(),

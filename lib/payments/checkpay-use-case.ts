@@ -1,6 +1,5 @@
 import type { Db } from "../db";
 import { isUniqueViolation } from "../db";
-import { newId } from "../ids";
 import {
   formatCheckpaySum,
   GATEWAY_RESULTS as R,
@@ -11,6 +10,7 @@ import {
 } from "../kaspi/checkpay-schemas";
 import { placeholderPaymentId } from "../kaspi/checkpay-gateway";
 import { applyKaspiStatus } from "./apply-status";
+import { newAttemptRow } from "./attempt-row";
 import { isPaidLike, type PaymentStatus } from "./status";
 import { recordEvent } from "./timeline";
 
@@ -187,18 +187,13 @@ async function attemptFor(db: Db, order: OrderRow) {
   const latest = await db.payment.findFirst({ where: { orderId: order.id }, orderBy: { attempt: "desc" } });
   if (latest && latest.amount === order.amount && latest.status !== "CREATED") return latest;
   if (latest?.status === "CREATED") return null;
-  const attempt = (latest?.attempt ?? 0) + 1;
-  const kaspiExternalId = attempt === 1 ? order.externalId : `${order.externalId}#${attempt}`;
+  const row = newAttemptRow(order, latest);
   try {
     const created = await db.payment.create({
       data: {
-        id: newId("pay"),
-        orderId: order.id,
-        attempt,
+        ...row,
         protocol: "checkpay",
-        kaspiExternalId,
-        kaspiPaymentId: placeholderPaymentId(kaspiExternalId),
-        amount: order.amount,
+        kaspiPaymentId: placeholderPaymentId(row.kaspiExternalId),
         status: "PENDING",
       },
     });
@@ -207,7 +202,7 @@ async function attemptFor(db: Db, order: OrderRow) {
       paymentId: created.id,
       type: "payment.created",
       source: "kaspi.callback",
-      message: `attempt ${attempt} (Kaspi pay without an open checkout)`,
+      message: `attempt ${row.attempt} (Kaspi pay without an open checkout)`,
     });
     return created;
   } catch (e) {

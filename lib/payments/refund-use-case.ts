@@ -5,7 +5,7 @@ import { newId } from "../ids";
 import type { KaspiGateway, KaspiResult, RefundResult } from "../kaspi/gateway";
 import { orderChanged } from "../live/change-feed";
 import { formatTenge } from "../money";
-import { enqueueNotification } from "../outbox/enqueue";
+import { enqueueNotification, notifiedOrder } from "../outbox/enqueue";
 import { claimReturnQr, readyReturnQr } from "./return-qr-use-case";
 import { canTransition } from "./state-machine";
 import type { PaymentStatus } from "./status";
@@ -289,9 +289,7 @@ async function applyRefund(
     });
     const notification: RefundedNotification = {
       event: "payment.refunded",
-      mode: p.order.mode === "live" ? "live" : "sandbox",
-      externalId: p.order.externalId,
-      orderId: p.orderId,
+      ...notifiedOrder(p),
       refundId: refund.id,
       amount: refund.amount,
       refundedTotal,

@@ -1,9 +1,9 @@
 import type { Db } from "../db";
 import { isUniqueViolation } from "../db";
 import { fail, ok, type Result } from "../errors";
-import { newId } from "../ids";
 import { orderChanged } from "../live/change-feed";
 import type { KaspiGateway, PaymentDevice } from "../kaspi/gateway";
+import { newAttemptRow } from "./attempt-row";
 import type { PaymentView } from "./checkout-views";
 import { isPaidLike, type PaymentStatus } from "./status";
 import { recordEvent } from "./timeline";
@@ -77,24 +77,14 @@ export async function startPayment(
     if (!wantsNew) return ok(view(order, latest));
   }
 
-  const attempt = (latest?.attempt ?? 0) + 1;
+  const row = newAttemptRow(order, latest);
   try {
-    const reserved = await db.payment.create({
-      data: {
-        id: newId("pay"),
-        orderId: order.id,
-        attempt,
-        protocol: deps.gateway.protocol,
-        kaspiExternalId: attempt === 1 ? order.externalId : `${order.externalId}#${attempt}`,
-        amount: order.amount,
-        status: "CREATED",
-      },
-    });
+    const reserved = await db.payment.create({ data: { ...row, protocol: deps.gateway.protocol, status: "CREATED" } });
     return completeCreation(deps, reserved.id, input.device);
   } catch (e) {
     if (!isUniqueViolation(e)) throw e;
     // A concurrent request reserved this attempt first: follow it.
-    const winner = await db.payment.findFirst({ where: { orderId: order.id, attempt } });
+    const winner = await db.payment.findFirst({ where: { orderId: order.id, attempt: row.attempt } });
     return winner ? completeCreation(deps, winner.id, input.device) : fail("CONFLICT", "try again");
   }
 }

@@ -1,7 +1,8 @@
 // GET /api/orders/{externalId} — Bitrix re-checks an order (signed over "<timestamp>.").
 import { verifyBitrixRequest } from "@/lib/bitrix-onprem/verify-request";
 import { db } from "@/lib/db";
-import { errorResponse, internalError, parseWith, resultResponse } from "@/lib/http/responses";
+import { parsePathParam } from "@/lib/http/path-param";
+import { errorResponse, internalError, resultResponse } from "@/lib/http/responses";
 import { getOrderForBitrix } from "@/lib/payments/order-intake-use-case";
 import { externalIdSchema } from "@/lib/payments/order-schemas";
 
@@ -10,19 +11,11 @@ export async function GET(request: Request, ctx: { params: Promise<{ externalId:
     const signed = await verifyBitrixRequest(request, "");
     if (!signed.ok) return errorResponse(signed.error);
     const { externalId } = await ctx.params;
-    const id = parseWith(externalIdSchema, safeDecode(externalId));
+    const id = parsePathParam(externalIdSchema, externalId);
     if (!id.ok) return errorResponse(id.error);
     const result = await getOrderForBitrix(db(), id.value);
     return resultResponse(result);
   } catch (e) {
     return internalError("GET /api/orders/{externalId}", e);
-  }
-}
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment; // malformed escapes fail validation below with a 422
   }
 }

@@ -3,25 +3,18 @@
 import { bitrixRefundSchema, refundFromBitrix } from "@/lib/bitrix-onprem/refund-from-bitrix-use-case";
 import { kaspiDeps } from "@/lib/container";
 import { readRequest } from "@/lib/http/read-request";
-import { errorResponse, internalError, parseWith, resultResponse } from "@/lib/http/responses";
+import { parsePathParam } from "@/lib/http/path-param";
+import { errorResponse, internalError, resultResponse } from "@/lib/http/responses";
 import { externalIdSchema } from "@/lib/payments/order-schemas";
 
 export async function POST(request: Request, ctx: { params: Promise<{ externalId: string }> }): Promise<Response> {
   try {
     const input = await readRequest(request, { schema: bitrixRefundSchema, signed: true });
     if (!input.ok) return errorResponse(input.error);
-    const id = parseWith(externalIdSchema, safeDecode((await ctx.params).externalId));
+    const id = parsePathParam(externalIdSchema, (await ctx.params).externalId);
     if (!id.ok) return errorResponse(id.error);
     return resultResponse(await refundFromBitrix(kaspiDeps(), { ...input.value.value, externalId: id.value }));
   } catch (e) {
     return internalError("POST /api/orders/{externalId}/refunds", e);
-  }
-}
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment; // malformed escapes fail validation with a 422
   }
 }
