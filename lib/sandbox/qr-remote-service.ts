@@ -1,6 +1,13 @@
 import type { Db } from "../db";
-import { env } from "../env";
-import { deviceRefusal, err, newKaspiNumber, ok, type Envelope } from "./qr-envelope";
+import {
+  deviceRefusal,
+  err,
+  isPayableAmount,
+  newKaspiNumber,
+  ok,
+  pendingQrPayment,
+  type Envelope,
+} from "./qr-envelope";
 
 // Remote invoices in the simulated Kaspi QR API (r3; KASPI-FACTS §2, v3.9 §4.6): client-info,
 // create (an invoice in the shopper's Kaspi app, payable 24 h), cancel. The shopper finds it in
@@ -27,22 +34,15 @@ export async function sandboxRemoteCreate(db: Db, body: Record<string, unknown>)
   const phone = typeof body.PhoneNumber === "string" ? body.PhoneNumber : "";
   if (!PHONE.test(phone)) return err(-1401, "Client not found");
   const amount = body.Amount;
-  if (typeof amount !== "number" || !Number.isInteger(amount) || amount <= 0 || amount > env().ORDER_MAX_AMOUNT) {
-    return err(990000028, "Wrong amount");
-  }
+  if (!isPayableAmount(amount)) return err(990000028, "Wrong amount");
   const id = newKaspiNumber();
   await db.sandboxPayment.create({
     data: {
-      id,
+      ...pendingQrPayment(id, amount, body.DeviceToken),
       externalId: `remote:${id}`,
-      amount,
-      currency: "KZT",
       description: typeof body.Comment === "string" ? body.Comment.slice(0, 200) : null,
       phone: `8${phone.slice(1)}`,
-      status: "PENDING",
-      protocol: "qr",
       presentation: "remote",
-      deviceToken: String(body.DeviceToken),
       expiresAt: new Date(Date.now() + INVOICE_LIFE_MS),
     },
   });

@@ -4,7 +4,16 @@ import { db as defaultDb, isUniqueViolation } from "../db";
 import { env } from "../env";
 import { formatKaspiDate } from "../kaspi/qr-dates";
 import { DEVICE_ID_PATTERN } from "../kaspi/qr-schemas";
-import { deviceRefusal, err, newKaspiNumber, ok, SANDBOX_DEVICE_TOKEN, type Envelope } from "./qr-envelope";
+import {
+  deviceRefusal,
+  err,
+  isPayableAmount,
+  newKaspiNumber,
+  ok,
+  pendingQrPayment,
+  SANDBOX_DEVICE_TOKEN,
+  type Envelope,
+} from "./qr-envelope";
 import { paymentLinkFor, sandboxReadPayment } from "./sandbox-service";
 
 // The simulated Kaspi QR merchant API (Public QR API v3.9, KASPI-FACTS §1–§5): trade points,
@@ -69,10 +78,7 @@ export async function sandboxQrCreate(db: Db, body: Record<string, unknown>, kin
   const refused = await deviceRefusal(db, body.DeviceToken);
   if (refused) return refused;
   const amount = body.Amount;
-  const max = env().ORDER_MAX_AMOUNT;
-  if (typeof amount !== "number" || !Number.isInteger(amount) || amount <= 0 || amount > max) {
-    return err(990000028, "Wrong amount");
-  }
+  if (!isPayableAmount(amount)) return err(990000028, "Wrong amount");
   const externalId = typeof body.ExternalId === "string" && body.ExternalId ? body.ExternalId : randomUUID();
   const wait = kind === "qr" ? SANDBOX_BEHAVIOR.QrCodeScanWaitTimeout : SANDBOX_BEHAVIOR.LinkActivationWaitTimeout;
   // Payable while the scan window lasts, plus the confirmation time of a scan at its last second.
@@ -82,14 +88,9 @@ export async function sandboxQrCreate(db: Db, body: Record<string, unknown>, kin
   try {
     await db.sandboxPayment.create({
       data: {
-        id,
+        ...pendingQrPayment(id, amount, body.DeviceToken),
         externalId: `qr:${externalId}`,
-        amount,
-        currency: "KZT",
-        status: "PENDING",
-        protocol: "qr",
         presentation: kind,
-        deviceToken: String(body.DeviceToken),
         ...(loan ? { loanOfferName: "Kaspi Red", loanTerm: 3 } : {}),
         expiresAt: new Date(Date.now() + ttlMs),
       },
