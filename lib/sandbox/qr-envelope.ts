@@ -1,10 +1,8 @@
 import { randomInt } from "node:crypto";
 import type { Db } from "../db";
-import { env } from "../env";
 
 // Shared by the simulated Kaspi QR API's services: the { StatusCode, Message, Data } envelope
-// (KASPI-FACTS §5, v3.9 §2.1: Message "OK" on success), the device check (codes -1501/-1502) and
-// what a new payment starts with.
+// (KASPI-FACTS §5, v3.9 §2.1: Message "OK" on success) and the device check (codes -1501/-1502).
 
 export type Envelope = { StatusCode: number; Message: string; Data?: unknown };
 
@@ -18,16 +16,6 @@ export const SANDBOX_DEVICE_TOKEN = "sandbox-device-token";
 // Numbers at Kaspi; kept under 2^53 so JSON clients read them exactly.
 export const newKaspiNumber = () =>
   `${randomInt(1, 9)}${String(Date.now() % 1e8).padStart(8, "0")}${randomInt(100, 999)}`;
-
-/** A whole number of tenge within the store's limit; anything else Kaspi answers with 990000028 "Wrong amount". */
-export function isPayableAmount(amount: unknown): amount is number {
-  return typeof amount === "number" && Number.isInteger(amount) && amount > 0 && amount <= env().ORDER_MAX_AMOUNT;
-}
-
-/** The columns every payment made through the simulated QR API starts with: pending, in tenge, on the asking device. */
-export function pendingQrPayment(id: string, amount: number, deviceToken: unknown) {
-  return { id, amount, currency: "KZT", status: "PENDING", protocol: "qr", deviceToken: String(deviceToken) };
-}
 
 /** null when the device may act; otherwise Kaspi's refusal (-1501 not found, -1502 deleted). */
 export async function deviceRefusal(db: Db, token: unknown): Promise<Envelope | null> {

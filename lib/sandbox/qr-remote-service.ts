@@ -1,13 +1,6 @@
 import type { Db } from "../db";
-import {
-  deviceRefusal,
-  err,
-  isPayableAmount,
-  newKaspiNumber,
-  ok,
-  pendingQrPayment,
-  type Envelope,
-} from "./qr-envelope";
+import { deviceRefusal, err, newKaspiNumber, ok, type Envelope } from "./qr-envelope";
+import { isPayableAmount, pendingQrPayment } from "./qr-new-payment";
 
 // Remote invoices in the simulated Kaspi QR API (r3; KASPI-FACTS §2, v3.9 §4.6): client-info,
 // create (an invoice in the shopper's Kaspi app, payable 24 h), cancel. The shopper finds it in

@@ -4,16 +4,8 @@ import { db as defaultDb, isUniqueViolation } from "../db";
 import { env } from "../env";
 import { formatKaspiDate } from "../kaspi/qr-dates";
 import { DEVICE_ID_PATTERN } from "../kaspi/qr-schemas";
-import {
-  deviceRefusal,
-  err,
-  isPayableAmount,
-  newKaspiNumber,
-  ok,
-  pendingQrPayment,
-  SANDBOX_DEVICE_TOKEN,
-  type Envelope,
-} from "./qr-envelope";
+import { deviceRefusal, err, newKaspiNumber, ok, SANDBOX_DEVICE_TOKEN, type Envelope } from "./qr-envelope";
+import { isPayableAmount, pendingQrPayment } from "./qr-new-payment";
 import { paymentLinkFor, sandboxReadPayment } from "./sandbox-service";
 
 // The simulated Kaspi QR merchant API (Public QR API v3.9, KASPI-FACTS §1–§5): trade points,
