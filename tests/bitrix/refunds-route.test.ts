@@ -1,11 +1,12 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { POST as refundRoute } from "@/app/api/orders/[externalId]/refunds/route";
 import { setKaspiGatewayForTests } from "@/lib/container";
 import { db } from "@/lib/db";
 import { deliverDueNotifications } from "@/lib/outbox/delivery";
 import { ATTENTION } from "@/lib/outbox/delivery-outcome";
 import { whereOf } from "@/lib/merchant/payments-query";
-import { createFakeKaspiGateway, type FakeKaspiGateway } from "@/tests/support/fake-kaspi-gateway";
+import { createFakeKaspiGateway } from "@/tests/support/fake-kaspi-gateway";
+import { withFakeKaspi } from "@/tests/support/with-fake-kaspi";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
@@ -23,11 +24,7 @@ import {
 // POST /api/orders/{externalId}/refunds (refunds started in the Bitrix admin) through the real
 // route, and the outbox's final answers from the on-premise handler.
 
-let fake: FakeKaspiGateway;
-beforeEach(() => {
-  fake = createFakeKaspiGateway();
-  setKaspiGatewayForTests(fake);
-});
+const fake = withFakeKaspi();
 
 async function postRefund(externalId: string, body: unknown, options: { secret?: string } = {}): Promise<Answer> {
   const raw = typeof body === "string" ? body : JSON.stringify(body);

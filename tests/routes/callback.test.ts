@@ -1,7 +1,6 @@
-import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { POST as postCallbackRoute } from "@/app/api/kaspi/callback/route";
-import { setKaspiGatewayForTests } from "@/lib/container";
-import { createFakeKaspiGateway, type FakeKaspiGateway } from "@/tests/support/fake-kaspi-gateway";
+import { withFakeKaspi } from "@/tests/support/with-fake-kaspi";
 import type { KaspiStatus } from "@/lib/kaspi/gateway";
 import {
   BASE,
@@ -24,12 +23,7 @@ import {
 
 // POST /api/kaspi/callback: the callback body is only a hint; Kaspi's GET decides, once.
 
-let fake: FakeKaspiGateway;
-beforeEach(() => {
-  fake = createFakeKaspiGateway();
-  setKaspiGatewayForTests(fake);
-});
-afterAll(() => setKaspiGatewayForTests(undefined));
+const fake = withFakeKaspi();
 
 /** An order with an open Kaspi payment. */
 async function pendingOrder(amount = 12_500) {

@@ -1,8 +1,9 @@
-import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { POST as postPaymentRoute } from "@/app/api/checkout/[token]/payment/route";
 import { setKaspiGatewayForTests } from "@/lib/container";
 import { db } from "@/lib/db";
-import { createFakeKaspiGateway, type FakeKaspiGateway } from "@/tests/support/fake-kaspi-gateway";
+import { createFakeKaspiGateway } from "@/tests/support/fake-kaspi-gateway";
+import { withFakeKaspi } from "@/tests/support/with-fake-kaspi";
 import { paymentViewSchema, statusViewSchema } from "@/lib/payments/checkout-views";
 import {
   BASE,
@@ -25,12 +26,7 @@ import {
 // The shopper's checkout API: POST .../payment (create or reuse the Kaspi payment) and
 // GET .../status (the poll, from our mirror only).
 
-let fake: FakeKaspiGateway;
-beforeEach(() => {
-  fake = createFakeKaspiGateway();
-  setKaspiGatewayForTests(fake);
-});
-afterAll(() => setKaspiGatewayForTests(undefined));
+const fake = withFakeKaspi();
 
 describe("POST /api/checkout/{token}/payment", () => {
   it("creates one Kaspi payment with the order's amount, phone and URLs", async () => {

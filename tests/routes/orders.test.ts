@@ -1,9 +1,8 @@
-import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { GET as getOrder } from "@/app/api/orders/[externalId]/route";
 import { POST as postOrder } from "@/app/api/orders/route";
-import { setKaspiGatewayForTests } from "@/lib/container";
 import { db } from "@/lib/db";
-import { createFakeKaspiGateway, type FakeKaspiGateway } from "@/tests/support/fake-kaspi-gateway";
+import { withFakeKaspi } from "@/tests/support/with-fake-kaspi";
 import {
   BASE,
   createOrder,
@@ -23,12 +22,7 @@ import {
 
 // POST /api/orders and GET /api/orders/{externalId}: the signed Bitrix intake.
 
-let fake: FakeKaspiGateway;
-beforeEach(() => {
-  fake = createFakeKaspiGateway();
-  setKaspiGatewayForTests(fake);
-});
-afterAll(() => setKaspiGatewayForTests(undefined));
+const fake = withFakeKaspi();
 
 async function getOrderSigned(externalId: string, options: Parameters<typeof signedRequest>[2] = {}): Promise<Answer> {
   const path = `/api/orders/${encodeURIComponent(externalId)}`;
