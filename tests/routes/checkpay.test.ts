@@ -17,7 +17,8 @@ const PROXY_IP = "10.0.0.5";
 beforeAll(() => {
   process.env.KASPI_PROTOCOL = "checkpay";
   process.env.KASPI_GATEWAY_SERVICE_ID = "5001";
-  process.env.KASPI_GATEWAY_PAY_LINK = "https://kaspi.kz/pay/_gate?action=service_with_subservice&service_id={service_id}";
+  process.env.KASPI_GATEWAY_PAY_LINK =
+    "https://kaspi.kz/pay/_gate?action=service_with_subservice&service_id={service_id}";
   process.env.KASPI_GATEWAY_TRUSTED_PROXIES = PROXY_IP;
   delete process.env.KASPI_GATEWAY_ALLOWED_IPS;
   resetEnvForTests();
@@ -41,7 +42,12 @@ function call(query: Record<string, string>, opts: { peer?: string; xff?: string
 }
 
 async function gw(command: "check" | "pay", q: { txn_id?: string; account: string; sum?: string }, opts = {}) {
-  const query = { command, txn_id: q.txn_id ?? txn(), account: q.account, ...(q.sum === undefined ? {} : { sum: q.sum }) };
+  const query = {
+    command,
+    txn_id: q.txn_id ?? txn(),
+    account: q.account,
+    ...(q.sum === undefined ? {} : { sum: q.sum }),
+  };
   return read(await call(query, opts));
 }
 

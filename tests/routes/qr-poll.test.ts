@@ -125,7 +125,9 @@ describe("pollQrPayments", () => {
     const p = await latestPayment(order.orderId);
     await db().payment.update({
       where: { id: p.id },
-      data: { kaspiMeta: JSON.stringify({ protocol: "qr", presentation: "qr", pollIntervalMs: 1000, scanWaitMs: 60_000 }) },
+      data: {
+        kaspiMeta: JSON.stringify({ protocol: "qr", presentation: "qr", pollIntervalMs: 1000, scanWaitMs: 60_000 }),
+      },
     });
     await pollQrPayments(db(), stub.gateway, later(30_000));
     expect((await orderRow(order.orderId)).status).toBe("PENDING");
