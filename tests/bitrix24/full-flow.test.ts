@@ -137,8 +137,14 @@ describe("Bitrix24 connector, real processes", () => {
     expect(portal.callsOf("sale.paysystem.pay.payment")).toHaveLength(2);
     expect(payment.paidTransitions).toBe(1);
 
-    // The checkout of a paid payment is refused by the portal's own record.
+    // The checkout of a paid payment is refused by the portal's own record: the shopper sees the
+    // uniform text, the reason stays in `error` for support.
     const late = await portal.checkout(payment.id);
-    expect(late).toMatchObject({ ok: false, errors: ["Этот заказ уже оплачен через Kaspi."] });
+    expect(late).toMatchObject({
+      ok: false,
+      status: 200,
+      errors: [UNIFORM_CHECKOUT_ERROR],
+      body: { ERROR: { code: "ORDER_ALREADY_PAID" } },
+    });
   }, 60_000);
 });
