@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
+// The same wait the tests use for the processes they start.
+import { waitFor as waitUp } from "../../tests/support/processes";
 
 // The processes the bench measures: the app as `npm start` runs it (scripts/start.mjs, from any
 // checkout of the project, so an older build can be measured the same way) and a bare node:http
@@ -35,20 +37,6 @@ function track(child: ChildProcess, url: string): Proc {
       clearTimeout(timer);
     },
   };
-}
-
-export async function waitUp(url: string, proc: Proc, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-      if (res.status < 500) return;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > deadline) throw new Error(`${url} did not come up:\n${proc.output().slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
 }
 
 export const BENCH_SECRET = "bench-bitrix-shared-secret-0123456789";

@@ -160,13 +160,6 @@ describe("POST /api/checkout/{token}/payment", () => {
     expect(fake.calls.createPayment).toBe(2);
   });
 
-  it("Kaspi refusing → 502 KASPI_REJECTED", async () => {
-    const order = await createOrder();
-    fake.failNextCreate({ kind: "rejected", message: "Kaspi answered HTTP 400", httpStatus: 400 });
-    const answer = await postPayment(order.token);
-    expect({ status: answer.status, code: errorCodeOf(answer) }).toEqual({ status: 502, code: "KASPI_REJECTED" });
-  });
-
   it("a paid order answers PAID without calling Kaspi again", async () => {
     const order = await createOrder();
     await payOrder(fake, order);

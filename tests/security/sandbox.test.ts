@@ -10,18 +10,23 @@ import { errorCodeOf, newExternalId, read } from "../helpers";
 // Issue "the sandbox can never take a real order": no SSRF through callbackUrl, no open redirect
 // through redirectUrl, and one control request cannot fan out into a flood of callbacks.
 
-function create(over: Record<string, unknown>) {
-  const body = {
-    device: { platformType: "WEB", id: "d-1" },
-    amount: { value: 5_000, currency: "KZT" },
+/** An eCommerce create request as the app sends it, with `over` changed. */
+function createBody(over: Record<string, unknown>) {
+  return {
+    device: { platformType: "WEB" as const, id: "d-1" },
+    amount: { value: 5_000, currency: "KZT" as const },
     externalId: newExternalId("sbx"),
     description: "x",
-    paymentType: "ECOM",
+    paymentType: "ECOM" as const,
     customer: {},
     callbackUrl: "http://app.test/api/kaspi/callback",
     redirectUrl: "http://app.test/pay/abc",
     ...over,
   };
+}
+
+function create(over: Record<string, unknown>) {
+  const body = createBody(over);
   return createRoute(
     new Request("http://app.test/sandbox/kaspi/api/v1/payments/create", {
       method: "POST",
@@ -60,15 +65,7 @@ describe("sandbox URL checks", () => {
     const port = (server.address() as AddressInfo).port;
     const created = await sandboxCreatePayment(
       db(),
-      {
-        device: { platformType: "WEB", id: "d" },
-        amount: { value: 5_000, currency: "KZT" },
-        externalId: newExternalId("burst"),
-        description: "x",
-        paymentType: "ECOM",
-        customer: {},
-        callbackUrl: `http://127.0.0.1:${port}/cb`,
-      },
+      { ...createBody({ callbackUrl: `http://127.0.0.1:${port}/cb` }), redirectUrl: undefined },
       { withQrImage: false },
     );
     if (!created.ok) throw new Error(created.message);

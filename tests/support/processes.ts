@@ -99,7 +99,8 @@ function track(child: ChildProcess): { output: () => string; stop: () => Promise
   };
 }
 
-async function waitFor(url: string, proc: { output: () => string }, timeoutMs: number): Promise<void> {
+/** Waits until `url` answers below 500; on timeout, fails with the process's last output. */
+export async function waitFor(url: string, proc: { output: () => string }, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
