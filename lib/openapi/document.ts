@@ -32,20 +32,23 @@ const SECURITY_SCHEMES: Json = {
     in: "header",
     name: "X-Signature",
     description:
-      'sha256=<hex HMAC-SHA256(BITRIX_SHARED_SECRET, "<X-Signature-Timestamp>.<raw body>")>; a body-less ' +
-      'request signs "<timestamp>.". Compared in constant time (lib/bitrix-onprem/signature.ts).',
+      'sha256=<hex HMAC-SHA256(BITRIX_SHARED_SECRET, "<timestamp>.<nonce>.<METHOD>.<target>.<raw body>")>, ' +
+      "target = the path and query exactly as sent; a body-less request signs an empty body. Compared in " +
+      'constant time; the first form "<timestamp>.<raw body>" is refused (lib/bitrix-onprem/signature.ts).',
   },
   signatureNonce: {
     type: "apiKey",
     in: "header",
     name: "X-Signature-Nonce",
-    description: "16–64 of [A-Za-z0-9_-]: the replay-protected form of the signature contract (DESIGN.md).",
+    description:
+      "16–64 of [A-Za-z0-9_-], fresh per request: a nonce seen within the tolerance window is refused with " +
+      "401 REPLAYED_SIGNATURE (the seen nonces are kept in the database, so this holds across instances).",
   },
   merchantSession: {
     type: "apiKey",
     in: "cookie",
     name: "merchant_session",
-    description: "From POST /api/merchant/login.",
+    description: "From POST /api/merchant/login (named __Host-merchant_session when APP_URL is https).",
   },
   healthToken: {
     type: "http",
