@@ -19,7 +19,11 @@ describe("KASPI_PROTOCOL=qr", () => {
 
   it.each([
     { scheme: "r1", url: "https://mtokentest.kaspi.kz:8543/r1/v01/", extra: { KASPI_QR_API_KEY: "k" } },
-    { scheme: "r2", url: "https://mtokentest.kaspi.kz:8544/r2/v01/", extra: { KASPI_QR_PFX_FILE: "/etc/kaspi/client.pfx" } },
+    {
+      scheme: "r2",
+      url: "https://mtokentest.kaspi.kz:8544/r2/v01/",
+      extra: { KASPI_QR_PFX_FILE: "/etc/kaspi/client.pfx" },
+    },
     {
       scheme: "r3",
       url: "https://mtokentest.kaspi.kz:8545/r3/v01/",
@@ -44,8 +48,12 @@ describe("KASPI_PROTOCOL=qr", () => {
   });
 
   it("KASPI-FACTS §2 (v02 [3P]): KASPI_QR_STATUS_VERSION accepts v01 and v02 only", () => {
-    expect(parseEnv({ ...base, KASPI_PROTOCOL: "qr", KASPI_QR_STATUS_VERSION: "v02" }).KASPI_QR_STATUS_VERSION).toBe("v02");
-    expect(message({ ...base, KASPI_PROTOCOL: "qr", KASPI_QR_STATUS_VERSION: "v03" })).toContain("KASPI_QR_STATUS_VERSION");
+    expect(parseEnv({ ...base, KASPI_PROTOCOL: "qr", KASPI_QR_STATUS_VERSION: "v02" }).KASPI_QR_STATUS_VERSION).toBe(
+      "v02",
+    );
+    expect(message({ ...base, KASPI_PROTOCOL: "qr", KASPI_QR_STATUS_VERSION: "v03" })).toContain(
+      "KASPI_QR_STATUS_VERSION",
+    );
   });
 
   it.each([
@@ -59,13 +67,28 @@ describe("KASPI_PROTOCOL=qr", () => {
     { name: "a malformed BIN", env: { KASPI_QR_ORGANIZATION_BIN: "12" }, error: "12-digit BIN" },
   ])("$name is refused", ({ env, error }) => {
     expect(
-      message({ ...base, KASPI_PROTOCOL: "qr", KASPI_QR_DEVICE_TOKEN: "dt", KASPI_QR_BASE_URL: "https://h/r1/v01/", ...env }),
+      message({
+        ...base,
+        KASPI_PROTOCOL: "qr",
+        KASPI_QR_DEVICE_TOKEN: "dt",
+        KASPI_QR_BASE_URL: "https://h/r1/v01/",
+        ...env,
+      }),
     ).toContain(error);
   });
 
   it("KASPI_SANDBOX=off needs the protocol's own credential", () => {
     expect(message({ ...base, KASPI_PROTOCOL: "qr", KASPI_SANDBOX: "off" })).toContain("KASPI_QR_DEVICE_TOKEN");
     expect(message({ ...base, KASPI_PROTOCOL: "gateway", KASPI_SANDBOX: "off" })).toContain("KASPI_GATEWAY_SERVICE_ID");
+  });
+});
+
+describe("KASPI_QR_SCHEME=r3", () => {
+  it("needs KASPI_QR_ORGANIZATION_BIN, in the sandbox too (KASPI-FACTS §1: r3 sends it with every call)", () => {
+    expect(message({ ...base, KASPI_PROTOCOL: "qr", KASPI_QR_SCHEME: "r3" })).toContain("KASPI_QR_ORGANIZATION_BIN");
+    expect(() =>
+      parseEnv({ ...base, KASPI_PROTOCOL: "qr", KASPI_QR_SCHEME: "r3", KASPI_QR_ORGANIZATION_BIN: "123456789012" }),
+    ).not.toThrow();
   });
 });
 

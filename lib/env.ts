@@ -156,13 +156,15 @@ const schema = z
           message: `is required outside the sandbox: the host Kaspi sent with your certificate, e.g. https://<host>:${QR_PORTS[v.KASPI_QR_SCHEME]}/${v.KASPI_QR_SCHEME}/v01/`,
         });
       }
-      if (v.KASPI_QR_SCHEME === "r3" && !v.KASPI_QR_ORGANIZATION_BIN) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["KASPI_QR_ORGANIZATION_BIN"],
-          message: "is required with KASPI_QR_SCHEME=r3",
-        });
-      }
+    }
+    // r3 sends OrganizationBin with every call (KASPI-FACTS §1); the sandbox refuses calls without
+    // it as Kaspi would, so it is required there too rather than failing every payment later.
+    if (v.KASPI_PROTOCOL === "qr" && v.KASPI_QR_SCHEME === "r3" && !v.KASPI_QR_ORGANIZATION_BIN) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["KASPI_QR_ORGANIZATION_BIN"],
+        message: "is required with KASPI_QR_SCHEME=r3 (also in the sandbox: any 12 digits there)",
+      });
     }
     // No public Kaspi document gives the payment link: it is the one Kaspi gave you (KASPI-FACTS §6).
     if (v.KASPI_PROTOCOL === "checkpay" && hasKaspiCredentials(v) && !v.KASPI_GATEWAY_PAY_LINK) {
