@@ -106,6 +106,7 @@ test.describe("Kaspi QR r3: pay by phone number, then refund directly — KASPI-
 
     // Not paid yet: the check says so, the page stays pending.
     await page.getByTestId("remote-check").click();
+    const firstCheckAt = Date.now();
     await checkout.expectStatus("PENDING");
 
     // The invoice arrives in the shopper's Kaspi app (the sandbox's inbox for the phone).
@@ -115,8 +116,9 @@ test.describe("Kaspi QR r3: pay by phone number, then refund directly — KASPI-
     await new SandboxKaspiPage(inbox).confirm();
     await inbox.close();
 
-    // Never polled on a timer: nothing changes until the shopper asks.
-    await page.waitForTimeout(1_500);
+    // Never polled on a timer: nothing changes until the shopper asks. Checks closer together than
+    // the use case's minimum gap (3 s, lib/payments/remote-invoice-use-case.ts) are one check.
+    await page.waitForTimeout(Math.max(1_500, firstCheckAt + 3_500 - Date.now()));
     await checkout.expectStatus("PENDING");
     await page.getByTestId("remote-check").click();
     await checkout.expectStatus("PAID");
