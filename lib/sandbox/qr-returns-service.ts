@@ -122,6 +122,12 @@ export async function sandboxReturnScan(db: Db, id: string): Promise<boolean> {
   return res.count === 1;
 }
 
+/** The sandbox Kaspi app's return page: the scan (as above), then the return QR as it now stands. */
+export async function sandboxScanReturnPage(db: Db, id: string): Promise<{ id: string; status: string } | null> {
+  await sandboxReturnScan(db, id);
+  return db.sandboxQrReturn.findUnique({ where: { id }, select: { id: true, status: true } });
+}
+
 export async function sandboxReturnOperations(db: Db, body: Record<string, unknown>): Promise<Envelope> {
   const refused = await deviceRefusal(db, body.DeviceToken);
   if (refused) return refused;

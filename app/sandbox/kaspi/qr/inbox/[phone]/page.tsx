@@ -5,8 +5,8 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { KaspiPhone } from "@/components/sandbox/kaspi-phone";
 import styles from "@/components/sandbox/sandbox.module.css";
+import { siteSettings } from "@/lib/container";
 import { db } from "@/lib/db";
-import { env } from "@/lib/env";
 import { formatTenge } from "@/lib/money";
 import { sandboxInbox } from "@/lib/sandbox/qr-remote-service";
 
@@ -14,7 +14,8 @@ export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Kaspi.kz invoices (sandbox)" };
 
 export default async function SandboxInboxPage({ params }: { params: Promise<{ phone: string }> }) {
-  if (!env().sandboxEnabled) notFound();
+  const site = siteSettings();
+  if (!site.sandboxEnabled) notFound();
   const { phone } = await params;
   if (!/^\+?\d{10,12}$/.test(decodeURIComponent(phone))) notFound();
   const invoices = await sandboxInbox(db(), decodeURIComponent(phone));
@@ -25,7 +26,7 @@ export default async function SandboxInboxPage({ params }: { params: Promise<{ p
         {invoices.map((i) => (
           <li key={i.id} className={styles.appCard}>
             <Link href={`/sandbox/kaspi/pay/${i.id}`} data-testid="sandbox-invoice">
-              {formatTenge(i.amount)} · {i.description ?? env().MERCHANT_NAME}
+              {formatTenge(i.amount)} · {i.description ?? site.merchantName}
             </Link>
           </li>
         ))}

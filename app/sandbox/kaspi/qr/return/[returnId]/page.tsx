@@ -5,19 +5,18 @@ import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { KaspiPhone } from "@/components/sandbox/kaspi-phone";
 import styles from "@/components/sandbox/sandbox.module.css";
+import { siteSettings } from "@/lib/container";
 import { db } from "@/lib/db";
-import { env } from "@/lib/env";
-import { sandboxReturnScan } from "@/lib/sandbox/qr-returns-service";
+import { sandboxScanReturnPage } from "@/lib/sandbox/qr-returns-service";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Kaspi.kz return (sandbox)" };
 
 export default async function SandboxReturnScanPage({ params }: { params: Promise<{ returnId: string }> }) {
-  if (!env().sandboxEnabled) notFound();
+  if (!siteSettings().sandboxEnabled) notFound();
   const { returnId } = await params;
   if (!/^\d{1,20}$/.test(returnId)) notFound();
-  await sandboxReturnScan(db(), returnId);
-  const ret = await db().sandboxQrReturn.findUnique({ where: { id: returnId } });
+  const ret = await sandboxScanReturnPage(db(), returnId);
   if (!ret) notFound();
   const ready = ret.status === "CustomerIdentityObtained";
   return (
