@@ -69,7 +69,9 @@ export async function startPayment(
   if (latest?.status === "PENDING") {
     const switched = input.device ? await supersedeForDevice(deps, latest, input.device) : false;
     const lapsed = !switched && input.retryOf === latest.attempt && (await supersedeLapsed(deps, latest, order));
-    if (!switched && !lapsed) return ok(view(order, latest));
+    // Re-read payment then order: the order read above may predate the commit that made this
+    // attempt PENDING (both change in one transaction), and must not be shown with it.
+    if (!switched && !lapsed) return currentView(db, latest.id);
   } else {
     // A new attempt when there is none, when the shopper asks to retry this one, or when the order
     // was reset by Bitrix (amount changed: the order is CREATED again, its old attempts closed).
