@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { env } from "../env";
 import { errorStatus, type ErrorCode } from "../errors";
+import { answerKaspiCallback } from "../http/kaspi-callback";
+import { gate } from "../http/request-gate";
 import { RateLimiter } from "../http/rate-limit";
 import { newCspNonce, securityHeaders } from "../http/security-headers";
 import { errorMessage, log } from "../log";
@@ -9,17 +11,21 @@ import { SSE_HEADERS, parseLastEventId } from "./sse";
 import { statusHub, type StatusHub } from "./status-hub";
 import { readStatusSnapshot } from "./status-reader";
 
-// The production server answers the two hottest shopper paths itself, on plain node:http, before
-// Next's request pipeline (about 1.5 ms of CPU per request here, ~20× the whole read below):
+// The production server answers the hottest paths itself, on plain node:http, before Next's
+// request pipeline (about 1.5 ms of CPU per request here, ~20× the whole read below):
 //   GET /api/checkout/{token}/status  — the poll (the fallback when the stream is down)
 //   GET /api/checkout/{token}/events  — the status stream (Server-Sent Events)
+//   POST /api/kaspi/callback          — Kaspi's callbacks (a flood of them must not starve shoppers)
 // with what proxy.ts and the route handlers under app/ give them: the same JSON bodies and error
 // shape, Cache-Control no-store, the security headers (CSP frame-ancestors 'none', nosniff,
 // Referrer-Policy, HSTS on https), X-Request-Id, and rate limits (per client address like
-// proxy.ts, and per checkout token). Anything else about such a request (another method, a body,
+// proxy.ts, and per checkout token). Anything else about a status request (another method, a body,
 // a token that is not token-shaped) goes to Next unchanged, so the edge cases keep one behaviour.
+// The callback runs the route's own code (lib/http/kaspi-callback.ts) behind proxy.ts's own gate
+// (lib/http/request-gate.ts), on a web Request made from the node request.
 
 const PATH = /^\/api\/checkout\/([A-Za-z0-9_-]{16,64})\/(status|events)(?:\?.*)?$/;
+const CALLBACK_PATH = /^\/api\/kaspi\/callback(?:\?.*)?$/;
 const REQUEST_ID = /^[\w.-]{8,64}$/;
 
 export type LiveHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
@@ -41,6 +47,14 @@ export function createLiveHandler(options: { hub?: StatusHub } = {}): LiveHandle
     }),
     "Cache-Control": "no-store",
   };
+  const callbackHeaders: Record<string, string> = securityHeaders({
+    pathname: "/api/kaspi/callback",
+    bitrixOrigins: e.bitrixOrigins,
+    sandboxEnabled: e.sandboxEnabled,
+    https: e.appUrl.startsWith("https://"),
+    dev: false,
+    nonce: newCspNonce(),
+  });
 
   function limited(req: IncomingMessage, token: string): number {
     if (perMinute <= 0) return 0;
@@ -55,13 +69,15 @@ export function createLiveHandler(options: { hub?: StatusHub } = {}): LiveHandle
   }
 
   return (req, res) => {
+    if (req.method === "POST" && CALLBACK_PATH.test(req.url ?? "")) {
+      void callback(req, res, { ...callbackHeaders, "X-Request-Id": requestIdOf(req) }, e.appUrl);
+      return true;
+    }
     if (req.method !== "GET" || req.headers["content-length"] || req.headers["transfer-encoding"]) return false;
     const match = PATH.exec(req.url ?? "");
     if (!match) return false;
     const token = match[1] as string;
-    const incoming = req.headers["x-request-id"];
-    const requestId = typeof incoming === "string" && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    const headers = { ...fixed, "X-Request-Id": requestId };
+    const headers = { ...fixed, "X-Request-Id": requestIdOf(req) };
     const waitMs = limited(req, token);
     if (waitMs > 0) {
       sendError(res, headers, "RATE_LIMITED", "too many requests; slow down", {
@@ -74,6 +90,74 @@ export function createLiveHandler(options: { hub?: StatusHub } = {}): LiveHandle
     }
     return true;
   };
+}
+
+function requestIdOf(req: IncomingMessage): string {
+  const incoming = req.headers["x-request-id"];
+  return typeof incoming === "string" && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
+
+async function callback(
+  req: IncomingMessage,
+  res: ServerResponse,
+  headers: Record<string, string>,
+  appUrl: string,
+): Promise<void> {
+  try {
+    const request = webRequestOf(req, appUrl);
+    const refusal = gate(request, "/api/kaspi/callback");
+    if (refusal) {
+      req.resume(); // the body is not read: let it drain so the connection can be reused
+      return sendError(res, headers, refusal.code, refusal.message, refusal.headers);
+    }
+    const response = await answerKaspiCallback(request);
+    const body = Buffer.from(await response.arrayBuffer());
+    const out: Record<string, string> = { ...headers };
+    response.headers.forEach((value, name) => void (out[name] = value));
+    out["Content-Length"] = String(body.length);
+    res.writeHead(response.status, out);
+    res.end(body);
+  } catch (error) {
+    if (res.headersSent) res.end();
+    else internal(res, headers, "POST /api/kaspi/callback", error);
+  }
+}
+
+/** The node request as the web Request a route handler gets (headers as sent, body streamed). */
+function webRequestOf(req: IncomingMessage, appUrl: string): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
+  }
+  return new Request(new URL(req.url ?? "/", appUrl), {
+    method: req.method,
+    headers,
+    body: bodyOf(req),
+    duplex: "half",
+  } as RequestInit);
+}
+
+/**
+ * The request body as a web stream. Cancelling it (the reader's byte limit) drains the rest
+ * instead of destroying the socket, so the client still gets its 413.
+ */
+function bodyOf(req: IncomingMessage): ReadableStream<Uint8Array> {
+  const onData = (chunk: Buffer) => controller?.enqueue(new Uint8Array(chunk));
+  let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+  return new ReadableStream<Uint8Array>({
+    start(c) {
+      controller = c;
+      req.on("data", onData);
+      req.once("end", () => controller?.close());
+      req.once("error", (e) => controller?.error(e));
+    },
+    cancel() {
+      req.off("data", onData);
+      controller = undefined;
+      req.resume();
+    },
+  });
 }
 
 async function status(res: ServerResponse, headers: Record<string, string>, token: string): Promise<void> {

@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { latestPayment, orderRow, outboxOf } from "@/tests/support/order-rows";
 import { createFakeKaspiGateway } from "@/tests/support/fake-kaspi-gateway";
 import { eventTypes, seedPendingPayment, useCaseDeps, type Deps } from "@/tests/support/use-case-fixtures";
+import { CallbackRounds } from "./callback-coalescing";
 import { handleKaspiCallback } from "./handle-callback-use-case";
 
 // The callback use case on a real SQLite file: a callback only says "look at this payment";
@@ -143,3 +144,68 @@ describe("handleKaspiCallback", () => {
     expect(await outboxOf(order.orderId)).toHaveLength(0);
   });
 });
+
+describe("handleKaspiCallback — a flood for one payment", () => {
+  const flood = (n: number, kaspiPaymentId: string, externalId: string, status: string, rounds: CallbackRounds) =>
+    Promise.all(
+      Array.from({ length: n }, () => handleKaspiCallback({ ...deps, rounds }, callback(kaspiPaymentId, externalId, status))),
+    );
+
+  it("forged COMPLETED ×50 while Kaspi says pending: one Kaspi read, one note, nothing paid", async () => {
+    const rounds = new CallbackRounds({ gapMs: 60_000 });
+    const { order, kaspiPaymentId, externalId } = await pending();
+    const answers = await flood(50, kaspiPaymentId, externalId, "COMPLETED", rounds);
+    expect(answers.every((a) => a.ok)).toBe(true);
+    expect(answers.filter((a) => a.ok && a.value.kind === "rejected")).toHaveLength(1);
+    expect(answers.filter((a) => a.ok && a.value.kind === "deferred")).toHaveLength(49);
+    expect(deps.gateway.calls.getPayment).toBe(1);
+    const types = await eventTypes(order.orderId);
+    expect(types.filter((t) => t === "callback.rejected")).toHaveLength(1);
+    expect((await orderRow(order.orderId)).status).toBe("PENDING");
+  });
+
+  it("a callback deferred inside the gap is still verified: Kaspi confirmed meanwhile → PAID by the scheduled round", async () => {
+    const rounds = new CallbackRounds({ gapMs: 200 });
+    const { order, payment, kaspiPaymentId, externalId } = await pending();
+    const first = await handleKaspiCallback({ ...deps, rounds }, callback(kaspiPaymentId, externalId, "COMPLETED"));
+    expect(first).toMatchObject({ ok: true, value: { kind: "rejected" } });
+    deps.gateway.setStatus(kaspiPaymentId, "PAID");
+    const second = await handleKaspiCallback({ ...deps, rounds }, callback(kaspiPaymentId, externalId, "COMPLETED"));
+    expect(second).toMatchObject({ ok: true, value: { kind: "deferred" } });
+    // Until the round runs, the database says when the reconciler must look (if this process died).
+    const row = await latestPayment(order.orderId);
+    expect(row.id).toBe(payment.id);
+    expect(row.nextCheckAt?.getTime()).toBeLessThanOrEqual(Date.now() + 200);
+    await waitUntil(async () => (await orderRow(order.orderId)).status === "PAID", 3_000);
+    expect(deps.gateway.calls.getPayment).toBe(2);
+    expect(await outboxOf(order.orderId)).toHaveLength(1);
+  });
+
+  it("a different claim is not held back by a recent round (a late COMPLETED after EXPIRED pays at once)", async () => {
+    const rounds = new CallbackRounds({ gapMs: 60_000 });
+    const { order, kaspiPaymentId, externalId } = await pending();
+    deps.gateway.setStatus(kaspiPaymentId, "EXPIRED");
+    await handleKaspiCallback({ ...deps, rounds }, callback(kaspiPaymentId, externalId, "EXPIRED"));
+    deps.gateway.setStatus(kaspiPaymentId, "PAID");
+    const res = await handleKaspiCallback({ ...deps, rounds }, callback(kaspiPaymentId, externalId, "COMPLETED"));
+    expect(res).toMatchObject({ ok: true, value: { kind: "applied", result: { changed: true, to: "PAID" } } });
+    expect((await orderRow(order.orderId)).status).toBe("PAID");
+  });
+
+  it("claims outside Kaspi's list share one round: varying the claim buys no extra reads", async () => {
+    const rounds = new CallbackRounds({ gapMs: 60_000 });
+    const { kaspiPaymentId, externalId } = await pending();
+    for (const status of ["X1", "X2", "X3", "X4"]) {
+      await handleKaspiCallback({ ...deps, rounds }, callback(kaspiPaymentId, externalId, status));
+    }
+    expect(deps.gateway.calls.getPayment).toBe(1);
+  });
+});
+
+async function waitUntil(check: () => Promise<boolean>, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -5,47 +5,106 @@ import { log } from "../log";
 import { ecomStatusSchema, type EcomCallback } from "../kaspi/ecom-schemas";
 import { mapEcomStatus } from "../kaspi/ecom-status";
 import { applyKaspiStatus, type ApplyResult } from "./apply-status";
-import { recentKaspiStatus, recheckSoon, sharedRead } from "./callback-coalescing";
+import { GAP_MS, callbackRounds, recentKaspiStatus, recheckBy, type CallbackRounds, type Claims } from "./callback-coalescing";
 import { isPaidLike, type PaymentStatus } from "./status";
 import { recordEvent } from "./timeline";
 
-export type CallbackOutcome = { kind: "applied"; result: ApplyResult } | { kind: "rejected"; reason: string };
+export type CallbackOutcome =
+  | { kind: "applied"; result: ApplyResult }
+  | { kind: "rejected"; reason: string }
+  /** Joined a verification round scheduled for `at` (see callback-coalescing.ts). */
+  | { kind: "deferred"; at: string };
+
+export type CallbackDeps = { db: Db; gateway: KaspiGateway; rounds?: CallbackRounds };
+
+type PaymentRow = NonNullable<Awaited<ReturnType<Db["payment"]["findUnique"]>>>;
+
+/** Claims outside Kaspi's status list share one bucket (callback-coalescing.ts). */
+const OTHER = "(other)";
+const PENDING_CLAIMS = new Set(["PENDING", "CREATED", "WAIT", "PROCESSING"]);
 
 // POST /api/kaspi/callback. The callback only says "look at this payment": its status is never
-// applied. Kaspi's own GET decides, and must agree on externalId and amount.
-export async function handleKaspiCallback(
-  deps: { db: Db; gateway: KaspiGateway },
-  callback: EcomCallback,
-): Promise<Result<CallbackOutcome>> {
-  const { db, gateway } = deps;
+// applied. Kaspi's own GET decides, and must agree on externalId and amount. The GET and what
+// follows it run once per round for every callback the round covers (callback-coalescing.ts).
+export async function handleKaspiCallback(deps: CallbackDeps, callback: EcomCallback): Promise<Result<CallbackOutcome>> {
+  const { db } = deps;
   const { paymentId: kaspiPaymentId, externalId, status: claimed } = callback.data;
   const payment = await db.payment.findUnique({ where: { kaspiPaymentId } });
   if (!payment) return fail("NOT_FOUND", "unknown paymentId");
 
-  // Nothing from the body is written before Kaspi confirmed it: a forged callback leaves only a
-  // short note, never its payload.
-  const base = { orderId: payment.orderId, paymentId: payment.id, source: "kaspi.callback" as const };
-
-  const reject = async (reason: string, data?: unknown): Promise<Result<CallbackOutcome>> => {
-    await recordEvent(db, { ...base, type: "callback.rejected", message: reason, data });
+  if (externalId !== payment.kaspiExternalId) {
+    // Nothing from the body is written: a forged callback leaves only a short note.
+    const reason = "externalId does not match the payment";
+    await recordEvent(db, { ...noteBase(payment), type: "callback.rejected", message: reason });
     log().warn({ paymentId: payment.id, orderId: payment.orderId, kaspiPaymentId, reason }, "callback rejected");
     return ok({ kind: "rejected", reason });
-  };
-
-  if (externalId !== payment.kaspiExternalId) return reject("externalId does not match the payment");
+  }
   // Money already collected: no callback can change anything, so Kaspi is not asked again
   // (duplicates of the callback that paid it arrive by the dozen).
-  if (isPaidLike(payment.status as PaymentStatus)) {
-    return ok({ kind: "applied", result: { changed: false, current: payment.status as PaymentStatus } });
+  if (isPaidLike(payment.status as PaymentStatus)) return ok(unchanged(payment));
+
+  const parsedClaim = ecomStatusSchema.safeParse(claimed);
+  const bucket = parsedClaim.success ? parsedClaim.data : OTHER;
+  const rounds = deps.rounds ?? callbackRounds();
+  const bodies = new Map([[bucket, callback]]);
+  const admission = rounds.admit(payment.id, bucket, (claims) => scheduledRound(deps, payment.id, claims));
+  if (admission.kind === "later") {
+    // Before answering: the reconciler reads Kaspi soon even if this process dies first.
+    if (admission.first) await recheckBy(db, payment.id, admission.at);
+    return ok({ kind: "deferred", at: admission.at.toISOString() });
   }
 
-  const claimedAs = ecomStatusSchema.safeParse(claimed);
-  const recent = await recentKaspiStatus(db, payment.id);
-  if (claimedAs.success && recent !== null && recent === mapEcomStatus(claimedAs.data)) {
-    await recheckSoon(db, payment.id);
-    return ok({ kind: "applied", result: { changed: false, current: payment.status as PaymentStatus } });
+  let reached = false;
+  try {
+    // Another instance read Kaspi a moment ago and this claim repeats what it heard: a duplicate.
+    const recent = await recentKaspiStatus(db, payment.id);
+    if (parsedClaim.success && recent !== null && recent === mapEcomStatus(parsedClaim.data)) {
+      await recheckBy(db, payment.id, new Date(Date.now() + GAP_MS));
+      reached = true;
+      return ok(unchanged(payment));
+    }
+    const round = await verifyRound(deps, payment, admission.claims, bodies);
+    reached = round.ok;
+    if (!round.ok) return round;
+    return ok(round.value.get(bucket) ?? unchanged(payment));
+  } finally {
+    admission.done(reached);
   }
-  const verified = await sharedRead(gateway, kaspiPaymentId);
+}
+
+/** A round scheduled for callbacks that arrived inside the gap: true when Kaspi was reached. */
+async function scheduledRound(deps: CallbackDeps, paymentId: string, claims: Claims): Promise<boolean> {
+  const payment = await deps.db.payment.findUnique({ where: { id: paymentId } });
+  // Settled meanwhile (by the round before, the reconciler or another instance): nothing to ask.
+  if (!payment || isPaidLike(payment.status as PaymentStatus) || payment.status === "CANCELLED") return true;
+  const round = await verifyRound(deps, payment, claims, new Map());
+  return round.ok;
+}
+
+function noteBase(payment: PaymentRow) {
+  return { orderId: payment.orderId, paymentId: payment.id, source: "kaspi.callback" as const };
+}
+
+function unchanged(payment: PaymentRow): CallbackOutcome {
+  return { kind: "applied", result: { changed: false, current: payment.status as PaymentStatus } };
+}
+
+const times = (n: number) => (n > 1 ? ` (×${n})` : "");
+
+/**
+ * One Kaspi read for every claim of the round, then one note per distinct claim and the status
+ * applied once. Returns each claim's outcome.
+ */
+async function verifyRound(
+  deps: CallbackDeps,
+  payment: PaymentRow,
+  claims: Claims,
+  bodies: Map<string, EcomCallback>,
+): Promise<Result<Map<string, CallbackOutcome>>> {
+  const { db, gateway } = deps;
+  const base = noteBase(payment);
+  const outcomes = new Map<string, CallbackOutcome>();
+  const verified = await gateway.getPayment(payment.kaspiPaymentId ?? "");
   if (!verified.ok) {
     await recordEvent(db, {
       ...base,
@@ -64,35 +123,55 @@ export async function handleKaspiCallback(
     message: `Kaspi says ${state.rawStatus}`,
     data: state,
   });
+
+  const rejectAll = async (reason: string): Promise<Result<Map<string, CallbackOutcome>>> => {
+    const n = [...claims.values()].reduce((a, b) => a + b, 0);
+    await recordEvent(db, { ...base, type: "callback.rejected", message: `${reason}${times(n)}`, data: state });
+    log().warn({ paymentId: payment.id, orderId: payment.orderId, reason, callbacks: n }, "callback rejected");
+    for (const claim of claims.keys()) outcomes.set(claim, { kind: "rejected", reason });
+    return ok(outcomes);
+  };
   if (state.externalId !== undefined && state.externalId !== payment.kaspiExternalId) {
-    return reject("Kaspi's externalId does not match the payment", state);
+    return rejectAll("Kaspi's externalId does not match the payment");
   }
   if (state.status === "PAID" && state.amount !== undefined && state.amount !== payment.amount) {
-    return reject(`Kaspi's amount ${state.amount} does not match ${payment.amount}`, state);
+    return rejectAll(`Kaspi's amount ${state.amount} does not match ${payment.amount}`);
+  }
+
+  // The callback body is stored only when Kaspi agrees with it (after the verification note).
+  for (const [claim, n] of claims) {
+    const body = bodies.get(claim);
+    const agrees =
+      state.status === "PENDING"
+        ? PENDING_CLAIMS.has(claim)
+        : claim !== OTHER && mapEcomStatus(ecomStatusSchema.parse(claim)) === state.status;
+    if (agrees) {
+      await recordEvent(db, { ...base, type: "callback.received", message: `claims ${claim}${times(n)}`, data: body });
+    } else if (state.status === "PENDING") {
+      const reason = `callback claims ${claim} but Kaspi says ${state.rawStatus}`;
+      await recordEvent(db, { ...base, type: "callback.rejected", message: `${reason}${times(n)}`, data: state });
+      log().warn({ paymentId: payment.id, orderId: payment.orderId, reason, callbacks: n }, "callback rejected");
+      outcomes.set(claim, { kind: "rejected", reason });
+    } else {
+      // Late or out-of-order message: noted, and Kaspi's answer is what gets applied.
+      await recordEvent(db, {
+        ...base,
+        type: "callback.contradicted",
+        message: `claims ${claim}, Kaspi says ${state.rawStatus}${times(n)}`,
+      });
+    }
   }
   if (state.status === "PENDING") {
-    if (claimed === "PENDING" || claimed === "CREATED" || claimed === "WAIT" || claimed === "PROCESSING") {
-      await recordEvent(db, { ...base, type: "callback.received", message: `claims ${claimed}`, data: callback });
-      return ok({ kind: "applied", result: { changed: false, current: payment.status as PaymentStatus } });
-    }
-    return reject(`callback claims ${claimed.slice(0, 40)} but Kaspi says ${state.rawStatus}`, state);
+    for (const claim of claims.keys()) if (!outcomes.has(claim)) outcomes.set(claim, unchanged(payment));
+    return ok(outcomes);
   }
-  const claimedStatus = ecomStatusSchema.safeParse(claimed);
-  if (!claimedStatus.success || mapEcomStatus(claimedStatus.data) !== state.status) {
-    // Late or out-of-order message: noted, and Kaspi's answer is what gets applied.
-    await recordEvent(db, {
-      ...base,
-      type: "callback.contradicted",
-      message: `claims ${claimed.slice(0, 40)}, Kaspi says ${state.rawStatus}`,
-    });
-  } else {
-    await recordEvent(db, { ...base, type: "callback.received", message: `claims ${claimed}`, data: callback });
-  }
+  const claimedList = [...claims.keys()].join(",");
   const result = await applyKaspiStatus(db, {
     paymentId: payment.id,
     to: state.status,
     source: "kaspi.callback",
-    data: { kaspiStatus: state.rawStatus, claimed },
+    data: { kaspiStatus: state.rawStatus, claimed: claimedList },
   });
-  return ok({ kind: "applied", result });
+  for (const claim of claims.keys()) outcomes.set(claim, { kind: "applied", result });
+  return ok(outcomes);
 }

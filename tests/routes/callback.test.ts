@@ -138,7 +138,10 @@ describe("POST /api/kaspi/callback — verified by GET", () => {
     expect(new Set(statuses)).toEqual(new Set(['200 {"status":"OK"}']));
     const types = await typesOf(order.orderId);
     expect(count(types, "status.changed")).toBe(1);
-    expect(count(types, "callback.received")).toBe(100);
+    // The first is verified before it is answered; the 99 copies that came while its round ran
+    // joined a later round, which finds the payment settled and asks Kaspi nothing.
+    expect(count(types, "callback.received")).toBe(1);
+    expect(fake.calls.getPayment).toBe(1);
     expect(await outboxOf(order.orderId)).toHaveLength(1);
     expect((await orderRow(order.orderId)).status).toBe("PAID");
   });

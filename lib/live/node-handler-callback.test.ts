@@ -1,0 +1,148 @@
+import { createServer, request as httpRequest, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { POST as postCallbackRoute } from "@/app/api/kaspi/callback/route";
+import { withFakeKaspi } from "@/tests/support/with-fake-kaspi";
+import { BASE, callbackBody, createOrder, latestPayment, orderRow, outboxOf, postPayment } from "@/tests/helpers";
+import { installPeerAddressStamp } from "../http/peer-address";
+import { resetRateLimiterForTests } from "../http/request-gate";
+import { createLiveHandler } from "./node-handler";
+import { StatusHub } from "./status-hub";
+import { changeFeed } from "./change-feed";
+import { closeStatusReader, readStatusSnapshot } from "./status-reader";
+
+// POST /api/kaspi/callback on the production fast path (plain node:http, no Next pipeline): the
+// route's own answers — the same statuses and bodies as the route handler for every kind of body —
+// with proxy.ts's gate (size, rate limit) and headers.
+
+const fake = withFakeKaspi();
+let server: Server;
+let origin: string;
+let hub: StatusHub;
+let passedOn = 0;
+
+beforeAll(async () => {
+  installPeerAddressStamp();
+  resetRateLimiterForTests();
+  hub = new StatusHub({ feed: changeFeed(), read: readStatusSnapshot, heartbeatMs: 60_000, lifetimeMs: 300_000 });
+  const live = createLiveHandler({ hub });
+  server = createServer((req, res) => {
+    if (live(req, res)) return;
+    passedOn++;
+    res.writeHead(299).end();
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  hub.close();
+  closeStatusReader();
+  await new Promise((r) => server.close(r));
+});
+
+async function pendingPayment() {
+  const order = await createOrder();
+  expect((await postPayment(order.token)).status).toBe(200);
+  const payment = await latestPayment(order.orderId);
+  return { order, kaspiPaymentId: payment.kaspiPaymentId ?? "", externalId: payment.kaspiExternalId };
+}
+
+const post = (body: string, headers: Record<string, string> = { "content-type": "application/json" }) =>
+  fetch(`${origin}/api/kaspi/callback`, { method: "POST", headers, body });
+
+describe("Kaspi callback on the fast path", () => {
+  it("verifies with Kaspi and pays, with the app's headers; Next is not involved", async () => {
+    const before = passedOn;
+    const { order, kaspiPaymentId, externalId } = await pendingPayment();
+    fake.setStatus(kaspiPaymentId, "PAID");
+    const res = await fetch(`${origin}/api/kaspi/callback`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-request-id": "cb-12345678" },
+      body: JSON.stringify(callbackBody(kaspiPaymentId, externalId, "COMPLETED")),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "OK" });
+    expect(res.headers.get("x-request-id")).toBe("cb-12345678");
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(fake.calls.getPayment).toBe(1);
+    expect((await orderRow(order.orderId)).status).toBe("PAID");
+    expect(await outboxOf(order.orderId)).toHaveLength(1);
+    expect(passedOn).toBe(before);
+  });
+
+  it("answers every kind of body exactly as the route handler does", async () => {
+    const { kaspiPaymentId, externalId } = await pendingPayment();
+    const cases: [string, string][] = [
+      ["application/json", "{}"],
+      ["application/json", "not json"],
+      ["text/plain", "{}"],
+      ["application/json", JSON.stringify({ data: { paymentId: 1, externalId: "x", status: "COMPLETED" } })],
+      ["application/json", JSON.stringify(callbackBody("no-such-payment", "x", "COMPLETED"))],
+      ["application/json", JSON.stringify(callbackBody(kaspiPaymentId, "someone-else", "COMPLETED"))],
+      ["application/json", JSON.stringify({ data: { paymentId: "p", externalId: "x", status: "x".repeat(9000) } })],
+      ["application/json", JSON.stringify(callbackBody(kaspiPaymentId, externalId, "WAIT"))],
+    ];
+    for (const [type, body] of cases) {
+      const fast = await post(body, { "content-type": type });
+      const route = await postCallbackRoute(
+        new Request(`${BASE}/api/kaspi/callback`, { method: "POST", headers: { "content-type": type }, body }),
+      );
+      expect({ status: fast.status, body: await fast.json() }, `${type} ${body.slice(0, 60)}`).toEqual({
+        status: route.status,
+        body: await route.json(),
+      });
+    }
+  });
+
+  it("an oversize chunked body is refused with 413 and the connection survives to answer it", async () => {
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest(`${origin}/api/kaspi/callback`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "transfer-encoding": "chunked" },
+      });
+      req.on("response", (res) => {
+        let body = "";
+        res.on("data", (c: Buffer) => (body += c.toString()));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on("error", reject);
+      for (let i = 0; i < 20; i++) req.write(`{"pad":"${"x".repeat(1000)}"}`);
+      req.end();
+    });
+    expect(answer.status).toBe(413);
+    expect(JSON.parse(answer.body)).toMatchObject({ error: { code: "PAYLOAD_TOO_LARGE" } });
+  });
+
+  it("a declared body over the proxy's limit is refused before it is read", async () => {
+    const res = await post("x".repeat(40 * 1024));
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ error: { code: "PAYLOAD_TOO_LARGE" } });
+  });
+
+  it("other methods on the path go to Next (its 405 with Allow)", async () => {
+    const before = passedOn;
+    await fetch(`${origin}/api/kaspi/callback`);
+    expect(passedOn - before).toBe(1);
+  });
+});
+
+describe("Kaspi callback on the fast path — rate limit", () => {
+  it("applies proxy.ts's callback limit per client address", async () => {
+    process.env.RATE_LIMIT_CALLBACK = "3";
+    const { resetEnvForTests } = await import("../env");
+    resetEnvForTests();
+    resetRateLimiterForTests();
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) statuses.push((await post(JSON.stringify(callbackBody("nope", "x", "COMPLETED")))).status);
+      expect(statuses.slice(0, 3)).toEqual([404, 404, 404]);
+      expect(statuses.slice(3)).toEqual([429, 429]);
+    } finally {
+      delete process.env.RATE_LIMIT_CALLBACK;
+      resetEnvForTests();
+      resetRateLimiterForTests();
+    }
+  });
+});
