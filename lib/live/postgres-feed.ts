@@ -18,7 +18,8 @@ export const CHANGE_CHANNEL = "checkout_order_changed";
 // channel (another program, a hand-typed NOTIFY) is ignored.
 const PAYLOAD = /^([0-9a-f]{1,32}):([A-Za-z0-9_-]{1,100})$/;
 
-// Every ring of one event-loop turn in one statement; PostgreSQL delivers them when it commits.
+// The rings published in one synchronous run share one statement; PostgreSQL delivers them when it
+// commits.
 const NOTIFY_SQL = `SELECT pg_notify($1, $2 || ':' || id) FROM unnest($3::text[]) AS id`;
 
 export type PostgresFeedOptions = {
@@ -44,10 +45,13 @@ export function createPostgresFeed(options: PostgresFeedOptions): PostgresFeed {
   function sendPending(): void {
     const orderIds = [...pending];
     pending.clear();
-    options.execute(NOTIFY_SQL, [CHANGE_CHANNEL, instanceId, orderIds]).catch((e: unknown) =>
-      // The writer has committed; the other instances find the change on their heartbeat re-read.
-      options.warn({ error: errorMessage(e), orders: orderIds.length }, "change feed: NOTIFY failed"),
-    );
+    // Even a synchronous throw (no database client) must not escape into the writer's process.
+    Promise.resolve()
+      .then(() => options.execute(NOTIFY_SQL, [CHANGE_CHANNEL, instanceId, orderIds]))
+      .catch((e: unknown) =>
+        // The writer has committed; the other instances find the change on their heartbeat re-read.
+        options.warn({ error: errorMessage(e), orders: orderIds.length }, "change feed: NOTIFY failed"),
+      );
   }
 
   // The listening connection. `generation` changes whenever it is deliberately closed, so that the
@@ -111,7 +115,10 @@ export function createPostgresFeed(options: PostgresFeedOptions): PostgresFeed {
     instanceId,
     publish(orderId) {
       listeners.ring(orderId);
-      if (pending.size === 0) setImmediate(sendPending);
+      // A microtask, not a later event-loop turn: the statement is on its way before the writer's
+      // next await, so a script that disconnects the database right after its last write
+      // (`npm run reconcile`) still sends it.
+      if (pending.size === 0) queueMicrotask(sendPending);
       pending.add(orderId);
     },
     subscribe(listener) {
