@@ -11,7 +11,7 @@ import next from "next";
 import { env } from "./lib/env";
 import { createLiveHandler } from "./lib/live/node-handler";
 import { closeStatusReader } from "./lib/live/status-reader";
-import { statusHub } from "./lib/live/status-hub";
+import { closeStatusHub } from "./lib/live/status-hub";
 
 const port = env().PORT;
 // `-H <host>` as with `next start` (scripts/start.mjs passes HOST through it).
@@ -34,7 +34,7 @@ server.headersTimeout = 66_000;
 server.listen(port, hostname, () => console.log(`> Ready on http://${hostname}:${port}`));
 
 function shutdown(): void {
-  statusHub().close(); // ends every stream so that the server can close
+  closeStatusHub(); // ends every stream (and the change feed's connection) so that the server can close
   server.close(() => {
     closeStatusReader();
     process.exit(0);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { StatusView } from "../payments/checkout-views";
-import { createInProcessFeed } from "./change-feed";
+import { Listeners, type ChangeFeed } from "./change-listeners";
 import { eventIdOf, parseLastEventId, statusFrame } from "./sse";
 import { StatusHub } from "./status-hub";
 
@@ -9,7 +9,13 @@ import { StatusHub } from "./status-hub";
 const TOKEN = "tok_0123456789abcdef";
 
 function setUp(options: { heartbeatMs?: number; lifetimeMs?: number } = {}) {
-  const feed = createInProcessFeed();
+  // The in-process feed, plus the "anything may have changed" ring a reconnecting feed sends.
+  const listeners = new Listeners();
+  const feed = {
+    publish: (orderId: string) => listeners.ring(orderId),
+    subscribe: (l) => listeners.add(l),
+    ring: (orderId: string | null) => listeners.ring(orderId),
+  } satisfies ChangeFeed & { ring: unknown };
   const row = { view: { status: "PENDING", updatedAt: "2026-12-01T10:00:00.000Z" } as StatusView, reads: 0 };
   let clock = 0;
   const hub = new StatusHub({
@@ -92,6 +98,22 @@ describe("StatusHub", () => {
     await new Promise((r) => setTimeout(r, 60));
     expect(s.ended).toBe(true);
     expect(hub.stats()).toEqual({ streams: 0, orders: 0 });
+  });
+
+  it("re-reads every watched order when the feed says anything may have changed (null)", async () => {
+    const { feed, row, hub, sink } = setUp();
+    hubs.push(hub);
+    const s = sink();
+    await hub.open(TOKEN, null, s);
+    const reads = row.reads;
+    // A change made while the feed was deaf (e.g. its database connection was down): no ring for it.
+    row.view = { status: "PAID", updatedAt: "2026-12-01T10:00:07.000Z" };
+    await settle();
+    expect(s.frames.slice(2)).toEqual([]);
+    feed.ring(null);
+    await settle();
+    expect(s.frames.slice(2)).toEqual([statusFrame(row.view)]);
+    expect(row.reads).toBe(reads + 1);
   });
 
   it("forgets a closed stream", async () => {

@@ -7,7 +7,8 @@ import { readStatusSnapshot, type StatusSnapshot } from "./status-reader";
 // rings arrived meanwhile) and sent to the streams that have not seen that version yet.
 // One timer for all streams sends heartbeats, ends streams past their lifetime (the browser
 // reconnects with Last-Event-ID) and re-reads every watched order: the safety net for a writer
-// that did not ring (another process on the same SQLite file, e.g. `npm run reconcile`).
+// that did not ring (another process on the same SQLite file, e.g. `npm run reconcile`) and for a
+// ring lost on the way from another instance.
 
 export type StreamSink = { write(frame: string): void; end(): void };
 export type Subscription = { close(): void };
@@ -39,7 +40,10 @@ export class StatusHub {
     this.now = options.now ?? Date.now;
     this.unsubscribe = options.feed.subscribe((orderId) => {
       this.changes++;
-      if (this.entries.has(orderId)) this.markDirty(orderId);
+      if (orderId === null) {
+        // The feed may have missed rings (its connection was down): everything watched is re-read.
+        for (const watched of this.entries.keys()) this.markDirty(watched);
+      } else if (this.entries.has(orderId)) this.markDirty(orderId);
     });
   }
 
@@ -158,6 +162,12 @@ export const HEARTBEAT_MS = 15_000;
 export const STREAM_LIFETIME_MS = 5 * 60_000;
 
 const holder = globalThis as unknown as { __checkoutStatusHub?: StatusHub };
+
+/** Shutdown: ends this process's streams and its feed subscription, if it ever had a hub. */
+export function closeStatusHub(): void {
+  holder.__checkoutStatusHub?.close();
+  holder.__checkoutStatusHub = undefined;
+}
 
 /** This process's hub (shared by the custom server and Next's route handler copies of lib/). */
 export function statusHub(): StatusHub {

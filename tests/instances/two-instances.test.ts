@@ -2,12 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Cluster } from "@/scripts/instances/cluster";
 import { decide, intake, postCallback, startPayment, waitFor } from "@/scripts/reliability/client";
 import { pool, sleep } from "@/scripts/reliability/support";
+import { watch } from "@/scripts/bench/sse-client";
 import { ensureBuild } from "../support/processes";
 
 // Two app instances (real `next start` processes) on one PostgreSQL database, as behind a load
 // balancer: what one instance accepted, the other finishes; duplicates spread over both make one
 // transition and one notification; the workers of both never send one notification twice; a
-// SIGKILLed instance loses nothing, and a payment made while it is down is finished by the other.
+// SIGKILLed instance loses nothing, and a payment made while it is down is finished by the other;
+// a payment recorded on one shows on a status stream open on the other (LISTEN/NOTIFY).
 // Needs TEST_DATABASE_URL_PG (a server; a database is created for the run). Ports 3480–3482.
 
 const server = process.env.TEST_DATABASE_URL_PG;
@@ -87,6 +89,33 @@ describe.skipIf(!server)("two instances on one PostgreSQL", () => {
     await sleep(2_000);
     expect(ids.map((id) => cluster.bitrix.count(id))).toEqual(ids.map(() => 1));
   }, 180_000);
+
+  it("a stream open on B shows PAID within 2 s of the callback handled on A (the change feed, not B's 15 s re-read)", async () => {
+    const run = `sse-${Date.now().toString(36)}`;
+    const order = await intake(cluster.on(A), run, 1500);
+    const started = order && (await startPayment(cluster.on(A), order.token));
+    if (!order || !started) throw new Error(`checkout of ${run} failed`);
+    const stream = watch(cluster.apps[B]!.base, order.token);
+    try {
+      expect(await stream.first).toBe("PENDING");
+      // B's first stream opens its listening connection, which then re-reads everything watched:
+      // let that pass, so that PAID below can only arrive by NOTIFY.
+      await sleep(500);
+      expect(await decide(cluster.on(A), started.kaspiPaymentId, "confirm", { skipCallback: true })).toBe("COMPLETED");
+      const posted = performance.now();
+      const answered = await postCallback(cluster.on(A), {
+        paymentId: started.kaspiPaymentId,
+        externalId: run,
+        status: "COMPLETED",
+      });
+      expect(answered.status).toBe(200);
+      const shown = await Promise.race([stream.until("PAID"), sleep(2_000).then(() => null)]);
+      expect(shown, "PAID did not reach B's stream within 2 s of A's answer").not.toBeNull();
+      console.log(`callback posted to A → PAID on B's stream: ${Math.round((shown ?? posted) - posted)} ms`);
+    } finally {
+      stream.close();
+    }
+  }, 60_000);
 
   it("A is SIGKILLed mid-stream: nothing is lost, and a payment made while A is down is finished by B", async () => {
     const run = `kill-${Date.now().toString(36)}`;
