@@ -62,6 +62,8 @@ export async function startApp(options: { appDir: string; port: number; dbFile: 
       RATE_LIMIT_CHECKOUT: "0",
       RATE_LIMIT_CALLBACK: "0",
       LOG_LEVEL: "error",
+      // e.g. BENCH_APP_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the app.
+      ...(process.env.BENCH_APP_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_APP_NODE_OPTIONS } : {}),
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
