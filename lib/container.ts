@@ -10,6 +10,8 @@ import { createCheckpayGateway } from "./kaspi/checkpay-gateway";
 import { createQrGateway } from "./kaspi/qr-gateway";
 import { withCoalescedStatusReads } from "./kaspi/coalesced-reads";
 import { createQrTlsAgent } from "./kaspi/qr-transport";
+import { readCallbackPayment } from "./live/status-reader";
+import type { CallbackDeps } from "./payments/handle-callback-use-case";
 import type { NotificationTransport } from "./outbox/transport";
 
 // The one place where concrete dependencies are wired: routes and pages call these builders and
@@ -164,10 +166,9 @@ export function outboxTransport(): NotificationTransport | undefined {
  * Kaspi callbacks exist only in the eCommerce API (the QR API and check/pay have none): under any
  * other protocol POST /api/kaspi/callback is answered 404, so it is no door at all.
  */
-export function callbackDeps():
-  { enabled: true; db: ReturnType<typeof db>; gateway: KaspiGateway } | { enabled: false } {
+export function callbackDeps(): ({ enabled: true } & CallbackDeps) | { enabled: false } {
   if (env().KASPI_PROTOCOL !== "ecom") return { enabled: false };
-  return { enabled: true, db: db(), gateway: kaspiGateway() };
+  return { enabled: true, db: db(), gateway: kaspiGateway(), findPayment: readCallbackPayment };
 }
 
 /**

@@ -4,6 +4,7 @@ import { env } from "../env";
 import { errorStatus, type ErrorCode } from "../errors";
 import { answerKaspiCallback } from "../http/kaspi-callback";
 import { gate } from "../http/request-gate";
+import { Slots } from "../slots";
 import { RateLimiter } from "../http/rate-limit";
 import { newCspNonce, securityHeaders } from "../http/security-headers";
 import { errorMessage, log } from "../log";
@@ -62,15 +63,22 @@ export function createLiveHandler(options: { hub?: StatusHub } = {}): LiveHandle
     const forwarded = req.headers["x-forwarded-for"];
     const hops = typeof forwarded === "string" ? forwarded.split(",") : [];
     const address = hops.at(-1)?.trim() || req.socket.remoteAddress || "unknown";
-    return Math.max(
-      limiter.hit(`checkout:${address}`, { perMinute }),
-      limiter.hit(`token:${token}`, { perMinute }),
-    );
+    return Math.max(limiter.hit(`checkout:${address}`, { perMinute }), limiter.hit(`token:${token}`, { perMinute }));
   }
+
+  // Callbacks are handled a few at a time: a flood queues here instead of filling every turn of
+  // the event loop, so the status reads between them stay quick. Past the queue, 429 + Retry-After
+  // (Kaspi retries a callback until it gets 200).
+  const callbackSlots = new Slots(CALLBACK_CONCURRENCY, CALLBACK_QUEUE);
 
   return (req, res) => {
     if (req.method === "POST" && CALLBACK_PATH.test(req.url ?? "")) {
-      void callback(req, res, { ...callbackHeaders, "X-Request-Id": requestIdOf(req) }, e.appUrl);
+      const headers = { ...callbackHeaders, "X-Request-Id": requestIdOf(req) };
+      const admitted = callbackSlots.run(() => callback(req, res, headers, e.appUrl));
+      if (!admitted) {
+        req.resume();
+        sendError(res, headers, "RATE_LIMITED", "too many callbacks at once; retry shortly", { "Retry-After": "1" });
+      }
       return true;
     }
     if (req.method !== "GET" || req.headers["content-length"] || req.headers["transfer-encoding"]) return false;
@@ -91,6 +99,9 @@ export function createLiveHandler(options: { hub?: StatusHub } = {}): LiveHandle
     return true;
   };
 }
+
+export const CALLBACK_CONCURRENCY = 4;
+export const CALLBACK_QUEUE = 2_000;
 
 function requestIdOf(req: IncomingMessage): string {
   const incoming = req.headers["x-request-id"];

@@ -3,6 +3,7 @@ import { db } from "../db";
 import { env } from "../env";
 import { statusViewOf, type StatusRow } from "../payments/checkout-status";
 import type { StatusView } from "../payments/checkout-views";
+import type { CallbackPayment } from "../payments/handle-callback-use-case";
 
 // The status read of the poll and the event stream, without the process-wide lock of lib/db.ts.
 // That lock exists to keep queries out of another caller's open transaction on the one shared
@@ -22,9 +23,15 @@ export type StatusSnapshot = { orderId: string; view: StatusView };
 
 const SQL = `SELECT id, status, updatedAt, kaspiStage, kaspiLoan FROM "Order" WHERE checkoutToken = ?`;
 
-type RawRow = { id: string; status: string; updatedAt: string | number; kaspiStage: string | null; kaspiLoan: string | null };
+type RawRow = {
+  id: string;
+  status: string;
+  updatedAt: string | number;
+  kaspiStage: string | null;
+  kaspiLoan: string | null;
+};
 
-type Reader = { statement: Database.Statement<[string], RawRow>; connection: Database.Database };
+type Reader = { connection: Database.Database; statements: Map<string, Database.Statement<[string], unknown>> };
 
 const holder = globalThis as unknown as { __checkoutStatusReader?: Reader | null };
 
@@ -34,7 +41,7 @@ function sqliteReader(): Reader | null {
   if (!url.startsWith("file:")) return (holder.__checkoutStatusReader = null);
   // Same path resolution as the Prisma adapter in lib/db.ts (relative to the working directory).
   const connection = new Database(url.slice("file:".length), { readonly: true, fileMustExist: true, timeout: 0 });
-  holder.__checkoutStatusReader = { connection, statement: connection.prepare<[string], RawRow>(SQL) };
+  holder.__checkoutStatusReader = { connection, statements: new Map() };
   return holder.__checkoutStatusReader;
 }
 
@@ -45,28 +52,66 @@ function dateOf(value: string | number): Date {
   return new Date(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(value) ? `${value.replace(" ", "T")}Z` : value);
 }
 
-export async function readStatusSnapshot(token: string): Promise<StatusSnapshot | null> {
+const UNAVAILABLE = Symbol("unavailable");
+
+/**
+ * One row by one key on the read-only connection, or UNAVAILABLE when there is no such connection
+ * (PostgreSQL, no file yet) or it fails for another reason than a busy file: the caller asks Prisma.
+ */
+async function lockFreeGet<T>(sql: string, key: string): Promise<T | undefined | typeof UNAVAILABLE> {
   let reader: Reader | null = null;
   try {
     reader = sqliteReader();
   } catch {
     reader = null; // no file yet, or it cannot be opened read-only: the Prisma path still works
   }
-  for (let attempt = 0; reader && attempt < BUSY_RETRIES; attempt++) {
+  if (!reader) return UNAVAILABLE;
+  let statement = reader.statements.get(sql);
+  if (!statement) {
     try {
-      const row = reader.statement.get(token);
-      return row ? { orderId: row.id, view: statusViewOf({ ...row, updatedAt: dateOf(row.updatedAt) }) } : null;
+      statement = reader.connection.prepare<[string], unknown>(sql);
+    } catch {
+      return UNAVAILABLE; // e.g. a table not migrated yet
+    }
+    reader.statements.set(sql, statement);
+  }
+  for (let attempt = 0; attempt < BUSY_RETRIES; attempt++) {
+    try {
+      return statement.get(key) as T | undefined;
     } catch (e) {
-      if (!isBusy(e)) break; // anything else: the locked path below
+      if (!isBusy(e)) return UNAVAILABLE;
       if (attempt === BUSY_RETRIES - 1) throw e;
       await new Promise((r) => setTimeout(r, Math.min(BUSY_WAIT_MS * (attempt + 1), 20)));
     }
+  }
+  return UNAVAILABLE;
+}
+
+export async function readStatusSnapshot(token: string): Promise<StatusSnapshot | null> {
+  const row = await lockFreeGet<RawRow>(SQL, token);
+  if (row !== UNAVAILABLE) {
+    return row ? { orderId: row.id, view: statusViewOf({ ...row, updatedAt: dateOf(row.updatedAt) }) } : null;
   }
   const order = await db().order.findUnique({
     where: { checkoutToken: token },
     select: { id: true, status: true, updatedAt: true, kaspiStage: true, kaspiLoan: true },
   });
   return order ? { orderId: order.id, view: statusViewOf(order satisfies StatusRow) } : null;
+}
+
+const CALLBACK_SQL = `SELECT id, orderId, kaspiPaymentId, kaspiExternalId, status, amount FROM "Payment" WHERE kaspiPaymentId = ?`;
+
+/**
+ * The payment a Kaspi callback names, by the unique kaspiPaymentId: every callback of a flood reads
+ * it, so it is read like the status (no lock, no Prisma query compilation).
+ */
+export async function readCallbackPayment(kaspiPaymentId: string): Promise<CallbackPayment | null> {
+  const row = await lockFreeGet<CallbackPayment>(CALLBACK_SQL, kaspiPaymentId);
+  if (row !== UNAVAILABLE) return row ?? null;
+  return db().payment.findUnique({
+    where: { kaspiPaymentId },
+    select: { id: true, orderId: true, kaspiPaymentId: true, kaspiExternalId: true, status: true, amount: true },
+  });
 }
 
 /** A commit takes milliseconds; a run of back-to-back commits is waited out (backing off to 20 ms, ~5 s in all). */

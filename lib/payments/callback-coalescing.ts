@@ -1,4 +1,5 @@
 import type { Db } from "../db";
+import { Slots } from "../slots";
 
 // Callbacks are hints, and anyone can send them: a flood for a payment must not become a flood of
 // Kaspi reads and database writes. A callback is verified by a "round": one Kaspi read, one
@@ -29,14 +30,15 @@ type Slot = {
   idleTimer?: ReturnType<typeof setTimeout>;
 };
 
-export type Admission = { kind: "now"; claims: Claims; done: (covered: boolean) => void } | { kind: "later"; at: Date; first: boolean };
+export type Admission =
+  { kind: "now"; claims: Claims; done: (covered: boolean) => void } | { kind: "later"; at: Date; first: boolean };
 
 export class CallbackRounds {
   private readonly slots = new Map<string, Slot>();
+  /** Scheduled rounds fall due together after a burst: a few run at a time (lib/slots.ts). */
+  private readonly due = new Slots(2, Number.MAX_SAFE_INTEGER);
 
-  constructor(
-    private readonly options: { gapMs: number; now?: () => number } = { gapMs: GAP_MS },
-  ) {}
+  constructor(private readonly options: { gapMs: number; now?: () => number } = { gapMs: GAP_MS }) {}
 
   private get now(): number {
     return (this.options.now ?? Date.now)();
@@ -68,7 +70,7 @@ export class CallbackRounds {
     const next = {
       at,
       claims: new Map([[bucket, 1]]) as Claims,
-      timer: setTimeout(() => void this.fire(paymentId, run), at - now),
+      timer: setTimeout(() => this.due.run(() => this.fire(paymentId, run)), at - now),
     };
     next.timer.unref?.();
     slot.next = next;

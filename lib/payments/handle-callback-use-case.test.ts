@@ -148,7 +148,9 @@ describe("handleKaspiCallback", () => {
 describe("handleKaspiCallback — a flood for one payment", () => {
   const flood = (n: number, kaspiPaymentId: string, externalId: string, status: string, rounds: CallbackRounds) =>
     Promise.all(
-      Array.from({ length: n }, () => handleKaspiCallback({ ...deps, rounds }, callback(kaspiPaymentId, externalId, status))),
+      Array.from({ length: n }, () =>
+        handleKaspiCallback({ ...deps, rounds }, callback(kaspiPaymentId, externalId, status)),
+      ),
     );
 
   it("forged COMPLETED ×50 while Kaspi says pending: one Kaspi read, one note, nothing paid", async () => {

@@ -5,7 +5,14 @@ import { log } from "../log";
 import { ecomStatusSchema, type EcomCallback } from "../kaspi/ecom-schemas";
 import { mapEcomStatus } from "../kaspi/ecom-status";
 import { applyKaspiStatus, type ApplyResult } from "./apply-status";
-import { GAP_MS, callbackRounds, recentKaspiStatus, recheckBy, type CallbackRounds, type Claims } from "./callback-coalescing";
+import {
+  GAP_MS,
+  callbackRounds,
+  recentKaspiStatus,
+  recheckBy,
+  type CallbackRounds,
+  type Claims,
+} from "./callback-coalescing";
 import { isPaidLike, type PaymentStatus } from "./status";
 import { recordEvent } from "./timeline";
 
@@ -15,9 +22,34 @@ export type CallbackOutcome =
   /** Joined a verification round scheduled for `at` (see callback-coalescing.ts). */
   | { kind: "deferred"; at: string };
 
-export type CallbackDeps = { db: Db; gateway: KaspiGateway; rounds?: CallbackRounds };
+/** What a callback needs of the payment it names. */
+export type CallbackPayment = {
+  id: string;
+  orderId: string;
+  kaspiPaymentId: string | null;
+  kaspiExternalId: string;
+  status: string;
+  amount: number;
+};
 
-type PaymentRow = NonNullable<Awaited<ReturnType<Db["payment"]["findUnique"]>>>;
+export type CallbackDeps = {
+  db: Db;
+  gateway: KaspiGateway;
+  rounds?: CallbackRounds;
+  /** The payment by its Kaspi id; every callback of a flood asks (default: Prisma). */
+  findPayment?: (kaspiPaymentId: string) => Promise<CallbackPayment | null>;
+};
+
+type PaymentRow = CallbackPayment;
+
+const PAYMENT_FIELDS = {
+  id: true,
+  orderId: true,
+  kaspiPaymentId: true,
+  kaspiExternalId: true,
+  status: true,
+  amount: true,
+} as const;
 
 /** Claims outside Kaspi's status list share one bucket (callback-coalescing.ts). */
 const OTHER = "(other)";
@@ -26,10 +58,15 @@ const PENDING_CLAIMS = new Set(["PENDING", "CREATED", "WAIT", "PROCESSING"]);
 // POST /api/kaspi/callback. The callback only says "look at this payment": its status is never
 // applied. Kaspi's own GET decides, and must agree on externalId and amount. The GET and what
 // follows it run once per round for every callback the round covers (callback-coalescing.ts).
-export async function handleKaspiCallback(deps: CallbackDeps, callback: EcomCallback): Promise<Result<CallbackOutcome>> {
+export async function handleKaspiCallback(
+  deps: CallbackDeps,
+  callback: EcomCallback,
+): Promise<Result<CallbackOutcome>> {
   const { db } = deps;
   const { paymentId: kaspiPaymentId, externalId, status: claimed } = callback.data;
-  const payment = await db.payment.findUnique({ where: { kaspiPaymentId } });
+  const payment = deps.findPayment
+    ? await deps.findPayment(kaspiPaymentId)
+    : await db.payment.findUnique({ where: { kaspiPaymentId }, select: PAYMENT_FIELDS });
   if (!payment) return fail("NOT_FOUND", "unknown paymentId");
 
   if (externalId !== payment.kaspiExternalId) {
@@ -74,7 +111,7 @@ export async function handleKaspiCallback(deps: CallbackDeps, callback: EcomCall
 
 /** A round scheduled for callbacks that arrived inside the gap: true when Kaspi was reached. */
 async function scheduledRound(deps: CallbackDeps, paymentId: string, claims: Claims): Promise<boolean> {
-  const payment = await deps.db.payment.findUnique({ where: { id: paymentId } });
+  const payment = await deps.db.payment.findUnique({ where: { id: paymentId }, select: PAYMENT_FIELDS });
   // Settled meanwhile (by the round before, the reconciler or another instance): nothing to ask.
   if (!payment || isPaidLike(payment.status as PaymentStatus) || payment.status === "CANCELLED") return true;
   const round = await verifyRound(deps, payment, claims, new Map());

@@ -114,7 +114,13 @@ describe("getOrderForBitrix", () => {
     const res = await getOrderForBitrix(db(), order.externalId);
     expect(res).toEqual({
       ok: true,
-      value: { orderId: order.orderId, externalId: order.externalId, amount: 12_500, status: "PENDING", mode: "sandbox" },
+      value: {
+        orderId: order.orderId,
+        externalId: order.externalId,
+        amount: 12_500,
+        status: "PENDING",
+        mode: "sandbox",
+      },
     });
   });
 

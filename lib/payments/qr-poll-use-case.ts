@@ -182,7 +182,13 @@ async function noteUnknownStatus(db: Db, p: Row, raw: string): Promise<void> {
   if (p.lastError === note) return;
   log().warn({ paymentId: p.id, kaspiStatus: raw.slice(0, 40) }, "unknown Kaspi QR status, kept pending");
   await db.payment.updateMany({ where: { id: p.id }, data: { lastError: note } });
-  await recordEvent(db, { orderId: p.orderId, paymentId: p.id, type: "verification.result", source: "kaspi.api", message: note });
+  await recordEvent(db, {
+    orderId: p.orderId,
+    paymentId: p.id,
+    type: "verification.result",
+    source: "kaspi.api",
+    message: note,
+  });
 }
 
 async function recordLoan(db: Db, p: Row, loan: NonNullable<KaspiPaymentState["loan"]>): Promise<void> {

@@ -4,12 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POST as postCallbackRoute } from "@/app/api/kaspi/callback/route";
 import { withFakeKaspi } from "@/tests/support/with-fake-kaspi";
 import { BASE, callbackBody, createOrder, latestPayment, orderRow, outboxOf, postPayment } from "@/tests/helpers";
-import { installPeerAddressStamp } from "../http/peer-address";
-import { resetRateLimiterForTests } from "../http/request-gate";
-import { createLiveHandler } from "./node-handler";
-import { StatusHub } from "./status-hub";
-import { changeFeed } from "./change-feed";
-import { closeStatusReader, readStatusSnapshot } from "./status-reader";
+import { installPeerAddressStamp } from "@/lib/http/peer-address";
+import { resetRateLimiterForTests } from "@/lib/http/request-gate";
+import { createLiveHandler } from "@/lib/live/node-handler";
+import { StatusHub } from "@/lib/live/status-hub";
+import { changeFeed } from "@/lib/live/change-feed";
+import { closeStatusReader, readStatusSnapshot } from "@/lib/live/status-reader";
 
 // POST /api/kaspi/callback on the production fast path (plain node:http, no Next pipeline): the
 // route's own answers — the same statuses and bodies as the route handler for every kind of body —
@@ -131,12 +131,13 @@ describe("Kaspi callback on the fast path", () => {
 describe("Kaspi callback on the fast path — rate limit", () => {
   it("applies proxy.ts's callback limit per client address", async () => {
     process.env.RATE_LIMIT_CALLBACK = "3";
-    const { resetEnvForTests } = await import("../env");
+    const { resetEnvForTests } = await import("@/lib/env");
     resetEnvForTests();
     resetRateLimiterForTests();
     try {
       const statuses: number[] = [];
-      for (let i = 0; i < 5; i++) statuses.push((await post(JSON.stringify(callbackBody("nope", "x", "COMPLETED")))).status);
+      for (let i = 0; i < 5; i++)
+        statuses.push((await post(JSON.stringify(callbackBody("nope", "x", "COMPLETED")))).status);
       expect(statuses.slice(0, 3)).toEqual([404, 404, 404]);
       expect(statuses.slice(3)).toEqual([429, 429]);
     } finally {
