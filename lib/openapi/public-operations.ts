@@ -5,11 +5,7 @@ import { checkoutAnswerSchema, checkoutDataSchema, checkoutErrorsSchema } from "
 import { healthDownSchema, healthSchema } from "../http/health-schemas";
 import { checkpayQuerySchema, checkpayReplySchema } from "../kaspi/checkpay-schemas";
 import { ecomCallbackAckSchema, ecomCallbackSchema } from "../kaspi/ecom-schemas";
-import {
-  checkoutTokenSchema,
-  paymentViewSchema,
-  statusViewSchema,
-} from "../payments/checkout-views";
+import { checkoutTokenSchema, paymentViewSchema, statusViewSchema } from "../payments/checkout-views";
 import { remoteActionSchema, remoteClientInfoSchema, remoteViewSchema } from "../payments/remote-invoice-use-case";
 import { startPaymentBodySchema } from "../payments/start-payment-body";
 import { externalIdSchema, orderAcceptedSchema, orderIntakeSchema, orderViewSchema } from "../payments/order-schemas";
@@ -173,7 +169,10 @@ export const publicOperations: Operation[] = [
     requestBody: { body: input("KaspiCallback", ecomCallbackSchema), required: true },
     responses: {
       200: {
-        description: "Handled (also duplicates and callbacks Kaspi's GET contradicts)",
+        description:
+          "Handled: verified with Kaspi, or (a repeat within seconds of a verification) joined to the next " +
+          "verification round, which the reconciler also covers; also duplicates and callbacks Kaspi's GET contradicts. " +
+          "429 (with Retry-After) when a flood has more callbacks waiting than the app queues",
         body: output("CallbackAck", ecomCallbackAckSchema),
       },
     },
