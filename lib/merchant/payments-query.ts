@@ -1,4 +1,5 @@
-import type { Db } from "../db";
+import { isPostgresUrl, type Db } from "../db";
+import { env } from "../env";
 import { ATTENTION_EVENT_TYPES } from "../outbox/delivery-outcome";
 import type { PaymentStatus } from "../payments/status";
 import { almatyDayEnd, almatyDayStart } from "./almaty-time";
@@ -64,15 +65,26 @@ async function searchWhere(db: Db, q: string): Promise<PaymentWhere> {
   }
   const orderMatch = {
     OR: [
-      { externalId: { contains: q } },
-      { accountNumber: { contains: q } },
+      { externalId: containsText(q) },
+      { accountNumber: containsText(q) },
       ...(digits ? [{ phone: { contains: digits } }] : []),
     ],
   };
   const orders = await db.order.findMany({ where: orderMatch, select: { id: true }, take: SEARCH_ORDER_LIMIT + 1 });
   const byOrder: PaymentWhere =
     orders.length > SEARCH_ORDER_LIMIT ? { order: { is: orderMatch } } : { orderId: { in: orders.map((o) => o.id) } };
-  return { OR: [byOrder, { kaspiPaymentId: { contains: q } }] };
+  return { OR: [byOrder, { kaspiPaymentId: containsText(q) }] };
+}
+
+/**
+ * A partial match that ignores letter case on both databases: SQLite's LIKE already does (for
+ * Latin letters), PostgreSQL's needs Prisma's `mode: "insensitive"` (ILIKE), which the SQLite
+ * client's types do not know.
+ */
+function containsText(q: string): { contains: string } {
+  return isPostgresUrl(env().DATABASE_URL)
+    ? ({ contains: q, mode: "insensitive" } as { contains: string })
+    : { contains: q };
 }
 
 type Cursor = { createdAt: Date; id: string };
