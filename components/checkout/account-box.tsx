@@ -1,7 +1,8 @@
 "use client";
 
 import { useState } from "react";
-import { format, type Messages } from "@/lib/i18n";
+import { format } from "@/lib/i18n/format";
+import type { Messages } from "@/lib/i18n/types";
 import styles from "./checkout.module.css";
 
 // check/pay: whether Kaspi's payment link fills in the account is not confirmed (KASPI-FACTS §6:

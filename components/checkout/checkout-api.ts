@@ -1,6 +1,8 @@
-import { paymentViewSchema, statusViewSchema, type PaymentView, type StatusView } from "@/lib/payments/checkout-views";
+import { readPaymentView, readStatusView } from "@/lib/payments/checkout-view-guards";
+import type { PaymentView, StatusView } from "@/lib/payments/checkout-views";
 
-// The browser side of the shopper checkout API: one fetch per route, parsed by the server's own schemas.
+// The browser side of the shopper checkout API: one fetch per route, read by guards that accept
+// exactly what the server's schemas accept (lib/payments/checkout-view-guards.ts).
 
 export const checkoutKeys = {
   all: ["checkout"] as const,
@@ -70,14 +72,14 @@ export async function startPayment(
     headers: { "content-type": "application/json" },
     body: JSON.stringify(retryOf ? { retryOf, device } : { device }),
   });
-  const parsed = paymentViewSchema.safeParse(body);
-  if (!parsed.success) throw new CheckoutApiError("BAD_RESPONSE", "unexpected payment response", 200);
-  return parsed.data;
+  const view = readPaymentView(body);
+  if (!view) throw new CheckoutApiError("BAD_RESPONSE", "unexpected payment response", 200);
+  return view;
 }
 
 export async function fetchStatus(token: string, signal?: AbortSignal): Promise<StatusView> {
   const body = await request(`${base(token)}/status`, { method: "GET", ...(signal ? { signal } : {}) });
-  const parsed = statusViewSchema.safeParse(body);
-  if (!parsed.success) throw new CheckoutApiError("BAD_RESPONSE", "unexpected status response", 200);
-  return parsed.data;
+  const view = readStatusView(body);
+  if (!view) throw new CheckoutApiError("BAD_RESPONSE", "unexpected status response", 200);
+  return view;
 }

@@ -5,7 +5,7 @@ import { AccountBox } from "./account-box";
 import { deviceHint } from "./checkout-api";
 import { RemoteInvoice } from "./remote-invoice";
 import { useLapsed } from "./use-lapsed";
-import { messagesFor, type Lang } from "@/lib/i18n";
+import type { Lang, Messages } from "@/lib/i18n/types";
 import { formatTenge } from "@/lib/money";
 import { safeHttpUrl } from "@/lib/shared/safe-http-url";
 import { LockIcon } from "./icons";
@@ -23,6 +23,8 @@ export type CheckoutCardProps = {
   amount: number;
   returnUrl: string | null;
   lang: Lang;
+  /** That language's messages (the server picks them: the page's bundle carries no dictionary). */
+  messages: Messages;
   /** Origins allowed to frame us and hear our postMessages (Bitrix stores, plus our own demo store). */
   parentOrigins: string[];
   /** What the Kaspi connection offers: check/pay shows the account; Kaspi QR r3 invoices by phone. */
@@ -38,11 +40,11 @@ export function CheckoutCard({
   amount,
   returnUrl,
   lang,
+  messages: t,
   parentOrigins,
   kaspi,
   testMode = false,
 }: CheckoutCardProps) {
-  const t = messagesFor(lang);
   const rootRef = useRef<HTMLDivElement>(null);
   const { status, phase, payment, retry, stage, loan, switchDevice, renew, reload } = useCheckout(token);
   useIframeBridge({ rootRef, parentOrigins, status, orderNumber });

@@ -1,6 +1,6 @@
 "use client";
 
-import type { Messages } from "@/lib/i18n";
+import type { Messages } from "@/lib/i18n/types";
 import type { PaymentView, StatusView } from "@/lib/payments/checkout-views";
 import styles from "./checkout.module.css";
 

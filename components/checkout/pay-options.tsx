@@ -1,6 +1,6 @@
 "use client";
 
-import type { Messages } from "@/lib/i18n";
+import type { Messages } from "@/lib/i18n/types";
 import type { PaymentView } from "@/lib/payments/checkout-views";
 import { PhoneIcon } from "./icons";
 import { ExpiryCountdown } from "./expiry-countdown";
@@ -20,7 +20,13 @@ export function PayOptions({ link, qr, expiresAt, t }: Props) {
           <p className={`${styles.divider} ${styles.dividerWide}`}>
             <span>{t.or}</span>
           </p>
-          <a className={`${styles.button} ${styles.buttonKaspi}`} href={link} target="_blank" rel="noopener" data-testid="pay-with-kaspi">
+          <a
+            className={`${styles.button} ${styles.buttonKaspi}`}
+            href={link}
+            target="_blank"
+            rel="noopener"
+            data-testid="pay-with-kaspi"
+          >
             <PhoneIcon className={styles.buttonIcon} />
             {t.payWithKaspi}
           </a>

@@ -2,7 +2,8 @@
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useRef, useState } from "react";
-import { format, type Messages } from "@/lib/i18n";
+import { format } from "@/lib/i18n/format";
+import type { Messages } from "@/lib/i18n/types";
 import { checkoutKeys } from "./checkout-api";
 import { remoteAction, RemoteApiError } from "./remote-api";
 import styles from "./checkout.module.css";

@@ -16,7 +16,13 @@ export function ReturnToStore({ href, label }: { href: string; label: string }) 
     }
   };
   return (
-    <a className={`${styles.button} ${styles.buttonPrimary}`} href={href} target="_top" onClick={onClick} data-testid="return-to-store">
+    <a
+      className={`${styles.button} ${styles.buttonPrimary}`}
+      href={href}
+      target="_top"
+      onClick={onClick}
+      data-testid="return-to-store"
+    >
       {label}
     </a>
   );

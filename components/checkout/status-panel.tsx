@@ -1,7 +1,7 @@
 "use client";
 
 import type { ReactNode } from "react";
-import type { Messages } from "@/lib/i18n";
+import type { Messages } from "@/lib/i18n/types";
 import type { PaymentStatus } from "@/lib/payments/status";
 import { AlertIcon, CheckIcon, ClockIcon, CrossIcon, PhoneIcon } from "./icons";
 import { ReturnToStore } from "./return-to-store";
@@ -30,8 +30,19 @@ export function StatusPanel({ phase, status, t, returnUrl, onRetry }: PanelProps
 
   const views: Record<CheckoutPhase, View> = {
     preparing: { tone: "progress", icon: <span className={styles.spinner} />, title: t.preparing },
-    pending: { tone: "waiting", icon: <PhoneIcon className={styles.statusIconSvg} />, title: t.pendingTitle, text: t.pendingText },
-    paid: { tone: "success", icon: <CheckIcon className={styles.statusIconSvg} />, title: t.paidTitle, text: t.paidText, action: back },
+    pending: {
+      tone: "waiting",
+      icon: <PhoneIcon className={styles.statusIconSvg} />,
+      title: t.pendingTitle,
+      text: t.pendingText,
+    },
+    paid: {
+      tone: "success",
+      icon: <CheckIcon className={styles.statusIconSvg} />,
+      title: t.paidTitle,
+      text: t.paidText,
+      action: back,
+    },
     refunded: {
       tone: "neutral",
       icon: <CheckIcon className={styles.statusIconSvg} />,
@@ -39,12 +50,48 @@ export function StatusPanel({ phase, status, t, returnUrl, onRetry }: PanelProps
       text: status === "PARTIALLY_REFUNDED" ? t.partiallyRefundedText : t.refundedText,
       action: back,
     },
-    failed: { tone: "danger", icon: <CrossIcon className={styles.statusIconSvg} />, title: t.failedTitle, text: t.failedText, action: retryButton("try-again", t.tryAgain) },
-    expired: { tone: "warning", icon: <ClockIcon className={styles.statusIconSvg} />, title: t.expiredTitle, text: t.expiredText, action: retryButton("new-qr", t.newQr) },
-    cancelled: { tone: "neutral", icon: <CrossIcon className={styles.statusIconSvg} />, title: t.cancelledTitle, text: t.cancelledText, action: back },
-    unavailable: { tone: "warning", icon: <AlertIcon className={styles.statusIconSvg} />, title: t.unavailableTitle, text: t.unavailableText, action: retryButton("try-again", t.tryAgain) },
-    rejected: { tone: "danger", icon: <AlertIcon className={styles.statusIconSvg} />, title: t.rejectedTitle, text: t.rejectedText, action: retryButton("try-again", t.tryAgain) },
-    error: { tone: "danger", icon: <AlertIcon className={styles.statusIconSvg} />, title: t.errorTitle, text: t.errorText, action: retryButton("try-again", t.tryAgain) },
+    failed: {
+      tone: "danger",
+      icon: <CrossIcon className={styles.statusIconSvg} />,
+      title: t.failedTitle,
+      text: t.failedText,
+      action: retryButton("try-again", t.tryAgain),
+    },
+    expired: {
+      tone: "warning",
+      icon: <ClockIcon className={styles.statusIconSvg} />,
+      title: t.expiredTitle,
+      text: t.expiredText,
+      action: retryButton("new-qr", t.newQr),
+    },
+    cancelled: {
+      tone: "neutral",
+      icon: <CrossIcon className={styles.statusIconSvg} />,
+      title: t.cancelledTitle,
+      text: t.cancelledText,
+      action: back,
+    },
+    unavailable: {
+      tone: "warning",
+      icon: <AlertIcon className={styles.statusIconSvg} />,
+      title: t.unavailableTitle,
+      text: t.unavailableText,
+      action: retryButton("try-again", t.tryAgain),
+    },
+    rejected: {
+      tone: "danger",
+      icon: <AlertIcon className={styles.statusIconSvg} />,
+      title: t.rejectedTitle,
+      text: t.rejectedText,
+      action: retryButton("try-again", t.tryAgain),
+    },
+    error: {
+      tone: "danger",
+      icon: <AlertIcon className={styles.statusIconSvg} />,
+      title: t.errorTitle,
+      text: t.errorText,
+      action: retryButton("try-again", t.tryAgain),
+    },
   };
   const view = views[phase];
 

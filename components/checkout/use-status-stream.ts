@@ -1,7 +1,8 @@
 "use client";
 
 import { useEffect, useLayoutEffect, useRef } from "react";
-import { statusViewSchema, type StatusView } from "@/lib/payments/checkout-views";
+import { readStatusView } from "@/lib/payments/checkout-view-guards";
+import type { StatusView } from "@/lib/payments/checkout-views";
 
 // The checkout's status stream (GET /api/checkout/{token}/events, Server-Sent Events). EventSource
 // reconnects by itself after the server ends a stream (bounded lifetime) or the network blips,
@@ -38,8 +39,8 @@ export function useStatusStream(
         } catch {
           return;
         }
-        const parsed = statusViewSchema.safeParse(data);
-        if (parsed.success) callbacks.current.onView(parsed.data);
+        const view = readStatusView(data);
+        if (view) callbacks.current.onView(view);
       });
       source.onerror = () => {
         callbacks.current.onLive(false);

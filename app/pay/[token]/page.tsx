@@ -3,7 +3,7 @@ import { headers } from "next/headers";
 import { notFound } from "next/navigation";
 import { CheckoutCard } from "@/components/checkout/checkout-card";
 import { checkoutPageDeps } from "@/lib/container";
-import { pickLang } from "@/lib/i18n";
+import { messagesFor, pickLang } from "@/lib/i18n";
 import { loadCheckoutPage } from "@/lib/payments/checkout-page";
 
 export const dynamic = "force-dynamic";
@@ -21,6 +21,7 @@ export default async function PayPage({ params }: { params: Promise<{ token: str
       amount={page.amount}
       returnUrl={page.returnUrl}
       lang={lang}
+      messages={messagesFor(lang)}
       parentOrigins={page.parentOrigins}
       kaspi={page.kaspi}
       testMode={page.mode !== "live"}
