@@ -2,10 +2,10 @@
 // cold cache: compressed JavaScript bytes and files, and LCP, as medians. Optionally the same for
 // other checkouts of the project (an older commit's build) in the same run, so they compare.
 // Usage: npm run bench:page [-- --runs 7 --app-dir <other checkout> ...]
-import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { percentile } from "./bench/load";
+import { launchChromium, loadPage } from "./bench/page";
 import { startApp } from "./bench/processes";
 import { insertOrders } from "./bench/seed";
 
@@ -17,48 +17,23 @@ const dirs = [
   ...args.flatMap((a, i) => (a === "--app-dir" && args[i + 1] ? [path.resolve(args[i + 1] as string)] : [])),
 ];
 
-const { chromium } = await import("@playwright/test");
-const executablePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-
 for (const appDir of dirs) {
   const dbFile = path.join(appDir, "data", "bench-page.db");
   const app = await startApp({ appDir, port: 3520, dbFile });
   try {
     const tokens = insertOrders(dbFile, runs + 1);
-    const browser = await chromium.launch(existsSync(executablePath) ? { executablePath } : {});
-    const bytes: number[] = [];
-    const files: number[] = [];
-    const lcps: number[] = [];
+    const browser = await launchChromium();
+    const loads = [];
     try {
-      // One unmeasured load: the server's first render of the page compiles code paths.
-      for (const [i, token] of tokens.entries()) {
-        const context = await browser.newContext();
-        const page = await context.newPage();
-        const scripts: number[] = [];
-        page.on("requestfinished", (req) => {
-          if (req.resourceType() === "script") void req.sizes().then((s) => scripts.push(s.responseBodySize));
-        });
-        await page.goto(`${app.url}/pay/${token}`, { waitUntil: "networkidle" });
-        const lcp = await page.evaluate(
-          () =>
-            new Promise<number>((resolve) => {
-              new PerformanceObserver((list) => {
-                const entries = list.getEntries();
-                resolve(entries[entries.length - 1]?.startTime ?? NaN);
-              }).observe({ type: "largest-contentful-paint", buffered: true });
-              setTimeout(() => resolve(NaN), 3000);
-            }),
-        );
-        await new Promise((r) => setTimeout(r, 300));
-        await context.close();
-        if (i === 0) continue;
-        bytes.push(scripts.reduce((a, b) => a + b, 0));
-        files.push(scripts.length);
-        lcps.push(lcp);
-      }
+      // The first load is not counted: the server's first render of the page compiles code paths.
+      for (const token of tokens) loads.push(await loadPage(browser, `${app.url}/pay/${token}`));
     } finally {
       await browser.close();
     }
+    const counted = loads.slice(1);
+    const bytes = counted.map((l) => l.bytes);
+    const files = counted.map((l) => l.files);
+    const lcps = counted.map((l) => l.lcp);
     const median = (xs: number[]) =>
       percentile(
         [...xs].sort((a, b) => a - b),

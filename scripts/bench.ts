@@ -13,6 +13,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { closedLoop, openLoop, percentile } from "./bench/load";
+import { launchChromium, loadPage } from "./bench/page";
 import { startApp, startBare, treeRss, type Proc } from "./bench/processes";
 import {
   confirm,
@@ -210,34 +211,16 @@ async function main(): Promise<void> {
       ` (×${fmt(during.p95 / idle.p95, 2)}, flood lasted ${fmt(floodSeconds, 1)} s)`,
   );
 
-  // 5. First-load JS of the checkout page, in Chromium.
+  // 5. First-load JS of the checkout page, in Chromium (npm run bench:page takes medians of several).
   if (browser) {
-    const { chromium } = await import("@playwright/test");
-    const executablePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-    const b = await chromium.launch(existsSync(executablePath) ? { executablePath } : {});
+    const b = await launchChromium();
     try {
-      const page = await b.newPage();
-      const scripts: { url: string; bytes: number }[] = [];
-      page.on("requestfinished", (req) => {
-        if (req.resourceType() !== "script") return;
-        void req.sizes().then((s) => scripts.push({ url: req.url(), bytes: s.responseBodySize }));
-      });
       const c = await createOrder(origin, 9000);
-      await page.goto(`${origin}/pay/${c.token}`, { waitUntil: "networkidle" });
-      const lcp = await page.evaluate(
-        () =>
-          new Promise<number>((resolve) => {
-            new PerformanceObserver((list) => {
-              const entries = list.getEntries();
-              resolve(entries[entries.length - 1]?.startTime ?? NaN);
-            }).observe({ type: "largest-contentful-paint", buffered: true });
-            setTimeout(() => resolve(NaN), 3000);
-          }),
-      );
-      await new Promise((r) => setTimeout(r, 500));
-      const bytes = scripts.reduce((s, x) => s + x.bytes, 0);
+      const load = await loadPage(b, `${origin}/pay/${c.token}`);
       say("checkout page /pay/{token} in Chromium (first load, cold cache):");
-      result(`first-load JS: ${fmt(bytes / 1024, 1)} KiB compressed in ${scripts.length} files; LCP ${fmt(lcp)} ms`);
+      result(
+        `first-load JS: ${fmt(load.bytes / 1024, 1)} KiB compressed in ${load.files} files; LCP ${fmt(load.lcp)} ms`,
+      );
     } finally {
       await b.close();
     }
