@@ -1,40 +1,25 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOrder } from "@/tests/helpers";
+import { startLiveServer } from "@/tests/support/live-server";
 import { db } from "../db";
 import { resetEnvForTests } from "../env";
-import { changeFeed, orderChanged } from "./change-feed";
-import { createLiveHandler } from "./node-handler";
-import { StatusHub } from "./status-hub";
-import { closeStatusReader, readStatusSnapshot } from "./status-reader";
+import { orderChanged } from "./change-feed";
 
 // The production fast path on a real node:http server, against the test database: the same
 // answers and headers as the route handlers behind proxy.ts, and the stream end to end.
 
-let server: Server;
+let live: Awaited<ReturnType<typeof startLiveServer>>;
 let origin: string;
-let hub: StatusHub;
-let passedOn = 0;
 
 beforeAll(async () => {
   process.env.RATE_LIMIT_CHECKOUT = "5";
   resetEnvForTests();
-  hub = new StatusHub({ feed: changeFeed(), read: readStatusSnapshot, heartbeatMs: 60_000, lifetimeMs: 300_000 });
-  const live = createLiveHandler({ hub });
-  server = createServer((req, res) => {
-    if (live(req, res)) return;
-    passedOn++;
-    res.writeHead(299).end();
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  live = await startLiveServer();
+  origin = live.origin;
 });
 
 afterAll(async () => {
-  hub.close();
-  closeStatusReader();
-  await new Promise((r) => server.close(r));
+  await live.close();
   delete process.env.RATE_LIMIT_CHECKOUT;
   resetEnvForTests();
 });
@@ -42,7 +27,9 @@ afterAll(async () => {
 describe("live status paths on node:http", () => {
   it("answers the status from the read-only connection with the app's headers", async () => {
     const order = await createOrder();
-    const res = await fetch(`${origin}/api/checkout/${order.token}/status`, { headers: { "x-request-id": "req-12345678" } });
+    const res = await fetch(`${origin}/api/checkout/${order.token}/status`, {
+      headers: { "x-request-id": "req-12345678" },
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: "CREATED" });
     expect(res.headers.get("cache-control")).toBe("no-store");
@@ -60,12 +47,12 @@ describe("live status paths on node:http", () => {
   });
 
   it("hands other methods, bodies and odd paths to Next", async () => {
-    const before = passedOn;
+    const before = live.passedOn();
     const order = await createOrder();
     await fetch(`${origin}/api/checkout/${order.token}/status`, { method: "POST", body: "x" });
     await fetch(`${origin}/api/checkout/short/status`);
     await fetch(`${origin}/api/checkout/${order.token}/payment`);
-    expect(passedOn - before).toBe(3);
+    expect(live.passedOn() - before).toBe(3);
   });
 
   it("streams the status and its change", async () => {

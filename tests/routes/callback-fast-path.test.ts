@@ -1,45 +1,28 @@
-import { createServer, request as httpRequest, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POST as postCallbackRoute } from "@/app/api/kaspi/callback/route";
 import { withFakeKaspi } from "@/tests/support/with-fake-kaspi";
 import { BASE, callbackBody, createOrder, latestPayment, orderRow, outboxOf, postPayment } from "@/tests/helpers";
 import { installPeerAddressStamp } from "@/lib/http/peer-address";
 import { resetRateLimiterForTests } from "@/lib/http/request-gate";
-import { createLiveHandler } from "@/lib/live/node-handler";
-import { StatusHub } from "@/lib/live/status-hub";
-import { changeFeed } from "@/lib/live/change-feed";
-import { closeStatusReader, readStatusSnapshot } from "@/lib/live/status-reader";
+import { startLiveServer } from "@/tests/support/live-server";
 
 // POST /api/kaspi/callback on the production fast path (plain node:http, no Next pipeline): the
 // route's own answers — the same statuses and bodies as the route handler for every kind of body —
 // with proxy.ts's gate (size, rate limit) and headers.
 
 const fake = withFakeKaspi();
-let server: Server;
+let live: Awaited<ReturnType<typeof startLiveServer>>;
 let origin: string;
-let hub: StatusHub;
-let passedOn = 0;
 
 beforeAll(async () => {
   installPeerAddressStamp();
   resetRateLimiterForTests();
-  hub = new StatusHub({ feed: changeFeed(), read: readStatusSnapshot, heartbeatMs: 60_000, lifetimeMs: 300_000 });
-  const live = createLiveHandler({ hub });
-  server = createServer((req, res) => {
-    if (live(req, res)) return;
-    passedOn++;
-    res.writeHead(299).end();
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  live = await startLiveServer();
+  origin = live.origin;
 });
 
-afterAll(async () => {
-  hub.close();
-  closeStatusReader();
-  await new Promise((r) => server.close(r));
-});
+afterAll(() => live.close());
 
 async function pendingPayment() {
   const order = await createOrder();
@@ -53,7 +36,7 @@ const post = (body: string, headers: Record<string, string> = { "content-type": 
 
 describe("Kaspi callback on the fast path", () => {
   it("verifies with Kaspi and pays, with the app's headers; Next is not involved", async () => {
-    const before = passedOn;
+    const before = live.passedOn();
     const { order, kaspiPaymentId, externalId } = await pendingPayment();
     fake.setStatus(kaspiPaymentId, "PAID");
     const res = await fetch(`${origin}/api/kaspi/callback`, {
@@ -69,7 +52,7 @@ describe("Kaspi callback on the fast path", () => {
     expect(fake.calls.getPayment).toBe(1);
     expect((await orderRow(order.orderId)).status).toBe("PAID");
     expect(await outboxOf(order.orderId)).toHaveLength(1);
-    expect(passedOn).toBe(before);
+    expect(live.passedOn()).toBe(before);
   });
 
   it("answers every kind of body exactly as the route handler does", async () => {
@@ -122,9 +105,9 @@ describe("Kaspi callback on the fast path", () => {
   });
 
   it("other methods on the path go to Next (its 405 with Allow)", async () => {
-    const before = passedOn;
+    const before = live.passedOn();
     await fetch(`${origin}/api/kaspi/callback`);
-    expect(passedOn - before).toBe(1);
+    expect(live.passedOn() - before).toBe(1);
   });
 });
 

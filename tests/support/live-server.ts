@@ -1,0 +1,37 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { changeFeed } from "@/lib/live/change-feed";
+import { createLiveHandler } from "@/lib/live/node-handler";
+import { StatusHub } from "@/lib/live/status-hub";
+import { closeStatusReader, readStatusSnapshot } from "@/lib/live/status-reader";
+
+/**
+ * The production fast path (lib/live/node-handler.ts) on a real node:http server on a free port.
+ * What it does not take would go to Next: here it is answered 299 and counted in `passedOn`.
+ */
+export async function startLiveServer(): Promise<{
+  origin: string;
+  passedOn: () => number;
+  hub: StatusHub;
+  close: () => Promise<void>;
+}> {
+  const hub = new StatusHub({ feed: changeFeed(), read: readStatusSnapshot, heartbeatMs: 60_000, lifetimeMs: 300_000 });
+  const live = createLiveHandler({ hub });
+  let passedOn = 0;
+  const server = createServer((req, res) => {
+    if (live(req, res)) return;
+    passedOn++;
+    res.writeHead(299).end();
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    passedOn: () => passedOn,
+    hub,
+    close: async () => {
+      hub.close();
+      closeStatusReader();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
