@@ -31,7 +31,9 @@ const REQUEST_ID = /^[\w.-]{8,64}$/;
 
 export type LiveHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 
-export function createLiveHandler(options: { hub?: StatusHub } = {}): LiveHandler {
+export function createLiveHandler(
+  options: { hub?: StatusHub; /** Tests: a shorter wait for a callback body. */ callbackBodyDeadlineMs?: number } = {},
+): LiveHandler {
   const e = env();
   const limiter = new RateLimiter();
   const perMinute = e.RATE_LIMIT_CHECKOUT;
@@ -67,18 +69,16 @@ export function createLiveHandler(options: { hub?: StatusHub } = {}): LiveHandle
   }
 
   // Callbacks are handled a few at a time: a flood queues here instead of filling every turn of
-  // the event loop, so the status reads between them stay quick. Past the queue, 429 + Retry-After
-  // (Kaspi retries a callback until it gets 200).
+  // the event loop, so the status reads between them stay quick. A callback takes its place only
+  // once its body is in (a client that stalls mid-body holds nothing). Past the queue, 429 +
+  // Retry-After.
   const callbackSlots = new Slots(CALLBACK_CONCURRENCY, CALLBACK_QUEUE);
 
   return (req, res) => {
     if (req.method === "POST" && CALLBACK_PATH.test(req.url ?? "")) {
       const headers = { ...callbackHeaders, "X-Request-Id": requestIdOf(req) };
-      const admitted = callbackSlots.run(() => callback(req, res, headers, e.appUrl));
-      if (!admitted) {
-        req.resume();
-        sendError(res, headers, "RATE_LIMITED", "too many callbacks at once; retry shortly", { "Retry-After": "1" });
-      }
+      const deadlineMs = options.callbackBodyDeadlineMs ?? CALLBACK_BODY_DEADLINE_MS;
+      void callback(req, res, headers, { appUrl: e.appUrl, slots: callbackSlots, deadlineMs });
       return true;
     }
     if (req.method !== "GET" || req.headers["content-length"] || req.headers["transfer-encoding"]) return false;
@@ -108,66 +108,88 @@ function requestIdOf(req: IncomingMessage): string {
   return typeof incoming === "string" && REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
 
+/** Kaspi's callback body is at most this (lib/http/kaspi-callback.ts); one byte more is enough to refuse it. */
+const CALLBACK_MAX_BYTES = 8 * 1024;
+/** A callback body that has not arrived by then is refused (a stalled client holds no place). */
+export const CALLBACK_BODY_DEADLINE_MS = 10_000;
+
 async function callback(
   req: IncomingMessage,
   res: ServerResponse,
   headers: Record<string, string>,
-  appUrl: string,
+  { appUrl, slots, deadlineMs }: { appUrl: string; slots: Slots; deadlineMs: number },
 ): Promise<void> {
   try {
-    const request = webRequestOf(req, appUrl);
-    const refusal = gate(request, "/api/kaspi/callback");
+    const url = new URL(req.url ?? "/", appUrl);
+    const requestHeaders = headersOf(req);
+    // proxy.ts's checks first, as for any route: method, declared size, rate limit.
+    const refusal = gate(new Request(url, { method: "POST", headers: requestHeaders }), "/api/kaspi/callback");
     if (refusal) {
       req.resume(); // the body is not read: let it drain so the connection can be reused
       return sendError(res, headers, refusal.code, refusal.message, refusal.headers);
     }
-    const response = await answerKaspiCallback(request);
-    const body = Buffer.from(await response.arrayBuffer());
-    const out: Record<string, string> = { ...headers };
-    response.headers.forEach((value, name) => void (out[name] = value));
-    out["Content-Length"] = String(body.length);
-    res.writeHead(response.status, out);
-    res.end(body);
+    const body = await readBody(req, CALLBACK_MAX_BYTES + 1, deadlineMs);
+    if (body === "aborted") return;
+    if (body === "late")
+      return sendError(res, headers, "BAD_REQUEST", `the body did not arrive within ${deadlineMs} ms`);
+    const admitted = slots.run(async () => {
+      if (res.destroyed) return;
+      const response = await answerKaspiCallback(
+        new Request(url, { method: "POST", headers: requestHeaders, body: new Uint8Array(body) }),
+      );
+      const out: Record<string, string> = { ...headers };
+      response.headers.forEach((value, name) => void (out[name] = value));
+      const bytes = Buffer.from(await response.arrayBuffer());
+      out["Content-Length"] = String(bytes.length);
+      res.writeHead(response.status, out);
+      res.end(bytes);
+    });
+    if (!admitted) {
+      sendError(res, headers, "RATE_LIMITED", "too many callbacks at once; retry shortly", { "Retry-After": "1" });
+    }
   } catch (error) {
     if (res.headersSent) res.end();
     else internal(res, headers, "POST /api/kaspi/callback", error);
   }
 }
 
-/** The node request as the web Request a route handler gets (headers as sent, body streamed). */
-function webRequestOf(req: IncomingMessage, appUrl: string): Request {
+function headersOf(req: IncomingMessage): Headers {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;
     for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
   }
-  return new Request(new URL(req.url ?? "/", appUrl), {
-    method: req.method,
-    headers,
-    body: bodyOf(req),
-    duplex: "half",
-  } as RequestInit);
+  return headers;
 }
 
 /**
- * The request body as a web stream. Cancelling it (the reader's byte limit) drains the rest
- * instead of destroying the socket, so the client still gets its 413.
+ * The body, at most `limit` bytes (the rest is drained: the reader refuses it as too large by what
+ * it got), or "late" past the deadline, or "aborted" when the client went away.
  */
-function bodyOf(req: IncomingMessage): ReadableStream<Uint8Array> {
-  const onData = (chunk: Buffer) => controller?.enqueue(new Uint8Array(chunk));
-  let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
-  return new ReadableStream<Uint8Array>({
-    start(c) {
-      controller = c;
-      req.on("data", onData);
-      req.once("end", () => controller?.close());
-      req.once("error", (e) => controller?.error(e));
-    },
-    cancel() {
+function readBody(req: IncomingMessage, limit: number, deadlineMs: number): Promise<Buffer | "late" | "aborted"> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (value: Buffer | "late" | "aborted") => {
+      clearTimeout(timer);
       req.off("data", onData);
-      controller = undefined;
-      req.resume();
-    },
+      req.off("end", onEnd);
+      req.off("close", onClose);
+      if (value !== "aborted") req.resume();
+      resolve(value);
+    };
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= limit) finish(Buffer.concat(chunks).subarray(0, limit));
+    };
+    const onEnd = () => finish(Buffer.concat(chunks));
+    const onClose = () => finish(req.complete ? Buffer.concat(chunks) : "aborted");
+    const timer = setTimeout(() => finish("late"), deadlineMs);
+    timer.unref?.();
+    req.on("data", onData);
+    req.once("end", onEnd);
+    req.once("close", onClose);
   });
 }
 

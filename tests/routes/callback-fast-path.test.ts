@@ -1,4 +1,5 @@
 import { request as httpRequest } from "node:http";
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POST as postCallbackRoute } from "@/app/api/kaspi/callback/route";
 import { withFakeKaspi } from "@/tests/support/with-fake-kaspi";
@@ -18,7 +19,7 @@ let origin: string;
 beforeAll(async () => {
   installPeerAddressStamp();
   resetRateLimiterForTests();
-  live = await startLiveServer();
+  live = await startLiveServer({ callbackBodyDeadlineMs: 1_500 });
   origin = live.origin;
 });
 
@@ -96,6 +97,34 @@ describe("Kaspi callback on the fast path", () => {
     });
     expect(answer.status).toBe(413);
     expect(JSON.parse(answer.body)).toMatchObject({ error: { code: "PAYLOAD_TOO_LARGE" } });
+  });
+
+  it("clients stalled mid-body hold no place: other callbacks are answered, the stalled ones refused at the deadline", async () => {
+    const stalled = await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        const socket = connect(Number(new URL(origin).port), "127.0.0.1");
+        await new Promise((r) => socket.once("connect", r));
+        let answer = "";
+        socket.on("data", (c: Buffer) => (answer += c.toString()));
+        socket.write(
+          "POST /api/kaspi/callback HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+        );
+        return { socket, answer: () => answer };
+      }),
+    );
+    try {
+      const started = Date.now();
+      const res = await post(JSON.stringify(callbackBody("no-such-payment", "x", "COMPLETED")));
+      expect(res.status).toBe(404);
+      expect(Date.now() - started).toBeLessThan(1_000);
+      await new Promise((r) => setTimeout(r, 2_000));
+      for (const s of stalled) {
+        expect(s.answer()).toMatch(/^HTTP\/1\.1 400/);
+        expect(s.answer()).toContain('"code":"BAD_REQUEST"');
+      }
+    } finally {
+      for (const s of stalled) s.socket.destroy();
+    }
   });
 
   it("a declared body over the proxy's limit is refused before it is read", async () => {
