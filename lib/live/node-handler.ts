@@ -100,8 +100,8 @@ export function createLiveHandler(
   };
 }
 
-export const CALLBACK_CONCURRENCY = 4;
-export const CALLBACK_QUEUE = 2_000;
+const CALLBACK_CONCURRENCY = 4;
+const CALLBACK_QUEUE = 2_000;
 
 function requestIdOf(req: IncomingMessage): string {
   const incoming = req.headers["x-request-id"];
@@ -111,7 +111,7 @@ function requestIdOf(req: IncomingMessage): string {
 /** Kaspi's callback body is at most this (lib/http/kaspi-callback.ts); one byte more is enough to refuse it. */
 const CALLBACK_MAX_BYTES = 8 * 1024;
 /** A callback body that has not arrived by then is refused (a stalled client holds no place). */
-export const CALLBACK_BODY_DEADLINE_MS = 10_000;
+const CALLBACK_BODY_DEADLINE_MS = 10_000;
 
 async function callback(
   req: IncomingMessage,

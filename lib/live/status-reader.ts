@@ -3,7 +3,7 @@ import { db } from "../db";
 import { env } from "../env";
 import { statusViewOf, type StatusRow } from "../payments/checkout-status";
 import type { StatusView } from "../payments/checkout-views";
-import type { CallbackPayment } from "../payments/handle-callback-use-case";
+import { CALLBACK_PAYMENT_FIELDS, type CallbackPayment } from "../payments/handle-callback-use-case";
 
 // The status read of the poll and the event stream, without the process-wide lock of lib/db.ts.
 // That lock exists to keep queries out of another caller's open transaction on the one shared
@@ -110,7 +110,7 @@ export async function readCallbackPayment(kaspiPaymentId: string): Promise<Callb
   if (row !== UNAVAILABLE) return row ?? null;
   return db().payment.findUnique({
     where: { kaspiPaymentId },
-    select: { id: true, orderId: true, kaspiPaymentId: true, kaspiExternalId: true, status: true, amount: true },
+    select: CALLBACK_PAYMENT_FIELDS,
   });
 }
 

@@ -77,13 +77,6 @@ export class CallbackRounds {
     return { kind: "later", at: new Date(at), first: true };
   }
 
-  /** Tests: the payments with state held, and whether one has a round scheduled. */
-  stats(): { payments: number; scheduled: number } {
-    let scheduled = 0;
-    for (const slot of this.slots.values()) if (slot.next) scheduled++;
-    return { payments: this.slots.size, scheduled };
-  }
-
   private start(paymentId: string, slot: Slot, buckets: string[], now: number): (covered: boolean) => void {
     const previous = new Map(buckets.map((b) => [b, slot.coveredAt.get(b)]));
     for (const b of buckets) slot.coveredAt.set(b, now);

@@ -40,9 +40,8 @@ export type CallbackDeps = {
   findPayment?: (kaspiPaymentId: string) => Promise<CallbackPayment | null>;
 };
 
-type PaymentRow = CallbackPayment;
-
-const PAYMENT_FIELDS = {
+/** The columns of CallbackPayment, for every query that reads one. */
+export const CALLBACK_PAYMENT_FIELDS = {
   id: true,
   orderId: true,
   kaspiPaymentId: true,
@@ -66,7 +65,7 @@ export async function handleKaspiCallback(
   const { paymentId: kaspiPaymentId, externalId, status: claimed } = callback.data;
   const payment = deps.findPayment
     ? await deps.findPayment(kaspiPaymentId)
-    : await db.payment.findUnique({ where: { kaspiPaymentId }, select: PAYMENT_FIELDS });
+    : await db.payment.findUnique({ where: { kaspiPaymentId }, select: CALLBACK_PAYMENT_FIELDS });
   if (!payment) return fail("NOT_FOUND", "unknown paymentId");
 
   if (externalId !== payment.kaspiExternalId) {
@@ -111,18 +110,18 @@ export async function handleKaspiCallback(
 
 /** A round scheduled for callbacks that arrived inside the gap: true when Kaspi was reached. */
 async function scheduledRound(deps: CallbackDeps, paymentId: string, claims: Claims): Promise<boolean> {
-  const payment = await deps.db.payment.findUnique({ where: { id: paymentId }, select: PAYMENT_FIELDS });
+  const payment = await deps.db.payment.findUnique({ where: { id: paymentId }, select: CALLBACK_PAYMENT_FIELDS });
   // Settled meanwhile (by the round before, the reconciler or another instance): nothing to ask.
   if (!payment || isPaidLike(payment.status as PaymentStatus) || payment.status === "CANCELLED") return true;
   const round = await verifyRound(deps, payment, claims, new Map());
   return round.ok;
 }
 
-function noteBase(payment: PaymentRow) {
+function noteBase(payment: CallbackPayment) {
   return { orderId: payment.orderId, paymentId: payment.id, source: "kaspi.callback" as const };
 }
 
-function unchanged(payment: PaymentRow): CallbackOutcome {
+function unchanged(payment: CallbackPayment): CallbackOutcome {
   return { kind: "applied", result: { changed: false, current: payment.status as PaymentStatus } };
 }
 
@@ -134,7 +133,7 @@ const times = (n: number) => (n > 1 ? ` (×${n})` : "");
  */
 async function verifyRound(
   deps: CallbackDeps,
-  payment: PaymentRow,
+  payment: CallbackPayment,
   claims: Claims,
   bodies: Map<string, EcomCallback>,
 ): Promise<Result<Map<string, CallbackOutcome>>> {
