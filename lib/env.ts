@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type AddressList, AddressListError, addressList, splitList } from "./http/ip-list";
 
 // The only module that reads process.env. Every setting is validated once; a bad value stops the
 // app with a message that names the variable, never its value (some of them are secrets).
@@ -38,6 +39,18 @@ const schema = z
     // BITRIX_NOTIFY_URL) or a Bitrix24 portal (REST calls on its inbound webhook).
     BITRIX_CONNECTOR: z.preprocess(emptyToUndefined, z.enum(["onpremise", "bitrix24"]).default("onpremise")),
     BITRIX24_WEBHOOK_URL: optionalUrl,
+    // REST calls a minute the Bitrix24 checkout (whose key is public) may make on the webhook, per
+    // payment and per store (per instance); 0 turns one off. One confirmation is two calls.
+    BITRIX24_REST_BUDGET_PAYMENT: intFrom(6).pipe(
+      z
+        .number()
+        .refine((n) => n === 0 || n >= 2, "must be 0 (off) or at least 2 (one confirmation makes 2 REST calls)"),
+    ),
+    BITRIX24_REST_BUDGET_STORE: intFrom(60).pipe(
+      z
+        .number()
+        .refine((n) => n === 0 || n >= 2, "must be 0 (off) or at least 2 (one confirmation makes 2 REST calls)"),
+    ),
     // `gateway` is the first name of the check/pay protocol; it keeps working.
     KASPI_PROTOCOL: z.preprocess(
       (v) => (v === "gateway" ? "checkpay" : emptyToUndefined(v)),
@@ -71,6 +84,9 @@ const schema = z
     // Kaspi check/pay provider protocol (KASPI_PROTOCOL=checkpay, formerly `gateway`).
     KASPI_GATEWAY_SERVICE_ID: optionalString,
     KASPI_GATEWAY_PAY_LINK: optionalString,
+    // The addresses Kaspi calls check/pay from. KASPI_GATEWAY_ALLOWED_IPS is its first name, read
+    // when the new one is unset. Both are parsed at start when set (a typo must not open check/pay).
+    KASPI_CHECKPAY_ALLOWED_IPS: optionalString,
     KASPI_GATEWAY_ALLOWED_IPS: optionalString,
     KASPI_GATEWAY_TRUSTED_PROXIES: z.preprocess(emptyToUndefined, z.string().default("")),
     // Reverse proxies whose X-Forwarded-For is believed (CIDR list); KASPI_GATEWAY_TRUSTED_PROXIES
@@ -93,6 +109,11 @@ const schema = z
     RATE_LIMIT_LOGIN: intFrom(30).pipe(z.number().min(0)),
     RATE_LIMIT_BITRIX24: intFrom(120).pipe(z.number().min(0)),
     RATE_LIMIT_SANDBOX: intFrom(600).pipe(z.number().min(0)),
+    // Kaspi QR r3 phone → account holder's name look-ups (remote/client-info, docs/security.md):
+    // per checkout token in 24 h (counted in the database) and per client address in an hour (per
+    // instance), besides Kaspi's 50 a minute per device. Never off: at least 1.
+    REMOTE_LOOKUPS_PER_TOKEN: intFrom(3).pipe(z.number().min(1).max(50)),
+    REMOTE_LOOKUPS_PER_ADDRESS: intFrom(20).pipe(z.number().min(1).max(10_000)),
     LOG_LEVEL: z.preprocess(
       emptyToUndefined,
       z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -224,9 +245,13 @@ export type Env = z.infer<typeof schema> & {
   kaspiQrBaseUrl: string;
   kaspiQrDeviceToken: string;
   checkpayAllowedIps: string[];
+  /** checkpayAllowedIps, parsed (never a /0 range). */
+  checkpayAllowList: AddressList;
   checkpayTrustedProxies: string[];
   /** TRUSTED_PROXIES, else KASPI_GATEWAY_TRUSTED_PROXIES: whose X-Forwarded-For is believed. */
   trustedProxies: string[];
+  /** trustedProxies, parsed. */
+  trustedProxyList: AddressList;
   /** "sandbox" when payments go to the built-in simulator (no credentials), else "live". */
   paymentMode: "live" | "sandbox";
   checkpayServiceId: string;
@@ -265,18 +290,39 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   const kaspiQrBaseUrl = (
     v.KASPI_QR_BASE_URL ?? (sandboxQr ? `http://127.0.0.1:${v.PORT}/sandbox/kaspi/qr/${v.KASPI_QR_SCHEME}/v01/` : "")
   ).replace(/\/*$/, "/");
-  const list = (s: string) =>
-    s
-      .split(",")
-      .map((x) => x.trim())
-      .filter(Boolean);
+  const list = splitList;
+  // Every address list that is set is parsed now, also a first name shadowed by the new one: a bad
+  // entry stops the start, naming the variable and the entry (never a silent /0 that lets anyone in).
+  const parsedList = (name: string, value: string | undefined, options: { allowEverything?: boolean } = {}) => {
+    const entries = list(value ?? "");
+    try {
+      return { entries, blocks: addressList(entries, options) };
+    } catch (error) {
+      if (!(error instanceof AddressListError)) throw error;
+      throw new EnvError(
+        `Invalid configuration:\n  ${name}: ${error.message} (write an IPv4 or IPv6 address, optionally /prefix: 0–32 or 0–128)`,
+      );
+    }
+  };
   const sandboxCheckpay = v.KASPI_PROTOCOL === "checkpay" && !hasKaspiCredentials(v);
-  const checkpayAllowedIps = list(
-    v.KASPI_GATEWAY_ALLOWED_IPS ??
+  parsedList("KASPI_GATEWAY_ALLOWED_IPS", v.KASPI_GATEWAY_ALLOWED_IPS, { allowEverything: false });
+  const allowedName =
+    v.KASPI_CHECKPAY_ALLOWED_IPS !== undefined ? "KASPI_CHECKPAY_ALLOWED_IPS" : "KASPI_GATEWAY_ALLOWED_IPS";
+  const checkpayAllow = parsedList(
+    allowedName,
+    v.KASPI_CHECKPAY_ALLOWED_IPS ??
+      v.KASPI_GATEWAY_ALLOWED_IPS ??
       (sandboxCheckpay ? `${LOOPBACK_IPS},${KASPI_GATEWAY_DEFAULT_IPS}` : KASPI_GATEWAY_DEFAULT_IPS),
+    { allowEverything: false },
   );
+  const checkpayAllowedIps = checkpayAllow.entries;
   const checkpayServiceId = v.KASPI_GATEWAY_SERVICE_ID ?? "sandbox";
-  const trustedProxies = list(v.TRUSTED_PROXIES ?? v.KASPI_GATEWAY_TRUSTED_PROXIES);
+  parsedList("KASPI_GATEWAY_TRUSTED_PROXIES", v.KASPI_GATEWAY_TRUSTED_PROXIES);
+  const proxies = parsedList(
+    v.TRUSTED_PROXIES !== undefined ? "TRUSTED_PROXIES" : "KASPI_GATEWAY_TRUSTED_PROXIES",
+    v.TRUSTED_PROXIES ?? v.KASPI_GATEWAY_TRUSTED_PROXIES,
+  );
+  const trustedProxies = proxies.entries;
   // Outside the sandbox the schema above has required KASPI_GATEWAY_PAY_LINK (no invented default).
   const checkpayPayLink =
     v.KASPI_GATEWAY_PAY_LINK ?? (sandboxCheckpay ? `${appUrl}/sandbox/kaspi/pay/{paymentId}` : "");
@@ -290,8 +336,10 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     kaspiQrBaseUrl,
     kaspiQrDeviceToken: v.KASPI_QR_DEVICE_TOKEN ?? "sandbox-device-token",
     checkpayAllowedIps,
+    checkpayAllowList: checkpayAllow.blocks,
     checkpayTrustedProxies: trustedProxies,
     trustedProxies,
+    trustedProxyList: proxies.blocks,
     paymentMode: hasKaspiCredentials(v) ? "live" : "sandbox",
     checkpayServiceId,
     checkpayPayLink,

@@ -1,28 +1,16 @@
-import type { BlockList } from "node:net";
 import { env } from "../env";
-import { addressList, clientAddress } from "./ip-list";
+import { clientAddress } from "./ip-list";
 import { peerAddressOf } from "./peer-address";
 
 // The one answer to "who is calling?" for rate limits, sign-in throttling, logs and check/pay:
 // the socket's peer, or behind TRUSTED_PROXIES the nearest untrusted X-Forwarded-For hop.
-
-let proxies: BlockList | undefined;
-
-function trustedProxies(): BlockList {
-  proxies ??= addressList(env().trustedProxies);
-  return proxies;
-}
+// TRUSTED_PROXIES is parsed at start with the rest of the configuration (lib/env.ts).
 
 /** The caller's address, or null where the server did not stamp the socket peer (then nothing is trusted). */
 export function clientAddressOf(request: Request): string | null {
   return clientAddress({
     peer: peerAddressOf(request),
     forwardedFor: request.headers.get("x-forwarded-for"),
-    trustedProxies: trustedProxies(),
+    trustedProxies: env().trustedProxyList,
   });
-}
-
-/** Tests only: forget the parsed TRUSTED_PROXIES after changing the environment. */
-export function resetClientAddressForTests(): void {
-  proxies = undefined;
 }

@@ -20,7 +20,7 @@ describe("allow-list", () => {
     expect(inList(kaspi, ip)).toBe(allowed);
   });
   it("refuses a malformed configuration entry", () => {
-    expect(() => addressList(["1.2.3"])).toThrow(/not an IP/);
+    expect(() => addressList(["1.2.3"])).toThrow(/not an IPv4 or IPv6 address/);
   });
 });
 

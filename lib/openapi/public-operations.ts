@@ -28,7 +28,7 @@ const checkpay = (path: string, operationId: string, summary: string): Operation
     200: {
       description:
         "The check/pay reply: XML `<response>` with these fields (the default), or JSON when KASPI_GATEWAY_FORMAT=json. " +
-        "Only Kaspi's addresses (KASPI_GATEWAY_ALLOWED_IPS) are answered.",
+        "Only Kaspi's addresses (KASPI_CHECKPAY_ALLOWED_IPS) are answered.",
       body: checkpayReply,
     },
   },

@@ -9,7 +9,6 @@ import { db } from "@/lib/db";
 import { env, resetEnvForTests } from "@/lib/env";
 import { installPeerAddressStamp, PEER_HEADER } from "@/lib/http/peer-address";
 import type { KaspiGateway, KaspiRemoteInvoicePort, KaspiReturnQrPort } from "@/lib/kaspi/gateway";
-import { resetCheckpayAccessForTests } from "@/lib/kaspi/checkpay-access";
 import { upsertMerchantUser } from "@/lib/merchant/users";
 import { apiOperations } from "@/lib/openapi/document";
 import type { Operation } from "@/lib/openapi/operation";
@@ -51,7 +50,6 @@ function applyEnv(vars: Env): () => void {
       else process.env[name] = value;
     }
     resetEnvForTests();
-    resetCheckpayAccessForTests();
   };
   set(vars);
   return () => set(before);

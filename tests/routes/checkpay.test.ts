@@ -4,7 +4,6 @@ import { db } from "@/lib/db";
 import { resetEnvForTests } from "@/lib/env";
 import { log } from "@/lib/log";
 import { installPeerAddressStamp, PEER_HEADER } from "@/lib/http/peer-address";
-import { resetCheckpayAccessForTests } from "@/lib/kaspi/checkpay-access";
 import { CHECKPAY_REPLY_MS, checkpayWithinDeadline } from "@/lib/payments/checkpay-use-case";
 import { BASE, createOrder, eventsOf, orderRow, outboxOf, postOrderSigned, read } from "../helpers";
 
@@ -22,7 +21,6 @@ beforeAll(() => {
   process.env.KASPI_GATEWAY_TRUSTED_PROXIES = PROXY_IP;
   delete process.env.KASPI_GATEWAY_ALLOWED_IPS;
   resetEnvForTests();
-  resetCheckpayAccessForTests();
   installPeerAddressStamp();
 });
 

@@ -1,7 +1,6 @@
 import { NextRequest } from "next/server";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { resetEnvForTests } from "@/lib/env";
-import { resetClientAddressForTests } from "@/lib/http/client-address";
 import { limitKeyOf } from "@/lib/http/ip-list";
 import { PEER_HEADER, installPeerAddressStamp } from "@/lib/http/peer-address";
 import { RateLimiter } from "@/lib/http/rate-limit";
@@ -24,7 +23,6 @@ function from(peer: string, path: string, init: { method?: string; xff?: string 
 function configure(vars: Record<string, string>) {
   Object.assign(process.env, vars);
   resetEnvForTests();
-  resetClientAddressForTests();
   resetRateLimiterForTests();
 }
 
