@@ -109,6 +109,11 @@ const schema = z
     RATE_LIMIT_LOGIN: intFrom(30).pipe(z.number().min(0)),
     RATE_LIMIT_BITRIX24: intFrom(120).pipe(z.number().min(0)),
     RATE_LIMIT_SANDBOX: intFrom(600).pipe(z.number().min(0)),
+    // Open status streams (/api/checkout/{token}/events) at once: per checkout token, per client
+    // address and on this instance (docs/security.md). Past the first two: 429; past the ceiling: 503.
+    STREAMS_PER_TOKEN: intFrom(3).pipe(z.number().min(1).max(100)),
+    STREAMS_PER_ADDRESS: intFrom(100).pipe(z.number().min(1).max(100_000)),
+    STREAMS_PER_INSTANCE: intFrom(2_000).pipe(z.number().min(1).max(1_000_000)),
     // Kaspi QR r3 phone → account holder's name look-ups (remote/client-info, docs/security.md):
     // per checkout token in 24 h (counted in the database) and per client address in an hour (per
     // instance), besides Kaspi's 50 a minute per device. Never off: at least 1.

@@ -26,6 +26,8 @@ export const errorStatus = {
   KASPI_REJECTED: 502,
   PAYMENT_NOT_CONFIRMED: 422,
   BITRIX24_UNAVAILABLE: 503,
+  /** This instance is at a ceiling (e.g. open status streams); retry after Retry-After. */
+  BUSY: 503,
   SANDBOX_DISABLED: 404,
   INVALID_CREDENTIALS: 401,
   CSRF_REJECTED: 403,

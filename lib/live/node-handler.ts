@@ -3,13 +3,14 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { env } from "../env";
 import { errorStatus, type ErrorCode } from "../errors";
 import { answerKaspiCallback } from "../http/kaspi-callback";
+import { clientAddress, limitKeyOf } from "../http/ip-list";
 import { gate } from "../http/request-gate";
 import { Slots } from "../slots";
 import { RateLimiter } from "../http/rate-limit";
 import { newCspNonce, securityHeaders } from "../http/security-headers";
 import { errorMessage, log } from "../log";
 import { SSE_HEADERS, parseLastEventId } from "./sse";
-import { statusHub, type StatusHub } from "./status-hub";
+import { isRefusal, statusHub, streamRefusalError, type StatusHub } from "./status-hub";
 import { readStatusSnapshot } from "./status-reader";
 
 // The production server answers the hottest paths itself, on plain node:http, before Next's
@@ -59,13 +60,23 @@ export function createLiveHandler(
     nonce: newCspNonce(),
   });
 
-  function limited(req: IncomingMessage, token: string): number {
-    if (perMinute <= 0) return 0;
-    // proxy.ts's rule: the last X-Forwarded-For hop (the one the nearest proxy added), else the peer.
+  /** The client's limit key by lib/http/client-address.ts's rule (X-Forwarded-For only from TRUSTED_PROXIES). */
+  function addressKey(req: IncomingMessage): string | null {
     const forwarded = req.headers["x-forwarded-for"];
-    const hops = typeof forwarded === "string" ? forwarded.split(",") : [];
-    const address = hops.at(-1)?.trim() || req.socket.remoteAddress || "unknown";
-    return Math.max(limiter.hit(`checkout:${address}`, { perMinute }), limiter.hit(`token:${token}`, { perMinute }));
+    const address = clientAddress({
+      peer: req.socket.remoteAddress ?? null,
+      forwardedFor: typeof forwarded === "string" ? forwarded : null,
+      trustedProxies: e.trustedProxyList,
+    });
+    return address === null ? null : limitKeyOf(address);
+  }
+
+  function limited(address: string | null, token: string): number {
+    if (perMinute <= 0) return 0;
+    return Math.max(
+      limiter.hit(`checkout:${address ?? "unknown"}`, { perMinute }),
+      limiter.hit(`token:${token}`, { perMinute }),
+    );
   }
 
   // Callbacks are handled a few at a time: a flood queues here instead of filling every turn of
@@ -86,7 +97,8 @@ export function createLiveHandler(
     if (!match) return false;
     const token = match[1] as string;
     const headers = { ...fixed, "X-Request-Id": requestIdOf(req) };
-    const waitMs = limited(req, token);
+    const address = addressKey(req);
+    const waitMs = limited(address, token);
     if (waitMs > 0) {
       sendError(res, headers, "RATE_LIMITED", "too many requests; slow down", {
         "Retry-After": String(Math.ceil(waitMs / 1000)),
@@ -94,7 +106,7 @@ export function createLiveHandler(
     } else if (match[2] === "status") {
       void status(res, headers, token);
     } else {
-      void events(req, res, headers, token, options.hub ?? statusHub());
+      void events(req, res, headers, token, address, options.hub ?? statusHub());
     }
     return true;
   };
@@ -208,6 +220,7 @@ async function events(
   res: ServerResponse,
   headers: Record<string, string>,
   token: string,
+  address: string | null,
   hub: StatusHub,
 ): Promise<void> {
   try {
@@ -218,8 +231,12 @@ async function events(
       },
       end: () => res.end(),
     };
-    const subscription = await hub.open(token, parseLastEventId(headerOf(req, "last-event-id")), sink);
+    const subscription = await hub.open(token, parseLastEventId(headerOf(req, "last-event-id")), sink, address);
     if (!subscription) return sendError(res, headers, "NOT_FOUND", "unknown checkout");
+    if (isRefusal(subscription)) {
+      const refusal = streamRefusalError(subscription);
+      return sendError(res, headers, refusal.code, refusal.message, refusal.headers);
+    }
     if (res.destroyed || req.socket.destroyed) return subscription.close();
     res.on("close", () => subscription.close());
   } catch (error) {

@@ -2,13 +2,13 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { StatusView } from "../payments/checkout-views";
 import { Listeners, type ChangeFeed } from "./change-listeners";
 import { eventIdOf, parseLastEventId, statusFrame } from "./sse";
-import { StatusHub } from "./status-hub";
+import { StatusHub, isRefusal, type StreamCaps } from "./status-hub";
 
 // The hub with an in-memory "database": what each stream is sent, when.
 
 const TOKEN = "tok_0123456789abcdef";
 
-function setUp(options: { heartbeatMs?: number; lifetimeMs?: number } = {}) {
+function setUp(options: { heartbeatMs?: number; lifetimeMs?: number; caps?: StreamCaps } = {}) {
   // The in-process feed, plus the "anything may have changed" ring a reconnecting feed sends.
   const listeners = new Listeners();
   const feed = {
@@ -22,15 +22,24 @@ function setUp(options: { heartbeatMs?: number; lifetimeMs?: number } = {}) {
     feed,
     read: async (token) => {
       row.reads++;
-      return token === TOKEN ? { orderId: "ord_1", view: row.view } : null;
+      if (token === TOKEN) return { orderId: "ord_1", view: row.view };
+      return token.startsWith("tok_other_") ? { orderId: `ord_${token}`, view: row.view } : null;
     },
     heartbeatMs: options.heartbeatMs ?? 60_000,
     lifetimeMs: options.lifetimeMs ?? 300_000,
+    caps: options.caps,
     now: () => clock,
   });
   const sink = () => {
     const frames: string[] = [];
-    return { frames, ended: false, write: (f: string) => void frames.push(f), end() { this.ended = true; } };
+    return {
+      frames,
+      ended: false,
+      write: (f: string) => void frames.push(f),
+      end() {
+        this.ended = true;
+      },
+    };
   };
   return { feed, row, hub, sink, tick: (ms: number) => (clock += ms) };
 }
@@ -122,8 +131,61 @@ describe("StatusHub", () => {
     const sub = await hub.open(TOKEN, null, sink());
     await hub.open(TOKEN, null, sink());
     expect(hub.stats()).toEqual({ streams: 2, orders: 1 });
-    sub?.close();
+    if (sub && !isRefusal(sub)) sub.close();
     expect(hub.stats()).toEqual({ streams: 1, orders: 1 });
+  });
+});
+
+describe("StatusHub caps (issue: hostile callers, status streams)", () => {
+  const caps = { perToken: 3, perAddress: 5, perInstance: 8 };
+
+  it("opens at most 3 streams per token; a closed one frees its place", async () => {
+    const { row, hub, sink } = setUp({ caps });
+    hubs.push(hub);
+    const opened = [];
+    for (let i = 0; i < 3; i++) opened.push(await hub.open(TOKEN, null, sink(), `10.0.0.${i}`));
+    const reads = row.reads;
+    const fourth = await hub.open(TOKEN, null, sink(), "10.0.0.9");
+    expect(fourth).toEqual({ refused: "token", retryAfterSeconds: 30 });
+    expect(row.reads).toBe(reads); // refused before the database is read
+    expect(hub.stats().streams).toBe(3);
+    const first = opened[0];
+    if (first && !isRefusal(first)) first.close();
+    expect(isRefusal(await hub.open(TOKEN, null, sink(), "10.0.0.9"))).toBe(false);
+  });
+
+  it("caps streams per address across tokens, and per instance with a refusal that means 503", async () => {
+    const { hub, sink } = setUp({ caps });
+    hubs.push(hub);
+    const tokens = Array.from({ length: 10 }, (_, i) => `tok_other_${String(i).padStart(10, "0")}`);
+    for (const t of tokens.slice(0, 5)) expect(isRefusal(await hub.open(t, null, sink(), "203.0.113.7"))).toBe(false);
+    expect(await hub.open(tokens[5] as string, null, sink(), "203.0.113.7")).toEqual({
+      refused: "address",
+      retryAfterSeconds: 30,
+    });
+    for (const t of tokens.slice(5, 8)) expect(isRefusal(await hub.open(t, null, sink(), "198.51.100.1"))).toBe(false);
+    expect(await hub.open(tokens[8] as string, null, sink(), "198.51.100.2")).toEqual({
+      refused: "instance",
+      retryAfterSeconds: 5,
+    });
+    expect(hub.stats().streams).toBe(8);
+  });
+
+  it("an unknown token and a stream ended by its lifetime give their places back", async () => {
+    const { hub, sink, tick } = setUp({
+      caps: { perToken: 1, perAddress: 1, perInstance: 1 },
+      heartbeatMs: 20,
+      lifetimeMs: 1_000,
+    });
+    hubs.push(hub);
+    expect(await hub.open("tok_unknown_000000000", null, sink(), "203.0.113.7")).toBeNull();
+    const s = sink();
+    expect(isRefusal(await hub.open(TOKEN, null, s, "203.0.113.7"))).toBe(false);
+    expect(isRefusal(await hub.open(TOKEN, null, sink(), "203.0.113.8"))).toBe(true);
+    tick(1_000);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(s.ended).toBe(true);
+    expect(isRefusal(await hub.open(TOKEN, null, sink(), "203.0.113.7"))).toBe(false);
   });
 });
 

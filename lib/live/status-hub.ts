@@ -1,3 +1,4 @@
+import { env } from "../env";
 import { changeFeed, type ChangeFeed } from "./change-feed";
 import { HEARTBEAT_FRAME, eventIdOf, retryFrame, statusFrame } from "./sse";
 import { readStatusSnapshot, type StatusSnapshot } from "./status-reader";
@@ -13,15 +14,27 @@ import { readStatusSnapshot, type StatusSnapshot } from "./status-reader";
 export type StreamSink = { write(frame: string): void; end(): void };
 export type Subscription = { close(): void };
 
+/**
+ * How many streams may be open at once (0 = no cap): per checkout token (one shopper's tabs), per
+ * client address (the limit key of lib/http/ip-list.ts: an IPv6 /64 counts as one) and on this
+ * instance. Each stream holds a socket and about 17 KB: without caps, ten guest checkouts
+ * reconnecting in a loop could exhaust an instance (docs/security.md).
+ */
+export type StreamCaps = { perToken: number; perAddress: number; perInstance: number };
+
+/** Why a stream was not opened: the first two answer 429, the instance ceiling 503; both with Retry-After. */
+export type StreamRefusal = { refused: "token" | "address" | "instance"; retryAfterSeconds: number };
+
 export type HubOptions = {
   feed: ChangeFeed;
   read: (token: string) => Promise<StatusSnapshot | null>;
   heartbeatMs: number;
   lifetimeMs: number;
+  caps?: StreamCaps;
   now?: () => number;
 };
 
-type Stream = { sink: StreamSink; lastId: string | null; openedAt: number };
+type Stream = { sink: StreamSink; lastId: string | null; openedAt: number; token: string; address: string | null };
 type Entry = { token: string; streams: Set<Stream> };
 
 /** Orders re-read per event-loop turn on the heartbeat: 10,000 watched orders never block it long. */
@@ -29,6 +42,10 @@ const SWEEP_CHUNK = 500;
 
 export class StatusHub {
   private readonly entries = new Map<string, Entry>();
+  /** Open (or opening) streams per token, per address key, and in all: what the caps count. */
+  private readonly perToken = new Map<string, number>();
+  private readonly perAddress = new Map<string, number>();
+  private open_ = 0;
   private readonly dirty = new Set<string>();
   private flushing = false;
   private changes = 0;
@@ -47,15 +64,35 @@ export class StatusHub {
     });
   }
 
-  /** Opens a stream: null for an unknown token. The current status goes first unless the browser has it. */
-  async open(token: string, lastEventId: string | null, sink: StreamSink): Promise<Subscription | null> {
+  /**
+   * Opens a stream: null for an unknown token, a refusal past a cap (checked and counted before the
+   * database is read, so refused streams cost nothing). The current status goes first unless the
+   * browser has it. `address` is the client's limit key (null: unknown, counted per token only).
+   */
+  async open(
+    token: string,
+    lastEventId: string | null,
+    sink: StreamSink,
+    address: string | null = null,
+  ): Promise<Subscription | StreamRefusal | null> {
+    const refusal = this.admit(token, address);
+    if (refusal) return refusal;
+    let snapshot: StatusSnapshot | null;
     const changesBefore = this.changes;
-    const snapshot = await this.options.read(token);
-    if (!snapshot) return null;
+    try {
+      snapshot = await this.options.read(token);
+    } catch (error) {
+      this.release(token, address);
+      throw error;
+    }
+    if (!snapshot) {
+      this.release(token, address);
+      return null;
+    }
     const id = eventIdOf(snapshot.view);
     sink.write(retryFrame());
     if (lastEventId !== id) sink.write(statusFrame(snapshot.view, id));
-    const stream: Stream = { sink, lastId: id, openedAt: this.now() };
+    const stream: Stream = { sink, lastId: id, openedAt: this.now(), token, address };
     let entry = this.entries.get(snapshot.orderId);
     if (!entry) {
       entry = { token, streams: new Set() };
@@ -68,6 +105,29 @@ export class StatusHub {
     this.timer.unref?.();
     const orderId = snapshot.orderId;
     return { close: () => this.remove(orderId, stream) };
+  }
+
+  private admit(token: string, address: string | null): StreamRefusal | null {
+    const caps = this.options.caps;
+    if (caps) {
+      if (caps.perInstance > 0 && this.open_ >= caps.perInstance) return { refused: "instance", retryAfterSeconds: 5 };
+      if (caps.perToken > 0 && (this.perToken.get(token) ?? 0) >= caps.perToken) {
+        return { refused: "token", retryAfterSeconds: 30 };
+      }
+      if (address !== null && caps.perAddress > 0 && (this.perAddress.get(address) ?? 0) >= caps.perAddress) {
+        return { refused: "address", retryAfterSeconds: 30 };
+      }
+    }
+    this.open_++;
+    this.perToken.set(token, (this.perToken.get(token) ?? 0) + 1);
+    if (address !== null) this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
+    return null;
+  }
+
+  private release(token: string, address: string | null): void {
+    this.open_ = Math.max(0, this.open_ - 1);
+    decrement(this.perToken, token);
+    if (address !== null) decrement(this.perAddress, address);
   }
 
   stats(): { streams: number; orders: number } {
@@ -83,11 +143,15 @@ export class StatusHub {
     this.timer = undefined;
     for (const entry of this.entries.values()) for (const s of entry.streams) s.sink.end();
     this.entries.clear();
+    this.perToken.clear();
+    this.perAddress.clear();
+    this.open_ = 0;
   }
 
   private remove(orderId: string, stream: Stream): void {
     const entry = this.entries.get(orderId);
     if (!entry?.streams.delete(stream)) return;
+    this.release(stream.token, stream.address);
     if (entry.streams.size === 0) this.entries.delete(orderId);
     if (this.entries.size === 0 && this.timer) {
       clearInterval(this.timer);
@@ -157,6 +221,34 @@ export class StatusHub {
   }
 }
 
+function decrement(counts: Map<string, number>, key: string): void {
+  const n = (counts.get(key) ?? 0) - 1;
+  if (n > 0) counts.set(key, n);
+  else counts.delete(key);
+}
+
+/** Whether `open` answered a refusal rather than a stream or "unknown". */
+export function isRefusal(result: Subscription | StreamRefusal | null): result is StreamRefusal {
+  return result !== null && "refused" in result;
+}
+
+/** A refusal as the answer both code paths give (fast path and route handler): code, message, headers. */
+export function streamRefusalError(refusal: StreamRefusal): {
+  code: "RATE_LIMITED" | "BUSY";
+  message: string;
+  headers: Record<string, string>;
+} {
+  const headers = { "Retry-After": String(refusal.retryAfterSeconds) };
+  switch (refusal.refused) {
+    case "token":
+      return { code: "RATE_LIMITED", message: "too many open status streams for this checkout", headers };
+    case "address":
+      return { code: "RATE_LIMITED", message: "too many open status streams from this address", headers };
+    case "instance":
+      return { code: "BUSY", message: "too many open status streams on this server; retry shortly", headers };
+  }
+}
+
 export const HEARTBEAT_MS = 15_000;
 /** Streams end after this long; the browser reconnects at once with Last-Event-ID. */
 export const STREAM_LIFETIME_MS = 5 * 60_000;
@@ -176,6 +268,11 @@ export function statusHub(): StatusHub {
     read: readStatusSnapshot,
     heartbeatMs: HEARTBEAT_MS,
     lifetimeMs: STREAM_LIFETIME_MS,
+    caps: {
+      perToken: env().STREAMS_PER_TOKEN,
+      perAddress: env().STREAMS_PER_ADDRESS,
+      perInstance: env().STREAMS_PER_INSTANCE,
+    },
   });
   return holder.__checkoutStatusHub;
 }

@@ -130,7 +130,8 @@ export const publicOperations: Operation[] = [
         raw: { mediaType: "text/event-stream", schema: { type: "string" } },
       },
     },
-    errors: ["NOT_FOUND", "RATE_LIMITED"],
+    // 429: the request rate, or the open streams per token or per address; 503: the instance's ceiling.
+    errors: ["NOT_FOUND", "RATE_LIMITED", "BUSY"],
   },
   {
     method: "post",
@@ -143,7 +144,11 @@ export const publicOperations: Operation[] = [
     requestBody: { body: input("RemoteAction", remoteActionSchema), required: true },
     responses: {
       200: {
-        description: "client-info: the name on the Kaspi account; send, check, cancel: the invoice's attempt",
+        description:
+          "client-info: the name on the Kaspi account; send, check, cancel: the invoice's attempt. " +
+          "client-info only for a payable (CREATED or PENDING) order, else 409 ORDER_NOT_PAYABLE; at most " +
+          "REMOTE_LOOKUPS_PER_TOKEN (3) per token in 24 h and REMOTE_LOOKUPS_PER_ADDRESS (20) per client address " +
+          "an hour, else 429 with Retry-After",
         body: output("RemoteAnswer", z.union([remoteClientInfoSchema, remoteViewSchema])),
       },
     },

@@ -9,14 +9,16 @@ import { closeStatusReader, readStatusSnapshot } from "@/lib/live/status-reader"
  * The production fast path (lib/live/node-handler.ts) on a real node:http server on a free port.
  * What it does not take would go to Next: here it is answered 299 and counted in `passedOn`.
  */
-export async function startLiveServer(options: { callbackBodyDeadlineMs?: number } = {}): Promise<{
+export async function startLiveServer(options: { callbackBodyDeadlineMs?: number; hub?: StatusHub } = {}): Promise<{
   origin: string;
   passedOn: () => number;
   hub: StatusHub;
   close: () => Promise<void>;
 }> {
-  const hub = new StatusHub({ feed: changeFeed(), read: readStatusSnapshot, heartbeatMs: 60_000, lifetimeMs: 300_000 });
-  const live = createLiveHandler({ hub, ...options });
+  const hub =
+    options.hub ??
+    new StatusHub({ feed: changeFeed(), read: readStatusSnapshot, heartbeatMs: 60_000, lifetimeMs: 300_000 });
+  const live = createLiveHandler({ ...options, hub });
   let passedOn = 0;
   const server = createServer((req, res) => {
     if (live(req, res)) return;

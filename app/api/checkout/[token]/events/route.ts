@@ -2,9 +2,11 @@
 // status, then every change, heartbeats, an end after a bounded lifetime (the browser reconnects
 // with Last-Event-ID). The production server answers this path before Next (lib/live/node-handler.ts);
 // this handler serves `next dev` and anything the fast path hands over.
-import { errorOf, internalError } from "@/lib/http/responses";
+import { clientAddressOf } from "@/lib/http/client-address";
+import { limitKeyOf } from "@/lib/http/ip-list";
+import { errorOf, errorResponse, internalError } from "@/lib/http/responses";
 import { SSE_HEADERS, parseLastEventId } from "@/lib/live/sse";
-import { statusHub, type Subscription } from "@/lib/live/status-hub";
+import { isRefusal, statusHub, streamRefusalError, type Subscription } from "@/lib/live/status-hub";
 
 const TOKEN = /^[A-Za-z0-9_-]{16,64}$/;
 
@@ -15,21 +17,33 @@ export async function GET(request: Request, ctx: { params: Promise<{ token: stri
     const encoder = new TextEncoder();
     let controller!: ReadableStreamDefaultController<Uint8Array>;
     let subscription: Subscription | null = null;
+    const address = clientAddressOf(request);
     const body = new ReadableStream<Uint8Array>({
       start: (c) => void (controller = c),
       cancel: () => subscription?.close(),
     });
     let closed = false;
-    subscription = await statusHub().open(token, parseLastEventId(request.headers.get("last-event-id")), {
-      write: (frame) => {
-        if (!closed) controller.enqueue(encoder.encode(frame));
+    // The same caps as the production fast path: the hub counts every stream of this process.
+    const opened = await statusHub().open(
+      token,
+      parseLastEventId(request.headers.get("last-event-id")),
+      {
+        write: (frame) => {
+          if (!closed) controller.enqueue(encoder.encode(frame));
+        },
+        end: () => {
+          if (!closed) controller.close();
+          closed = true;
+        },
       },
-      end: () => {
-        if (!closed) controller.close();
-        closed = true;
-      },
-    });
-    if (!subscription) return errorOf("NOT_FOUND", "unknown checkout");
+      address === null ? null : limitKeyOf(address),
+    );
+    if (!opened) return errorOf("NOT_FOUND", "unknown checkout");
+    if (isRefusal(opened)) {
+      const { code, message, headers } = streamRefusalError(opened);
+      return errorResponse({ code, message }, headers);
+    }
+    subscription = opened;
     request.signal.addEventListener("abort", () => subscription?.close());
     return new Response(body, { headers: SSE_HEADERS });
   } catch (e) {
