@@ -119,17 +119,19 @@ describe.skipIf(!php)("on-premise handler (PHP) ⇄ app (TypeScript), real proce
     );
     expect(backlog).toBe(0);
 
-    // 4. The app's signature verified in PHP; PHP's GET re-check verified in the app. A replay of
-    //    the notification (freshly signed here, in TypeScript) is acknowledged and changes nothing.
+    // 4. The app's signature verified in PHP; PHP's GET re-check verified in the app. The same
+    //    notification signed afresh (as the app's outbox signs every attempt, here in TypeScript)
+    //    is acknowledged and changes nothing; that request sent again byte for byte (a captured
+    //    one) is refused: its nonce is in the site's database (NonceStore.php).
     const body = state.notifications[0]?.body ?? "";
     expect(JSON.parse(body)).toMatchObject({ event: "payment.paid", externalId: "41", amount: 12_500, kaspiPaymentId });
-    const replay = await fetch(notifyUrl, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", ...notifySignature(body) },
-      body,
-    });
+    const resent = { method: "POST", headers: { "Content-Type": "application/json", ...notifySignature(body) }, body };
+    const replay = await fetch(notifyUrl, resent);
     expect(replay.status).toBe(200);
     expect(await replay.json()).toEqual({ status: "OK", alreadyPaid: true });
+    const captured = await fetch(notifyUrl, resent);
+    expect(captured.status).toBe(401);
+    expect(((await captured.json()) as { error: { code: string } }).error.code).toBe("REPLAYED_SIGNATURE");
 
     // 5. Forged and stale notifications are refused with 401.
     const forged = body.replace("12500", "1");
@@ -152,8 +154,8 @@ describe.skipIf(!php)("on-premise handler (PHP) ⇄ app (TypeScript), real proce
     const final = await siteState();
     expect(final.payments["41"]?.PAID_TRANSITIONS).toBe(1);
     // The app sent one notification (the duplicate Kaspi callbacks made no second), then ours:
-    // the replay, the stale one and the tampered one.
-    expect(final.notifications).toHaveLength(4);
+    // the re-signed one, the captured repeat, the stale one and the tampered one.
+    expect(final.notifications).toHaveLength(5);
   });
 
   it("a notification for a payment the app does not have as PAID is refused (409) and the payment stays unpaid", async () => {

@@ -5,7 +5,8 @@
 // initiatePay      sends the order to the Kaspi checkout app (signed POST /api/orders), shows the
 //                  app's checkout page in an iframe with a fallback link, and stores the app's
 //                  order id as PS_INVOICE_ID and the checkout as the payment URL.
-// processRequest   accepts the app's signed payment.paid / payment.refunded notifications,
+// processRequest   accepts the app's signed payment.paid / payment.refunded notifications, each
+//                  signature once (its nonce is kept in the site's database, lib/NonceStore.php),
 //                  re-checks the order with a signed GET /api/orders/{externalId}, and returns
 //                  MONEY_COMING (paid) or MONEY_LEAVING (fully refunded) with PS_* fields.
 // refund           (IRefund) Bitrix's "return to the payment system": the app refunds through Kaspi.
@@ -14,6 +15,10 @@
 //   200 applied or already applied      503 try again later (app unreachable, not applied)
 //   410 ORDER_CANCELLED (final)         422 SANDBOX_REFUSED (final)
 //   401/400/409/502 a real problem: the sale module marks the payment (MARKED = Y).
+//   401 before any payment is loaded (nothing marked): a missing, wrong or stale signature, or a
+//   repeat of a signature already accepted (REPLAYED_SIGNATURE). The app's outbox signs every
+//   attempt afresh (new nonce and timestamp, lib/bitrix-onprem/signed-post-transport.ts), so its
+//   own retries are never repeats: only a captured request sent again is refused.
 
 namespace Sale\Handlers\PaySystem;
 
@@ -29,10 +34,12 @@ use Bitrix\Sale\PaySystem;
 use Bitrix\Sale\PriceMaths;
 use Sale\Handlers\PaySystem\KaspiCheckout\AppClient;
 use Sale\Handlers\PaySystem\KaspiCheckout\AppResponse;
+use Sale\Handlers\PaySystem\KaspiCheckout\NonceStore;
 use Sale\Handlers\PaySystem\KaspiCheckout\Signature;
 
 require_once __DIR__ . '/lib/Signature.php';
 require_once __DIR__ . '/lib/AppClient.php';
+require_once __DIR__ . '/lib/NonceStore.php';
 
 Loc::loadMessages(__FILE__);
 
@@ -187,6 +194,31 @@ class KaspiCheckoutHandler extends PaySystem\ServiceHandler implements PaySystem
             $this->emit(401, ['error' => [
                 'code' => $secret === '' ? 'INVALID_SIGNATURE' : $check,
                 'message' => 'the signature is missing, wrong or stale',
+            ]]);
+            return null;
+        }
+        // A valid signature proves the app sent this request; its nonce makes it count once. Only
+        // claimed after the HMAC matched, so nobody without the secret can fill the table.
+        try {
+            $fresh = $this->nonceStore()->claim(
+                $this->header($request, 'X-Signature-Nonce'),
+                $this->header($request, 'X-Signature-Timestamp'),
+                self::SIGNATURE_TOLERANCE_SECONDS
+            );
+        } catch (\Exception $e) {
+            // Fail closed: without the store a replay could not be told apart. Nothing is applied;
+            // the app retries (a 503 is not final for it) with a freshly signed request.
+            PaySystem\Logger::addError('Kaspi checkout: the notification nonce could not be recorded: ' . $e->getMessage());
+            $this->emit(503, ['error' => [
+                'code' => 'NONCE_STORE_UNAVAILABLE',
+                'message' => 'Bitrix could not record the notification; try again later',
+            ]]);
+            return null;
+        }
+        if (!$fresh) {
+            $this->emit(401, ['error' => [
+                'code' => Signature::REPLAYED,
+                'message' => 'this signature nonce was already used',
             ]]);
             return null;
         }
@@ -396,6 +428,12 @@ class KaspiCheckoutHandler extends PaySystem\ServiceHandler implements PaySystem
             $raw,
             self::SIGNATURE_TOLERANCE_SECONDS
         );
+    }
+
+    /** The seen nonces, in the site's own database (Application::getConnection(): modules/main/lib/application.php). */
+    protected function nonceStore()
+    {
+        return new NonceStore(Application::getConnection());
     }
 
     /** The payment a notification names, loaded the way the sale module will load it. */

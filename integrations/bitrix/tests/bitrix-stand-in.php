@@ -45,6 +45,15 @@ namespace Bitrix\Main\Localization {
 }
 
 namespace Bitrix\Main {
+    /** main/lib/systemexception.php: the base of Bitrix's exceptions ($message, $code, $file, $line, $previous). */
+    class SystemException extends \Exception
+    {
+        public function __construct($message = '', $code = 0, $file = '', $line = 0, \Throwable $previous = null)
+        {
+            parent::__construct($message, $code, $previous);
+        }
+    }
+
     class Error
     {
         protected $message;
@@ -221,6 +230,8 @@ namespace Bitrix\Main {
     {
         private static $instance;
         private $context;
+        /** @var DB\Connection|null Stand-in only: the site's database (one connection, like 'default'). */
+        private static $connection = null;
 
         public static function getInstance()
         {
@@ -247,6 +258,334 @@ namespace Bitrix\Main {
         public static function getDocumentRoot()
         {
             return isset($_SERVER['DOCUMENT_ROOT']) ? $_SERVER['DOCUMENT_ROOT'] : getcwd();
+        }
+
+        /**
+         * main/lib/application.php: static, the named connection of the pool ('' = default).
+         * Here: one in-memory database (DB\MemoryConnection) for every name.
+         */
+        public static function getConnection($name = '')
+        {
+            if (self::$connection === null) {
+                self::$connection = new DB\MemoryConnection();
+            }
+            return self::$connection;
+        }
+
+        /** Stand-in only: another database (a fresh one, or one restored from a file). */
+        public static function setConnection(DB\Connection $connection = null)
+        {
+            self::$connection = $connection;
+        }
+    }
+}
+
+namespace Bitrix\Main\DB {
+    /**
+     * The database layer of the main module (main/lib/db/), as far as the handler uses it:
+     * Connection::query / queryExecute / isTableExists / getSqlHelper, SqlHelper::quote / forSql,
+     * Result::fetch, and the exceptions every failed query throws. Method names and parameters
+     * follow main/lib/db/connection.php, sqlhelper.php, result.php, exception.php, sqlexception.php.
+     */
+    class Exception extends \Bitrix\Main\SystemException
+    {
+        protected $databaseMessage;
+
+        /** main/lib/db/exception.php: "<message>: <database message>". */
+        public function __construct($message = '', $databaseMessage = '', \Throwable $previous = null)
+        {
+            if ($message !== '' && $databaseMessage !== '') {
+                $message .= ': ' . $databaseMessage;
+            } elseif ($message === '') {
+                $message = $databaseMessage;
+            }
+            $this->databaseMessage = $databaseMessage;
+            parent::__construct($message, 400, '', 0, $previous);
+        }
+
+        public function getDatabaseMessage()
+        {
+            return $this->databaseMessage;
+        }
+    }
+
+    class SqlException extends Exception
+    {
+    }
+
+    /** main/lib/db/sqlexception.php: what queryInternal throws on any database error. */
+    class SqlQueryException extends SqlException
+    {
+        protected $query = '';
+
+        public function __construct($message = '', $databaseMessage = '', $query = '', \Throwable $previous = null)
+        {
+            parent::__construct($message, $databaseMessage, $previous);
+            $this->query = $query;
+        }
+
+        public function getQuery()
+        {
+            return $this->query;
+        }
+    }
+
+    class Result
+    {
+        private $rows;
+
+        public function __construct(array $rows)
+        {
+            $this->rows = $rows;
+        }
+
+        /** @return array|false the next row (column => value), false after the last */
+        public function fetch()
+        {
+            $row = array_shift($this->rows);
+            return $row === null ? false : $row;
+        }
+    }
+
+    /** MySQL's flavour (mysqlcommonsqlhelper.php, mysqlisqlhelper.php): `name`, backslash escapes. */
+    class SqlHelper
+    {
+        public function getLeftQuote()
+        {
+            return '`';
+        }
+
+        public function getRightQuote()
+        {
+            return '`';
+        }
+
+        public function quote($identifier)
+        {
+            return '`' . str_replace('`', '', (string)$identifier) . '`';
+        }
+
+        /** Like mysqli::real_escape_string. */
+        public function forSql($value, $maxLength = 0)
+        {
+            $value = (string)$value;
+            if ($maxLength > 0) {
+                $value = substr($value, 0, $maxLength);
+            }
+            return strtr($value, ["\\" => "\\\\", "\0" => "\\0", "\n" => "\\n", "\r" => "\\r", "'" => "\\'", '"' => '\\"', "\x1a" => "\\Z"]);
+        }
+    }
+
+    abstract class Connection
+    {
+        protected $sqlHelper;
+
+        /** @return array[] the rows of a statement; throws SqlQueryException like the real drivers */
+        abstract protected function queryInternal($sql, array $binds = null);
+
+        public function getSqlHelper()
+        {
+            if ($this->sqlHelper === null) {
+                $this->sqlHelper = new SqlHelper();
+            }
+            return $this->sqlHelper;
+        }
+
+        /** @return Result */
+        public function query($sql)
+        {
+            return new Result($this->queryInternal((string)$sql));
+        }
+
+        public function queryScalar($sql, array $binds = null)
+        {
+            $row = $this->query($sql)->fetch();
+            return $row ? array_shift($row) : null;
+        }
+
+        public function queryExecute($sql, array $binds = null)
+        {
+            $this->query($sql);
+        }
+
+        /** Like MysqlCommonConnection::isTableExists: SHOW TABLES LIKE '<name>'. */
+        public function isTableExists($tableName)
+        {
+            $tableName = preg_replace('/[^a-z0-9%_]+/i', '', (string)$tableName);
+            if ($tableName === '') {
+                return false;
+            }
+            return (bool)$this->query("SHOW TABLES LIKE '" . $this->getSqlHelper()->forSql($tableName) . "'")->fetch();
+        }
+
+        public function getType()
+        {
+            return 'mysql';
+        }
+    }
+
+    /**
+     * Stand-in only: a database in PHP arrays that runs the few statements the handler sends
+     * (CREATE TABLE with a PRIMARY KEY, INSERT, SELECT/DELETE with one WHERE comparison, SHOW
+     * TABLES LIKE) and fails like MySQL through MysqliConnection does (SqlQueryException
+     * "Mysql query error: (<errno>) <error>", mysqliconnection.php): a duplicate primary key,
+     * a missing or existing table, an unknown column. Any other statement is refused the same way,
+     * so a handler change that sends SQL this stand-in does not understand fails its tests.
+     */
+    class MemoryConnection extends Connection
+    {
+        /** @var array<string, array{columns: string[], primary: string[], rows: array<string, array>}> Stand-in only: the data (a test site saves it between requests). */
+        public $tables = [];
+        /** @var string[] Stand-in only: every statement run. */
+        public $log = [];
+        /** @var bool Stand-in only: when true every statement fails as if the server had gone away. */
+        public $down = false;
+
+        const IDENT = '`([A-Za-z0-9_]+)`';
+        const VALUE = "('(?:[^'\\\\]|\\\\.)*'|-?\\d+)";
+
+        protected function queryInternal($sql, array $binds = null)
+        {
+            $this->log[] = $sql;
+            if ($this->down) {
+                $this->fail(2006, 'MySQL server has gone away', $sql);
+            }
+            $s = trim($sql);
+            $i = self::IDENT;
+            $v = self::VALUE;
+            if (preg_match("/^SHOW TABLES LIKE '([A-Za-z0-9_%]+)'$/D", $s, $m)) {
+                $pattern = '/^' . str_replace(['%', '_'], ['.*', '.'], $m[1]) . '$/D';
+                return array_values(array_map(function ($name) {
+                    return ['TABLE' => $name];
+                }, array_filter(array_keys($this->tables), function ($name) use ($pattern) {
+                    return preg_match($pattern, $name) === 1;
+                })));
+            }
+            if (preg_match("/^CREATE TABLE $i \\((.*), PRIMARY KEY \\(([^)]*)\\)\\)$/Ds", $s, $m)) {
+                return $this->createTable($m[1], $m[2], $m[3], $sql);
+            }
+            if (preg_match("/^INSERT INTO $i \\(([^)]*)\\) VALUES \\((.*)\\)$/Ds", $s, $m)) {
+                return $this->insert($m[1], $m[2], $m[3], $sql);
+            }
+            if (preg_match("/^(SELECT (.+?)|DELETE) FROM $i WHERE $i (=|<) $v$/Ds", $s, $m)) {
+                return $this->where($m[3], $m[4], $m[5], $this->value($m[6]), $m[2] === '' ? null : $m[2], $sql);
+            }
+            $this->fail(1064, 'You have an error in your SQL syntax (the stand-in does not run this statement)', $sql);
+            return [];
+        }
+
+        private function createTable($table, $columnsSql, $primarySql, $sql)
+        {
+            if (isset($this->tables[$table])) {
+                $this->fail(1050, "Table '$table' already exists", $sql);
+            }
+            $columns = [];
+            foreach (explode(',', $columnsSql) as $definition) {
+                if (!preg_match('/^\s*' . self::IDENT . ' (VARCHAR\(\d+\)|BIGINT|INT) NOT NULL\s*$/D', $definition, $m)) {
+                    $this->fail(1064, 'You have an error in your SQL syntax near ' . trim($definition), $sql);
+                }
+                $columns[] = $m[1];
+            }
+            $primary = $this->identifiers($primarySql, $sql);
+            foreach ($primary as $column) {
+                if (!in_array($column, $columns, true)) {
+                    $this->fail(1072, "Key column '$column' doesn't exist in table", $sql);
+                }
+            }
+            $this->tables[$table] = ['columns' => $columns, 'primary' => $primary, 'rows' => []];
+            return [];
+        }
+
+        private function insert($table, $columnsSql, $valuesSql, $sql)
+        {
+            $this->table($table, $sql);
+            $columns = $this->identifiers($columnsSql, $sql);
+            if (!preg_match_all('/\s*' . self::VALUE . '\s*(?:,|$)/', $valuesSql, $m) || count($m[1]) !== count($columns)) {
+                $this->fail(1136, "Column count doesn't match value count", $sql);
+            }
+            $row = [];
+            foreach ($columns as $n => $column) {
+                $this->column($table, $column, $sql);
+                $row[$column] = $this->value($m[1][$n]);
+            }
+            foreach ($this->tables[$table]['columns'] as $column) {
+                if (!array_key_exists($column, $row)) {
+                    $this->fail(1364, "Field '$column' doesn't have a default value", $sql);
+                }
+            }
+            $key = implode('-', array_map(function ($column) use ($row) {
+                return (string)$row[$column];
+            }, $this->tables[$table]['primary']));
+            if (isset($this->tables[$table]['rows'][$key])) {
+                $this->fail(1062, "Duplicate entry '$key' for key 'PRIMARY'", $sql);
+            }
+            $this->tables[$table]['rows'][$key] = $row;
+            return [];
+        }
+
+        private function where($table, $column, $operator, $value, $select, $sql)
+        {
+            $this->table($table, $sql);
+            $this->column($table, $column, $sql);
+            $out = [];
+            foreach ($this->tables[$table]['rows'] as $key => $row) {
+                $match = $operator === '=' ? (string)$row[$column] === (string)$value : $row[$column] < $value;
+                if (!$match) {
+                    continue;
+                }
+                if ($select === null) {
+                    unset($this->tables[$table]['rows'][$key]);
+                    continue;
+                }
+                $picked = [];
+                foreach ($this->identifiers($select, $sql) as $name) {
+                    $this->column($table, $name, $sql);
+                    $picked[$name] = (string)$row[$name];
+                }
+                $out[] = $picked;
+            }
+            return $out;
+        }
+
+        /** @return string[] the names of "`A`, `B`" */
+        private function identifiers($list, $sql)
+        {
+            $names = [];
+            foreach (explode(',', $list) as $part) {
+                if (!preg_match('/^\s*' . self::IDENT . '\s*$/D', $part, $m)) {
+                    $this->fail(1064, 'You have an error in your SQL syntax near ' . trim($part), $sql);
+                }
+                $names[] = $m[1];
+            }
+            return $names;
+        }
+
+        /** A literal: an integer, or a quoted string with mysqli's escapes undone. */
+        private function value($literal)
+        {
+            if ($literal[0] !== "'") {
+                return (int)$literal;
+            }
+            return strtr(substr($literal, 1, -1), ["\\\\" => "\\", "\\0" => "\0", "\\n" => "\n", "\\r" => "\r", "\\'" => "'", '\\"' => '"', "\\Z" => "\x1a"]);
+        }
+
+        private function table($table, $sql)
+        {
+            if (!isset($this->tables[$table])) {
+                $this->fail(1146, "Table '$table' doesn't exist", $sql);
+            }
+        }
+
+        private function column($table, $column, $sql)
+        {
+            if (!in_array($column, $this->tables[$table]['columns'], true)) {
+                $this->fail(1054, "Unknown column '$column'", $sql);
+            }
+        }
+
+        private function fail($errno, $error, $sql)
+        {
+            throw new SqlQueryException('Mysql query error', '(' . $errno . ') ' . $error, $sql);
         }
     }
 }

@@ -3,10 +3,14 @@
 // Payment::setReturn, Service::initiatePay, each modelled on sale/lib/paysystem/service.php and
 // sale/lib/payment.php): what Bitrix applies, marks and answers. Included by run.php.
 
+use Bitrix\Main\Application;
+use Bitrix\Main\DB\MemoryConnection;
+use Bitrix\Main\DB\SqlQueryException;
 use Bitrix\Main\HttpRequest;
 use Bitrix\Main\Web\HttpClient;
 use Bitrix\Sale\Payment;
 use Bitrix\Sale\PaySystem\Service;
+use Sale\Handlers\PaySystem\KaspiCheckout\NonceStore;
 use Sale\Handlers\PaySystem\KaspiCheckout\Signature;
 
 /** The whole notification flow for $payment (found through Manager::getIdsByPayment + Order::load). */
@@ -203,5 +207,193 @@ test('IRefund: refusals reach the manager in Russian and the payment stays paid'
         contains($text, implode(';', $result->getErrorMessages()), "$name: message");
         same(true, $payment->isPaid(), "$name: still paid");
         same(false, $payment->isReturn(), "$name: not returned");
+    }
+});
+
+// ---------------------------------------------------------------- replayed notifications
+
+/** One signed notification kept as sent, so that it can be delivered again byte for byte (a captured request). */
+function captured(array $override = [], $secret = SECRET, $at = null)
+{
+    $request = notificationRequest($override, $secret, $at);
+    return ['request' => $request, 'body' => HttpRequest::$testInput];
+}
+
+/** Delivers a captured notification through the sale module's flow. */
+function deliver(Service $service, Payment $payment, array $captured)
+{
+    HttpRequest::$testInput = $captured['body'];
+    return flow($service, $payment, $captured['request']);
+}
+
+test('replay: the same signed notification delivered twice is applied once, the repeat gets 401 REPLAYED_SIGNATURE', function () {
+    appSays(200, paidOrder());
+    $payment = payment();
+    $paid = captured();
+    $handler = deliver(service(), $payment, $paid);
+    same(200, $handler->status, 'first delivery');
+    same(true, $payment->isPaid(), 'paid');
+    $asked = count(HttpClient::$log);
+
+    $handler = deliver(service(), $payment, $paid);
+    same(401, $handler->status, 'the repeat');
+    same('REPLAYED_SIGNATURE', $handler->body['error']['code'], 'the repeat\'s code');
+    same($asked, count(HttpClient::$log), 'the app is not asked again');
+    same(1, $payment->paidTransitions, 'setPaid(Y) transitions');
+    same(false, $payment->isMarked(), 'a replay does not mark the payment');
+
+    // The app's outbox signs every attempt afresh (new nonce, new timestamp): its retry still goes through.
+    $handler = deliver(service(), $payment, captured());
+    same(200, $handler->status, 'a re-signed retry');
+    same(true, $handler->body['alreadyPaid'], 'acknowledged as already paid');
+});
+
+test('replay: an older partial-refund notification delivered again does not overwrite the refund description', function () {
+    appSays(200, paidOrder(['status' => 'PARTIALLY_REFUNDED']));
+    $payment = payment(['PAID' => 'Y']);
+    $refund = ['event' => 'payment.refunded', 'amount' => 2500, 'status' => 'PARTIALLY_REFUNDED'];
+    $older = captured(['refundId' => 'rfd_1', 'refundedTotal' => 2500] + $refund);
+    $newer = captured(['refundId' => 'rfd_2', 'refundedTotal' => 5000] + $refund);
+    same(200, deliver(service(), $payment, $older)->status, 'first refund');
+    same(200, deliver(service(), $payment, $newer)->status, 'second refund');
+    same('Kaspi refund 5000 KZT of 12500 KZT (rfd_2)', $payment->getField('PS_STATUS_DESCRIPTION'), 'recorded');
+
+    $handler = deliver(service(), $payment, $older);
+    same(401, $handler->status, 'the replayed older refund');
+    same('REPLAYED_SIGNATURE', $handler->body['error']['code'], 'code');
+    same('Kaspi refund 5000 KZT of 12500 KZT (rfd_2)', $payment->getField('PS_STATUS_DESCRIPTION'), 'PS_STATUS_DESCRIPTION kept');
+    same('Kaspi refund 5000 KZT of 12500 KZT (rfd_2)', $payment->getField('PAY_RETURN_COMMENT'), 'PAY_RETURN_COMMENT kept');
+    same(true, $payment->isPaid(), 'still paid');
+});
+
+test('replay: the nonce is kept in the site\'s database until its timestamp + the tolerance', function () {
+    $db = new MemoryConnection();
+    Application::setConnection($db);
+    appSays(200, paidOrder());
+    $at = time();
+    $paid = captured([], SECRET, $at);
+    same(200, deliver(service(), payment(), $paid)->status, 'delivered');
+    $nonce = $paid['request']->getServer()->get('HTTP_X_SIGNATURE_NONCE');
+    same(['NONCE'], $db->tables[NonceStore::TABLE]['primary'], 'the nonce is the primary key');
+    same([$nonce => ['NONCE' => $nonce, 'EXPIRES_AT' => $at + 300]], $db->tables[NonceStore::TABLE]['rows'], 'stored row');
+    Application::setConnection(null);
+});
+
+test('replay: a signature that does not verify stores no nonce (nobody without the secret fills the table)', function () {
+    $db = new MemoryConnection();
+    Application::setConnection($db);
+    HttpClient::$transport = function () {
+        throw new RuntimeException('the app must not be asked');
+    };
+    foreach (['wrong secret' => captured([], 'another-secret-0123456789abcdef'), 'stale' => captured([], SECRET, time() - 301)] as $name => $request) {
+        same(401, deliver(service(), payment(), $request)->status, $name);
+    }
+    same([], $db->log, 'no statement ran');
+    Application::setConnection(null);
+});
+
+test('replay: when the nonce cannot be recorded the answer is 503 (the app retries) and nothing is applied', function () {
+    $db = new MemoryConnection();
+    $db->down = true;
+    Application::setConnection($db);
+    HttpClient::$transport = function () {
+        throw new RuntimeException('the app must not be asked');
+    };
+    \Bitrix\Sale\PaySystem\Logger::$errors = [];
+    $payment = payment();
+    $handler = deliver(service(), $payment, captured());
+    same(503, $handler->status, 'status');
+    same('NONCE_STORE_UNAVAILABLE', $handler->body['error']['code'], 'code');
+    same(false, $payment->isPaid(), 'unpaid');
+    same(false, $payment->isMarked(), 'not marked');
+    contains('gone away', implode("\n", \Bitrix\Sale\PaySystem\Logger::$errors), 'logged');
+
+    $db->down = false;
+    appSays(200, paidOrder());
+    same(200, deliver(service(), $payment, captured())->status, 'the retry once the database is back');
+    same(true, $payment->isPaid(), 'paid');
+    Application::setConnection(null);
+});
+
+test('NonceStore: creates its table once, claims a nonce once, purges expired nonces', function () {
+    $db = new MemoryConnection();
+    $store = new NonceStore($db);
+    $t = 1760000000;
+    same(true, $store->claim('nonce-aaaaaaaaaaaaaaaa', $t, 300, $t), 'first claim');
+    same(false, $store->claim('nonce-aaaaaaaaaaaaaaaa', $t, 300, $t + 1), 'second claim');
+    same(false, $store->claim('nonce-aaaaaaaaaaaaaaaa', $t, 300, $t + 300), 'still kept while its timestamp passes the clock check');
+    same(true, $store->claim('nonce-bbbbbbbbbbbbbbbb', $t, 300, $t + 2), 'another nonce');
+    same(1, count(array_filter($db->log, function ($sql) {
+        return strpos($sql, 'CREATE TABLE') === 0;
+    })), 'the table is created once');
+    same(['nonce-aaaaaaaaaaaaaaaa', 'nonce-bbbbbbbbbbbbbbbb'], array_keys($db->tables[NonceStore::TABLE]['rows']), 'rows');
+
+    // Past timestamp + tolerance (+ the purge grace) the rows go; the clock check refuses those requests anyway.
+    $later = $t + 300 + NonceStore::PURGE_GRACE_SECONDS + 1;
+    same(true, $store->claim('nonce-cccccccccccccccc', $later, 300, $later), 'a later nonce');
+    same(['nonce-cccccccccccccccc'], array_keys($db->tables[NonceStore::TABLE]['rows']), 'expired rows purged');
+});
+
+test('NonceStore: a table created by a concurrent request in between is used, not an error', function () {
+    $db = new class extends MemoryConnection {
+        public $lies = 1;
+
+        public function isTableExists($tableName)
+        {
+            if ($this->lies > 0) {
+                $this->lies--;
+                // Another request creates the table right after this one looked.
+                $this->query('CREATE TABLE `' . $tableName . '` (`NONCE` VARCHAR(64) NOT NULL, `EXPIRES_AT` BIGINT NOT NULL, PRIMARY KEY (`NONCE`))');
+                return false;
+            }
+            return parent::isTableExists($tableName);
+        }
+    };
+    $store = new NonceStore($db);
+    same(true, $store->claim('nonce-dddddddddddddddd', time(), 300), 'claimed');
+    same(false, $store->claim('nonce-dddddddddddddddd', time(), 300), 'and refused again');
+});
+
+test('NonceStore: a database error that is not a duplicate goes up (the handler answers 503)', function () {
+    $db = new MemoryConnection();
+    $store = new NonceStore($db);
+    $store->claim('nonce-eeeeeeeeeeeeeeee', time(), 300);
+    $db->tables[NonceStore::TABLE]['columns'] = ['NONCE']; // a broken table: the INSERT fails, not as a duplicate
+    try {
+        $store->claim('nonce-ffffffffffffffff', time(), 300);
+        throw new RuntimeException('no exception');
+    } catch (SqlQueryException $e) {
+        contains('Unknown column', $e->getMessage(), 'message');
+    }
+});
+
+test('stand-in database: a duplicate primary key throws SqlQueryException like MysqliConnection', function () {
+    $db = new MemoryConnection();
+    $db->queryExecute('CREATE TABLE `t` (`K` VARCHAR(64) NOT NULL, `N` BIGINT NOT NULL, PRIMARY KEY (`K`))');
+    $db->queryExecute("INSERT INTO `t` (`K`, `N`) VALUES ('a\\'b', 1)");
+    same([['K' => "a'b"]], iterator_to_array((function () use ($db) {
+        $result = $db->query("SELECT `K` FROM `t` WHERE `K` = 'a\\'b'");
+        while ($row = $result->fetch()) {
+            yield $row;
+        }
+    })(), false), 'select');
+    $thrown = null;
+    try {
+        $db->queryExecute("INSERT INTO `t` (`K`, `N`) VALUES ('a\\'b', 2)");
+    } catch (SqlQueryException $e) {
+        $thrown = $e;
+    }
+    check($thrown !== null, 'a duplicate key must throw');
+    contains("(1062) Duplicate entry 'a'b' for key 'PRIMARY'", $thrown->getMessage(), 'message');
+    check($thrown instanceof \Bitrix\Main\DB\SqlException && $thrown instanceof \Bitrix\Main\SystemException, 'class hierarchy');
+    check($db->isTableExists('t') && !$db->isTableExists('u'), 'isTableExists');
+    foreach (['UPDATE `t` SET `N` = 3', 'CREATE TABLE `t` (`K` VARCHAR(64) NOT NULL, PRIMARY KEY (`K`))', "INSERT INTO `u` (`K`) VALUES ('x')"] as $sql) {
+        $refused = false;
+        try {
+            $db->queryExecute($sql);
+        } catch (SqlQueryException $e) {
+            $refused = true;
+        }
+        check($refused, 'refused: ' . $sql);
     }
 });

@@ -9,8 +9,9 @@ namespace Sale\Handlers\PaySystem\KaspiCheckout;
  *   X-Signature:           sha256=<hex HMAC-SHA256(secret, "<ts>.<nonce>.<METHOD>.<target>.<raw body>")>
  * <target> is the request's path and query exactly as sent (the request URI). Binding the method
  * and target keeps a captured read-back signature from reading another order; the nonce lets the
- * receiver refuse a replay. The checks and their order mirror the app's
- * lib/bitrix-onprem/signature.ts; both sides are tested against one set of vectors.
+ * receiver refuse a replay (the handler keeps the nonces it accepted: NonceStore.php). The checks
+ * and their order mirror the app's lib/bitrix-onprem/signature.ts; both sides are tested against
+ * one set of vectors.
  */
 final class Signature
 {
@@ -18,6 +19,8 @@ final class Signature
     const MISSING = 'MISSING_SIGNATURE';
     const INVALID = 'INVALID_SIGNATURE';
     const STALE = 'STALE_SIGNATURE';
+    /** A valid signature whose nonce was accepted before (the receiver's nonce store, NonceStore.php). */
+    const REPLAYED = 'REPLAYED_SIGNATURE';
 
     public static function compute($secret, $timestamp, $nonce, $method, $target, $rawBody)
     {

@@ -1,6 +1,7 @@
 <?php
 // A stand-in "Bitrix site" for the cross-language test, served by `php -S ... router.php`.
-// It keeps its payments in a JSON file and runs the real handler the way the sale module does:
+// It keeps its payments (and its database: the handler's seen nonces) in a JSON file and runs the
+// real handler the way the sale module does:
 //   GET  /checkout?payment=<id>&sum=<sum>&account=<n>&phone=<p>   the payment step (initiatePay)
 //   POST /bitrix/tools/sale_ps_result.php?kaspi_checkout=Y         the notification URL
 //   GET  /state                                                    the payments, as JSON
@@ -11,6 +12,7 @@
 
 use Bitrix\Main\Application;
 use Bitrix\Main\Context;
+use Bitrix\Main\DB\MemoryConnection;
 use Bitrix\Main\HttpRequest;
 use Bitrix\Sale\Order;
 use Bitrix\Sale\Payment;
@@ -33,6 +35,15 @@ function loadState($file)
 {
     $state = is_file($file) ? json_decode((string)file_get_contents($file), true) : null;
     return is_array($state) ? $state : ['payments' => [], 'notifications' => []];
+}
+
+/** The site's database (Application::getConnection()), restored from the state: it lives as long as the site. */
+function openDatabase(array $state)
+{
+    $db = new MemoryConnection();
+    $db->tables = isset($state['db']) && is_array($state['db']) ? $state['db'] : [];
+    Application::setConnection($db);
+    return $db;
 }
 
 function saveState($file, array $state)
@@ -130,8 +141,11 @@ if ($path === '/bitrix/tools/sale_ps_result.php') {
     saveState($stateFile, $state);
     $service = makeService();
     loadAll($state, $stateFile, $service);
+    $db = openDatabase($state);
     // Service::processRequest finds the payment itself (Manager::getIdsByPayment + Order::load).
     $service->processRequest($request);
+    $state['db'] = $db->tables;
+    saveState($stateFile, $state);
     return true;
 }
 
