@@ -1,9 +1,16 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 
-// Bitrix24 does not sign what it posts to CHECKOUT_DATA's ACTION_URI, so the URI itself carries a
-// per-installation secret: derived from BITRIX_SHARED_SECRET (no extra setting to keep), put into
-// the ACTION_URI by `bitrix24:register`. Without it POST /api/bitrix24/checkout answers 404, so
-// nobody else can make the app call the portal's REST API or create orders.
+// Bitrix24 does not sign what it posts to CHECKOUT_DATA's ACTION_URI, so the URI carries a
+// per-installation key: derived from BITRIX_SHARED_SECRET (no extra setting to keep; the HMAC does
+// not reveal the secret), put into the ACTION_URI by `bitrix24:register`. Without it
+// POST /api/bitrix24/checkout and /bitrix24/pay answer 404.
+// The key is PUBLIC, not a secret: in IFRAME_DATA mode (the default) the portal frames
+// /bitrix24/pay?key=… in every shopper's browser and the page's claim carries it, so any shopper
+// has it and can call the endpoint directly. It therefore grants nothing on its own beyond what
+// the portal confirms: a checkout for a payment that exists on the portal, unpaid, in KZT, of a
+// Kaspi pay system, with its sum (sale.payment.get and sale.paysystem.list on the store's webhook,
+// lib/bitrix24/checkout-use-case.ts), and every REST call that costs is within the budgets of
+// lib/bitrix24/checkout-budget.ts (BITRIX24_REST_BUDGET_PAYMENT, BITRIX24_REST_BUDGET_STORE).
 
 export const CHECKOUT_KEY_PARAM = "key";
 
@@ -35,6 +42,9 @@ export function keyMatches(given: string, sharedSecret: string): boolean {
  */
 export const UNIFORM_CHECKOUT_ERROR =
   "Не удалось начать оплату через Kaspi. Выберите другой способ оплаты или свяжитесь с магазином.";
+
+/** What the shopper sees when the store's Bitrix24 REST budget is used up for now (HTTP 429). */
+export const BUSY_CHECKOUT_ERROR = "Слишком много попыток начать оплату через Kaspi. Повторите через минуту.";
 
 /** RETURN_URL is honoured only on the portal's own host (no open redirect through our checkout). */
 export function returnUrlOnPortal(returnUrl: string | undefined, webhookUrl: string): string | undefined {

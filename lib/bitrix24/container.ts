@@ -1,5 +1,6 @@
 import type { NotificationTransport } from "../outbox/delivery";
 import { env } from "../env";
+import { CheckoutPortalGuard } from "./checkout-budget";
 import { payPaymentTransport } from "./pay-payment-transport";
 import { createBitrix24Client, type Bitrix24Client } from "./rest-client";
 
@@ -30,4 +31,18 @@ export function bitrix24PortalOrigin(): string | null {
   } catch {
     return null;
   }
+}
+
+const holder = globalThis as unknown as { __bitrix24CheckoutGuard?: CheckoutPortalGuard };
+
+/**
+ * The checkout's REST budgets and reuse of confirmations (lib/bitrix24/checkout-budget.ts): one per
+ * process, budgets read from the environment at each call (BITRIX24_REST_BUDGET_PAYMENT/_STORE).
+ */
+export function checkoutPortalGuard(): CheckoutPortalGuard {
+  holder.__bitrix24CheckoutGuard ??= new CheckoutPortalGuard(() => {
+    const e = env();
+    return { perPayment: e.BITRIX24_REST_BUDGET_PAYMENT, perStore: e.BITRIX24_REST_BUDGET_STORE };
+  });
+  return holder.__bitrix24CheckoutGuard;
 }

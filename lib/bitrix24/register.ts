@@ -87,7 +87,9 @@ export async function registerPaySystem(input: {
   });
   const mode = input.mode ?? "iframe";
   const settings = handlerSettings(input.appUrl, mode, input.checkoutKey);
-  // The key stays out of the printed actions: it is a secret of this installation.
+  // The key stays out of the printed actions (they end up in logs and tickets). It is not a secret
+  // — in IFRAME_DATA mode every shopper's page carries it (lib/bitrix24/checkout-access.ts) — but
+  // there is no reason to spread it further.
   const target = `${mode === "iframe" ? "IFRAME_DATA" : "CHECKOUT_DATA"} → ${actionUri(input.appUrl, mode)}`;
 
   // 1. The REST handler.

@@ -108,7 +108,7 @@ describe("bitrix24:register", () => {
   it("switches the handler to IFRAME_DATA with --mode iframe (the default), and back", async () => {
     const client = createBitrix24Client({ webhookUrl: portal.webhookUrl });
     const iframe = await registerPaySystem({ client, appUrl: BASE, checkoutKey: key() });
-    // The printed actions leave the key out: it is a secret of the installation.
+    // The printed actions leave the key out (public in IFRAME_DATA mode, but not spread further).
     expect(iframe.ok && iframe.actions).toContain(
       `updated REST handler ${HANDLER_CODE} (id ${portal.handlers[0]?.ID}), IFRAME_DATA → ${iframePage(BASE)}`,
     );

@@ -30,3 +30,23 @@ describe("BITRIX_CONNECTOR / BITRIX24_WEBHOOK_URL", () => {
     expect(() => parseEnv({ ...base, ...over })).toThrow(message);
   });
 });
+
+describe("BITRIX24_REST_BUDGET_PAYMENT / BITRIX24_REST_BUDGET_STORE", () => {
+  it("default to 6 REST calls a minute per payment and 60 per store", () => {
+    const e = parseEnv(base);
+    expect([e.BITRIX24_REST_BUDGET_PAYMENT, e.BITRIX24_REST_BUDGET_STORE]).toEqual([6, 60]);
+  });
+
+  it("accept 0 (off) and larger budgets", () => {
+    const e = parseEnv({ ...base, BITRIX24_REST_BUDGET_PAYMENT: "0", BITRIX24_REST_BUDGET_STORE: "240" });
+    expect([e.BITRIX24_REST_BUDGET_PAYMENT, e.BITRIX24_REST_BUDGET_STORE]).toEqual([0, 240]);
+  });
+
+  it.each([
+    [{ BITRIX24_REST_BUDGET_PAYMENT: "1" }, /BITRIX24_REST_BUDGET_PAYMENT: must be 0 \(off\) or at least 2/],
+    [{ BITRIX24_REST_BUDGET_STORE: "-5" }, /BITRIX24_REST_BUDGET_STORE/],
+    [{ BITRIX24_REST_BUDGET_STORE: "ten" }, /BITRIX24_REST_BUDGET_STORE/],
+  ])("refuses %o", (over, message) => {
+    expect(() => parseEnv({ ...base, ...over })).toThrow(message);
+  });
+});

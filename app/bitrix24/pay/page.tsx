@@ -16,7 +16,8 @@ const BUFFER =
 
 export default async function Bitrix24PayPage({ searchParams }: { searchParams: Promise<{ key?: string }> }) {
   // The ACTION_URI carries the installation's key (lib/bitrix24/checkout-access.ts): without it
-  // this page does not exist, and the claim it sends carries the same key.
+  // this page does not exist, and the claim it sends carries the same key. The key is public (it is
+  // in this page, which every shopper gets): the claim is confirmed over REST, within budgets.
   const { key } = await searchParams;
   const page = bitrix24IframePage(typeof key === "string" ? key : "");
   if (!page || typeof key !== "string") notFound();

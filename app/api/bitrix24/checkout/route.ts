@@ -1,13 +1,17 @@
 // POST /api/bitrix24/checkout — Bitrix24's CHECKOUT_DATA request (unsigned), and the claim the
 // IFRAME_DATA page sends on the portal's behalf: confirms the payment over REST, creates the
 // order and answers { PAYMENT_URL, PAYMENT_ID } or { PAYMENT_ERRORS: [...] }.
-// Always HTTP 200: Bitrix decodes the body of a 200 only (sale/lib/helpers/rest/http.php), so a
-// refusal with another status would reach the shopper as "data missing" instead of its reason.
+// The ?key= is public (the IFRAME_DATA page gives it to every shopper): it only keeps the endpoint
+// out of reach of those who never saw the store's payment page. What it opens is bounded in the use
+// case: a checkout for a payment the portal confirms, within the REST budgets.
+// Always HTTP 200 once the key is right: Bitrix decodes the body of a 200 only
+// (sale/lib/helpers/rest/http.php), so a refusal with another status would reach the shopper as
+// "data missing" instead of its reason. A used-up REST budget adds Retry-After to its 200.
 import { checkoutDataSchema } from "@/lib/bitrix24/checkout-request";
 import { startBitrix24Checkout } from "@/lib/bitrix24/checkout-use-case";
 import { bitrix24CheckoutDeps } from "@/lib/container";
 import type { AppError } from "@/lib/errors";
-import { checkoutKeyMatches, UNIFORM_CHECKOUT_ERROR } from "@/lib/bitrix24/checkout-access";
+import { BUSY_CHECKOUT_ERROR, checkoutKeyMatches, UNIFORM_CHECKOUT_ERROR } from "@/lib/bitrix24/checkout-access";
 import { readRequest } from "@/lib/http/read-request";
 import { errorOf, internalError, json } from "@/lib/http/responses";
 import { requestLog } from "@/lib/log";
@@ -25,17 +29,37 @@ function paymentErrors(error: AppError, request: Request): Response {
   });
 }
 
+// The store's Bitrix24 REST budget (per payment or per store) is used up: RATE_LIMITED in the app's
+// error body with Retry-After, and PAYMENT_ERRORS for Bitrix24 and the IFRAME_DATA page to show.
+function restBudgetUsedUp(error: AppError, request: Request): Response {
+  const retryAfter = (error.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds ?? 60;
+  requestLog(request, "POST /api/bitrix24/checkout").warn(
+    { code: error.code, reason: error.message },
+    "checkout refused",
+  );
+  return json(
+    {
+      PAYMENT_ERRORS: [BUSY_CHECKOUT_ERROR],
+      error: { code: error.code, message: BUSY_CHECKOUT_ERROR, details: { retryAfterSeconds: retryAfter } },
+    },
+    200,
+    { "Retry-After": String(retryAfter) },
+  );
+}
+
 export async function POST(request: Request): Promise<Response> {
   try {
     const deps = bitrix24CheckoutDeps();
-    // Without the installation's key in the ACTION_URI this endpoint does not exist.
+    // Without the installation's key in the ACTION_URI this endpoint does not exist (the key is
+    // public in IFRAME_DATA mode: it is no authentication, the REST confirmation is).
     if (!deps || !checkoutKeyMatches(request, deps.sharedSecret)) return errorOf("NOT_FOUND", "not found");
     // Bitrix24 posts a PHP-style form (BX_SYSTEM_PARAMS[PAYMENT_ID]=…); JSON is accepted too.
     const input = await readRequest(request, { schema: checkoutDataSchema, format: "json-or-form" });
     if (!input.ok) return paymentErrors(input.error, request);
     const result = await startBitrix24Checkout(deps, input.value.value);
-    return result.ok
-      ? json({ PAYMENT_URL: result.value.paymentUrl, PAYMENT_ID: result.value.paymentId })
+    if (result.ok) return json({ PAYMENT_URL: result.value.paymentUrl, PAYMENT_ID: result.value.paymentId });
+    return result.error.code === "RATE_LIMITED"
+      ? restBudgetUsedUp(result.error, request)
       : paymentErrors(result.error, request);
   } catch (e) {
     return internalError("POST /api/bitrix24/checkout", e);
