@@ -1,18 +1,20 @@
 import { z } from "zod";
 import type { Db } from "../db";
 import { isUniqueViolation } from "../db";
+import { env } from "../env";
 import { fail, ok, type Result } from "../errors";
 import { newId } from "../ids";
 import { normalizePhone } from "../phone";
 import { qrMetaSchema, type QrMeta } from "../kaspi/qr-schemas";
 import { applyKaspiStatus } from "./apply-status";
 import type { StartPaymentDeps } from "./start-payment-use-case";
-import { isPaidLike, PAYMENT_STATUSES, type PaymentStatus } from "./status";
+import { isPaidLike, isTerminal, PAYMENT_STATUSES, type PaymentStatus } from "./status";
 import { recordEvent } from "./timeline";
 
 // Pay by phone number: a Kaspi QR r3 remote invoice sent to the shopper's Kaspi app
 // (KASPI-FACTS §2, Public QR API v3.9 §4.6). The document's rules, kept here:
-// - remote/client-info at most 50 calls a minute per device (our one DeviceToken);
+// - remote/client-info at most 50 calls a minute per device (our one DeviceToken); on top of it our
+//   own privacy caps on those phone → name look-ups (per token, per address: see remoteClientInfo);
 // - the invoice is payable for 24 h;
 // - its status is read ONLY on a user action — the shopper's "I've paid — check", a page load, or
 //   the merchant's re-check — never on a timer (interval polling "is forbidden and gets blocked"):
@@ -44,18 +46,135 @@ export const remoteViewSchema = z.object({
 type Deps = StartPaymentDeps;
 type PaymentRow = NonNullable<Awaited<ReturnType<Db["payment"]["findFirst"]>>>;
 
-const clientInfoCalls: number[] = [];
+/**
+ * Call times per key within a sliding window, in this process. Memory is bounded: a key is dropped
+ * once its last call leaves the window, and past `maxKeys` keys the least recently used go first.
+ */
+class CallWindows {
+  private readonly calls = new Map<string, number[]>();
 
-/** Sliding one-minute window per process (KASPI-FACTS §2: ≤ 50 calls/min per device). */
-export function takeClientInfoSlot(now = Date.now()): boolean {
-  while (clientInfoCalls.length && (clientInfoCalls[0] ?? 0) <= now - 60_000) clientInfoCalls.shift();
-  if (clientInfoCalls.length >= CLIENT_INFO_PER_MINUTE) return false;
-  clientInfoCalls.push(now);
-  return true;
+  constructor(
+    private readonly windowMs: number,
+    private readonly maxKeys = 100_000,
+  ) {}
+
+  /** Counts one call under `key`: 0, or (counting nothing) how many ms until one is free. */
+  take(key: string, limit: number, now: number): number {
+    const times = (this.calls.get(key) ?? []).filter((t) => t > now - this.windowMs);
+    if (times.length >= limit) {
+      this.calls.set(key, times);
+      return Math.max(1, (times[times.length - limit] ?? now) + this.windowMs - now);
+    }
+    times.push(now);
+    this.calls.delete(key); // re-inserted last: the map's order is least recently used first
+    if (this.calls.size >= this.maxKeys) this.makeRoom(now);
+    this.calls.set(key, times);
+    return 0;
+  }
+
+  /** Gives back a call counted at `at` that was not made after all. */
+  refund(key: string, at: number): void {
+    const times = this.calls.get(key);
+    const i = times?.lastIndexOf(at) ?? -1;
+    if (times && i >= 0) times.splice(i, 1);
+  }
+
+  clear(): void {
+    this.calls.clear();
+  }
+
+  private makeRoom(now: number): void {
+    for (const [key, times] of this.calls) {
+      if ((times[times.length - 1] ?? 0) <= now - this.windowMs) this.calls.delete(key);
+    }
+    let drop = this.calls.size - this.maxKeys + Math.max(1, Math.ceil(this.maxKeys / 10));
+    for (const key of this.calls.keys()) {
+      if (drop-- <= 0) return;
+      this.calls.delete(key);
+    }
+  }
 }
 
+// ---- Phone-number look-ups (remote/client-info: a phone number → the account holder's name) ----
+// A privacy limit (docs/security.md "Phone-number lookups"): a checkout token may look up names
+// only while its order is payable, at most REMOTE_LOOKUPS_PER_TOKEN times in 24 h (counted in the
+// database: every instance, and restarts, see the same count), and one client address at most
+// REMOTE_LOOKUPS_PER_ADDRESS times an hour over all tokens (per instance) — all on top of Kaspi's
+// 50 calls a minute per device. Every look-up that reaches Kaspi counts, whatever its answer.
+
+export type LookupLimits = { perToken: number; perAddress: number };
+export const LOOKUP_TOKEN_WINDOW_MS = 24 * 3600_000;
+export const LOOKUP_ADDRESS_WINDOW_MS = 3600_000;
+/** The timeline event of one look-up: the per-token count, and the merchant's record of it. */
+export const LOOKUP_EVENT = "remote.client_info";
+
+export function lookupLimitsFromEnv(): LookupLimits {
+  const e = env();
+  return { perToken: e.REMOTE_LOOKUPS_PER_TOKEN, perAddress: e.REMOTE_LOOKUPS_PER_ADDRESS };
+}
+
+/** CREATED or PENDING: the checkout can still be paid, so the shopper may ask whose app it is. */
+export function lookupAllowedFor(status: PaymentStatus): boolean {
+  return !isTerminal(status);
+}
+
+const deviceCalls = new CallWindows(60_000);
+const addressCalls = new CallWindows(LOOKUP_ADDRESS_WINDOW_MS);
+
+/** Sliding one-minute window per process (KASPI-FACTS §2: ≤ 50 calls/min per device): 0 or ms to wait. */
+function takeClientInfoSlot(now: number): number {
+  return deviceCalls.take("device", CLIENT_INFO_PER_MINUTE, now);
+}
+
+/** Tests only: forget the per-process windows (the device's minute and the per-address hours). */
 export function resetClientInfoWindowForTests(): void {
-  clientInfoCalls.length = 0;
+  deviceCalls.clear();
+  addressCalls.clear();
+}
+
+const retryAfterSeconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+const masked = (phone: string) => `${phone.slice(0, 4)}•••${phone.slice(-2)}`;
+
+/**
+ * Reserves one of the order's look-ups in the 24 h window: 0, ms until one is free, or "busy" when
+ * concurrent requests kept taking the next number (a burst on one token). The reservation
+ * is a timeline event whose id is `<orderId>` + the order's look-up number, so two instances (or two
+ * requests) racing for the last look-up cannot both insert it: the loser counts again.
+ */
+async function reserveTokenLookup(
+  db: Db,
+  input: { orderId: string; phone: string; perToken: number; now: Date },
+): Promise<number | "busy"> {
+  const { orderId, perToken, now } = input;
+  for (let tries = 0; tries < 5; tries++) {
+    // Counted before the window is read: if look-up `number` can then be inserted, no other was
+    // inserted in between, so the window read was the whole truth at the insert.
+    const number = (await db.paymentEvent.count({ where: { orderId, type: LOOKUP_EVENT } })) + 1;
+    const recent = await db.paymentEvent.findMany({
+      where: { orderId, type: LOOKUP_EVENT, createdAt: { gt: new Date(now.getTime() - LOOKUP_TOKEN_WINDOW_MS) } },
+      orderBy: { createdAt: "desc" },
+      take: perToken,
+      select: { createdAt: true },
+    });
+    const oldest = recent[perToken - 1];
+    if (oldest) return Math.max(1, oldest.createdAt.getTime() + LOOKUP_TOKEN_WINDOW_MS - now.getTime());
+    try {
+      await db.paymentEvent.create({
+        data: {
+          id: `evt_${orderId}_lookup_${number}`,
+          orderId,
+          type: LOOKUP_EVENT,
+          source: "shopper",
+          message: `look-up ${number}: the name on the Kaspi account of ${masked(input.phone)}`,
+          createdAt: now,
+        },
+      });
+      return 0;
+    } catch (e) {
+      if (!isUniqueViolation(e)) throw e;
+    }
+  }
+  return "busy";
 }
 
 function metaOf(p: PaymentRow): (QrMeta & { phone?: string; lastCheckAt?: string }) | null {
@@ -76,14 +195,41 @@ async function latestOf(db: Db, orderId: string) {
 
 export async function remoteClientInfo(
   deps: Deps,
-  input: { token: string; phone: string },
+  input: { token: string; phone: string; clientKey: string; limits?: LookupLimits; now?: Date },
 ): Promise<Result<{ clientName: string }>> {
   const port = deps.gateway.remoteInvoice;
   if (!port) return fail("NOT_FOUND", "pay by phone number is not available here");
-  if (!(await orderOf(deps.db, input.token))) return fail("NOT_FOUND", "unknown checkout");
+  const order = await orderOf(deps.db, input.token);
+  if (!order) return fail("NOT_FOUND", "unknown checkout");
+  if (!lookupAllowedFor(order.status as PaymentStatus)) {
+    return fail("ORDER_NOT_PAYABLE", `the order is ${order.status}: there is nothing to pay`);
+  }
   const phone = normalizePhone(input.phone);
   if (!phone) return fail("INVALID_PHONE", "enter a Kazakhstan mobile number, +7 7XX XXX XX XX");
-  if (!takeClientInfoSlot()) return fail("RATE_LIMITED", "too many look-ups right now; send the invoice directly");
+  const limits = input.limits ?? lookupLimitsFromEnv();
+  const now = input.now ?? new Date();
+  const at = now.getTime();
+  const limited = (message: string, waitMs: number) =>
+    fail<{ clientName: string }>("RATE_LIMITED", message, { retryAfterSeconds: retryAfterSeconds(waitMs) });
+
+  // The per-process windows first (they can be given back); the token's count, which cannot, last.
+  const addressKey = `address:${input.clientKey}`;
+  const addressWait = addressCalls.take(addressKey, limits.perAddress, at);
+  if (addressWait > 0) return limited("too many look-ups from your address; send the invoice directly", addressWait);
+  const deviceWait = takeClientInfoSlot(at);
+  if (deviceWait > 0) {
+    addressCalls.refund(addressKey, at);
+    return limited("too many look-ups right now; send the invoice directly", deviceWait);
+  }
+  const tokenWait = await reserveTokenLookup(deps.db, { orderId: order.id, phone, perToken: limits.perToken, now });
+  if (tokenWait !== 0) {
+    addressCalls.refund(addressKey, at);
+    deviceCalls.refund("device", at);
+    return tokenWait === "busy"
+      ? limited("another look-up for this checkout is under way; try again", 1000)
+      : limited("this checkout has used its look-ups; send the invoice directly", tokenWait);
+  }
+
   const res = await port.clientInfo(phone);
   if (!res.ok) {
     return res.error.kind === "rejected"
@@ -181,7 +327,7 @@ export async function sendRemoteInvoice(
       paymentId: reserved.id,
       type: "payment.created",
       source: "shopper",
-      message: `attempt ${attempt}: invoice sent to the Kaspi app of ${phone.slice(0, 4)}•••${phone.slice(-2)}`,
+      message: `attempt ${attempt}: invoice sent to the Kaspi app of ${masked(phone)}`,
       data: { kaspiPaymentId: created.value.kaspiPaymentId, expiresAt: expiresAt.toISOString() },
     });
   });

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { POST as remoteRoute } from "@/app/api/checkout/[token]/remote/route";
 import { setKaspiGatewayForTests } from "@/lib/container";
 import { db } from "@/lib/db";
+import { resetEnvForTests } from "@/lib/env";
 import type { CreatedPayment, KaspiGateway, KaspiPaymentState, KaspiResult } from "@/lib/kaspi/gateway";
 import { pollQrPayments } from "@/lib/payments/qr-poll-use-case";
 import { CLIENT_INFO_PER_MINUTE, resetClientInfoWindowForTests } from "@/lib/payments/remote-invoice-use-case";
@@ -77,16 +78,32 @@ async function remote(token: string, body: unknown) {
 
 describe("remote invoices (r3) — KASPI-FACTS §2", () => {
   it("client-info shows whose app it goes to, at most 50 calls a minute", async () => {
-    const order = await createOrder();
-    expect((await remote(order.token, { action: "client-info", phone: "+7 707 123 45 67" })).body).toEqual({
-      clientName: "Айгерим К.",
-    });
-    for (let i = 1; i < CLIENT_INFO_PER_MINUTE; i++)
-      await remote(order.token, { action: "client-info", phone: "87071234567" });
-    const over = await remote(order.token, { action: "client-info", phone: "87071234567" });
-    expect(over.status).toBe(429);
-    expect(calls.clientInfo).toBe(CLIENT_INFO_PER_MINUTE);
-    expect((await remote(order.token, { action: "client-info", phone: "12345" })).status).toBe(422);
+    // Our own per-token and per-address caps (tests/routes/remote-lookup-limits.test.ts) raised, so
+    // that Kaspi's device limit is the one reached here.
+    Object.assign(process.env, { REMOTE_LOOKUPS_PER_TOKEN: "50", REMOTE_LOOKUPS_PER_ADDRESS: "100" });
+    resetEnvForTests();
+    try {
+      const order = await createOrder();
+      expect((await remote(order.token, { action: "client-info", phone: "+7 707 123 45 67" })).body).toEqual({
+        clientName: "Айгерим К.",
+      });
+      for (let i = 1; i < CLIENT_INFO_PER_MINUTE; i++)
+        await remote(order.token, { action: "client-info", phone: "87071234567" });
+      const other = await createOrder();
+      const response = await remoteRoute(
+        jsonRequest(`/api/checkout/${other.token}/remote`, { action: "client-info", phone: "87071234567" }),
+        params({ token: other.token }),
+      );
+      expect(response.status).toBe(429);
+      expect(Number(response.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect(Number(response.headers.get("retry-after"))).toBeLessThanOrEqual(60);
+      expect(calls.clientInfo).toBe(CLIENT_INFO_PER_MINUTE);
+      expect((await remote(order.token, { action: "client-info", phone: "12345" })).status).toBe(422);
+    } finally {
+      delete process.env.REMOTE_LOOKUPS_PER_TOKEN;
+      delete process.env.REMOTE_LOOKUPS_PER_ADDRESS;
+      resetEnvForTests();
+    }
   });
 
   it("send: the QR attempt is closed, the invoice lives 24 h, and nothing polls it on a timer", async () => {
