@@ -73,7 +73,7 @@ function buildKaspiGateway(): KaspiGateway {
         db,
         serviceId: e.checkpayServiceId,
         payLink: e.checkpayPayLink,
-        ...(e.sandboxEnabled && !e.KASPI_GATEWAY_SERVICE_ID
+        ...(e.sandboxEnabled && !e.KASPI_CHECKPAY_SERVICE_ID
           ? { sandboxBaseUrl: `http://127.0.0.1:${e.PORT}/sandbox/kaspi/` }
           : {}),
         timeoutMs: e.KASPI_TIMEOUT_MS,
@@ -124,7 +124,7 @@ export function bitrix24CheckoutDeps(): (Bitrix24CheckoutDeps & { sharedSecret: 
 /** Kaspi's check/pay provider protocol: whether it is on, and how it answers. */
 export function checkpayDeps() {
   const e = env();
-  return { db: db(), enabled: e.KASPI_PROTOCOL === "checkpay", format: e.KASPI_GATEWAY_FORMAT };
+  return { db: db(), enabled: e.KASPI_PROTOCOL === "checkpay", format: e.KASPI_CHECKPAY_FORMAT };
 }
 
 /** The merchant area's sign-in: the app's own origin (CSRF) and whether cookies are Secure. */

@@ -79,7 +79,9 @@ describe("KASPI_PROTOCOL=qr", () => {
 
   it("KASPI_SANDBOX=off needs the protocol's own credential", () => {
     expect(message({ ...base, KASPI_PROTOCOL: "qr", KASPI_SANDBOX: "off" })).toContain("KASPI_QR_DEVICE_TOKEN");
-    expect(message({ ...base, KASPI_PROTOCOL: "gateway", KASPI_SANDBOX: "off" })).toContain("KASPI_GATEWAY_SERVICE_ID");
+    expect(message({ ...base, KASPI_PROTOCOL: "checkpay", KASPI_SANDBOX: "off" })).toContain(
+      "KASPI_CHECKPAY_SERVICE_ID",
+    );
   });
 });
 
@@ -92,33 +94,85 @@ describe("KASPI_QR_SCHEME=r3", () => {
   });
 });
 
-describe("KASPI_PROTOCOL=checkpay (formerly gateway)", () => {
-  it("accepts both names and calls the protocol checkpay", () => {
-    expect(parseEnv({ ...base, KASPI_PROTOCOL: "gateway" }).KASPI_PROTOCOL).toBe("checkpay");
+describe("KASPI_PROTOCOL=checkpay", () => {
+  it("has one name: `gateway`, its first name, is refused with a pointer to `checkpay`", () => {
+    expect(message({ ...base, KASPI_PROTOCOL: "gateway" })).toContain("set KASPI_PROTOCOL=checkpay");
     expect(parseEnv({ ...base, KASPI_PROTOCOL: "checkpay" }).KASPI_PROTOCOL).toBe("checkpay");
   });
   it("sandbox: loopback may call, links go to the sandbox's Kaspi app", () => {
-    const e = parseEnv({ ...base, KASPI_PROTOCOL: "gateway" });
+    const e = parseEnv({ ...base, KASPI_PROTOCOL: "checkpay" });
     expect(e.checkpayAllowedIps).toEqual(["127.0.0.1", "::1", "::ffff:127.0.0.1", "194.187.247.152"]);
     expect(e.checkpayPayLink).toBe("http://localhost:3000/sandbox/kaspi/pay/{paymentId}");
   });
   it("real: only Kaspi's published address by default, or exactly the configured list", () => {
     const real = {
       ...base,
-      KASPI_PROTOCOL: "gateway",
-      KASPI_GATEWAY_SERVICE_ID: "5001",
-      KASPI_GATEWAY_PAY_LINK: "https://kaspi.kz/pay/_gate?action=service_with_subservice&service_id=5001",
+      KASPI_PROTOCOL: "checkpay",
+      KASPI_CHECKPAY_SERVICE_ID: "5001",
+      KASPI_CHECKPAY_PAY_LINK: "https://kaspi.kz/pay/_gate?action=service_with_subservice&service_id=5001",
     };
     expect(parseEnv(real)).toMatchObject({ sandboxEnabled: false, checkpayAllowedIps: ["194.187.247.152"] });
-    expect(parseEnv({ ...real, KASPI_GATEWAY_ALLOWED_IPS: "1.2.3.4, 10.0.0.0/8" }).checkpayAllowedIps).toEqual([
+    expect(parseEnv({ ...real, KASPI_CHECKPAY_ALLOWED_IPS: "1.2.3.4, 10.0.0.0/8" }).checkpayAllowedIps).toEqual([
       "1.2.3.4",
       "10.0.0.0/8",
     ]);
   });
-  it("KASPI-FACTS §6: outside the sandbox KASPI_GATEWAY_PAY_LINK is required, and replies are XML by default", () => {
-    const m = message({ ...base, KASPI_PROTOCOL: "checkpay", KASPI_GATEWAY_SERVICE_ID: "5001" });
-    expect(m).toContain("KASPI_GATEWAY_PAY_LINK: is required outside the sandbox");
+  it("KASPI-FACTS §6: outside the sandbox KASPI_CHECKPAY_PAY_LINK is required, and replies are XML by default", () => {
+    const m = message({ ...base, KASPI_PROTOCOL: "checkpay", KASPI_CHECKPAY_SERVICE_ID: "5001" });
+    expect(m).toContain("KASPI_CHECKPAY_PAY_LINK: is required outside the sandbox");
     expect(m).toContain("kaspi.kz/pay/_gate?action=service_with_subservice&service_id=");
-    expect(parseEnv({ ...base, KASPI_PROTOCOL: "checkpay" }).KASPI_GATEWAY_FORMAT).toBe("xml");
+    expect(parseEnv({ ...base, KASPI_PROTOCOL: "checkpay" }).KASPI_CHECKPAY_FORMAT).toBe("xml");
+  });
+});
+
+describe("first names of the check/pay settings", () => {
+  const real = { ...base, KASPI_PROTOCOL: "checkpay" };
+  it("are read when the new name is unset, each with a warning that names the new one", () => {
+    const e = parseEnv({
+      ...real,
+      KASPI_GATEWAY_SERVICE_ID: "5001",
+      KASPI_GATEWAY_PAY_LINK: "https://kaspi.kz/pay/x",
+      KASPI_GATEWAY_FORMAT: "json",
+      KASPI_GATEWAY_ALLOWED_IPS: "194.187.245.108",
+      KASPI_GATEWAY_TRUSTED_PROXIES: "10.0.0.7",
+    });
+    expect(e).toMatchObject({
+      checkpayServiceId: "5001",
+      checkpayPayLink: "https://kaspi.kz/pay/x",
+      KASPI_CHECKPAY_FORMAT: "json",
+      checkpayAllowedIps: ["194.187.245.108"],
+      trustedProxies: ["10.0.0.7"],
+      sandboxEnabled: false,
+    });
+    expect(e.warnings).toEqual([
+      "KASPI_GATEWAY_SERVICE_ID is a first name, read this time: rename it to KASPI_CHECKPAY_SERVICE_ID",
+      "KASPI_GATEWAY_PAY_LINK is a first name, read this time: rename it to KASPI_CHECKPAY_PAY_LINK",
+      "KASPI_GATEWAY_FORMAT is a first name, read this time: rename it to KASPI_CHECKPAY_FORMAT",
+      "KASPI_GATEWAY_ALLOWED_IPS is a first name, read this time: rename it to KASPI_CHECKPAY_ALLOWED_IPS",
+      "KASPI_GATEWAY_TRUSTED_PROXIES is a first name, read this time: rename it to TRUSTED_PROXIES",
+    ]);
+  });
+  it("lose to the new name, with a warning; an error in a first name read names it", () => {
+    const e = parseEnv({
+      ...real,
+      KASPI_CHECKPAY_SERVICE_ID: "6001",
+      KASPI_GATEWAY_SERVICE_ID: "5001",
+      KASPI_CHECKPAY_PAY_LINK: "https://kaspi.kz/pay/y",
+    });
+    expect(e.checkpayServiceId).toBe("6001");
+    expect(e.warnings).toEqual([
+      "KASPI_GATEWAY_SERVICE_ID is ignored: KASPI_CHECKPAY_SERVICE_ID is set (KASPI_GATEWAY_SERVICE_ID is its first name; remove it)",
+    ]);
+    expect(
+      message({
+        ...real,
+        KASPI_GATEWAY_SERVICE_ID: "5001",
+        KASPI_GATEWAY_FORMAT: "yaml",
+        KASPI_GATEWAY_PAY_LINK: "https://kaspi.kz/pay/x",
+      }),
+    ).toContain("KASPI_CHECKPAY_FORMAT (read from KASPI_GATEWAY_FORMAT)");
+  });
+  it("none set: no warning", () => {
+    expect(parseEnv(real).warnings).toEqual([]);
   });
 });

@@ -11,7 +11,7 @@ describe("sandbox fails closed on a public APP_URL", () => {
   it.each([
     ["ecom", "KASPI_TOKEN"],
     ["qr", "KASPI_QR_DEVICE_TOKEN"],
-    ["checkpay", "KASPI_GATEWAY_SERVICE_ID"],
+    ["checkpay", "KASPI_CHECKPAY_SERVICE_ID"],
   ])("%s without %s on https://pay.shop.kz is refused, naming both variables", (protocol, missing) => {
     const message = envErrorMessage({ ...base, APP_URL: "https://pay.shop.kz", KASPI_PROTOCOL: protocol });
     expect(message).toContain("KASPI_SANDBOX");

@@ -51,10 +51,14 @@ const schema = z
         .number()
         .refine((n) => n === 0 || n >= 2, "must be 0 (off) or at least 2 (one confirmation makes 2 REST calls)"),
     ),
-    // `gateway` is the first name of the check/pay protocol; it keeps working.
+    // One name per contract (`gateway`, checkpay's first name, is refused with a pointer to it).
     KASPI_PROTOCOL: z.preprocess(
-      (v) => (v === "gateway" ? "checkpay" : emptyToUndefined(v)),
-      z.enum(["ecom", "qr", "checkpay"]).default("ecom"),
+      emptyToUndefined,
+      z
+        .string()
+        .refine((p) => p !== "gateway", "`gateway` is now called `checkpay`: set KASPI_PROTOCOL=checkpay")
+        .pipe(z.enum(["ecom", "qr", "checkpay"]))
+        .default("ecom"),
     ),
     KASPI_BASE_URL: optionalUrl,
     KASPI_TOKEN: optionalString,
@@ -81,20 +85,18 @@ const schema = z
     KASPI_QR_POLL_INTERVAL_MS: intFrom(5000).pipe(z.number().min(500).max(60_000)),
     // payment/status version: v01 is Kaspi's v3.9 document (Status only); v02 is seen in public code.
     KASPI_QR_STATUS_VERSION: z.preprocess(emptyToUndefined, z.enum(["v01", "v02"]).default("v01")),
-    // Kaspi check/pay provider protocol (KASPI_PROTOCOL=checkpay, formerly `gateway`).
-    KASPI_GATEWAY_SERVICE_ID: optionalString,
-    KASPI_GATEWAY_PAY_LINK: optionalString,
-    // The addresses Kaspi calls check/pay from. KASPI_GATEWAY_ALLOWED_IPS is its first name, read
-    // when the new one is unset. Both are parsed at start when set (a typo must not open check/pay).
+    // Kaspi check/pay provider protocol (KASPI_PROTOCOL=checkpay). The KASPI_GATEWAY_* first names
+    // are read with a warning (FIRST_NAMES below).
+    KASPI_CHECKPAY_SERVICE_ID: optionalString,
+    KASPI_CHECKPAY_PAY_LINK: optionalString,
+    // The addresses Kaspi calls check/pay from, parsed at start (a typo must not open check/pay).
     KASPI_CHECKPAY_ALLOWED_IPS: optionalString,
-    KASPI_GATEWAY_ALLOWED_IPS: optionalString,
-    KASPI_GATEWAY_TRUSTED_PROXIES: z.preprocess(emptyToUndefined, z.string().default("")),
-    // Reverse proxies whose X-Forwarded-For is believed (CIDR list); KASPI_GATEWAY_TRUSTED_PROXIES
-    // is its first name and still works. Empty: the client address is the TCP peer.
+    // Reverse proxies whose X-Forwarded-For is believed (CIDR list). Empty: the client address is
+    // the TCP peer.
     TRUSTED_PROXIES: optionalString,
     // Lets a monitor read /api/health's figures without a merchant session (Bearer token).
     HEALTH_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, "must be at least 16 characters").optional()),
-    KASPI_GATEWAY_FORMAT: z.preprocess(emptyToUndefined, z.enum(["json", "xml"]).default("xml")),
+    KASPI_CHECKPAY_FORMAT: z.preprocess(emptyToUndefined, z.enum(["json", "xml"]).default("xml")),
     MERCHANT_NAME: z.preprocess(emptyToUndefined, z.string().max(100).default("Demo store")),
     ORDER_MIN_AMOUNT: intFrom(100).pipe(z.number().min(1)),
     ORDER_MAX_AMOUNT: intFrom(5_000_000).pipe(z.number().min(1)),
@@ -193,10 +195,10 @@ const schema = z
       });
     }
     // No public Kaspi document gives the payment link: it is the one Kaspi gave you (KASPI-FACTS §6).
-    if (v.KASPI_PROTOCOL === "checkpay" && hasKaspiCredentials(v) && !v.KASPI_GATEWAY_PAY_LINK) {
+    if (v.KASPI_PROTOCOL === "checkpay" && hasKaspiCredentials(v) && !v.KASPI_CHECKPAY_PAY_LINK) {
       ctx.addIssue({
         code: "custom",
-        path: ["KASPI_GATEWAY_PAY_LINK"],
+        path: ["KASPI_CHECKPAY_PAY_LINK"],
         message:
           "is required outside the sandbox: your service's Kaspi link, e.g. https://kaspi.kz/pay/_gate?action=service_with_subservice&service_id={service_id}",
       });
@@ -207,7 +209,7 @@ type RawEnv = z.infer<typeof schema>;
 
 /** Whether real Kaspi is configured for the chosen protocol (otherwise "auto" means the sandbox). */
 function hasKaspiCredentials(
-  v: Pick<RawEnv, "KASPI_PROTOCOL" | "KASPI_TOKEN" | "KASPI_QR_DEVICE_TOKEN" | "KASPI_GATEWAY_SERVICE_ID">,
+  v: Pick<RawEnv, "KASPI_PROTOCOL" | "KASPI_TOKEN" | "KASPI_QR_DEVICE_TOKEN" | "KASPI_CHECKPAY_SERVICE_ID">,
 ): boolean {
   switch (v.KASPI_PROTOCOL) {
     case "ecom":
@@ -215,12 +217,12 @@ function hasKaspiCredentials(
     case "qr":
       return Boolean(v.KASPI_QR_DEVICE_TOKEN);
     case "checkpay":
-      return Boolean(v.KASPI_GATEWAY_SERVICE_ID);
+      return Boolean(v.KASPI_CHECKPAY_SERVICE_ID);
   }
 }
 
 function credentialName(protocol: RawEnv["KASPI_PROTOCOL"]): string {
-  return { ecom: "KASPI_TOKEN", qr: "KASPI_QR_DEVICE_TOKEN", checkpay: "KASPI_GATEWAY_SERVICE_ID" }[protocol];
+  return { ecom: "KASPI_TOKEN", qr: "KASPI_QR_DEVICE_TOKEN", checkpay: "KASPI_CHECKPAY_SERVICE_ID" }[protocol];
 }
 
 /** localhost, 127.0.0.0/8 or [::1]: a machine only its own user can reach. */
@@ -235,7 +237,7 @@ export function isLoopbackUrl(url: string): boolean {
 }
 
 /** Kaspi's published address for check/pay requests (public integrations; confirm on your contract). */
-export const KASPI_GATEWAY_DEFAULT_IPS = "194.187.247.152";
+export const KASPI_CHECKPAY_DEFAULT_IPS = "194.187.247.152";
 const LOOPBACK_IPS = "127.0.0.1,::1,::ffff:127.0.0.1";
 
 /** Test-host ports by scheme (KASPI-FACTS §1: mtokentest.kaspi.kz:8543/8544/8545), for the hint. */
@@ -252,8 +254,7 @@ export type Env = z.infer<typeof schema> & {
   checkpayAllowedIps: string[];
   /** checkpayAllowedIps, parsed (never a /0 range). */
   checkpayAllowList: AddressList;
-  checkpayTrustedProxies: string[];
-  /** TRUSTED_PROXIES, else KASPI_GATEWAY_TRUSTED_PROXIES: whose X-Forwarded-For is believed. */
+  /** TRUSTED_PROXIES: whose X-Forwarded-For is believed. */
   trustedProxies: string[];
   /** trustedProxies, parsed. */
   trustedProxyList: AddressList;
@@ -261,16 +262,55 @@ export type Env = z.infer<typeof schema> & {
   paymentMode: "live" | "sandbox";
   checkpayServiceId: string;
   checkpayPayLink: string;
+  /** What to tell the operator at start (first names still read, and what replaces them). */
+  warnings: string[];
 };
+
+/**
+ * First names of settings, read when the new name is unset, with a warning at start that names
+ * the new one. When both are set the new one wins (the first name is still validated when it is
+ * an address list: a typo must never wait to bite).
+ */
+const FIRST_NAMES = {
+  KASPI_GATEWAY_SERVICE_ID: "KASPI_CHECKPAY_SERVICE_ID",
+  KASPI_GATEWAY_PAY_LINK: "KASPI_CHECKPAY_PAY_LINK",
+  KASPI_GATEWAY_FORMAT: "KASPI_CHECKPAY_FORMAT",
+  KASPI_GATEWAY_ALLOWED_IPS: "KASPI_CHECKPAY_ALLOWED_IPS",
+  KASPI_GATEWAY_TRUSTED_PROXIES: "TRUSTED_PROXIES",
+} as const;
+
+const isSet = (value: string | undefined): value is string => value !== undefined && value.trim() !== "";
+
+/** The source with first names moved to their new names; `readAs` says which variable was read for each. */
+function withNewNames(source: Record<string, string | undefined>) {
+  const moved: Record<string, string | undefined> = { ...source };
+  const warnings: string[] = [];
+  const readAs: Record<string, string> = {};
+  for (const [first, current] of Object.entries(FIRST_NAMES)) {
+    const old = source[first];
+    delete moved[first];
+    if (!isSet(old)) continue;
+    if (isSet(source[current])) {
+      warnings.push(`${first} is ignored: ${current} is set (${first} is its first name; remove it)`);
+    } else {
+      moved[current] = old;
+      readAs[current] = first;
+      warnings.push(`${first} is a first name, read this time: rename it to ${current}`);
+    }
+  }
+  return { moved, warnings, readAs };
+}
 
 export class EnvError extends Error {
   override name = "EnvError";
 }
 
-export function parseEnv(source: Record<string, string | undefined>): Env {
+export function parseEnv(raw: Record<string, string | undefined>): Env {
+  const { moved: source, warnings, readAs } = withNewNames(raw);
   const result = schema.safeParse(source);
   if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${i.path.join(".") || "(env)"}: ${i.message}`);
+    const nameOf = (path: string) => (readAs[path] ? `${path} (read from ${readAs[path]})` : path);
+    const lines = result.error.issues.map((i) => `  ${nameOf(i.path.join(".")) || "(env)"}: ${i.message}`);
     throw new EnvError(`Invalid configuration:\n${lines.join("\n")}\nSee .env.example for every setting.`);
   }
   const v = result.data;
@@ -310,27 +350,26 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     }
   };
   const sandboxCheckpay = v.KASPI_PROTOCOL === "checkpay" && !hasKaspiCredentials(v);
-  parsedList("KASPI_GATEWAY_ALLOWED_IPS", v.KASPI_GATEWAY_ALLOWED_IPS, { allowEverything: false });
-  const allowedName =
-    v.KASPI_CHECKPAY_ALLOWED_IPS !== undefined ? "KASPI_CHECKPAY_ALLOWED_IPS" : "KASPI_GATEWAY_ALLOWED_IPS";
+  // A first name shadowed by the new one is still parsed: a typo in it stops the start too.
+  if (isSet(raw.KASPI_CHECKPAY_ALLOWED_IPS) && isSet(raw.KASPI_GATEWAY_ALLOWED_IPS)) {
+    parsedList("KASPI_GATEWAY_ALLOWED_IPS", raw.KASPI_GATEWAY_ALLOWED_IPS, { allowEverything: false });
+  }
+  if (isSet(raw.TRUSTED_PROXIES) && isSet(raw.KASPI_GATEWAY_TRUSTED_PROXIES)) {
+    parsedList("KASPI_GATEWAY_TRUSTED_PROXIES", raw.KASPI_GATEWAY_TRUSTED_PROXIES);
+  }
   const checkpayAllow = parsedList(
-    allowedName,
+    readAs.KASPI_CHECKPAY_ALLOWED_IPS ?? "KASPI_CHECKPAY_ALLOWED_IPS",
     v.KASPI_CHECKPAY_ALLOWED_IPS ??
-      v.KASPI_GATEWAY_ALLOWED_IPS ??
-      (sandboxCheckpay ? `${LOOPBACK_IPS},${KASPI_GATEWAY_DEFAULT_IPS}` : KASPI_GATEWAY_DEFAULT_IPS),
+      (sandboxCheckpay ? `${LOOPBACK_IPS},${KASPI_CHECKPAY_DEFAULT_IPS}` : KASPI_CHECKPAY_DEFAULT_IPS),
     { allowEverything: false },
   );
   const checkpayAllowedIps = checkpayAllow.entries;
-  const checkpayServiceId = v.KASPI_GATEWAY_SERVICE_ID ?? "sandbox";
-  parsedList("KASPI_GATEWAY_TRUSTED_PROXIES", v.KASPI_GATEWAY_TRUSTED_PROXIES);
-  const proxies = parsedList(
-    v.TRUSTED_PROXIES !== undefined ? "TRUSTED_PROXIES" : "KASPI_GATEWAY_TRUSTED_PROXIES",
-    v.TRUSTED_PROXIES ?? v.KASPI_GATEWAY_TRUSTED_PROXIES,
-  );
+  const checkpayServiceId = v.KASPI_CHECKPAY_SERVICE_ID ?? "sandbox";
+  const proxies = parsedList(readAs.TRUSTED_PROXIES ?? "TRUSTED_PROXIES", v.TRUSTED_PROXIES);
   const trustedProxies = proxies.entries;
-  // Outside the sandbox the schema above has required KASPI_GATEWAY_PAY_LINK (no invented default).
+  // Outside the sandbox the schema above has required KASPI_CHECKPAY_PAY_LINK (no invented default).
   const checkpayPayLink =
-    v.KASPI_GATEWAY_PAY_LINK ?? (sandboxCheckpay ? `${appUrl}/sandbox/kaspi/pay/{paymentId}` : "");
+    v.KASPI_CHECKPAY_PAY_LINK ?? (sandboxCheckpay ? `${appUrl}/sandbox/kaspi/pay/{paymentId}` : "");
   return {
     ...v,
     appUrl,
@@ -342,12 +381,12 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     kaspiQrDeviceToken: v.KASPI_QR_DEVICE_TOKEN ?? "sandbox-device-token",
     checkpayAllowedIps,
     checkpayAllowList: checkpayAllow.blocks,
-    checkpayTrustedProxies: trustedProxies,
     trustedProxies,
     trustedProxyList: proxies.blocks,
     paymentMode: hasKaspiCredentials(v) ? "live" : "sandbox",
     checkpayServiceId,
     checkpayPayLink,
+    warnings,
   };
 }
 

@@ -21,14 +21,14 @@ process.env.DATABASE_URL ||= "file:./data/checkout.db";
 const port = process.env.PORT;
 // Real Kaspi credentials per protocol (lib/env.ts decides the same way).
 const protocol = process.env.KASPI_PROTOCOL || "ecom";
-const credential =
+const credentials =
   {
-    ecom: "KASPI_TOKEN",
-    qr: "KASPI_QR_DEVICE_TOKEN",
-    checkpay: "KASPI_GATEWAY_SERVICE_ID",
-    gateway: "KASPI_GATEWAY_SERVICE_ID",
-  }[protocol] ?? "KASPI_TOKEN";
-const sandbox = !process.env[credential] || process.env.KASPI_SANDBOX === "on";
+    ecom: ["KASPI_TOKEN"],
+    qr: ["KASPI_QR_DEVICE_TOKEN"],
+    // KASPI_GATEWAY_SERVICE_ID is the first name (lib/env.ts reads it with a warning).
+    checkpay: ["KASPI_CHECKPAY_SERVICE_ID", "KASPI_GATEWAY_SERVICE_ID"],
+  }[protocol] ?? ["KASPI_TOKEN"];
+const sandbox = !credentials.some((name) => process.env[name]) || process.env.KASPI_SANDBOX === "on";
 
 mkdirSync(path.join(root, "data"), { recursive: true });
 if (process.env.DATABASE_URL.startsWith("file:")) {
@@ -51,6 +51,7 @@ const { parseEnv } = await tsImport("../lib/env.ts", import.meta.url);
 let config;
 try {
   config = parseEnv(process.env);
+  for (const warning of config.warnings) console.warn(`[start] warning: ${warning}`);
 } catch (e) {
   console.error(e instanceof Error ? e.message : String(e));
   process.exit(1);

@@ -4,8 +4,7 @@
 export const E2E_SECRET = "e2e-bitrix-shared-secret-0123456789";
 // Ports can be moved (E2E_APP_PORT, E2E_STUB_PORT) so several checkouts of the project can run e2e at once.
 /** The Kaspi protocol this run tests (scripts/test.mjs runs the suite once per protocol). */
-// `gateway` is the check/pay protocol's first name and still accepted.
-const requested = process.env.E2E_PROTOCOL === "gateway" ? "checkpay" : (process.env.E2E_PROTOCOL ?? "ecom");
+const requested = process.env.E2E_PROTOCOL ?? "ecom";
 export const PROTOCOL = requested as "ecom" | "qr" | "checkpay";
 const PORT_OFFSET = { ecom: 0, qr: 10, checkpay: 20 }[PROTOCOL];
 // E2E_APP_PORT / E2E_STUB_PORT are bases: each protocol's run is offset from them, so the three runs never share a port.

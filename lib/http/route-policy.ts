@@ -28,7 +28,7 @@ const POLICIES: Policy[] = [
   { pattern: /^\/api\/merchant\/login$/, methods: ["POST"], group: "login" },
   { pattern: /^\/api\/bitrix24\/checkout$/, methods: ["POST"], group: "bitrix24" },
   // Kaspi's check/pay calls: guarded by the address allow-list, never rate-limited (Kaspi is one caller).
-  { pattern: /^\/api\/kaspi\/(checkpay|pay-gateway)$/, methods: ["GET"], group: "none" },
+  { pattern: /^\/api\/kaspi\/checkpay$/, methods: ["GET"], group: "none" },
   // The simulated Kaspi API is called by this app itself (over loopback): limiting it would
   // throttle the app. Its callbackUrl/redirectUrl are checked instead (lib/sandbox/create-route.ts).
   { pattern: /^\/sandbox\/kaspi\/api\/v1\/payments\/(create|qr)$/, methods: ["POST"], group: "none" },

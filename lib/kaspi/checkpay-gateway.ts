@@ -11,7 +11,7 @@ import type {
 import { kaspiFetch } from "./http-client";
 
 // Kaspi's check/pay provider protocol behind the KaspiGateway port. Kaspi calls us
-// (app/api/kaspi/pay-gateway); there is nothing to create at Kaspi, so "creating a payment" is
+// (app/api/kaspi/checkpay); there is nothing to create at Kaspi, so "creating a payment" is
 // building the Kaspi payment link for the service with the order's account and amount, and
 // "reading its status" is reading the pay Kaspi sent us (KaspiCheckpayTxn).
 

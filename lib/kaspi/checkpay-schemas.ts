@@ -72,7 +72,7 @@ export function checkpayReplyXml(reply: CheckpayReply): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<response>${body}</response>\n`;
 }
 
-/** The reply as JSON (KASPI_GATEWAY_FORMAT=json); the XML form has the same fields in <response>. */
+/** The reply as JSON (KASPI_CHECKPAY_FORMAT=json); the XML form has the same fields in <response>. */
 export const checkpayReplySchema = z.object({
   txn_id: z.string(),
   prv_txn: z.string().optional(),

@@ -27,7 +27,7 @@ const checkpay = (path: string, operationId: string, summary: string): Operation
   responses: {
     200: {
       description:
-        "The check/pay reply: XML `<response>` with these fields (the default), or JSON when KASPI_GATEWAY_FORMAT=json. " +
+        "The check/pay reply: XML `<response>` with these fields (the default), or JSON when KASPI_CHECKPAY_FORMAT=json. " +
         "Only Kaspi's addresses (KASPI_CHECKPAY_ALLOWED_IPS) are answered.",
       body: checkpayReply,
     },
@@ -176,7 +176,8 @@ export const publicOperations: Operation[] = [
       200: {
         description:
           "Handled: verified with Kaspi, or (a repeat within seconds of a verification) joined to the next " +
-          "verification round, which the reconciler also covers; also duplicates and callbacks Kaspi's GET contradicts. " +
+          "verification round, which the reconciler also covers; also duplicates, callbacks Kaspi's GET contradicts " +
+          "and callbacks naming a payment id this app does not know (the same answer: it tells no one which ids exist). " +
           "429 (with Retry-After) when a flood has more callbacks waiting than the app queues",
         body: output("CallbackAck", ecomCallbackAckSchema),
       },
@@ -184,11 +185,6 @@ export const publicOperations: Operation[] = [
     errors: [...BODY_ERRORS, "NOT_FOUND", "KASPI_UNAVAILABLE", "RATE_LIMITED"],
   },
   checkpay("/api/kaspi/checkpay", "kaspiCheckpay", "Kaspi's check/pay provider protocol (command=check|pay)"),
-  checkpay(
-    "/api/kaspi/pay-gateway",
-    "kaspiCheckpayAlias",
-    "The first address of /api/kaspi/checkpay, kept for existing contracts",
-  ),
   {
     method: "get",
     path: "/api/health",

@@ -73,7 +73,7 @@ export async function callAppCheckpay(p: Row, command: "check" | "pay", sum = CH
   const q = new URLSearchParams({ command, txn_id: p.id, account: p.account ?? "", sum });
   if (command === "pay") q.set("txn_date", new Date().toISOString().replace(/\D/g, "").slice(0, 14));
   try {
-    const res = await fetch(`http://127.0.0.1:${env().PORT}/api/kaspi/pay-gateway?${q}`, {
+    const res = await fetch(`http://127.0.0.1:${env().PORT}/api/kaspi/checkpay?${q}`, {
       redirect: "error",
       signal: AbortSignal.timeout(15_000),
     });

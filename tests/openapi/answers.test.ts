@@ -60,11 +60,11 @@ function applyEnv(vars: Env): () => void {
 // check/pay addresses answer only under KASPI_PROTOCOL=checkpay.
 const CHECKPAY_ENV: Env = {
   KASPI_PROTOCOL: "checkpay",
-  KASPI_GATEWAY_SERVICE_ID: "5001",
-  KASPI_GATEWAY_PAY_LINK: "https://kaspi.kz/pay/_gate?action=service_with_subservice&service_id=5001",
+  KASPI_CHECKPAY_SERVICE_ID: "5001",
+  KASPI_CHECKPAY_PAY_LINK: "https://kaspi.kz/pay/_gate?action=service_with_subservice&service_id=5001",
   // The JSON form of the check/pay reply is the one the document's schema describes (XML is the default).
-  KASPI_GATEWAY_FORMAT: "json",
-  KASPI_GATEWAY_ALLOWED_IPS: undefined,
+  KASPI_CHECKPAY_FORMAT: "json",
+  KASPI_CHECKPAY_ALLOWED_IPS: undefined,
 };
 const ENV_OF: Partial<Record<string, Env>> = { kaspiCheckpay: CHECKPAY_ENV, kaspiCheckpayAlias: CHECKPAY_ENV };
 
@@ -189,7 +189,6 @@ const CALLS: Record<string, () => Promise<Call>> = {
     return { request: jsonRequest("/api/kaspi/callback", body) };
   },
   kaspiCheckpay: () => checkpayCall("/api/kaspi/checkpay"),
-  kaspiCheckpayAlias: () => checkpayCall("/api/kaspi/pay-gateway"),
   // The monitor's view: with HEALTH_TOKEN the figures come too (anonymous callers get the status only).
   health: async () => ({
     request: new Request(`${BASE}/api/health`, { headers: { Authorization: `Bearer ${HEALTH_TOKEN}` } }),

@@ -7,7 +7,7 @@ import { installPeerAddressStamp, PEER_HEADER } from "@/lib/http/peer-address";
 import { CHECKPAY_REPLY_MS, checkpayWithinDeadline } from "@/lib/payments/checkpay-use-case";
 import { BASE, createOrder, eventsOf, orderRow, outboxOf, postOrderSigned, read } from "../helpers";
 
-// GET /api/kaspi/pay-gateway — Kaspi's check/pay provider protocol through the real handler:
+// GET /api/kaspi/checkpay — Kaspi's check/pay provider protocol through the real handler:
 // result codes 0–5, one pay per txn_id, the amount must match, and only Kaspi's addresses.
 
 const KASPI_IP = "194.187.247.152";
@@ -15,18 +15,18 @@ const PROXY_IP = "10.0.0.5";
 
 beforeAll(() => {
   process.env.KASPI_PROTOCOL = "checkpay";
-  process.env.KASPI_GATEWAY_SERVICE_ID = "5001";
-  process.env.KASPI_GATEWAY_PAY_LINK =
+  process.env.KASPI_CHECKPAY_SERVICE_ID = "5001";
+  process.env.KASPI_CHECKPAY_PAY_LINK =
     "https://kaspi.kz/pay/_gate?action=service_with_subservice&service_id={service_id}";
-  process.env.KASPI_GATEWAY_TRUSTED_PROXIES = PROXY_IP;
-  delete process.env.KASPI_GATEWAY_ALLOWED_IPS;
+  process.env.TRUSTED_PROXIES = PROXY_IP;
+  delete process.env.KASPI_CHECKPAY_ALLOWED_IPS;
   resetEnvForTests();
   installPeerAddressStamp();
 });
 
 // Most cases read the JSON variant; the XML default has its own tests below (KASPI-FACTS §6).
 beforeEach(() => {
-  process.env.KASPI_GATEWAY_FORMAT = "json";
+  process.env.KASPI_CHECKPAY_FORMAT = "json";
   resetEnvForTests();
 });
 
@@ -160,7 +160,7 @@ describe("pay — KASPI-FACTS §6", () => {
   });
 
   it("KASPI-FACTS §6: XML <response> by default; orders without an account number are paid by externalId", async () => {
-    delete process.env.KASPI_GATEWAY_FORMAT;
+    delete process.env.KASPI_CHECKPAY_FORMAT;
     resetEnvForTests();
     const order = await createOrder();
     const res = await call({ command: "pay", txn_id: txn(), account: order.externalId, sum: "12500" });

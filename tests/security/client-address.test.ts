@@ -52,7 +52,7 @@ describe("the client address", () => {
     expect(clientAddress(from("198.51.100.9", "/x", { xff: "10.0.0.1" }))).toBe("198.51.100.9");
   });
 
-  it("KASPI_GATEWAY_TRUSTED_PROXIES still works as the first name of TRUSTED_PROXIES", () => {
+  it("KASPI_GATEWAY_TRUSTED_PROXIES, the first name of TRUSTED_PROXIES, is still read (with a warning at start)", () => {
     configure({ KASPI_GATEWAY_TRUSTED_PROXIES: "10.0.0.7" });
     expect(clientAddress(from("10.0.0.7", "/x", { xff: "198.51.100.4" }))).toBe("198.51.100.4");
   });

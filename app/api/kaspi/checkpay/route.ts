@@ -1,4 +1,4 @@
-// GET /api/kaspi/checkpay (also /api/kaspi/pay-gateway) — Kaspi's check/pay provider protocol (Kaspi → app, allowed addresses only).
+// GET /api/kaspi/checkpay — Kaspi's check/pay provider protocol (Kaspi → app, allowed addresses only).
 import { checkpayDeps } from "@/lib/container";
 import { errorOf, internalError, json, parseWith } from "@/lib/http/responses";
 import { log } from "@/lib/log";
