@@ -17,7 +17,8 @@ export default defineConfig({
   schema: isPg ? "prisma/postgres/schema.prisma" : "prisma/schema.prisma",
   migrations: { path: isPg ? "prisma/postgres/migrations" : "prisma/migrations" },
   async adapter() {
-    // 7.10.1's pg adapter: 6.19.3's breaks `migrate deploy` (prisma/orm#27403).
+    // 7.10.1's pg adapter: 6.19.3's breaks `migrate deploy` (prisma/orm#27403), pinned by
+    // tests/schema/pg-adapter.test.ts, which runs migrate deploy through both.
     return isPg
       ? new PrismaPg({ connectionString: url, idleTimeoutMillis: 200 })
       : new PrismaBetterSQLite3({ url: url.replace(/^file:/, "") });

@@ -250,7 +250,7 @@ function runLogged(command, args, extraEnv, logFile) {
 async function postgresVitest(server) {
   const json = join(results, "vitest-postgres.json");
   rmSync(json, { force: true });
-  const files = ["tests/routes", "tests/db", "tests/instances", "tests/schema/postgres-twins.test.ts", "lib/live", "tests/merchant/list.test.ts"];
+  const files = ["tests/routes", "tests/db", "tests/instances", "tests/schema/postgres-twins.test.ts", "tests/schema/pg-adapter.test.ts", "lib/live", "tests/merchant/list.test.ts"];
   const { code, seconds } = await runLogged(
     bin("vitest"),
     ["run", ...files, "--reporter=default", "--reporter=json", `--outputFile=${json}`],
