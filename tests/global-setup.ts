@@ -6,16 +6,24 @@ import { databaseUrlFor, dropDatabase, recreateDatabase } from "../scripts/pg-da
 
 // Runs once per `vitest run`: migrates a template database that every test file copies, so each
 // file gets a fresh, fully migrated database without running migrations again.
-// SQLite (default): data/test-template.db, copied per file. PostgreSQL (TEST_DATABASE_URL_PG set
+// SQLite (default): data/test-template-<pid>.db, copied per file. PostgreSQL (TEST_DATABASE_URL_PG set
 // to a server URL, e.g. postgresql://postgres@127.0.0.1:5433/postgres): a template database,
 // cloned per file with CREATE DATABASE … TEMPLATE (tests/setup-env.ts).
 
-const TEMPLATE_DB = path.resolve("data/test-template.db");
+// One template per run (its process id in the name): two `vitest run`s at once (a maintainer's
+// quick loop beside a full run) never delete each other's template.
+const TEMPLATE_NAME = `data/test-template-${process.pid}.db`;
+const TEMPLATE_DB = path.resolve(TEMPLATE_NAME);
 
 declare module "vitest" {
   export interface ProvidedContext {
     pgTemplate: string;
+    sqliteTemplate: string;
   }
+}
+
+function removeTemplate(): void {
+  for (const suffix of ["", "-journal", "-wal", "-shm"]) rmSync(`${TEMPLATE_DB}${suffix}`, { force: true });
 }
 
 function migrate(databaseUrl: string): void {
@@ -27,15 +35,19 @@ function migrate(databaseUrl: string): void {
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | void> {
   mkdirSync(path.dirname(TEMPLATE_DB), { recursive: true });
-  for (const suffix of ["", "-journal", "-wal", "-shm"]) rmSync(`${TEMPLATE_DB}${suffix}`, { force: true });
-  migrate("file:./data/test-template.db");
+  removeTemplate();
+  migrate(`file:./${TEMPLATE_NAME}`);
+  project.provide("sqliteTemplate", TEMPLATE_DB);
 
   const server = process.env.TEST_DATABASE_URL_PG;
-  if (!server) return;
+  if (!server) return async () => removeTemplate();
   const template = `kc_tpl_${process.pid}`;
   const templateUrl = databaseUrlFor(server, template);
   await recreateDatabase(templateUrl);
   migrate(templateUrl);
   project.provide("pgTemplate", template);
-  return () => dropDatabase(templateUrl);
+  return async () => {
+    removeTemplate();
+    await dropDatabase(templateUrl);
+  };
 }

@@ -24,7 +24,7 @@ if (pgServer) {
   cleanUp = () => dropDatabase(url);
 } else {
   const dbFile = path.resolve(`data/test-${fileTag}.db`);
-  copyFileSync(path.resolve("data/test-template.db"), dbFile);
+  copyFileSync(inject("sqliteTemplate"), dbFile);
   process.env.DATABASE_URL = `file:${dbFile}`;
   cleanUp = async () => {
     for (const suffix of ["", "-journal", "-wal", "-shm"]) rmSync(`${dbFile}${suffix}`, { force: true });

@@ -4,7 +4,7 @@ import { createOrder } from "@/tests/helpers";
 import { db } from "../db";
 import { env } from "../env";
 import { readCheckoutStatus } from "../payments/checkout-status";
-import { closeStatusReader, readStatusSnapshot } from "./status-reader";
+import { LOCK_FREE_STATEMENTS, closeStatusReader, readCallbackPayment, readStatusSnapshot } from "./status-reader";
 
 afterAll(() => closeStatusReader());
 
@@ -26,6 +26,38 @@ describe("readStatusSnapshot (read-only SQLite connection)", () => {
       stage: "awaiting_confirmation",
       loan: { offerName: "Red", term: 3 },
     });
+  });
+
+  // The hand-written SQL must name real columns: a rename in schema.prisma fails here, not in
+  // production (where the reader would quietly fall back to the Prisma path).
+  it.skipIf(!env().DATABASE_URL.startsWith("file:"))("every statement prepares on the migrated schema", () => {
+    const connection = new Database(env().DATABASE_URL.slice("file:".length), { readonly: true });
+    try {
+      for (const sql of LOCK_FREE_STATEMENTS) expect(() => connection.prepare(sql), sql).not.toThrow();
+    } finally {
+      connection.close();
+    }
+  });
+
+  it("reads a callback's payment as the Prisma path does", async () => {
+    const order = await createOrder();
+    const payment = await db().payment.create({
+      data: {
+        id: `pay_reader_${order.orderId}`,
+        orderId: order.orderId,
+        kaspiPaymentId: `kp_reader_${order.orderId}`,
+        kaspiExternalId: `ext_reader_${order.orderId}`,
+        attempt: 1,
+        protocol: "ecom",
+        status: "PENDING",
+        amount: order.amount,
+      },
+    });
+    const viaPrisma = await db().payment.findUnique({
+      where: { id: payment.id },
+      select: { id: true, orderId: true, kaspiPaymentId: true, kaspiExternalId: true, status: true, amount: true },
+    });
+    expect(await readCallbackPayment(payment.kaspiPaymentId ?? "")).toEqual(viaPrisma);
   });
 
   it("answers null for an unknown token", async () => {
