@@ -20,7 +20,9 @@ export async function answerKaspiCallback(request: Request): Promise<Response> {
     if (!callback.ok) return errorResponse(callback.error);
     const result = await handleKaspiCallback(deps, callback.value.value);
     if (!result.ok) return errorResponse(result.error);
-    // Handled, including "rejected", deferred and duplicates: Kaspi must not retry those.
+    // Handled, including "rejected", deferred and duplicates: Kaspi must not retry those. An
+    // unknown payment id is "rejected" too, with these same bytes: the answer is no oracle for
+    // which ids exist (handle-callback-use-case.ts).
     return json({ status: "OK" });
   } catch (e) {
     return internalError("POST /api/kaspi/callback", e);

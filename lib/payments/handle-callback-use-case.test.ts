@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { latestPayment, orderRow, outboxOf } from "@/tests/support/order-rows";
 import { createFakeKaspiGateway } from "@/tests/support/fake-kaspi-gateway";
 import { eventTypes, seedPendingPayment, useCaseDeps, type Deps } from "@/tests/support/use-case-fixtures";
-import { CallbackRounds } from "./callback-coalescing";
+import { CallbackRounds, GAP_MS, RECHECK_MS } from "./callback-coalescing";
 import { handleKaspiCallback } from "./handle-callback-use-case";
 
 // The callback use case on a real SQLite file: a callback only says "look at this payment";
@@ -23,9 +23,9 @@ async function pending() {
 }
 
 describe("handleKaspiCallback", () => {
-  it("an unknown Kaspi payment id is NOT_FOUND and Kaspi is not asked", async () => {
+  it("an unknown Kaspi payment id is rejected like a forged callback, and Kaspi is not asked", async () => {
     const res = await handleKaspiCallback(deps, callback("no-such-payment", "x", "COMPLETED"));
-    expect(res).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
+    expect(res).toEqual({ ok: true, value: { kind: "rejected", reason: "unknown paymentId" } });
     expect(deps.gateway.calls.getPayment).toBe(0);
   });
 
@@ -154,7 +154,7 @@ describe("handleKaspiCallback — a flood for one payment", () => {
     );
 
   it("forged COMPLETED ×50 while Kaspi says pending: one Kaspi read, one note, nothing paid", async () => {
-    const rounds = new CallbackRounds({ gapMs: 60_000 });
+    const rounds = new CallbackRounds({ gapMs: 60_000, recheckMs: 60_000 });
     const { order, kaspiPaymentId, externalId } = await pending();
     const answers = await flood(50, kaspiPaymentId, externalId, "COMPLETED", rounds);
     expect(answers.every((a) => a.ok)).toBe(true);
@@ -195,11 +195,128 @@ describe("handleKaspiCallback — a flood for one payment", () => {
   });
 
   it("claims outside Kaspi's list share one round: varying the claim buys no extra reads", async () => {
-    const rounds = new CallbackRounds({ gapMs: 60_000 });
+    const rounds = new CallbackRounds({ gapMs: 60_000, recheckMs: 60_000 });
     const { kaspiPaymentId, externalId } = await pending();
     for (const status of ["X1", "X2", "X3", "X4"]) {
       await handleKaspiCallback({ ...deps, rounds }, callback(kaspiPaymentId, externalId, status));
     }
+    expect(deps.gateway.calls.getPayment).toBe(1);
+  });
+});
+
+// Issue 21, finding 5: a forged COMPLETED for a real payment (its id is in the shopper's link) is
+// verified by a round that finds the payment open. The shopper's real confirmation follows; its
+// callback must not wait for a whole GAP_MS, only for RECHECK_MS (≤ 1 s), while a flood for the
+// payment still costs at most one Kaspi read per RECHECK_MS.
+describe("handleKaspiCallback — a forged callback delays a genuine one by at most RECHECK_MS", () => {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  /** The fake, answering each GET `ms` after it read the payment (a round still running meanwhile). */
+  const slowKaspi = (ms: number, inFlight = { now: 0, max: 0 }) => {
+    const fake = deps.gateway; // this test's (a round left scheduled must not reach the next test's)
+    return {
+      ...fake,
+      getPayment: async (id: string) => {
+        inFlight.max = Math.max(inFlight.max, ++inFlight.now);
+        try {
+          const answer = await fake.getPayment(id);
+          await sleep(ms);
+          return answer;
+        } finally {
+          inFlight.now--;
+        }
+      },
+    };
+  };
+
+  it("RECHECK_MS is at most a second", () => {
+    expect(RECHECK_MS).toBeLessThanOrEqual(1_000);
+    expect(RECHECK_MS).toBeLessThan(GAP_MS);
+  });
+
+  it("forged COMPLETED, the round finds it open, the shopper pays: the genuine callback's round is due within 1 s", async () => {
+    const rounds = new CallbackRounds();
+    const { order, kaspiPaymentId, externalId } = await pending();
+    const forged = await handleKaspiCallback({ ...deps, rounds }, callback(kaspiPaymentId, externalId, "COMPLETED"));
+    expect(forged).toMatchObject({ ok: true, value: { kind: "rejected" } });
+
+    deps.gateway.setStatus(kaspiPaymentId, "PAID"); // the shopper confirms in Kaspi's app
+    const sentAt = Date.now();
+    const genuine = await handleKaspiCallback({ ...deps, rounds }, callback(kaspiPaymentId, externalId, "COMPLETED"));
+    if (!genuine.ok || genuine.value.kind !== "deferred") throw new Error(JSON.stringify(genuine));
+    // The round it joined is scheduled ≤ 1 s after it arrived (it was 3 s: the next whole gap) …
+    expect(Date.parse(genuine.value.at) - sentAt).toBeLessThanOrEqual(1_000);
+    // … the reconciler is told the same, should this process die …
+    expect((await latestPayment(order.orderId)).nextCheckAt?.getTime()).toBeLessThanOrEqual(sentAt + 1_000);
+    // … and it does run then (generous margin for a loaded machine; before, this took ~3 s).
+    await waitUntil(async () => (await orderRow(order.orderId)).status === "PAID", 2_000);
+    expect(deps.gateway.calls.getPayment).toBe(2);
+    expect(await outboxOf(order.orderId)).toHaveLength(1);
+  });
+
+  it("the genuine callback arrives while the forged round still waits for Kaspi: PAID within about RECHECK_MS", async () => {
+    const rounds = new CallbackRounds();
+    const { order, payment, kaspiPaymentId, externalId } = await pending();
+    const slow = { ...deps, gateway: slowKaspi(150), rounds };
+    const forged = handleKaspiCallback(slow, callback(kaspiPaymentId, externalId, "COMPLETED"));
+    await sleep(40); // Kaspi has answered PENDING; the answer is on its way
+    deps.gateway.setStatus(kaspiPaymentId, "PAID");
+    const sentAt = Date.now();
+    const genuine = await handleKaspiCallback(slow, callback(kaspiPaymentId, externalId, "COMPLETED"));
+    expect(genuine).toMatchObject({ ok: true, value: { kind: "deferred" } });
+    expect(await forged).toMatchObject({ ok: true, value: { kind: "rejected" } });
+    // Once the forged round has answered, the next is due RECHECK_MS after it started.
+    expect((rounds.nextRoundAt(payment.id)?.getTime() ?? Infinity) - sentAt).toBeLessThanOrEqual(1_000);
+    await waitUntil(async () => (await orderRow(order.orderId)).status === "PAID", 2_000);
+  });
+
+  it("a flood for one payment, whatever it claims, costs at most one Kaspi read per RECHECK_MS, one at a time", async () => {
+    const recheckMs = 100;
+    const rounds = new CallbackRounds({ gapMs: GAP_MS, recheckMs });
+    const { order, kaspiPaymentId, externalId } = await pending();
+    const inFlight = { now: 0, max: 0 };
+    const flood = { ...deps, gateway: slowKaspi(10, inFlight), rounds };
+    const claims = ["COMPLETED", "FAILED", "EXPIRED", "CANCELLED", "WAIT", "PROCESSING", "X1"];
+    const floodMs = 1_000;
+    const started = Date.now();
+    let sent = 0;
+    while (Date.now() - started < floodMs) {
+      await Promise.all(
+        Array.from({ length: 10 }, () =>
+          handleKaspiCallback(flood, callback(kaspiPaymentId, externalId, claims[sent++ % claims.length] ?? "")),
+        ),
+      );
+      await sleep(5);
+    }
+    const elapsed = Date.now() - started;
+    expect(sent).toBeGreaterThan(200);
+    // Claims Kaspi confirms (WAIT, PROCESSING) or cannot make true (X1) may each start one round.
+    expect(deps.gateway.calls.getPayment).toBeLessThanOrEqual(Math.ceil(elapsed / recheckMs) + 4);
+    expect(inFlight.max).toBe(1);
+    expect((await orderRow(order.orderId)).status).toBe("PENDING");
+  });
+
+  it("unknown ids and another payment's externalId answer as late as a callback that waited for a round", async () => {
+    const rounds = new CallbackRounds();
+    const { kaspiPaymentId, externalId } = await pending();
+    const slow = { ...deps, gateway: slowKaspi(200), rounds };
+    const timed = async (body: ReturnType<typeof callback>) => {
+      const t0 = Date.now();
+      const res = await handleKaspiCallback(slow, body);
+      return { res, ms: Date.now() - t0 };
+    };
+    const known = await timed(callback(kaspiPaymentId, externalId, "COMPLETED"));
+    expect(known.res).toMatchObject({ ok: true, value: { kind: "rejected" } });
+    expect(known.ms).toBeGreaterThanOrEqual(190);
+
+    const unknown = await timed(callback("no-such-payment-1", externalId, "COMPLETED"));
+    expect(unknown.res).toEqual({ ok: true, value: { kind: "rejected", reason: "unknown paymentId" } });
+    expect(unknown.ms).toBeGreaterThanOrEqual(150);
+    const wrongExternalId = await timed(callback(kaspiPaymentId, "someone-else", "COMPLETED"));
+    expect(wrongExternalId.res).toMatchObject({ ok: true, value: { kind: "rejected" } });
+    expect(wrongExternalId.ms).toBeGreaterThanOrEqual(150);
+    // A repeat within the gap is answered at once, like a copy that joins a scheduled round.
+    const repeat = await timed(callback("no-such-payment-1", externalId, "COMPLETED"));
+    expect(repeat.ms).toBeLessThan(unknown.ms);
     expect(deps.gateway.calls.getPayment).toBe(1);
   });
 });

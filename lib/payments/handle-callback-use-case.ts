@@ -7,11 +7,13 @@ import { mapEcomStatus } from "../kaspi/ecom-status";
 import { applyKaspiStatus, type ApplyResult } from "./apply-status";
 import {
   GAP_MS,
+  NOT_REACHED,
   callbackRounds,
   recentKaspiStatus,
   recheckBy,
   type CallbackRounds,
   type Claims,
+  type Verdict,
 } from "./callback-coalescing";
 import { isPaidLike, type PaymentStatus } from "./status";
 import { recordEvent } from "./timeline";
@@ -57,64 +59,74 @@ const PENDING_CLAIMS = new Set(["PENDING", "CREATED", "WAIT", "PROCESSING"]);
 // POST /api/kaspi/callback. The callback only says "look at this payment": its status is never
 // applied. Kaspi's own GET decides, and must agree on externalId and amount. The GET and what
 // follows it run once per round for every callback the round covers (callback-coalescing.ts).
+// A callback for a payment id we do not know is answered like one we rejected, and as late as one
+// that waited for a round (CallbackRounds.pace): the answer tells no one which ids exist.
 export async function handleKaspiCallback(
   deps: CallbackDeps,
   callback: EcomCallback,
 ): Promise<Result<CallbackOutcome>> {
+  const since = Date.now();
   const { db } = deps;
   const { paymentId: kaspiPaymentId, externalId, status: claimed } = callback.data;
+  const parsedClaim = ecomStatusSchema.safeParse(claimed);
+  const bucket = parsedClaim.success ? parsedClaim.data : OTHER;
+  const rounds = deps.rounds ?? callbackRounds();
   const payment = deps.findPayment
     ? await deps.findPayment(kaspiPaymentId)
     : await db.payment.findUnique({ where: { kaspiPaymentId }, select: CALLBACK_PAYMENT_FIELDS });
-  if (!payment) return fail("NOT_FOUND", "unknown paymentId");
+  if (!payment) {
+    await rounds.pace(`${bucket} ${kaspiPaymentId}`, since);
+    return ok({ kind: "rejected", reason: "unknown paymentId" });
+  }
 
   if (externalId !== payment.kaspiExternalId) {
-    // Nothing from the body is written: a forged callback leaves only a short note.
+    // Nothing from the body is written: a forged callback leaves only a short note. Whoever does
+    // not know the payment's externalId learns no more than for an unknown id (same answer, pace).
     const reason = "externalId does not match the payment";
     await recordEvent(db, { ...noteBase(payment), type: "callback.rejected", message: reason });
     log().warn({ paymentId: payment.id, orderId: payment.orderId, kaspiPaymentId, reason }, "callback rejected");
+    await rounds.pace(`${bucket} ${kaspiPaymentId}`, since);
     return ok({ kind: "rejected", reason });
   }
   // Money already collected: no callback can change anything, so Kaspi is not asked again
   // (duplicates of the callback that paid it arrive by the dozen).
   if (isPaidLike(payment.status as PaymentStatus)) return ok(unchanged(payment));
 
-  const parsedClaim = ecomStatusSchema.safeParse(claimed);
-  const bucket = parsedClaim.success ? parsedClaim.data : OTHER;
-  const rounds = deps.rounds ?? callbackRounds();
   const bodies = new Map([[bucket, callback]]);
   const admission = rounds.admit(payment.id, bucket, (claims) => scheduledRound(deps, payment.id, claims));
   if (admission.kind === "later") {
     // Before answering: the reconciler reads Kaspi soon even if this process dies first.
-    if (admission.first) await recheckBy(db, payment.id, admission.at);
+    if (admission.setsTime) await recheckBy(db, payment.id, admission.at);
     return ok({ kind: "deferred", at: admission.at.toISOString() });
   }
 
-  let reached = false;
+  let verdict: Verdict = NOT_REACHED;
   try {
     // Another instance read Kaspi a moment ago and this claim repeats what it heard: a duplicate.
     const recent = await recentKaspiStatus(db, payment.id);
     if (parsedClaim.success && recent !== null && recent === mapEcomStatus(parsedClaim.data)) {
       await recheckBy(db, payment.id, new Date(Date.now() + GAP_MS));
-      reached = true;
+      verdict = { reached: true, contradicted: new Set() };
       return ok(unchanged(payment));
     }
     const round = await verifyRound(deps, payment, admission.claims, bodies);
-    reached = round.ok;
     if (!round.ok) return round;
-    return ok(round.value.get(bucket) ?? unchanged(payment));
+    verdict = { reached: true, contradicted: round.value.contradicted };
+    return ok(round.value.outcomes.get(bucket) ?? unchanged(payment));
   } finally {
-    admission.done(reached);
+    admission.done(verdict);
   }
 }
 
-/** A round scheduled for callbacks that arrived inside the gap: true when Kaspi was reached. */
-async function scheduledRound(deps: CallbackDeps, paymentId: string, claims: Claims): Promise<boolean> {
+/** A round scheduled for callbacks that could not start one (callback-coalescing.ts). */
+async function scheduledRound(deps: CallbackDeps, paymentId: string, claims: Claims): Promise<Verdict> {
   const payment = await deps.db.payment.findUnique({ where: { id: paymentId }, select: CALLBACK_PAYMENT_FIELDS });
   // Settled meanwhile (by the round before, the reconciler or another instance): nothing to ask.
-  if (!payment || isPaidLike(payment.status as PaymentStatus) || payment.status === "CANCELLED") return true;
+  if (!payment || isPaidLike(payment.status as PaymentStatus) || payment.status === "CANCELLED") {
+    return { reached: true, contradicted: new Set() };
+  }
   const round = await verifyRound(deps, payment, claims, new Map());
-  return round.ok;
+  return round.ok ? { reached: true, contradicted: round.value.contradicted } : NOT_REACHED;
 }
 
 function noteBase(payment: CallbackPayment) {
@@ -127,6 +139,12 @@ function unchanged(payment: CallbackPayment): CallbackOutcome {
 
 const times = (n: number) => (n > 1 ? ` (×${n})` : "");
 
+type RoundResult = {
+  outcomes: Map<string, CallbackOutcome>;
+  /** Claims from Kaspi's list that Kaspi's answer contradicts: they may yet come true (RECHECK_MS). */
+  contradicted: Set<string>;
+};
+
 /**
  * One Kaspi read for every claim of the round, then one note per distinct claim and the status
  * applied once. Returns each claim's outcome.
@@ -136,10 +154,11 @@ async function verifyRound(
   payment: CallbackPayment,
   claims: Claims,
   bodies: Map<string, EcomCallback>,
-): Promise<Result<Map<string, CallbackOutcome>>> {
+): Promise<Result<RoundResult>> {
   const { db, gateway } = deps;
   const base = noteBase(payment);
   const outcomes = new Map<string, CallbackOutcome>();
+  const contradicted = new Set<string>();
   const verified = await gateway.getPayment(payment.kaspiPaymentId ?? "");
   if (!verified.ok) {
     await recordEvent(db, {
@@ -160,12 +179,13 @@ async function verifyRound(
     data: state,
   });
 
-  const rejectAll = async (reason: string): Promise<Result<Map<string, CallbackOutcome>>> => {
+  // Kaspi's payment is not ours: no claim can come true, so none is asked about again soon.
+  const rejectAll = async (reason: string): Promise<Result<RoundResult>> => {
     const n = [...claims.values()].reduce((a, b) => a + b, 0);
     await recordEvent(db, { ...base, type: "callback.rejected", message: `${reason}${times(n)}`, data: state });
     log().warn({ paymentId: payment.id, orderId: payment.orderId, reason, callbacks: n }, "callback rejected");
     for (const claim of claims.keys()) outcomes.set(claim, { kind: "rejected", reason });
-    return ok(outcomes);
+    return ok({ outcomes, contradicted });
   };
   if (state.externalId !== undefined && state.externalId !== payment.kaspiExternalId) {
     return rejectAll("Kaspi's externalId does not match the payment");
@@ -181,6 +201,8 @@ async function verifyRound(
       state.status === "PENDING"
         ? PENDING_CLAIMS.has(claim)
         : claim !== OTHER && mapEcomStatus(ecomStatusSchema.parse(claim)) === state.status;
+    // A status outside Kaspi's list never comes true: like a confirmed claim, it waits a whole gap.
+    if (!agrees && claim !== OTHER) contradicted.add(claim);
     if (agrees) {
       await recordEvent(db, { ...base, type: "callback.received", message: `claims ${claim}${times(n)}`, data: body });
     } else if (state.status === "PENDING") {
@@ -199,7 +221,7 @@ async function verifyRound(
   }
   if (state.status === "PENDING") {
     for (const claim of claims.keys()) if (!outcomes.has(claim)) outcomes.set(claim, unchanged(payment));
-    return ok(outcomes);
+    return ok({ outcomes, contradicted });
   }
   const claimedList = [...claims.keys()].join(",");
   const result = await applyKaspiStatus(db, {
@@ -209,5 +231,5 @@ async function verifyRound(
     data: { kaspiStatus: state.rawStatus, claimed: claimedList },
   });
   for (const claim of claims.keys()) outcomes.set(claim, { kind: "applied", result });
-  return ok(outcomes);
+  return ok({ outcomes, contradicted });
 }

@@ -80,6 +80,40 @@ describe("Kaspi callback on the fast path", () => {
     }
   });
 
+  it("an unknown payment id is answered exactly like a rejected callback: status, headers, bytes", async () => {
+    const { kaspiPaymentId, externalId } = await pendingPayment();
+    /** Status, headers and body as sent on the wire, but for the request id and the clock. */
+    const wire = (body: unknown) =>
+      new Promise<{ status: number; headers: string[]; body: string }>((resolve, reject) => {
+        const req = httpRequest(`${origin}/api/kaspi/callback`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+        });
+        req.on("response", (res) => {
+          let text = "";
+          res.on("data", (c: Buffer) => (text += c.toString()));
+          res.on("end", () => {
+            const headers: string[] = [];
+            for (let i = 0; i < res.rawHeaders.length; i += 2) {
+              const name = (res.rawHeaders[i] ?? "").toLowerCase();
+              if (name !== "x-request-id" && name !== "date") headers.push(`${name}: ${res.rawHeaders[i + 1]}`);
+            }
+            resolve({ status: res.statusCode ?? 0, headers, body: text });
+          });
+        });
+        req.on("error", reject);
+        req.end(JSON.stringify(body));
+      });
+    const forged = await wire(callbackBody(kaspiPaymentId, externalId, "COMPLETED")); // Kaspi says PENDING
+    const unknown = await wire(callbackBody("no-such-payment", externalId, "COMPLETED"));
+    const wrongExternalId = await wire(callbackBody(kaspiPaymentId, "someone-else", "COMPLETED"));
+    expect(forged.status).toBe(200);
+    expect(forged.body).toBe('{"status":"OK"}');
+    expect(unknown).toEqual(forged);
+    expect(wrongExternalId).toEqual(forged);
+    expect(fake.calls.getPayment).toBe(1);
+  });
+
   it("an oversize chunked body is refused with 413 and the connection survives to answer it", async () => {
     const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = httpRequest(`${origin}/api/kaspi/callback`, {
@@ -115,7 +149,7 @@ describe("Kaspi callback on the fast path", () => {
     try {
       const started = Date.now();
       const res = await post(JSON.stringify(callbackBody("no-such-payment", "x", "COMPLETED")));
-      expect(res.status).toBe(404);
+      expect(res.status).toBe(200);
       expect(Date.now() - started).toBeLessThan(1_000);
       await new Promise((r) => setTimeout(r, 2_000));
       for (const s of stalled) {
@@ -150,7 +184,7 @@ describe("Kaspi callback on the fast path — rate limit", () => {
       const statuses: number[] = [];
       for (let i = 0; i < 5; i++)
         statuses.push((await post(JSON.stringify(callbackBody("nope", "x", "COMPLETED")))).status);
-      expect(statuses.slice(0, 3)).toEqual([404, 404, 404]);
+      expect(statuses.slice(0, 3)).toEqual([200, 200, 200]);
       expect(statuses.slice(3)).toEqual([429, 429]);
     } finally {
       delete process.env.RATE_LIMIT_CALLBACK;

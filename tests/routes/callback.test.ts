@@ -9,6 +9,7 @@ import {
   errorCodeOf,
   eventsOf,
   getStatus,
+  jsonRequest,
   latestPayment,
   orderBody,
   orderRow,
@@ -85,11 +86,54 @@ describe("POST /api/kaspi/callback — malformed and unknown", () => {
       413,
       "PAYLOAD_TOO_LARGE",
     ],
-    ["unknown paymentId", () => postCallback(callbackBody("no-such-payment", "x", "COMPLETED")), 404, "NOT_FOUND"],
   ])("%s → %s %s", async (_name, call, status, code) => {
     const answer = await call();
     expect({ status: answer.status, code: errorCodeOf(answer) }).toEqual({ status, code });
     expect(fake.calls.getPayment).toBe(0);
+  });
+});
+
+// Issue 21, finding 5: the answer is no oracle for which payment ids exist. An unknown id gets what
+// a callback Kaspi contradicts and one with another payment's externalId get: the same status,
+// headers and bytes (the request id aside).
+describe("POST /api/kaspi/callback — unknown ids answer like rejected callbacks", () => {
+  const answerTo = async (body: unknown) => {
+    const res = await postCallbackRoute(jsonRequest("/api/kaspi/callback", body));
+    const headers = [...res.headers.entries()].filter(([name]) => name.toLowerCase() !== "x-request-id");
+    return { status: res.status, headers, body: await res.text() };
+  };
+
+  it("unknown id, forged claim, wrong externalId: byte-identical answers", async () => {
+    const order = await pendingOrder();
+    const unknown = await answerTo(callbackBody("no-such-payment", "x", "COMPLETED"));
+    const unknownWithItsExternalId = await answerTo(
+      callbackBody(`${order.kaspiPaymentId}-0`, (await latestPayment(order.orderId)).kaspiExternalId, "COMPLETED"),
+    );
+    const forged = await answerTo(order.callback("COMPLETED")); // Kaspi says PENDING
+    const wrongExternalId = await answerTo(callbackBody(order.kaspiPaymentId, "someone-else", "COMPLETED"));
+    expect(forged).toEqual({ status: 200, headers: expect.any(Array), body: '{"status":"OK"}' });
+    for (const answer of [unknown, unknownWithItsExternalId, wrongExternalId]) expect(answer).toEqual(forged);
+    expect(fake.calls.getPayment).toBe(1);
+    expect(count(await typesOf(order.orderId), "callback.rejected")).toBe(2);
+  });
+});
+
+describe("POST /api/kaspi/callback — a forged callback delays the genuine one by at most a second", () => {
+  it("forged COMPLETED (Kaspi: open), then the shopper pays: PAID well before the 3 s gap", async () => {
+    const order = await pendingOrder();
+    expect(await postCallback(order.callback("COMPLETED"))).toEqual({ status: 200, body: { status: "OK" } });
+    expect(count(await typesOf(order.orderId), "callback.rejected")).toBe(1);
+
+    fake.setStatus(order.kaspiPaymentId, "PAID");
+    const sentAt = Date.now();
+    expect(await postCallback(order.callback("COMPLETED"))).toEqual({ status: 200, body: { status: "OK" } });
+    // Due RECHECK_MS (750 ms) after the forged round started; the margin is for a loaded machine.
+    while ((await orderRow(order.orderId)).status !== "PAID") {
+      expect(Date.now() - sentAt).toBeLessThan(1_500);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(fake.calls.getPayment).toBe(2);
+    expect(await outboxOf(order.orderId)).toHaveLength(1);
   });
 });
 
