@@ -4,11 +4,11 @@ import { SandboxKaspiPage } from "./pages/sandbox-kaspi-page";
 import { createOrder } from "./support/api";
 import { PROTOCOL } from "./support/constants";
 
-// check/pay only (KASPI-FACTS §6): account prefill through Kaspi's payment link is not confirmed,
+// check/pay only (docs/kaspi.md §6): account prefill through Kaspi's payment link is not confirmed,
 // so the checkout shows the account number large with a copy button and the steps in the Kaspi
 // app; the sandbox's Kaspi checks with a terminal's dummy sum, then pays the amount check answered.
 
-test.describe("check/pay checkout — KASPI-FACTS §6", () => {
+test.describe("check/pay checkout — docs/kaspi.md §6", () => {
   test.skip(PROTOCOL !== "checkpay", "check/pay protocol only");
 
   test("the account number, a copy button and the steps; check (dummy sum) then pay → Paid", async ({

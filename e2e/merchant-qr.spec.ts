@@ -10,8 +10,8 @@ import { startQrApp, type QrApp } from "./support/qr-app";
 
 // Kaspi QR schemes r2 and r3 against the sandbox, each on its own app (a scheme is app-wide; the
 // qr protocol's main run is r1, where merchant.spec.ts checks "refund in the Kaspi Pay app"):
-// - r2 (KASPI-FACTS §2 "r2 return"): a refund through the return QR the customer scans;
-// - r3 (KASPI-FACTS §2 "remote", §1): the shopper pays by phone number (remote invoice, checked
+// - r2 (docs/kaspi.md §2 "r2 return"): a refund through the return QR the customer scans;
+// - r3 (docs/kaspi.md §2 "remote", §1): the shopper pays by phone number (remote invoice, checked
 //   only on "I've paid — check"), then the merchant refunds part and the rest directly.
 
 function qrProtocolAvailable(): boolean {
@@ -49,7 +49,7 @@ async function openPayment(page: Page, app: QrApp, testInfo: TestInfo, externalI
   return { list, detail: await list.openFirst() };
 }
 
-test.describe("Kaspi QR r2: refund through the customer's return QR — KASPI-FACTS §2", () => {
+test.describe("Kaspi QR r2: refund through the customer's return QR — docs/kaspi.md §2", () => {
   const ownApp = ownQrApp("r2");
 
   test("no refund before the return QR is scanned; scan via the link; refund; the next refund needs a new QR", async ({
@@ -85,7 +85,7 @@ test.describe("Kaspi QR r2: refund through the customer's return QR — KASPI-FA
   });
 });
 
-test.describe("Kaspi QR r3: pay by phone number, then refund directly — KASPI-FACTS §1, §2", () => {
+test.describe("Kaspi QR r3: pay by phone number, then refund directly — docs/kaspi.md §1, §2", () => {
   const ownApp = ownQrApp("r3");
 
   test("send the invoice to my Kaspi app, pay it there, 'I've paid — check' → Paid; refund part, then the rest", async ({

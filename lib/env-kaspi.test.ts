@@ -29,7 +29,7 @@ describe("KASPI_PROTOCOL=qr", () => {
       url: "https://mtokentest.kaspi.kz:8545/r3/v01/",
       extra: { KASPI_QR_CERT_FILE: "c.pem", KASPI_QR_KEY_FILE: "k.pem", KASPI_QR_ORGANIZATION_BIN: "123456789012" },
     },
-  ])("real $scheme (KASPI-FACTS §1: the configured host, no default)", ({ scheme, url, extra }) => {
+  ])("real $scheme (docs/kaspi.md §1: the configured host, no default)", ({ scheme, url, extra }) => {
     const e = parseEnv({
       ...base,
       KASPI_PROTOCOL: "qr",
@@ -41,13 +41,13 @@ describe("KASPI_PROTOCOL=qr", () => {
     expect(e).toMatchObject({ sandboxEnabled: false, kaspiQrBaseUrl: url, KASPI_QR_STATUS_VERSION: "v01" });
   });
 
-  it("KASPI-FACTS §1: outside the sandbox KASPI_QR_BASE_URL is required (no invented production host)", () => {
+  it("docs/kaspi.md §1: outside the sandbox KASPI_QR_BASE_URL is required (no invented production host)", () => {
     const m = message({ ...base, KASPI_PROTOCOL: "qr", KASPI_QR_DEVICE_TOKEN: "dt", KASPI_QR_API_KEY: "k" });
     expect(m).toContain("KASPI_QR_BASE_URL: is required outside the sandbox");
     expect(m).not.toContain("qrapi.kaspi.kz");
   });
 
-  it("KASPI-FACTS §2 (v02 [3P]): KASPI_QR_STATUS_VERSION accepts v01 and v02 only", () => {
+  it("docs/kaspi.md §2 (v02 [3P]): KASPI_QR_STATUS_VERSION accepts v01 and v02 only", () => {
     expect(parseEnv({ ...base, KASPI_PROTOCOL: "qr", KASPI_QR_STATUS_VERSION: "v02" }).KASPI_QR_STATUS_VERSION).toBe(
       "v02",
     );
@@ -86,7 +86,7 @@ describe("KASPI_PROTOCOL=qr", () => {
 });
 
 describe("KASPI_QR_SCHEME=r3", () => {
-  it("needs KASPI_QR_ORGANIZATION_BIN, in the sandbox too (KASPI-FACTS §1: r3 sends it with every call)", () => {
+  it("needs KASPI_QR_ORGANIZATION_BIN, in the sandbox too (docs/kaspi.md §1: r3 sends it with every call)", () => {
     expect(message({ ...base, KASPI_PROTOCOL: "qr", KASPI_QR_SCHEME: "r3" })).toContain("KASPI_QR_ORGANIZATION_BIN");
     expect(() =>
       parseEnv({ ...base, KASPI_PROTOCOL: "qr", KASPI_QR_SCHEME: "r3", KASPI_QR_ORGANIZATION_BIN: "123456789012" }),
@@ -117,7 +117,7 @@ describe("KASPI_PROTOCOL=checkpay", () => {
       "10.0.0.0/8",
     ]);
   });
-  it("KASPI-FACTS §6: outside the sandbox KASPI_CHECKPAY_PAY_LINK is required, and replies are XML by default", () => {
+  it("docs/kaspi.md §6: outside the sandbox KASPI_CHECKPAY_PAY_LINK is required, and replies are XML by default", () => {
     const m = message({ ...base, KASPI_PROTOCOL: "checkpay", KASPI_CHECKPAY_SERVICE_ID: "5001" });
     expect(m).toContain("KASPI_CHECKPAY_PAY_LINK: is required outside the sandbox");
     expect(m).toContain("kaspi.kz/pay/_gate?action=service_with_subservice&service_id=");

@@ -1,4 +1,4 @@
-// Kaspi QR set-up (KASPI-FACTS §2, Public QR API v3.9 §2.2): check the connection, list the
+// Kaspi QR set-up (docs/kaspi.md §2, Public QR API v3.9 §2.2): check the connection, list the
 // merchant's trade points, register this app as a device, delete a device.
 //   npm run kaspi:qr:setup -- ping
 //   npm run kaspi:qr:setup -- tradepoints

@@ -1,5 +1,5 @@
 // npm run kaspi:qr:smoke — the whole Kaspi QR checkout through Kaspi's own test endpoints
-// (test/payment/scan|confirm|scanerror|confirmerror, KASPI-FACTS §2, Public QR API v3.9 §5),
+// (test/payment/scan|confirm|scanerror|confirmerror, docs/kaspi.md §2, Public QR API v3.9 §5),
 // against whatever KASPI_QR_BASE_URL points at: the built-in sandbox by default, or Kaspi's test
 // host (https://mtokentest.kaspi.kz:8543/r1/v01/ …) with a merchant's test kit (KASPI_QR_API_KEY
 // or the client certificate, KASPI_QR_DEVICE_TOKEN). It starts this app's production build on its

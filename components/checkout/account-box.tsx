@@ -5,7 +5,7 @@ import { format } from "@/lib/i18n/format";
 import type { Messages } from "@/lib/i18n/types";
 import styles from "./checkout.module.css";
 
-// check/pay: whether Kaspi's payment link fills in the account is not confirmed (KASPI-FACTS §6:
+// check/pay: whether Kaspi's payment link fills in the account is not confirmed (docs/kaspi.md §6:
 // no order prefill seen in public links), so the shopper sees the account number, large, with a
 // copy button and the steps in the Kaspi app.
 export function AccountBox({ account, merchantName, t }: { account: string; merchantName: string; t: Messages }) {

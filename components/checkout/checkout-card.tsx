@@ -57,7 +57,7 @@ export function CheckoutCard({
   const [numberBefore = "", numberAfter = ""] = t.orderNumber.split("{number}");
   const link = safeHttpUrl(payment?.paymentLink);
   // Kaspi QR: past QrCodeScanWaitTimeout / LinkActivationWaitTimeout without a scan, the QR or link
-  // is dropped and a fresh one offered (KASPI-FACTS §3).
+  // is dropped and a fresh one offered (docs/kaspi.md §3).
   const qrLike = payment?.presentation === "qr" || payment?.presentation === "link";
   const lapsed = useLapsed(qrLike ? payment?.expiresAt : undefined) && stage !== "awaiting_confirmation";
   const payable = phase === "pending" && !lapsed && (link !== null || payment?.qr !== undefined);

@@ -21,7 +21,7 @@ type Props = {
   onBackToQr: () => void;
 };
 
-// Kaspi QR r3: "Send the invoice to my Kaspi app" (KASPI-FACTS §2 remote/*). The invoice's status is
+// Kaspi QR r3: "Send the invoice to my Kaspi app" (docs/kaspi.md §2 remote/*). The invoice's status is
 // read only on the shopper's action or a page load — never on a timer: Kaspi forbids interval
 // polling of remote invoices — so the page says so and offers "I've paid — check".
 export function RemoteInvoice({ token, t, merchantName, phone, sent, onSent, onBackToQr }: Props) {

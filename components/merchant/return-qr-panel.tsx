@@ -9,7 +9,7 @@ import { merchantPost, useMerchantClient } from "./merchant-client";
 import { MutationButton } from "./mutation-button";
 import styles from "./merchant.module.css";
 
-// Kaspi QR r2 refunds need the customer (KASPI-FACTS §2 "r2 return"): the merchant makes a return
+// Kaspi QR r2 refunds need the customer (docs/kaspi.md §2 "r2 return"): the merchant makes a return
 // QR, shows it at the till or sends its link, and the page watches return/status (through our
 // API, at Kaspi's QrCodeScanEventPollingInterval) until the customer scanned it; then the refund
 // form appears.

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { formatKaspiDate, parseKaspiDate } from "./qr-dates";
 
-// KASPI-FACTS §3 (dates): every form the Public QR API v3.9 document shows, plus the 2025 `+05:00`.
+// docs/kaspi.md §3 (dates): every form the Public QR API v3.9 document shows, plus the 2025 `+05:00`.
 
-describe("parseKaspiDate — KASPI-FACTS §3", () => {
+describe("parseKaspiDate — docs/kaspi.md §3", () => {
   it.each([
     { form: "declared ±h", value: "2020-08-09T18:31:42+06", iso: "2020-08-09T12:31:42.000Z" },
     { form: "±hh:mm", value: "2020-08-09T18:31:42+06:00", iso: "2020-08-09T12:31:42.000Z" },

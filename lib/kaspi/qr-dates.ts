@@ -1,4 +1,4 @@
-// Kaspi QR dates, every form the document shows (KASPI-FACTS §3, Public QR API v3.9 §2.1):
+// Kaspi QR dates, every form the document shows (docs/kaspi.md §3, Public QR API v3.9 §2.1):
 //   declared `YYYY-MM-DDThh:mm:ss±h`   2020-08-09T18:31:42+06
 //   with minutes in the offset         2020-08-09T18:31:42+06:00
 //   one-digit day, milliseconds        2021-11-3T11:55:14.166+06:00

@@ -150,8 +150,8 @@ describe("every documented StatusCode becomes a typed, readable error", () => {
   });
 });
 
-// KASPI-FACTS §4 (statuses) and §2 (v01 payment/status answers Status only; v02 is [3P]).
-describe("payment/status — KASPI-FACTS §2, §4", () => {
+// docs/kaspi.md §4 (statuses) and §2 (v01 payment/status answers Status only; v02 is [3P]).
+describe("payment/status — docs/kaspi.md §2, §4", () => {
   const expected = {
     QrTokenCreated: { status: "PENDING", stage: "awaiting_scan" },
     Wait: { status: "PENDING", stage: "awaiting_confirmation" },
@@ -204,8 +204,8 @@ describe("payment/status — KASPI-FACTS §2, §4", () => {
   });
 });
 
-// KASPI-FACTS §3 (dates, deadlines): a `+06` ExpireDate is read, and the QR's own deadline wins.
-describe("deadlines from qr/create — KASPI-FACTS §3", () => {
+// docs/kaspi.md §3 (dates, deadlines): a `+06` ExpireDate is read, and the QR's own deadline wins.
+describe("deadlines from qr/create — docs/kaspi.md §3", () => {
   it("ExpireDate in the declared `+06` form; expiry = min(ExpireDate, now + QrCodeScanWaitTimeout)", async () => {
     const far = "2099-01-01T10:00:00+06";
     handler = (_r, res) =>
@@ -249,8 +249,8 @@ describe("deadlines from qr/create — KASPI-FACTS §3", () => {
   });
 });
 
-// KASPI-FACTS §1 (refund via API per scheme), §2 (payment/details, payment/return, return/*).
-describe("refunds per scheme — KASPI-FACTS §1, §2", () => {
+// docs/kaspi.md §1 (refund via API per scheme), §2 (payment/details, payment/return, return/*).
+describe("refunds per scheme — docs/kaspi.md §1, §2", () => {
   it("r1 has no refund call: refused without a request, and refundSupport says why", async () => {
     const g = gateway();
     expect(g.refundSupport).toEqual({ supported: false, reason: expect.stringContaining("Kaspi Pay app") as unknown });
@@ -360,8 +360,8 @@ describe("refunds per scheme — KASPI-FACTS §1, §2", () => {
   });
 });
 
-// KASPI-FACTS §2 (remote/client-info, remote/create, remote/cancel; r3 only), §3 (PhoneNumber form).
-describe("remote invoices (r3) — KASPI-FACTS §2", () => {
+// docs/kaspi.md §2 (remote/client-info, remote/create, remote/cancel; r3 only), §3 (PhoneNumber form).
+describe("remote invoices (r3) — docs/kaspi.md §2", () => {
   it("client-info, create and cancel with Kaspi's phone form and OrganizationBin", async () => {
     handler = (req, res) => {
       if (req.url.includes("client-info")) return envelope(res, { StatusCode: 0, Data: { ClientName: "Айгерим К." } });
@@ -388,8 +388,8 @@ describe("remote invoices (r3) — KASPI-FACTS §2", () => {
   });
 });
 
-// KASPI-FACTS §2 (device/delete, health/ping), §3 (DeviceId rule).
-describe("set-up calls — KASPI-FACTS §2, §3", () => {
+// docs/kaspi.md §2 (device/delete, health/ping), §3 (DeviceId rule).
+describe("set-up calls — docs/kaspi.md §2, §3", () => {
   it("device/delete sends the DeviceToken; health/ping is a GET", async () => {
     handler = (_r, res) => envelope(res, { StatusCode: 0 });
     const setup = createQrSetup({ baseUrl, scheme: "r1", apiKey: "k", timeoutMs: 500 });

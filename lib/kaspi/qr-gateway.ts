@@ -26,7 +26,7 @@ import {
 import { mapQrStatus } from "./qr-status";
 import { qrCall, type QrTransportConfig } from "./qr-transport";
 
-// The Kaspi QR merchant API behind the KaspiGateway port (KASPI-FACTS §1–§5, Public QR API v3.9).
+// The Kaspi QR merchant API behind the KaspiGateway port (docs/kaspi.md §1–§5, Public QR API v3.9).
 // Kaspi never calls back: the app polls payment/status at the interval Kaspi gives
 // (lib/payments/qr-poll-use-case.ts). What each scheme offers differs: r1 has no refund call,
 // r2 refunds through a return QR the customer scans, r3 refunds directly and invoices by phone.
@@ -38,15 +38,15 @@ export type QrGatewayConfig = QrTransportConfig & {
   deviceToken: string;
   /** When Kaspi does not say: milliseconds between status calls. */
   defaultPollIntervalMs?: number;
-  /** v01 (v3.9: `Status` only) unless v02 is configured (public code, not in v3.9: KASPI-FACTS §2). */
+  /** v01 (v3.9: `Status` only) unless v02 is configured (public code, not in v3.9: docs/kaspi.md §2). */
   statusVersion?: QrStatusVersion;
 };
 
-/** The document's example value of QrCodeScanWaitTimeout / LinkActivationWaitTimeout (KASPI-FACTS §3). */
+/** The document's example value of QrCodeScanWaitTimeout / LinkActivationWaitTimeout (docs/kaspi.md §3). */
 export const LINK_ACTIVATION_MS = 180_000;
 const DEFAULT_POLL_MS = 5_000;
 
-/** r1's refund "method" is the cashier in the Kaspi Pay app (KASPI-FACTS §1). */
+/** r1's refund "method" is the cashier in the Kaspi Pay app (docs/kaspi.md §1). */
 export const R1_REFUND_REASON = "Kaspi QR r1 has no refund call: refund in the Kaspi Pay app";
 
 export function qrRefundSupport(scheme: QrTransportConfig["scheme"]): RefundSupport {
@@ -74,7 +74,7 @@ type Options = {
 };
 
 /**
- * The attempt's clock from Kaspi's behaviour options (KASPI-FACTS §3): poll at
+ * The attempt's clock from Kaspi's behaviour options (docs/kaspi.md §3): poll at
  * StatusPollingInterval; the QR (link) is dropped QrCodeScanWaitTimeout (LinkActivationWaitTimeout)
  * after creation; PaymentConfirmationTimeout runs from Wait. Without ExpireDate (or one we cannot
  * read), the scan deadline is the expiry — never a silent 15 minutes.
@@ -196,7 +196,7 @@ function stateOf(kaspiPaymentId: string, raw: string): KaspiPaymentState {
   };
 }
 
-/** Set-up calls (not part of the port): trade points, device register/delete, health (KASPI-FACTS §2). */
+/** Set-up calls (not part of the port): trade points, device register/delete, health (docs/kaspi.md §2). */
 export function createQrSetup(config: QrTransportConfig) {
   return {
     listTradePoints() {

@@ -4,13 +4,13 @@ import { qrClientInfoSchema, qrRemoteCancelSchema, qrRemoteCreateSchema } from "
 import { qrCall, type QrTransportConfig } from "./qr-transport";
 
 // Kaspi QR r3 remote invoices: an invoice sent to the shopper's Kaspi app by phone number
-// (KASPI-FACTS §2, v3.9 §4.6). OrganizationBin is added to bodies by the transport (r3). The
+// (docs/kaspi.md §2, v3.9 §4.6). OrganizationBin is added to bodies by the transport (r3). The
 // invoice is payable for 24 h and its status may be read only on a user action — never on a timer
 // (lib/payments/remote-invoice-use-case.ts keeps that rule).
 
 type Config = QrTransportConfig & { deviceToken: string };
 
-/** Kaspi's phone form: 11 digits starting with 8 (`87077777777`, KASPI-FACTS §3). */
+/** Kaspi's phone form: 11 digits starting with 8 (`87077777777`, docs/kaspi.md §3). */
 export function kaspiPhone(e164: string): string {
   const digits = e164.replace(/\D/g, "");
   return digits.length === 11 && digits.startsWith("7") ? `8${digits.slice(1)}` : digits;

@@ -9,7 +9,7 @@ import {
 } from "./qr-schemas";
 import { qrCall, type QrTransportConfig } from "./qr-transport";
 
-// Refunds through the Kaspi QR API, per scheme (KASPI-FACTS §1–§2, v3.9 §3.2–3.4, §4.5):
+// Refunds through the Kaspi QR API, per scheme (docs/kaspi.md §1–§2, v3.9 §3.2–3.4, §4.5):
 // r3: payment/details first, never more than AvailableReturnAmount, then payment/return.
 // r2: the customer scans a return QR (return/create → return/status = CustomerIdentityObtained),
 //     then return/operations (the purchase must be the customer's), payment/details, and
@@ -53,7 +53,7 @@ export async function qrRefund(config: Config, input: RefundInput): Promise<Kasp
   );
   if (!details.ok) return details;
   if (input.amount > details.value.AvailableReturnAmount) {
-    // Checked before asking: Kaspi would answer -99000005 (KASPI-FACTS §5).
+    // Checked before asking: Kaspi would answer -99000005 (docs/kaspi.md §5).
     return refused(
       `Kaspi allows at most ${details.value.AvailableReturnAmount} ₸ to be returned for this purchase`,
       "-99000005",
@@ -108,7 +108,7 @@ export function createQrReturnQr(config: Config): KaspiReturnQrPort {
       );
       if (!res.ok) return res;
       const raw = res.value.Status;
-      // KASPI-FACTS §4: CustomerIdentityObtained and Error are final; anything else is still waiting.
+      // docs/kaspi.md §4: CustomerIdentityObtained and Error are final; anything else is still waiting.
       return {
         ok: true,
         value: {

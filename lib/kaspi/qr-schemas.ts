@@ -10,14 +10,14 @@ export const qrEnvelopeSchema = z.object({
 });
 export type QrEnvelope = z.infer<typeof qrEnvelopeSchema>;
 
-/** payment/status of a QR, link or remote payment (KASPI-FACTS §4, v3.9 Appendix 4). */
+/** payment/status of a QR, link or remote payment (docs/kaspi.md §4, v3.9 Appendix 4). */
 export const QR_STATUSES = ["QrTokenCreated", "Wait", "Processed", "Error"] as const;
 export const qrStatusSchema = z.enum(QR_STATUSES);
 export type QrStatus = z.infer<typeof qrStatusSchema>;
-/** return/status of an r2 return QR (KASPI-FACTS §4, v3.9 Appendix 5). */
+/** return/status of an r2 return QR (docs/kaspi.md §4, v3.9 Appendix 5). */
 export const QR_RETURN_STATUSES = ["QrTokenCreated", "CustomerIdentityObtained", "Error"] as const;
 
-/** DeviceId: Latin letters, digits, `-` and `_` only (KASPI-FACTS §3, v3.9 §2.2.3); no length is stated. */
+/** DeviceId: Latin letters, digits, `-` and `_` only (docs/kaspi.md §3, v3.9 §2.2.3); no length is stated. */
 export const DEVICE_ID_PATTERN = /^[A-Za-z0-9_-]+$/;
 
 export const qrTradePointsSchema = z.array(
@@ -78,12 +78,12 @@ export const qrCreateLinkDataSchema = z.object({
 });
 
 /**
- * v01 payment/status answers `Status` only (KASPI-FACTS §2, v3.9 §4.2). The status stays a string
+ * v01 payment/status answers `Status` only (docs/kaspi.md §2, v3.9 §4.2). The status stays a string
  * here: one Kaspi adds later is logged and kept pending, not an unreadable answer.
  */
 export const qrStatusDataSchema = z.object({ Status: z.string().min(1) }).loose();
 /**
- * v02 payment/status as public code reads it (KASPI-FACTS §2 "v02" [3P, ?]; not in v3.9): only used
+ * v02 payment/status as public code reads it (docs/kaspi.md §2 "v02" [3P, ?]; not in v3.9): only used
  * with KASPI_QR_STATUS_VERSION=v02.
  */
 export const qrStatusV02DataSchema = qrStatusDataSchema.extend({
@@ -107,7 +107,7 @@ export const qrReturnDataSchema = z
   .loose()
   .nullish();
 
-/** payment/details (r2, r3; KASPI-FACTS §2, v3.9 §3.4 / §4.5). */
+/** payment/details (r2, r3; docs/kaspi.md §2, v3.9 §3.4 / §4.5). */
 export const qrPaymentDetailsSchema = z
   .object({
     QrPaymentId: z.union([z.number(), z.string()]),
@@ -117,7 +117,7 @@ export const qrPaymentDetailsSchema = z
   })
   .loose();
 
-/** return/create (r2; KASPI-FACTS §2, v3.9 §3.2). */
+/** return/create (r2; docs/kaspi.md §2, v3.9 §3.2). */
 export const qrReturnCreateSchema = z
   .object({
     QrToken: z.string().min(1),
@@ -138,7 +138,7 @@ export const qrReturnOperationsSchema = z.array(
     .loose(),
 );
 
-/** Remote invoices by phone (r3; KASPI-FACTS §2, v3.9 §4.6). */
+/** Remote invoices by phone (r3; docs/kaspi.md §2, v3.9 §4.6). */
 export const qrClientInfoSchema = z.object({ ClientName: z.string() }).loose();
 export const qrRemoteCreateSchema = z.object({ QrPaymentId: z.union([z.number().int(), z.string().min(1)]) }).loose();
 export const qrRemoteCancelSchema = z.object({ Status: z.string() }).loose();

@@ -5,7 +5,7 @@ import { QR_STATUSES, type QrStatus } from "./qr-schemas";
 export type MappedQrStatus = { status: KaspiStatus; stage?: KaspiStage; unknown?: true };
 
 /**
- * Kaspi QR payment statuses → ours, in one exhaustive switch (KASPI-FACTS §4, v3.9 Appendix 4).
+ * Kaspi QR payment statuses → ours, in one exhaustive switch (docs/kaspi.md §4, v3.9 Appendix 4).
  * Only Processed and Error are final. A status the document does not list is kept pending and
  * flagged `unknown` so the caller logs it: Kaspi may add states, and guessing "paid" or "failed"
  * from a name we have never seen would be worse than waiting.

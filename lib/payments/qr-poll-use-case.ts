@@ -7,7 +7,7 @@ import { orderChanged } from "../live/change-feed";
 import { applyKaspiStatus } from "./apply-status";
 import { recordEvent } from "./timeline";
 
-// Kaspi QR has no callbacks (KASPI-FACTS §2: v3.9 has no webhook): the server asks payment/status/{QrPaymentId} at the interval Kaspi
+// Kaspi QR has no callbacks (docs/kaspi.md §2: v3.9 has no webhook): the server asks payment/status/{QrPaymentId} at the interval Kaspi
 // gave (StatusPollingInterval), for every open attempt, whatever the number of shoppers watching.
 // A lease on Payment.nextCheckAt (compare-and-set) makes each due payment one call, across processes.
 // Superseded (CANCELLED) and clock-expired attempts keep being asked a while: if the shopper pays
@@ -26,14 +26,14 @@ function metaOf(p: Row): QrMeta {
   return parsed?.success ? parsed.data : { protocol: "qr", presentation: "qr", pollIntervalMs: DEFAULT_POLL_MS };
 }
 
-/** The document's example PaymentConfirmationTimeout (KASPI-FACTS §3), when Kaspi gave none. */
+/** The document's example PaymentConfirmationTimeout (docs/kaspi.md §3), when Kaspi gave none. */
 const CONFIRM_DEFAULT_MS = 65_000;
 
 /**
- * When Kaspi's own timeouts say the shopper can no longer pay this attempt (KASPI-FACTS §3):
+ * When Kaspi's own timeouts say the shopper can no longer pay this attempt (docs/kaspi.md §3):
  * still QrTokenCreated QrCodeScanWaitTimeout (QR) or LinkActivationWaitTimeout (link) after
  * creation; still Wait PaymentConfirmationTimeout after Wait was first seen. A remote invoice
- * (r3) lives until its expiry (24 h, KASPI-FACTS §2).
+ * (r3) lives until its expiry (24 h, docs/kaspi.md §2).
  */
 export function qrDeadline(p: { createdAt: Date; expiresAt: Date | null }, meta: QrMeta): Date {
   if (meta.presentation === "remote") return p.expiresAt ?? new Date(p.createdAt.getTime() + 24 * 3600_000);
@@ -45,7 +45,7 @@ export function qrDeadline(p: { createdAt: Date; expiresAt: Date | null }, meta:
 export async function pollQrPayments(db: Db, gateway: KaspiGateway, now = new Date()): Promise<number> {
   if (gateway.protocol !== "qr") return 0;
   // Remote invoices (r3) are never here: they have no nextCheckAt, because Kaspi forbids reading
-  // their status on a timer (KASPI-FACTS §2); lib/payments/remote-invoice-use-case.ts reads it.
+  // their status on a timer (docs/kaspi.md §2); lib/payments/remote-invoice-use-case.ts reads it.
   const due = await db.payment.findMany({
     where: {
       protocol: "qr",
@@ -176,7 +176,7 @@ async function handleState(db: Db, p: Row, meta: QrMeta, s: KaspiPaymentState, n
   }
 }
 
-/** A status v3.9 does not list: logged (once per value) and kept pending (KASPI-FACTS §4). */
+/** A status v3.9 does not list: logged (once per value) and kept pending (docs/kaspi.md §4). */
 async function noteUnknownStatus(db: Db, p: Row, raw: string): Promise<void> {
   const note = `Kaspi answered an undocumented status "${raw.slice(0, 40)}": kept pending`;
   if (p.lastError === note) return;

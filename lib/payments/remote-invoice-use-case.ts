@@ -12,7 +12,7 @@ import { isPaidLike, isTerminal, PAYMENT_STATUSES, type PaymentStatus } from "./
 import { recordEvent } from "./timeline";
 
 // Pay by phone number: a Kaspi QR r3 remote invoice sent to the shopper's Kaspi app
-// (KASPI-FACTS §2, Public QR API v3.9 §4.6). The document's rules, kept here:
+// (docs/kaspi.md §2, Public QR API v3.9 §4.6). The document's rules, kept here:
 // - remote/client-info at most 50 calls a minute per device (our one DeviceToken); on top of it our
 //   own privacy caps on those phone → name look-ups (per token, per address: see remoteClientInfo);
 // - the invoice is payable for 24 h;
@@ -121,7 +121,7 @@ export function lookupAllowedFor(status: PaymentStatus): boolean {
 const deviceCalls = new CallWindows(60_000);
 const addressCalls = new CallWindows(LOOKUP_ADDRESS_WINDOW_MS);
 
-/** Sliding one-minute window per process (KASPI-FACTS §2: ≤ 50 calls/min per device): 0 or ms to wait. */
+/** Sliding one-minute window per process (docs/kaspi.md §2: ≤ 50 calls/min per device): 0 or ms to wait. */
 function takeClientInfoSlot(now: number): number {
   return deviceCalls.take("device", CLIENT_INFO_PER_MINUTE, now);
 }

@@ -4,7 +4,7 @@ import { newId } from "../ids";
 import type { KaspiGateway } from "../kaspi/gateway";
 import { recordEvent } from "./timeline";
 
-// Kaspi QR r2's return flow (KASPI-FACTS §2 "r2 return", v3.9 §3.2–3.4): a refund needs the
+// Kaspi QR r2's return flow (docs/kaspi.md §2 "r2 return", v3.9 §3.2–3.4): a refund needs the
 // customer. The merchant makes a return QR (return/create) and shows it — on screen, or as a
 // link sent to the customer; the customer scans it in the Kaspi app; return/status becomes
 // CustomerIdentityObtained. Then one refund may use it (refund-use-case.ts sends return/operations,

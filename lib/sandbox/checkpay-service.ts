@@ -42,7 +42,7 @@ export type CheckpayCall = {
 
 type Reply = Omit<CheckpayCall, "command" | "httpStatus">;
 
-/** The app's reply, XML (`<response>`, the default) or JSON (KASPI-FACTS §6). */
+/** The app's reply, XML (`<response>`, the default) or JSON (docs/kaspi.md §6). */
 function readReply(text: string): Reply {
   try {
     const j = JSON.parse(text) as { result?: unknown; prv_txn?: unknown; sum?: unknown };
@@ -62,7 +62,7 @@ function readReply(text: string): Reply {
   }
 }
 
-/** What a Kaspi terminal puts in `check`'s sum: a default, not the amount (QPay-backend DTOs, KASPI-FACTS §6). */
+/** What a Kaspi terminal puts in `check`'s sum: a default, not the amount (QPay-backend DTOs, docs/kaspi.md §6). */
 const CHECK_DUMMY_SUM = "0.00";
 
 /**

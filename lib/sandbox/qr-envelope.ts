@@ -2,7 +2,7 @@ import { randomInt } from "node:crypto";
 import type { Db } from "../db";
 
 // Shared by the simulated Kaspi QR API's services: the { StatusCode, Message, Data } envelope
-// (KASPI-FACTS §5, v3.9 §2.1: Message "OK" on success) and the device check (codes -1501/-1502).
+// (docs/kaspi.md §5, v3.9 §2.1: Message "OK" on success) and the device check (codes -1501/-1502).
 
 export type Envelope = { StatusCode: number; Message: string; Data?: unknown };
 

@@ -2,7 +2,7 @@ import type { Db } from "../db";
 import { deviceRefusal, err, newKaspiNumber, ok, type Envelope } from "./qr-envelope";
 import { isPayableAmount, pendingQrPayment } from "./qr-new-payment";
 
-// Remote invoices in the simulated Kaspi QR API (r3; KASPI-FACTS §2, v3.9 §4.6): client-info,
+// Remote invoices in the simulated Kaspi QR API (r3; docs/kaspi.md §2, v3.9 §4.6): client-info,
 // create (an invoice in the shopper's Kaspi app, payable 24 h), cancel. The shopper finds it in
 // the sandbox's Kaspi app inbox (/sandbox/kaspi/qr/inbox/{phone}).
 

@@ -4,7 +4,7 @@ import { env } from "../env";
 import { formatKaspiDate } from "../kaspi/qr-dates";
 import { deviceRefusal, err, newKaspiNumber, ok, tradePointOf, type Envelope } from "./qr-envelope";
 
-// Returns in the simulated Kaspi QR API (KASPI-FACTS §1–§2, v3.9 §3.2–3.4 for r2, §4.5 for r3):
+// Returns in the simulated Kaspi QR API (docs/kaspi.md §1–§2, v3.9 §3.2–3.4 for r2, §4.5 for r3):
 // payment/details, payment/return (r2 with a scanned QrReturnId, r3 without), and r2's return QR:
 // return/create → the customer scans it → return/status CustomerIdentityObtained →
 // return/operations. Only inside the purchase's trade point (any of its devices, -99000003).

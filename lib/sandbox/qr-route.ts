@@ -24,7 +24,7 @@ import { sandboxTestPayment, type TestAction } from "./qr-test-service";
 
 // Route handler of the simulated Kaspi QR API: /sandbox/kaspi/qr/{r1|r2|r3}/v01/{...path}.
 // r1 wants an Api-Key; every request wants an X-Request-ID; r3 bodies must carry OrganizationBin
-// (KASPI-FACTS §1). Methods a scheme does not have answer 404, as a missing path would (§2 table:
+// (docs/kaspi.md §1). Methods a scheme does not have answer 404, as a missing path would (§2 table:
 // no refunds on r1, the return QR on r2 only, remote invoices on r3 only).
 // (The sandbox speaks plain HTTP, so r2/r3's client certificate is not checked here; the mTLS
 // client is tested against a real TLS server in lib/kaspi/qr-mtls.test.ts.)

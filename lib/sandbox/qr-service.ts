@@ -8,7 +8,7 @@ import { deviceRefusal, err, newKaspiNumber, ok, SANDBOX_DEVICE_TOKEN, type Enve
 import { isPayableAmount, pendingQrPayment } from "./qr-new-payment";
 import { paymentLinkFor, sandboxReadPayment } from "./sandbox-service";
 
-// The simulated Kaspi QR merchant API (Public QR API v3.9, KASPI-FACTS §1–§5): trade points,
+// The simulated Kaspi QR merchant API (Public QR API v3.9, docs/kaspi.md §1–§5): trade points,
 // devices, QR and link payments and their status, in Kaspi's { StatusCode, Message, Data }
 // envelope with its error codes. Returns (r2, r3): qr-returns-service.ts; remote invoices (r3):
 // qr-remote-service.ts; Kaspi's test endpoints: qr-test-service.ts.
@@ -22,7 +22,7 @@ export const SANDBOX_TRADE_POINTS = [
 /** Amounts ending in 77 are paid with a Kaspi Red loan offer in the sandbox (partial returns refused). */
 const LOAN_SUFFIX = 77;
 
-/** The document's example behaviour options, in seconds (KASPI-FACTS §3, v3.9 §2.3). */
+/** The document's example behaviour options, in seconds (docs/kaspi.md §3, v3.9 §2.3). */
 export const SANDBOX_BEHAVIOR = {
   StatusPollingInterval: 5,
   QrCodeScanWaitTimeout: 180,
@@ -123,8 +123,8 @@ export async function sandboxQrCreate(db: Db, body: Record<string, unknown>, kin
 const QR_STATUS = { COMPLETED: "Processed", FAILED: "Error", EXPIRED: "Error" } as const;
 
 /**
- * payment/status, v01: `Status` only (KASPI-FACTS §2, v3.9 §2.4). `override` is a faulted status
- * (our vocabulary) for tests. Past Kaspi's own deadlines (KASPI-FACTS §3) the payment says Error:
+ * payment/status, v01: `Status` only (docs/kaspi.md §2, v3.9 §2.4). `override` is a faulted status
+ * (our vocabulary) for tests. Past Kaspi's own deadlines (docs/kaspi.md §3) the payment says Error:
  * not scanned within the scan/link window, or not confirmed within PaymentConfirmationTimeout.
  */
 export async function sandboxQrStatus(db: Db, id: string, override?: string | null): Promise<Envelope> {

@@ -1,7 +1,7 @@
 import type { Db } from "../db";
 import { sandboxReadPayment } from "./sandbox-service";
 
-// Kaspi's test endpoints, on the test host only (KASPI-FACTS §2, v3.9 §5): POST
+// Kaspi's test endpoints, on the test host only (docs/kaspi.md §2, v3.9 §5): POST
 // test/payment/{scan|confirm|scanerror|confirmerror} with {"qrPaymentId": "…"}, answering
 // {"StatusCode", "message"}. They play the customer: scan → Wait; confirm → Processed;
 // scanerror → Error before a scan; confirmerror → Error, and only after a scan.

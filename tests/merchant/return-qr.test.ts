@@ -10,7 +10,7 @@ import type { ReturnQrView } from "@/lib/payments/return-qr-use-case";
 import { createOrder, latestPayment, params, payOrder } from "../helpers";
 import { merchantRequest, read, signedIn, type TestSession } from "./merchant-helpers";
 
-// KASPI-FACTS §2 "r2 return" (Public QR API v3.9 §3.2–3.4): a Kaspi QR r2 refund needs the
+// docs/kaspi.md §2 "r2 return" (Public QR API v3.9 §3.2–3.4): a Kaspi QR r2 refund needs the
 // customer to scan a return QR first; return/status is read at most once per
 // QrCodeScanEventPollingInterval; one refund per scanned QR, sent with its QrReturnId.
 
@@ -68,7 +68,7 @@ async function pollReturn(id: string) {
   );
 }
 
-describe("Kaspi QR r2 refunds — KASPI-FACTS §2 (r2 return)", () => {
+describe("Kaspi QR r2 refunds — docs/kaspi.md §2 (r2 return)", () => {
   it("refused until the customer scanned a return QR; then one refund with its QrReturnId", async () => {
     const order = await createOrder({ amount: 10_000 });
     await payOrder(fake, order);

@@ -24,7 +24,7 @@ beforeAll(() => {
   installPeerAddressStamp();
 });
 
-// Most cases read the JSON variant; the XML default has its own tests below (KASPI-FACTS §6).
+// Most cases read the JSON variant; the XML default has its own tests below (docs/kaspi.md §6).
 beforeEach(() => {
   process.env.KASPI_CHECKPAY_FORMAT = "json";
   resetEnvForTests();
@@ -49,8 +49,8 @@ async function gw(command: "check" | "pay", q: { txn_id?: string; account: strin
   return read(await call(query, opts));
 }
 
-// KASPI-FACTS §6: check's sum is a terminal default, not the amount; the reply's sum is the amount due.
-describe("check — KASPI-FACTS §6", () => {
+// docs/kaspi.md §6: check's sum is a terminal default, not the amount; the reply's sum is the amount due.
+describe("check — docs/kaspi.md §6", () => {
   it.each([
     { name: "payable order → 0", setup: "open", sum: "12500.00", result: 0 },
     { name: "unknown account → 1", setup: "missing", sum: "12500.00", result: 1 },
@@ -104,7 +104,7 @@ describe("check — KASPI-FACTS §6", () => {
   });
 });
 
-describe("pay — KASPI-FACTS §6", () => {
+describe("pay — docs/kaspi.md §6", () => {
   it.each([
     { name: "another sum → 5", sum: "12000.00", result: 5 },
     { name: "kopecks → 5", sum: "12500.50", result: 5 },
@@ -159,7 +159,7 @@ describe("pay — KASPI-FACTS §6", () => {
     expect(await outboxOf(order.orderId)).toHaveLength(1);
   });
 
-  it("KASPI-FACTS §6: XML <response> by default; orders without an account number are paid by externalId", async () => {
+  it("docs/kaspi.md §6: XML <response> by default; orders without an account number are paid by externalId", async () => {
     delete process.env.KASPI_CHECKPAY_FORMAT;
     resetEnvForTests();
     const order = await createOrder();
@@ -171,7 +171,7 @@ describe("pay — KASPI-FACTS §6", () => {
   });
 });
 
-describe("reply deadline — KASPI-FACTS §6 (15 s)", () => {
+describe("reply deadline — docs/kaspi.md §6 (15 s)", () => {
   it("a reply that would come after the deadline is answered in time: 4 for pay, 5 for check", async () => {
     const never = new Promise<never>(() => undefined);
     const q = { command: "pay" as const, txn_id: "1", account: "a", sum: "100" };

@@ -66,8 +66,8 @@ async function started(script: Script, device: "desktop" | "mobile" = "desktop")
 const later = (ms: number) => new Date(Date.now() + ms);
 
 describe("pollQrPayments", () => {
-  // KASPI-FACTS §3: poll at StatusPollingInterval, never faster.
-  it("KASPI-FACTS §3: waits for Kaspi's interval, then Wait shows 'confirm in Kaspi', Processed marks PAID once", async () => {
+  // docs/kaspi.md §3: poll at StatusPollingInterval, never faster.
+  it("docs/kaspi.md §3: waits for Kaspi's interval, then Wait shows 'confirm in Kaspi', Processed marks PAID once", async () => {
     const script: Script = { state: state("QrTokenCreated", "PENDING", { stage: "awaiting_scan" }) };
     const { order, stub } = await started(script);
     expect(await pollQrPayments(db(), stub.gateway, new Date())).toBe(0);
@@ -107,8 +107,8 @@ describe("pollQrPayments", () => {
     expect((await orderRow(order.orderId)).status).toBe(expected);
   });
 
-  // KASPI-FACTS §4: statuses outside v3.9's Appendix 4 are not guessed at.
-  it("KASPI-FACTS §4: an undocumented status is logged once and kept pending", async () => {
+  // docs/kaspi.md §4: statuses outside v3.9's Appendix 4 are not guessed at.
+  it("docs/kaspi.md §4: an undocumented status is logged once and kept pending", async () => {
     const script: Script = { state: state("QrTokenDiscarded", "PENDING", { unknownStatus: true }) };
     const { order, stub } = await started(script);
     await pollQrPayments(db(), stub.gateway, later(1500));
@@ -119,7 +119,7 @@ describe("pollQrPayments", () => {
     expect(notes).toHaveLength(1);
   });
 
-  it("KASPI-FACTS §3: still QrTokenCreated past QrCodeScanWaitTimeout (from creation) → EXPIRED", async () => {
+  it("docs/kaspi.md §3: still QrTokenCreated past QrCodeScanWaitTimeout (from creation) → EXPIRED", async () => {
     const script: Script = { state: state("QrTokenCreated", "PENDING", { stage: "awaiting_scan" }) };
     const { order, stub } = await started(script);
     const p = await latestPayment(order.orderId);
@@ -135,7 +135,7 @@ describe("pollQrPayments", () => {
     expect((await orderRow(order.orderId)).status).toBe("EXPIRED");
   });
 
-  it("KASPI-FACTS §3: still Wait after PaymentConfirmationTimeout: EXPIRED, and a late Processed still becomes PAID", async () => {
+  it("docs/kaspi.md §3: still Wait after PaymentConfirmationTimeout: EXPIRED, and a late Processed still becomes PAID", async () => {
     const script: Script = { state: state("Wait", "PENDING", { stage: "awaiting_confirmation" }) };
     const { order, stub } = await started(script);
     await pollQrPayments(db(), stub.gateway, later(1500));

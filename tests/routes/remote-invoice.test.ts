@@ -10,7 +10,7 @@ import { reconcileDuePayments } from "@/lib/payments/reconcile-use-case";
 import { startPaymentDeps } from "@/lib/container";
 import { createOrder, jsonRequest, latestPayment, orderRow, params, postPayment, read } from "../helpers";
 
-// KASPI-FACTS §2 "remote" (Public QR API v3.9 §4.6): Kaspi QR r3 invoices by phone number —
+// docs/kaspi.md §2 "remote" (Public QR API v3.9 §4.6): Kaspi QR r3 invoices by phone number —
 // client-info at most 50 a minute per device, create, cancel on switching back or leaving, status
 // read only on a shopper action or a page load (never by the poller or the reconciler), 24 h life.
 
@@ -76,7 +76,7 @@ async function remote(token: string, body: unknown) {
   return read(await remoteRoute(jsonRequest(`/api/checkout/${token}/remote`, body), params({ token })));
 }
 
-describe("remote invoices (r3) — KASPI-FACTS §2", () => {
+describe("remote invoices (r3) — docs/kaspi.md §2", () => {
   it("client-info shows whose app it goes to, at most 50 calls a minute", async () => {
     // Our own per-token and per-address caps (tests/routes/remote-lookup-limits.test.ts) raised, so
     // that Kaspi's device limit is the one reached here.
@@ -164,8 +164,8 @@ describe("remote invoices (r3) — KASPI-FACTS §2", () => {
   });
 });
 
-// KASPI-FACTS §3: past QrCodeScanWaitTimeout the page drops the QR and asks for a fresh one.
-describe("a QR not scanned in time — KASPI-FACTS §3", () => {
+// docs/kaspi.md §3: past QrCodeScanWaitTimeout the page drops the QR and asks for a fresh one.
+describe("a QR not scanned in time — docs/kaspi.md §3", () => {
   it("retryOf the lapsed attempt makes a fresh QR; a scanned one is kept", async () => {
     const order = await createOrder();
     await postPayment(order.token, { device: "desktop" });

@@ -64,7 +64,7 @@ describe("error codes", () => {
     },
     { name: "unknown purchase status", call: () => get("payment/status/123"), code: -99000001 },
     {
-      name: "DeviceId with a dot (KASPI-FACTS §3)",
+      name: "DeviceId with a dot (docs/kaspi.md §3)",
       call: () => post("device/register", { DeviceId: "a.b", TradePointId: 1 }),
       code: -1,
     },
@@ -93,7 +93,7 @@ describe("error codes", () => {
 
 const r3 = (body: Record<string, unknown>) => ({ ...body, OrganizationBin: "123456789012" });
 
-describe("a QR payment's life — KASPI-FACTS §2, §3, §4", () => {
+describe("a QR payment's life — docs/kaspi.md §2, §3, §4", () => {
   it("QrTokenCreated → Wait → Processed with Status only (v01), dates in the +05:00 / +05 forms", async () => {
     const created = await create();
     expect(created.body).toMatchObject({
@@ -122,7 +122,7 @@ describe("a QR payment's life — KASPI-FACTS §2, §3, §4", () => {
     expect((await get(`payment/status/${id}`)).body.Data).toEqual({ Status: "Processed" });
   });
 
-  it("KASPI-FACTS §3: not scanned within QrCodeScanWaitTimeout, or not confirmed within PaymentConfirmationTimeout → Error", async () => {
+  it("docs/kaspi.md §3: not scanned within QrCodeScanWaitTimeout, or not confirmed within PaymentConfirmationTimeout → Error", async () => {
     const a = String((await create()).body.Data?.QrPaymentId);
     await db().sandboxPayment.update({ where: { id: a }, data: { createdAt: new Date(Date.now() - 181_000) } });
     expect((await get(`payment/status/${a}`)).body.Data).toEqual({ Status: "Error" });
@@ -145,7 +145,7 @@ async function paid(scheme: string, amount = 12_500) {
   return id;
 }
 
-describe("refunds per scheme — KASPI-FACTS §1, §2, §5", () => {
+describe("refunds per scheme — docs/kaspi.md §1, §2, §5", () => {
   it("r1 has no payment/return or payment/details (404: not a method of the scheme)", async () => {
     const id = await paid("r1");
     const req = new Request(`${BASE}/sandbox/kaspi/qr/r1/v01/payment/return`, {
@@ -227,7 +227,7 @@ describe("refunds per scheme — KASPI-FACTS §1, §2, §5", () => {
   });
 });
 
-describe("remote invoices (r3) — KASPI-FACTS §2", () => {
+describe("remote invoices (r3) — docs/kaspi.md §2", () => {
   it("client-info, create, cancel; 404 on r1/r2", async () => {
     const who = await get(`remote/client-info?PhoneNumber=87071234567&DeviceToken=${DEVICE}`, "r3");
     expect(who.body).toMatchObject({ StatusCode: 0, Data: { ClientName: expect.any(String) as unknown } });
@@ -247,7 +247,7 @@ describe("remote invoices (r3) — KASPI-FACTS §2", () => {
   });
 });
 
-describe("Kaspi's test endpoints — KASPI-FACTS §2 (test/payment/*)", () => {
+describe("Kaspi's test endpoints — docs/kaspi.md §2 (test/payment/*)", () => {
   const test = (action: string, id: string) => post(`test/payment/${action}`, { qrPaymentId: id });
   it("scan → Wait, confirm → Processed", async () => {
     const id = String((await create()).body.Data?.QrPaymentId);
@@ -269,7 +269,7 @@ describe("Kaspi's test endpoints — KASPI-FACTS §2 (test/payment/*)", () => {
   });
 });
 
-describe("devices — KASPI-FACTS §2, §3", () => {
+describe("devices — docs/kaspi.md §2, §3", () => {
   it("DeviceId only [A-Za-z0-9_-]; same arguments → same token; device/delete → -1502; health/ping", async () => {
     expect((await post("device/register", { DeviceId: "till.1", TradePointId: 1 })).body.StatusCode).not.toBe(0);
     const a = await post("device/register", { DeviceId: "GFC-456397", TradePointId: 1 });

@@ -35,7 +35,7 @@ export default async function MerchantPaymentPage(props: { params: Promise<{ id:
     : !paidLike || refundable <= 0 || (!support.partial && payment.refundedAmount + payment.refundingAmount > 0)
       ? ({ kind: "nothing" } as const)
       : ({ kind: "ready", refundable, partial: support.partial } as const);
-  // Kaspi QR r2: a refund needs a return QR the customer scanned (KASPI-FACTS §2).
+  // Kaspi QR r2: a refund needs a return QR the customer scanned (docs/kaspi.md §2).
   const returnQr =
     support.supported && support.flow === "return-qr" && refundState.kind === "ready"
       ? (await readyReturnQr(db(), payment.id)) ? ("ready" as const) : ("needed" as const)

@@ -1,5 +1,5 @@
 // GET /sandbox/kaspi/qr/inbox/{phone} — the simulated Kaspi app's invoices for a phone number:
-// where a Kaspi QR r3 remote invoice (remote/create) arrives (KASPI-FACTS §2 "remote").
+// where a Kaspi QR r3 remote invoice (remote/create) arrives (docs/kaspi.md §2 "remote").
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";

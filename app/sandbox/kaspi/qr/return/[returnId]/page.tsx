@@ -1,6 +1,6 @@
 // GET /sandbox/kaspi/qr/return/{QrReturnId} — the simulated Kaspi app after the customer scanned a
 // Kaspi QR r2 return QR: scanning shares the customer's identity with the store, so return/status
-// becomes CustomerIdentityObtained (KASPI-FACTS §2 "r2 return", §4).
+// becomes CustomerIdentityObtained (docs/kaspi.md §2 "r2 return", §4).
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { KaspiPhone } from "@/components/sandbox/kaspi-phone";
