@@ -1,21 +1,18 @@
-import { randomUUID } from "node:crypto";
 import { NextResponse, type NextRequest } from "next/server";
 import { env } from "./lib/env";
-import { errorStatus } from "./lib/errors";
-import { gate } from "./lib/http/request-gate";
-import { policyFor } from "./lib/http/route-policy";
+import { gate, refusalAnswer, requestIdFrom } from "./lib/http/request-gate";
 import { newCspNonce, securityHeaders } from "./lib/http/security-headers";
 
-// Runs before every route: request ids, malformed paths, wrong methods, oversize bodies and floods
-// are answered here (lib/http/request-gate.ts; JSON under /api), and every response gets the
-// security headers (CSP with a per-request script nonce and frame-ancestors, X-Frame-Options,
-// nosniff, referrer policy, HSTS on https). Read at request time: no rebuild for config changes.
+// Runs before every route Next serves: request ids, and the one gate (lib/http/request-gate.ts,
+// which the fast path in lib/live/node-handler.ts passes too) answers malformed paths, wrong
+// methods, oversize bodies and floods. Every response gets the security headers (CSP with a
+// per-request script nonce and frame-ancestors, X-Frame-Options, nosniff, referrer policy, HSTS
+// on https). Read at request time: no rebuild for config changes.
 
 export function proxy(request: NextRequest): NextResponse {
   const e = env();
   const { pathname } = request.nextUrl;
-  const incoming = request.headers.get("x-request-id") ?? "";
-  const requestId = /^[\w.-]{8,64}$/.test(incoming) ? incoming : randomUUID();
+  const requestId = requestIdFrom(request.headers.get("x-request-id"));
   const security = securityHeaders({
     pathname,
     bitrixOrigins: e.bitrixOrigins,
@@ -26,19 +23,10 @@ export function proxy(request: NextRequest): NextResponse {
   });
 
   let response: NextResponse;
-  const refusal = gate(request, pathname);
+  const refusal = gate({ method: request.method, pathname, headers: request.headers });
   if (refusal) {
-    const status = errorStatus[refusal.code];
-    response =
-      pathname.startsWith("/api/") || policyFor(pathname)
-        ? NextResponse.json(
-            { error: { code: refusal.code, message: refusal.message } },
-            { status, headers: refusal.headers },
-          )
-        : new NextResponse(refusal.message, {
-            status,
-            headers: { "Content-Type": "text/plain; charset=utf-8", ...refusal.headers },
-          });
+    const answer = refusalAnswer(refusal, pathname);
+    response = new NextResponse(answer.body, { status: answer.status, headers: answer.headers });
   } else {
     const headers = new Headers(request.headers);
     headers.set("x-request-id", requestId);

@@ -1,8 +1,16 @@
 import { EnvError, env } from "./env";
-import { installPeerAddressStamp } from "./http/peer-address";
+import { serveThrough, serverEntry } from "./http/server-entry";
+import { createLiveHandler } from "./live/node-handler";
+import { closeStatusHub } from "./live/status-hub";
+import { errorMessage, log } from "./log";
+import { welcome } from "./welcome";
 import { startWorker } from "./worker";
 
-/** Check the configuration (a bad one stops the process, naming the variable) and start the worker. */
+/**
+ * Runs once when the server process starts (instrumentation.ts), inside Next's server bundle:
+ * check the configuration (a bad one stops the process, naming the variable), hand server.mjs the
+ * code that answers requests (lib/http/server-entry.ts) and start the worker.
+ */
 export function startNodeServices(): void {
   let config;
   try {
@@ -15,6 +23,23 @@ export function startNodeServices(): void {
     }
     throw e;
   }
-  installPeerAddressStamp();
+  for (const warning of config.warnings) console.warn(`[start] warning: ${warning}`);
+  const entry = serverEntry();
+  if (!entry) {
+    // `next start` or `next dev` alone: no fast path and no stamped client address, so every
+    // client would share one rate-limit bucket. One way in: server.mjs.
+    console.error("Start the app with `npm start` or `npm run dev` (server.mjs), not with `next start`/`next dev`.");
+    process.exit(1);
+  }
+  entry.provide({
+    serve: serveThrough(createLiveHandler()),
+    listening: ({ port }) => {
+      if (!entry.welcome) return;
+      welcome(`http://127.0.0.1:${port}`).catch((error: unknown) =>
+        log().error({ error: errorMessage(error) }, "welcome failed"),
+      );
+    },
+    close: closeStatusHub,
+  });
   if (config.WORKER_ENABLED === "true") startWorker();
 }

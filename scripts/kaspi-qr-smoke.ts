@@ -69,7 +69,7 @@ if (migrate.status !== 0) {
   console.error(migrate.stderr.toString());
   process.exit(2);
 }
-const app = spawn("node_modules/.bin/next", ["start", "-p", String(PORT), "-H", "127.0.0.1"], {
+const app = spawn(process.execPath, ["server.mjs", "-H", "127.0.0.1"], {
   env: process.env,
   stdio: ["ignore", "ignore", "inherit"],
 });

@@ -32,7 +32,8 @@ export async function startQrApp(scheme: "r1" | "r2" | "r3"): Promise<QrApp> {
     NEXT_TELEMETRY_DISABLED: "1",
   };
   execFileSync("sh", ["-c", `rm -f ${file}* && node_modules/.bin/prisma migrate deploy`], { env, stdio: "pipe" });
-  const server: ChildProcess = spawn("node_modules/.bin/next", ["start", "-p", String(port), "-H", "127.0.0.1"], {
+  // The app's one server (server.mjs), as `npm start` runs it after migrating.
+  const server: ChildProcess = spawn(process.execPath, ["server.mjs", "-H", "127.0.0.1"], {
     env,
     stdio: "ignore",
   });

@@ -1,28 +1,21 @@
-import http from "node:http";
+import { PEER_HEADER, openServerEntryForTests, serverEntry } from "./server-entry";
 
-// Next's route handlers do not see the TCP peer, and Next fills X-Forwarded-For only when the
-// client did not send one. So the Node server stamps every incoming request with its socket's
-// address under a header no client can set (any copy the client sent is overwritten).
+// The request's TCP peer as server.mjs stamped it (lib/http/server-entry.ts). The stamp is
+// trusted only in a process that server.mjs started: anywhere else a client could have sent the
+// header itself, so there is no peer and nothing is trusted.
 
-export const PEER_HEADER = "x-kaspi-checkout-peer";
+export { PEER_HEADER };
 
-const holder = globalThis as unknown as { __peerStamp?: boolean };
+/** Something headers can be read from: a web `Headers`, or a node request's (lib/live/node-handler.ts). */
+export type HeaderSource = { get(name: string): string | null };
 
-export function installPeerAddressStamp(): void {
-  if (holder.__peerStamp) return;
-  holder.__peerStamp = true;
-  const emit = http.Server.prototype.emit;
-  http.Server.prototype.emit = function (this: http.Server, event: string | symbol, ...args: unknown[]) {
-    if (event === "request") {
-      const req = args[0] as http.IncomingMessage | undefined;
-      if (req) req.headers[PEER_HEADER] = req.socket.remoteAddress ?? "";
-    }
-    return (emit as (this: http.Server, e: string | symbol, ...a: unknown[]) => boolean).call(this, event, ...args);
-  } as typeof emit;
+/** The request's TCP peer, or null where server.mjs does not stamp requests (then nothing is trusted). */
+export function peerAddressOf(headers: HeaderSource): string | null {
+  if (!serverEntry()) return null;
+  return headers.get(PEER_HEADER) || null;
 }
 
-/** The request's TCP peer, or null where the stamp is not installed (then nothing is trusted). */
-export function peerAddressOf(request: Request): string | null {
-  if (!holder.__peerStamp) return null;
-  return request.headers.get(PEER_HEADER) || null;
+/** Tests only: requests in this process carry the stamp (the tests set PEER_HEADER as server.mjs would). */
+export function installPeerAddressStamp(): void {
+  openServerEntryForTests();
 }

@@ -1,83 +1,54 @@
-import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { env } from "../env";
 import { errorStatus, type ErrorCode } from "../errors";
+import { clientAddressFrom } from "../http/client-address";
+import { limitKeyOf } from "../http/ip-list";
 import { answerKaspiCallback } from "../http/kaspi-callback";
-import { clientAddress, limitKeyOf } from "../http/ip-list";
-import { gate } from "../http/request-gate";
-import { Slots } from "../slots";
-import { RateLimiter } from "../http/rate-limit";
+import type { HeaderSource } from "../http/peer-address";
+import { gate, refusalAnswer, requestIdFrom, type Refusal } from "../http/request-gate";
+import type { FastHandler } from "../http/server-entry";
 import { newCspNonce, securityHeaders } from "../http/security-headers";
 import { errorMessage, log } from "../log";
+import { CHECKOUT_TOKEN_SOURCE } from "../payments/checkout-token";
+import { Slots } from "../slots";
 import { SSE_HEADERS, parseLastEventId } from "./sse";
 import { isRefusal, statusHub, streamRefusalError, type StatusHub } from "./status-hub";
 import { readStatusSnapshot } from "./status-reader";
 
-// The production server answers the hottest paths itself, on plain node:http, before Next's
-// request pipeline (about 1.5 ms of CPU per request here, ~20× the whole read below):
+// The fast path: server.mjs offers it every request first (lib/http/server-entry.ts), and it
+// answers the hottest paths itself on plain node:http, skipping Next's request pipeline (about
+// 1.5 ms of CPU per request here, ~20× the whole read below):
 //   GET /api/checkout/{token}/status  — the poll (the fallback when the stream is down)
 //   GET /api/checkout/{token}/events  — the status stream (Server-Sent Events)
 //   POST /api/kaspi/callback          — Kaspi's callbacks (a flood of them must not starve shoppers)
-// with what proxy.ts and the route handlers under app/ give them: the same JSON bodies and error
-// shape, Cache-Control no-store, the security headers (CSP frame-ancestors 'none', nosniff,
-// Referrer-Policy, HSTS on https), X-Request-Id, and rate limits (per client address like
-// proxy.ts, and per checkout token). Anything else about a status request (another method, a body,
-// a token that is not token-shaped) goes to Next unchanged, so the edge cases keep one behaviour.
-// The callback runs the route's own code (lib/http/kaspi-callback.ts) behind proxy.ts's own gate
-// (lib/http/request-gate.ts), on a web Request made from the node request.
+// It is an adapter, not a second copy of the rules: every request it takes passes the same gate
+// as proxy.ts (lib/http/request-gate.ts: the policy table, the client address, the limits), and
+// gets the route handlers' bodies, error shape, Cache-Control, security headers and X-Request-Id
+// (tests/server/one-gate.test.ts holds the two to identical answers). Anything else about a status
+// request (another method, a body, a token that is not token-shaped) goes to Next unchanged.
+// The callback runs the route's own code (lib/http/kaspi-callback.ts) on a web Request made from
+// the node request.
 
-const PATH = /^\/api\/checkout\/([A-Za-z0-9_-]{16,64})\/(status|events)(?:\?.*)?$/;
-const CALLBACK_PATH = /^\/api\/kaspi\/callback(?:\?.*)?$/;
-const REQUEST_ID = /^[\w.-]{8,64}$/;
-
-export type LiveHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
+const STATUS_PATH = new RegExp(`^/api/checkout/(${CHECKOUT_TOKEN_SOURCE})/(status|events)$`);
+const CALLBACK_PATH = "/api/kaspi/callback";
 
 export function createLiveHandler(
   options: { hub?: StatusHub; /** Tests: a shorter wait for a callback body. */ callbackBodyDeadlineMs?: number } = {},
-): LiveHandler {
+): FastHandler {
   const e = env();
-  const limiter = new RateLimiter();
-  const perMinute = e.RATE_LIMIT_CHECKOUT;
-  // Constant for these paths: computed once, not per request.
-  const fixed: Record<string, string> = {
-    ...securityHeaders({
-      pathname: "/api/checkout",
+  // Constant for these paths: computed once, not per request. These answers are JSON, never HTML:
+  // no script runs under this nonce.
+  const headersFor = (pathname: string): Record<string, string> =>
+    securityHeaders({
+      pathname,
       bitrixOrigins: e.bitrixOrigins,
       sandboxEnabled: e.sandboxEnabled,
       https: e.appUrl.startsWith("https://"),
-      dev: false,
-      // These answers are JSON, never HTML: no script runs under this nonce.
+      dev: e.NODE_ENV === "development",
       nonce: newCspNonce(),
-    }),
-    "Cache-Control": "no-store",
-  };
-  const callbackHeaders: Record<string, string> = securityHeaders({
-    pathname: "/api/kaspi/callback",
-    bitrixOrigins: e.bitrixOrigins,
-    sandboxEnabled: e.sandboxEnabled,
-    https: e.appUrl.startsWith("https://"),
-    dev: false,
-    nonce: newCspNonce(),
-  });
-
-  /** The client's limit key by lib/http/client-address.ts's rule (X-Forwarded-For only from TRUSTED_PROXIES). */
-  function addressKey(req: IncomingMessage): string | null {
-    const forwarded = req.headers["x-forwarded-for"];
-    const address = clientAddress({
-      peer: req.socket.remoteAddress ?? null,
-      forwardedFor: typeof forwarded === "string" ? forwarded : null,
-      trustedProxies: e.trustedProxyList,
     });
-    return address === null ? null : limitKeyOf(address);
-  }
-
-  function limited(address: string | null, token: string): number {
-    if (perMinute <= 0) return 0;
-    return Math.max(
-      limiter.hit(`checkout:${address ?? "unknown"}`, { perMinute }),
-      limiter.hit(`token:${token}`, { perMinute }),
-    );
-  }
+  const statusHeaders = { ...headersFor("/api/checkout"), "Cache-Control": "no-store" };
+  const callbackHeaders = headersFor(CALLBACK_PATH);
 
   // Callbacks are handled a few at a time: a flood queues here instead of filling every turn of
   // the event loop, so the status reads between them stay quick. A callback takes its place only
@@ -86,27 +57,29 @@ export function createLiveHandler(
   const callbackSlots = new Slots(CALLBACK_CONCURRENCY, CALLBACK_QUEUE);
 
   return (req, res) => {
-    if (req.method === "POST" && CALLBACK_PATH.test(req.url ?? "")) {
-      const headers = { ...callbackHeaders, "X-Request-Id": requestIdOf(req) };
+    const url = req.url ?? "/";
+    const query = url.indexOf("?");
+    const pathname = query < 0 ? url : url.slice(0, query);
+    if (req.method === "POST" && pathname === CALLBACK_PATH) {
+      const headers = { ...callbackHeaders, "X-Request-Id": requestIdFrom(headerOf(req, "x-request-id")) };
       const deadlineMs = options.callbackBodyDeadlineMs ?? CALLBACK_BODY_DEADLINE_MS;
       void callback(req, res, headers, { appUrl: e.appUrl, slots: callbackSlots, deadlineMs });
       return true;
     }
     if (req.method !== "GET" || req.headers["content-length"] || req.headers["transfer-encoding"]) return false;
-    const match = PATH.exec(req.url ?? "");
+    const match = STATUS_PATH.exec(pathname);
     if (!match) return false;
     const token = match[1] as string;
-    const headers = { ...fixed, "X-Request-Id": requestIdOf(req) };
-    const address = addressKey(req);
-    const waitMs = limited(address, token);
-    if (waitMs > 0) {
-      sendError(res, headers, "RATE_LIMITED", "too many requests; slow down", {
-        "Retry-After": String(Math.ceil(waitMs / 1000)),
-      });
+    const headers = { ...statusHeaders, "X-Request-Id": requestIdFrom(headerOf(req, "x-request-id")) };
+    const source = headerSource(req);
+    const refusal = gate({ method: "GET", pathname, headers: source });
+    if (refusal) {
+      sendRefusal(res, headers, refusal, pathname);
     } else if (match[2] === "status") {
       void status(res, headers, token);
     } else {
-      void events(req, res, headers, token, address, options.hub ?? statusHub());
+      const address = clientAddressFrom(source);
+      void events(req, res, headers, token, address === null ? null : limitKeyOf(address), options.hub ?? statusHub());
     }
     return true;
   };
@@ -114,11 +87,6 @@ export function createLiveHandler(
 
 const CALLBACK_CONCURRENCY = 4;
 const CALLBACK_QUEUE = 2_000;
-
-function requestIdOf(req: IncomingMessage): string {
-  const incoming = req.headers["x-request-id"];
-  return typeof incoming === "string" && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-}
 
 /** Kaspi's callback body is at most this (lib/http/kaspi-callback.ts); one byte more is enough to refuse it. */
 const CALLBACK_MAX_BYTES = 8 * 1024;
@@ -132,14 +100,14 @@ async function callback(
   { appUrl, slots, deadlineMs }: { appUrl: string; slots: Slots; deadlineMs: number },
 ): Promise<void> {
   try {
-    const url = new URL(req.url ?? "/", appUrl);
-    const requestHeaders = headersOf(req);
-    // proxy.ts's checks first, as for any route: method, declared size, rate limit.
-    const refusal = gate(new Request(url, { method: "POST", headers: requestHeaders }), "/api/kaspi/callback");
+    // The gate first, as for any route: method, declared size, rate limit.
+    const refusal = gate({ method: "POST", pathname: CALLBACK_PATH, headers: headerSource(req) });
     if (refusal) {
       req.resume(); // the body is not read: let it drain so the connection can be reused
-      return sendError(res, headers, refusal.code, refusal.message, refusal.headers);
+      return sendRefusal(res, headers, refusal, CALLBACK_PATH);
     }
+    const url = new URL(req.url ?? "/", appUrl);
+    const requestHeaders = headersOf(req);
     const body = await readBody(req, CALLBACK_MAX_BYTES + 1, deadlineMs);
     if (body === "aborted") return;
     if (body === "late")
@@ -163,6 +131,16 @@ async function callback(
     if (res.headersSent) res.end();
     else internal(res, headers, "POST /api/kaspi/callback", error);
   }
+}
+
+/** The node request's headers as the gate and the client address read them (repeated ones joined, as `Headers` does). */
+function headerSource(req: IncomingMessage): HeaderSource {
+  return {
+    get(name) {
+      const value = req.headers[name];
+      return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
+    },
+  };
 }
 
 function headersOf(req: IncomingMessage): Headers {
@@ -250,10 +228,17 @@ function headerOf(req: IncomingMessage, name: string): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
+function sendRefusal(res: ServerResponse, headers: Record<string, string>, refusal: Refusal, pathname: string): void {
+  const answer = refusalAnswer(refusal, pathname);
+  res.writeHead(answer.status, { ...headers, ...answer.headers, "Content-Length": Buffer.byteLength(answer.body) });
+  res.end(answer.body);
+}
+
 function sendJson(res: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
   res.writeHead(status, {
     ...headers,
     "Content-Type": "application/json",
+    "Cache-Control": "no-store",
     "Content-Length": Buffer.byteLength(body),
   });
   res.end(body);

@@ -1,4 +1,4 @@
-// Several app instances (real `next start` processes) on one database, with one Bitrix stand-in:
+// Several app instances (real server.mjs processes) on one database, with one Bitrix stand-in:
 // what a deployment behind a load balancer looks like. Used by tests/instances/ and
 // `npm run bench:instances`. The database is PostgreSQL (a fresh database per cluster on the
 // server TEST_DATABASE_URL_PG / the bench's URL names) or one SQLite file.

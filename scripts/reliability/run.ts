@@ -1,6 +1,6 @@
 // npm run test:reliability [-- --short] [-- --only=1,4] [-- --keep]
 //
-// Runs the app as a real `next start` process against its Kaspi sandbox, with a Bitrix stand-in
+// Runs the app as a real server.mjs process against its Kaspi sandbox, with a Bitrix stand-in
 // that verifies and counts notifications, and measures scenarios 1–5 and 7 of the reliability
 // suite (6, the fast-check fuzz tests, runs under vitest from tests/fuzz/; the full run includes
 // it). Prints one table of figures and exits non-zero if any figure misses.

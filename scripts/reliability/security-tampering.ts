@@ -117,7 +117,7 @@ export async function securityTampering(ctx: Ctx, S: string): Promise<void> {
   // e) The same build started on a public APP_URL with no Kaspi credentials must refuse to start.
   const port = await freePort([ctx.app.config.port]);
   const refused = await new Promise<{ code: number | null; output: string }>((resolve) => {
-    const child = spawn(bin("next"), ["start", "-p", String(port), "-H", "127.0.0.1"], {
+    const child = spawn(process.execPath, ["server.mjs", "-H", "127.0.0.1"], {
       cwd: root,
       env: {
         ...process.env,

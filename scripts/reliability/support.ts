@@ -1,4 +1,4 @@
-// Shared machinery of the reliability suite: the app as a real `next start` process (killable),
+// Shared machinery of the reliability suite: the app as a real server.mjs process (killable),
 // a Bitrix stand-in that verifies signatures and counts notifications, signed HTTP calls, a
 // read-mostly view of the app's SQLite database, and the figures table.
 import Database from "better-sqlite3";
@@ -209,7 +209,8 @@ export class BitrixReceiver {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The app under test: `next start` spawned directly, so SIGKILL hits the server process itself.
+// The app under test: server.mjs spawned directly (what `npm start` runs after migrating), so
+// SIGKILL hits the server process itself.
 
 export type AppConfig = { port: number; dir: string; env: Record<string, string> };
 
@@ -241,9 +242,9 @@ export class AppProcess {
     const started = performance.now();
     this.starts++;
     this.log.write(`\n=== start #${this.starts} at ${new Date().toISOString()} ===\n`);
-    const child = spawn(bin("next"), ["start", "-p", String(this.config.port), "-H", "127.0.0.1"], {
+    const child = spawn(process.execPath, ["server.mjs", "-H", "127.0.0.1"], {
       cwd: root,
-      env: { ...process.env, ...this.config.env },
+      env: { ...process.env, ...this.config.env, PORT: String(this.config.port) },
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.child = child;

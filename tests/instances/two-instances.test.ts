@@ -5,7 +5,7 @@ import { pool, sleep } from "@/scripts/reliability/support";
 import { watch } from "@/scripts/bench/sse-client";
 import { ensureBuild } from "../support/processes";
 
-// Two app instances (real `next start` processes) on one PostgreSQL database, as behind a load
+// Two app instances (real server.mjs processes) on one PostgreSQL database, as behind a load
 // balancer: what one instance accepted, the other finishes; duplicates spread over both make one
 // transition and one notification; the workers of both never send one notification twice; a
 // SIGKILLed instance loses nothing, and a payment made while it is down is finished by the other;

@@ -8,8 +8,8 @@ import { startLiveServer } from "@/tests/support/live-server";
 
 // Status streams hold a socket and memory each: at most STREAMS_PER_TOKEN per checkout token,
 // STREAMS_PER_ADDRESS per client address and STREAMS_PER_INSTANCE in all, counted once per process
-// whichever code path opens them: the production fast path (lib/live/node-handler.ts) or the route
-// handler under app/ (`next dev`, and a GET the fast path hands to Next, e.g. with Content-Length: 0).
+// whichever code path opens them: the fast path (lib/live/node-handler.ts, in every mode) or the
+// route handler under app/ (a GET the fast path hands to Next, e.g. with Content-Length: 0).
 
 installPeerAddressStamp();
 

@@ -4,8 +4,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 // Real processes for the cross-process tests: the app's production server (`npm start`, i.e.
-// scripts/start.mjs) and `php -S`. Every process is started in its own process group and stopped
-// by that group's id. Ports stay within 3400–3499.
+// scripts/start.mjs, or server.mjs alone) and `php -S`. Every process is started in its own
+// process group and stopped by that group's id. Ports stay within 3400–3499.
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const BUILD_ID = path.join(ROOT, ".next", "BUILD_ID");
@@ -33,7 +33,7 @@ export async function ensureBuild(): Promise<void> {
       ...["app", "lib", "components", "public"].map((d) =>
         existsSync(path.join(ROOT, d)) ? newestSource(path.join(ROOT, d)) : 0,
       ),
-      ...["next.config.ts", "package.json", "proxy.ts"].map((f) =>
+      ...["next.config.ts", "package.json", "proxy.ts", "instrumentation.ts"].map((f) =>
         existsSync(path.join(ROOT, f)) ? statSync(path.join(ROOT, f)).mtimeMs : 0,
       ),
     );
@@ -155,6 +155,24 @@ export async function startApp(options: { port: number; env: Record<string, stri
       for (const suffix of ["", "-journal", "-wal", "-shm"]) rmSync(`${db}${suffix}`, { force: true });
     },
   };
+}
+
+/**
+ * server.mjs over the production build with exactly `env` (nothing else from this process): e.g. a
+ * test file's own database and configuration, so that its in-process route handlers and this
+ * server read the same rows.
+ */
+export async function startServer(options: { port: number; env: NodeJS.ProcessEnv }): Promise<Proc> {
+  const url = `http://127.0.0.1:${options.port}`;
+  const child = spawn(process.execPath, [path.join(ROOT, "server.mjs"), "-H", "127.0.0.1"], {
+    cwd: ROOT,
+    detached: true,
+    env: { ...options.env, PORT: String(options.port) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const proc = track(child);
+  await waitFor(`${url}/api/health`, proc, 120_000);
+  return { url, ...proc };
 }
 
 /** `php -S` serving a router script. */

@@ -1,19 +1,19 @@
 // GET /api/checkout/{token}/events — the checkout's status as Server-Sent Events: the current
 // status, then every change, heartbeats, an end after a bounded lifetime (the browser reconnects
-// with Last-Event-ID). The production server answers this path before Next (lib/live/node-handler.ts);
-// this handler serves `next dev` and anything the fast path hands over.
+// with Last-Event-ID). server.mjs's fast path answers this path before Next in every mode
+// (lib/live/node-handler.ts, behind the same gate); this handler answers what the fast path hands
+// over (e.g. a GET with a body) and the route tests.
 import { clientAddressOf } from "@/lib/http/client-address";
 import { limitKeyOf } from "@/lib/http/ip-list";
 import { errorOf, errorResponse, internalError } from "@/lib/http/responses";
 import { SSE_HEADERS, parseLastEventId } from "@/lib/live/sse";
 import { isRefusal, statusHub, streamRefusalError, type Subscription } from "@/lib/live/status-hub";
-
-const TOKEN = /^[A-Za-z0-9_-]{16,64}$/;
+import { CHECKOUT_TOKEN } from "@/lib/payments/checkout-token";
 
 export async function GET(request: Request, ctx: { params: Promise<{ token: string }> }): Promise<Response> {
   try {
     const { token } = await ctx.params;
-    if (!TOKEN.test(token)) return errorOf("NOT_FOUND", "unknown checkout");
+    if (!CHECKOUT_TOKEN.test(token)) return errorOf("NOT_FOUND", "unknown checkout");
     const encoder = new TextEncoder();
     let controller!: ReadableStreamDefaultController<Uint8Array>;
     let subscription: Subscription | null = null;

@@ -1,6 +1,6 @@
 // GET /api/checkout/{token}/status — the shopper page's poll: our mirror only, never Kaspi.
-// (The production server answers this path before Next, see lib/live/node-handler.ts; this
-// handler serves `next dev` and anything the fast path hands over.)
+// (server.mjs's fast path answers this path before Next in every mode, behind the same gate, see
+// lib/live/node-handler.ts; this handler answers what the fast path hands over and the route tests.)
 import { errorOf, internalError, json } from "@/lib/http/responses";
 import { readStatusSnapshot } from "@/lib/live/status-reader";
 
