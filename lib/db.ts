@@ -12,6 +12,9 @@ import { env } from "./env";
 export type Db = PrismaClient;
 export type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
 
+// One client (and on SQLite one writer lock) per process, on globalThis: Next bundles
+// instrumentation.ts, proxy.ts and the routes separately, each with its own copy of lib/
+// (see instrumentation.ts).
 const holder = globalThis as unknown as {
   __checkoutDb?: PrismaClient;
   __checkoutDisconnect?: () => Promise<void>;

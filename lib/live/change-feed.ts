@@ -17,8 +17,9 @@ import { createPostgresFeed } from "./postgres-feed";
 export type { ChangeFeed, ChangeListener } from "./change-listeners";
 export { createInProcessFeed } from "./change-listeners";
 
-// Next bundles lib/ into its route chunks while the custom server imports it directly: the feed
-// lives on globalThis so that both copies of this module publish to and read from the same one.
+// One feed per process, on globalThis, so that every copy of this module publishes to and reads
+// from the same one: Next bundles instrumentation.ts, proxy.ts and the routes separately, each
+// with its own copy of lib/ (see instrumentation.ts).
 const holder = globalThis as unknown as { __checkoutChangeFeed?: ChangeFeed };
 
 export function changeFeed(): ChangeFeed {

@@ -253,6 +253,9 @@ export const HEARTBEAT_MS = 15_000;
 /** Streams end after this long; the browser reconnects at once with Last-Event-ID. */
 export const STREAM_LIFETIME_MS = 5 * 60_000;
 
+// One hub per process, on globalThis, so that the stream caps count every stream: the fast path
+// (registered from instrumentation.ts) and the events route are in different bundles of Next,
+// each with its own copy of lib/ (see instrumentation.ts).
 const holder = globalThis as unknown as { __checkoutStatusHub?: StatusHub };
 
 /** Shutdown: ends this process's streams and its feed subscription, if it ever had a hub. */
@@ -261,7 +264,7 @@ export function closeStatusHub(): void {
   holder.__checkoutStatusHub = undefined;
 }
 
-/** This process's hub (shared by the custom server and Next's route handler copies of lib/). */
+/** This process's hub (shared by the fast path and the events route). */
 export function statusHub(): StatusHub {
   holder.__checkoutStatusHub ??= new StatusHub({
     feed: changeFeed(),

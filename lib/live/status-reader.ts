@@ -33,6 +33,8 @@ type RawRow = {
 
 type Reader = { connection: Database.Database; statements: Map<string, Database.Statement<[string], unknown>> };
 
+// One read-only connection per process, on globalThis: Next bundles instrumentation.ts, proxy.ts
+// and the routes separately, each with its own copy of lib/ (see instrumentation.ts).
 const holder = globalThis as unknown as { __checkoutStatusReader?: Reader | null };
 
 function sqliteReader(): Reader | null {
