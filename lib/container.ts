@@ -17,6 +17,9 @@ import type { NotificationTransport } from "./outbox/transport";
 // The one place where concrete dependencies are wired: routes and pages call these builders and
 // never read env() or construct an adapter themselves. Tests swap the Kaspi gateway for a fake.
 
+// One gateway per process, on globalThis, so that status reads coalesce across the fast path's
+// callbacks and the routes' (and a test's fake reaches both): Next bundles instrumentation.ts,
+// proxy.ts and the routes separately, each with its own copy of lib/ (see instrumentation.ts).
 const holder = globalThis as unknown as { __kaspiGateway?: KaspiGateway };
 
 export function kaspiGateway(): KaspiGateway {

@@ -25,6 +25,8 @@ const REDACT = [
   "*.KASPI_QR_CERT_PASSPHRASE",
 ];
 
+// One logger per process, on globalThis: Next bundles instrumentation.ts, proxy.ts and the routes
+// separately, each with its own copy of lib/ (see instrumentation.ts).
 const holder = globalThis as unknown as { __checkoutLog?: pino.Logger };
 
 export function log(): pino.Logger {

@@ -11,6 +11,8 @@ import { sandboxSweepExpired } from "./sandbox/sandbox-service";
 // The background loop of one server process: Bitrix notifications, overdue payments and the
 // sandbox's clock. All of its state is in the database, so any number of processes may run it.
 
+// One worker per process, on globalThis: Next bundles instrumentation.ts, proxy.ts and the routes
+// separately, each with its own copy of lib/ (see instrumentation.ts), and dev may register again.
 const holder = globalThis as unknown as { __checkoutWorker?: { stop: () => Promise<void> } };
 
 export function startWorker(): void {

@@ -33,6 +33,8 @@ export function bitrix24PortalOrigin(): string | null {
   }
 }
 
+// One guard per process, on globalThis: Next bundles instrumentation.ts, proxy.ts and the routes
+// separately, each with its own copy of lib/ (see instrumentation.ts).
 const holder = globalThis as unknown as { __bitrix24CheckoutGuard?: CheckoutPortalGuard };
 
 /**
