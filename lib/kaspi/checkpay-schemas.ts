@@ -1,10 +1,10 @@
 import { z } from "zod";
 
-// Kaspi's check/pay provider protocol: Kaspi calls us with
+// Kaspi's check/pay provider protocol (docs/kaspi.md, "check/pay"): Kaspi calls us with
 // GET ?command=check|pay&txn_id=…&account=…&sum=…[&txn_date=YYYYMMDDhhmmss]
-// and reads <response> with txn_id, prv_txn?, sum ("1234.00"), result, comment — XML by default, the
-// form seen in public code (Yer12/tastamat PaymentKaspiResponse.java, KASPI-FACTS §6); JSON optional.
-// Which of the two Kaspi expects is not confirmed by any Kaspi document [?].
+// and reads <response> with txn_id, prv_txn (pay), sum ("1234.00"), result, fields (check), comment.
+// XML by default (Yer12/tastamat PaymentKaspiResponse.java; powerupenergywork-coder/ai-agregator-zayavok
+// docs/kaspi-примеры-запросов.md), JSON with KASPI_CHECKPAY_FORMAT=json. No Kaspi document is public.
 
 export const GATEWAY_RESULTS = {
   OK: 0,
@@ -20,7 +20,7 @@ export const checkpayQuerySchema = z.object({
   command: z.enum(["check", "pay"]),
   txn_id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be Kaspi's transaction id"),
   account: z.string().min(1).max(100),
-  // Optional: `check` may come without it (its sum is a terminal default anyway, KASPI-FACTS §6);
+  // Optional: `check` may come without it (its sum is a terminal default anyway, docs/kaspi.md §6);
   // a `pay` without one gets a protocol reply (result 5), not an app error.
   sum: z
     .string()
@@ -33,12 +33,16 @@ export const checkpayQuerySchema = z.object({
 });
 export type CheckpayQuery = z.infer<typeof checkpayQuerySchema>;
 
+/** What the Kaspi app shows the payer before they confirm (check only): label and value. */
+export type CheckpayField = { name: string; value: string };
+
 export type CheckpayReply = {
   txn_id: string;
   prv_txn?: string;
   sum: string;
   result: CheckpayResult;
   comment: string;
+  fields?: CheckpayField[];
 };
 
 /** "1234" / "1234.5" / "1234.00" → whole tenge, or null when it has kopecks (KZT here has none). */
@@ -53,32 +57,75 @@ export function formatCheckpaySum(amount: number): string {
   return `${amount}.00`;
 }
 
+/** "20260810134500" → "2026-08-10 13:45:00" (Kaspi's own clock, no time zone conversion). */
+export function readableTxnDate(txnDate: string): string {
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(txnDate);
+  return m ? `${m[1]}-${m[2]}-${m[3]} ${m[4]}:${m[5]}:${m[6]}` : txnDate;
+}
+
 const escapeXml = (s: string) =>
   s.replace(/[<>&'"]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", "'": "&apos;", '"': "&quot;" })[c] ?? c);
 
-/** The XML variant of the reply (same fields, same order). */
+/**
+ * The XML variant: <response> with txn_id, prv_txn, sum, result, <fields><field1 name="…">…</field1>…
+ * </fields>, comment. Our payment number is `prv_txn` only here: the XML examples of the protocol
+ * name it so (as ai-agregator-zayavok reports the specification, and its own XML pay answer), and so
+ * does the one XML handler from production code (tastamat PaymentKaspiResponse.java). The XML with
+ * `prv_txn_id` (binsabit/jetinno-kaspi kaspi_webhook.go) is a stub that answers random numbers.
+ */
 export function checkpayReplyXml(reply: CheckpayReply): string {
-  const fields: [string, string | number | undefined][] = [
+  const tags: [string, string | number | undefined][] = [
     ["txn_id", reply.txn_id],
     ["prv_txn", reply.prv_txn],
     ["sum", reply.sum],
     ["result", reply.result],
-    ["comment", reply.comment],
   ];
-  const body = fields
+  const body = tags
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `<${k}>${escapeXml(String(v))}</${k}>`)
     .join("");
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<response>${body}</response>\n`;
+  const fields = reply.fields?.length
+    ? `<fields>${reply.fields
+        .map((f, i) => `<field${i + 1} name="${escapeXml(f.name)}">${escapeXml(f.value)}</field${i + 1}>`)
+        .join("")}</fields>`
+    : "";
+  const comment = `<comment>${escapeXml(reply.comment)}</comment>`;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<response>${body}${fields}${comment}</response>\n`;
 }
 
-/** The reply as JSON (KASPI_CHECKPAY_FORMAT=json); the XML form has the same fields in <response>. */
+/**
+ * The JSON variant: our payment number under both names, `prv_txn` and `prv_txn_id` (the
+ * specification's XML example names it one way and its JSON example the other, as
+ * ai-agregator-zayavok docs/kaspi-integration.md reports; JSON handlers in public code use the
+ * second); `fields` as { field1: { "@name", "#text" } } (the same document's JSON check answer).
+ */
+export function checkpayReplyJson(reply: CheckpayReply): CheckpayJsonReply {
+  const fields = reply.fields?.length
+    ? Object.fromEntries(reply.fields.map((f, i) => [`field${i + 1}`, { "@name": f.name, "#text": f.value }]))
+    : undefined;
+  return {
+    txn_id: reply.txn_id,
+    ...(reply.prv_txn === undefined ? {} : { prv_txn: reply.prv_txn, prv_txn_id: reply.prv_txn }),
+    sum: reply.sum,
+    result: reply.result,
+    comment: reply.comment,
+    ...(fields ? { fields } : {}),
+  };
+}
+
+/** The reply as JSON (KASPI_CHECKPAY_FORMAT=json); the XML form has the same content in <response>. */
 export const checkpayReplySchema = z.object({
   txn_id: z.string(),
-  prv_txn: z.string().optional(),
+  prv_txn: z.string().optional().meta({ description: "our payment number (pay)" }),
+  prv_txn_id: z.string().optional().meta({ description: "the same number under its other name (JSON only)" }),
   sum: z.string().meta({ description: 'amount due, e.g. "200.00"' }),
   result: z.literal([0, 1, 2, 3, 4, 5]).meta({
     description: "0 OK, 1 not found, 2 cancelled, 3 already paid, 4 in progress, 5 other error",
   }),
   comment: z.string(),
+  fields: z
+    .record(z.string(), z.object({ "@name": z.string(), "#text": z.string() }))
+    .optional()
+    .meta({ description: "check: what the Kaspi app shows the payer (store, order, amount)" }),
 });
+export type CheckpayJsonReply = z.infer<typeof checkpayReplySchema>;

@@ -1,9 +1,12 @@
 import type { Db } from "../db";
 import { isUniqueViolation } from "../db";
+import { formatTenge } from "../money";
 import {
   formatCheckpaySum,
   GATEWAY_RESULTS as R,
   parseCheckpaySum,
+  readableTxnDate,
+  type CheckpayField,
   type CheckpayQuery,
   type CheckpayReply,
   type CheckpayResult,
@@ -14,14 +17,18 @@ import { newAttemptRow } from "./attempt-row";
 import { isPaidLike, type PaymentStatus } from "./status";
 import { recordEvent } from "./timeline";
 
-// GET /api/kaspi/checkpay (Kaspi → app, from an allowed address). `check`: is this account
-// payable, and for how much? Its `sum` is a terminal default, not the amount (QPay-backend
-// request/response DTOs, KASPI-FACTS §6): it is ignored, and the reply's `sum` is the amount due.
-// `pay`: Kaspi took the money; its sum must be the amount due exactly. Recorded once per txn_id
-// (a repeated pay is answered with the same prv_txn), the order marked paid through the guarded
-// transition.
+// GET /api/kaspi/checkpay (Kaspi → app, from an allowed address; docs/kaspi.md, "check/pay").
+// `check`: is this account payable, and for how much? Its `sum` is a terminal default, not the
+// amount (QPay-backend request/response DTOs; ai-agregator-zayavok docs/kaspi-integration.md): it is
+// ignored; the reply's `sum` is the amount due, with `fields` the Kaspi app shows the payer.
+// `pay`: Kaspi took the money; its sum must be the amount due exactly. Recorded once per txn_id (a
+// repeated pay, also many at once, is answered with the first answer's prv_txn and pays nothing
+// again: the unique txn_id decides), its txn_date kept for reconciliation, the order marked paid
+// through the guarded transition.
 
-/** Kaspi wants an answer within 15 s (QPay-backend kaspiapi.controller.ts, KASPI-FACTS §6). */
+export type CheckpayDeps = { db: Db; merchantName: string };
+
+/** Kaspi wants an answer within 15 s (QPay-backend kaspiapi.controller.ts; docs/kaspi.md). */
 export const CHECKPAY_REPLY_MS = 14_000;
 
 type OrderRow = Awaited<ReturnType<Db["order"]["findFirst"]>> & {};
@@ -38,7 +45,7 @@ function reply(
   q: CheckpayQuery,
   result: CheckpayResult,
   comment: string,
-  extra: { sum?: number; prvTxn?: string } = {},
+  extra: { sum?: number; prvTxn?: string; fields?: CheckpayField[] } = {},
 ): CheckpayReply {
   const sum = extra.sum ?? (q.sum === undefined ? null : parseCheckpaySum(q.sum));
   return {
@@ -47,7 +54,20 @@ function reply(
     sum: sum === null ? (q.sum ?? "0.00") : formatCheckpaySum(sum),
     result,
     comment,
+    ...(extra.fields ? { fields: extra.fields } : {}),
   };
+}
+
+/**
+ * What the Kaspi app shows the payer on a payable check, so they see whom and what they pay before
+ * confirming (ai-agregator-zayavok shows its "fields" for the same reason): store, order, amount.
+ */
+function checkFields(merchantName: string, order: OrderRow): CheckpayField[] {
+  return [
+    { name: "Магазин", value: merchantName },
+    { name: "Заказ", value: order.accountNumber ?? order.externalId },
+    { name: "Сумма", value: formatTenge(order.amount) },
+  ];
 }
 
 /** The checks `check` and `pay` share; null when the order can be paid (with this sum, for pay). */
@@ -63,7 +83,8 @@ function refusal(q: CheckpayQuery, order: OrderRow | null, amount: number | null
   return null;
 }
 
-export async function handleCheckpayCommand(db: Db, q: CheckpayQuery): Promise<CheckpayReply> {
+export async function handleCheckpayCommand(deps: CheckpayDeps, q: CheckpayQuery): Promise<CheckpayReply> {
+  const { db } = deps;
   const amount = q.sum === undefined ? null : parseCheckpaySum(q.sum);
   if (q.command === "pay") {
     const seen = await db.kaspiCheckpayTxn.findUnique({ where: { txnId: q.txn_id } });
@@ -72,7 +93,9 @@ export async function handleCheckpayCommand(db: Db, q: CheckpayQuery): Promise<C
   const order = await findOrder(db, q.account);
   const refused = refusal(q, order, amount);
   if (refused || !order) return refused ?? reply(q, R.OTHER_ERROR, "not payable");
-  if (q.command === "check") return reply(q, R.OK, "OK", { sum: order.amount });
+  if (q.command === "check") {
+    return reply(q, R.OK, "OK", { sum: order.amount, fields: checkFields(deps.merchantName, order) });
+  }
   return pay(db, q, order);
 }
 
@@ -157,12 +180,14 @@ async function settle(
   db: Db,
   p: { paymentId: string; orderId: string; txnId: string; seq: number; txnDate: string | undefined | null },
 ): Promise<void> {
-  // Kaspi's txn_id becomes the attempt's Kaspi payment id (the sandbox already used it).
+  // Kaspi's txn_id becomes the attempt's Kaspi payment id (the sandbox already used it), and its
+  // txn_date the attempt's reconciliation date (merchant area, CSV).
   const payment = await db.payment.findUniqueOrThrow({ where: { id: p.paymentId } });
-  if (payment.kaspiPaymentId !== p.txnId) {
+  const txnDate = p.txnDate ?? null;
+  if (payment.kaspiPaymentId !== p.txnId || (txnDate !== null && payment.kaspiTxnDate !== txnDate)) {
     await db.payment.updateMany({
       where: { id: p.paymentId, kaspiPaymentId: payment.kaspiPaymentId },
-      data: { kaspiPaymentId: p.txnId },
+      data: { kaspiPaymentId: p.txnId, ...(txnDate === null ? {} : { kaspiTxnDate: txnDate }) },
     });
   }
   const result = await applyKaspiStatus(db, {
@@ -177,7 +202,11 @@ async function settle(
       paymentId: p.paymentId,
       type: "gateway.pay",
       source: "kaspi.callback",
-      message: `Kaspi pay txn_id ${p.txnId} → prv_txn ${p.seq}`,
+      message:
+        `Kaspi pay txn_id ${p.txnId}` +
+        (p.txnDate ? `, txn_date ${readableTxnDate(p.txnDate)}` : ", no txn_date") +
+        ` → prv_txn ${p.seq}`,
+      data: { txn_id: p.txnId, prv_txn: String(p.seq), txn_date: p.txnDate ?? null },
     });
   }
 }
@@ -207,6 +236,8 @@ async function attemptFor(db: Db, order: OrderRow) {
     return created;
   } catch (e) {
     if (!isUniqueViolation(e)) throw e;
-    return null;
+    // A concurrent pay made this attempt a moment ago: settle that one (its txn decides who pays).
+    const now = await db.payment.findFirst({ where: { orderId: order.id }, orderBy: { attempt: "desc" } });
+    return now && now.amount === order.amount && now.status !== "CREATED" ? now : null;
   }
 }

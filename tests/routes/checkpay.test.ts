@@ -123,9 +123,12 @@ describe("pay — docs/kaspi.md §6", () => {
     const account = (await orderRow(order.orderId)).accountNumber!;
     const id = txn();
     const first = await gw("pay", { txn_id: id, account, sum: "12500.00" });
+    const prvTxn = (first.body as { prv_txn: string }).prv_txn;
     expect(first.body).toEqual({
       txn_id: id,
       prv_txn: expect.stringMatching(/^\d+$/) as unknown,
+      // docs/kaspi.md §6: in JSON under both names.
+      prv_txn_id: prvTxn,
       sum: "12500.00",
       result: 0,
       comment: "OK",

@@ -3,7 +3,7 @@ import { checkpayDeps } from "@/lib/container";
 import { errorOf, internalError, json, parseWith } from "@/lib/http/responses";
 import { log } from "@/lib/log";
 import { checkpayAccess } from "@/lib/kaspi/checkpay-access";
-import { checkpayQuerySchema, checkpayReplyXml } from "@/lib/kaspi/checkpay-schemas";
+import { checkpayQuerySchema, checkpayReplyJson, checkpayReplyXml } from "@/lib/kaspi/checkpay-schemas";
 import { checkpayWithinDeadline, handleCheckpayCommand } from "@/lib/payments/checkpay-use-case";
 
 export async function GET(request: Request): Promise<Response> {
@@ -18,14 +18,14 @@ export async function GET(request: Request): Promise<Response> {
     const query = Object.fromEntries(new URL(request.url).searchParams);
     const parsed = parseWith(checkpayQuerySchema, query);
     if (!parsed.ok) return errorOf("VALIDATION_FAILED", parsed.error.message);
-    const reply = await checkpayWithinDeadline(parsed.value, handleCheckpayCommand(deps.db, parsed.value));
+    const reply = await checkpayWithinDeadline(parsed.value, handleCheckpayCommand(deps, parsed.value));
     if (deps.format === "xml") {
       return new Response(checkpayReplyXml(reply), {
         status: 200,
         headers: { "Content-Type": "application/xml; charset=utf-8", "Cache-Control": "no-store" },
       });
     }
-    return json(reply);
+    return json(checkpayReplyJson(reply));
   } catch (e) {
     return internalError("GET /api/kaspi/checkpay", e);
   }
