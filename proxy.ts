@@ -20,6 +20,7 @@ export function proxy(request: NextRequest): NextResponse {
     https: e.appUrl.startsWith("https://"),
     dev: e.NODE_ENV === "development",
     nonce: newCspNonce(),
+    kaspiFormAction: e.checkoutFormAction,
   });
 
   let response: NextResponse;

@@ -2,19 +2,42 @@
 
 import type { Messages } from "@/lib/i18n/types";
 import type { PaymentView } from "@/lib/payments/checkout-views";
+import { safeHttpUrl } from "@/lib/shared/safe-http-url";
 import { PhoneIcon } from "./icons";
 import { ExpiryCountdown } from "./expiry-countdown";
 import { PaymentQr } from "./payment-qr";
 import styles from "./checkout.module.css";
 
-type Props = { link: string | null; qr: PaymentView["qr"]; expiresAt: string | undefined; t: Messages };
+type Props = {
+  link: string | null;
+  qr: PaymentView["qr"];
+  /** check/pay's Kaspi button when Kaspi did not take the JSON request: the same order as a form. */
+  form?: PaymentView["kaspiForm"];
+  expiresAt: string | undefined;
+  t: Messages;
+};
 
 // Phone first: the button leads and the QR follows. From tablet width up the CSS grid puts the QR
 // first and large, since a desktop shopper scans it with their phone.
-export function PayOptions({ link, qr, expiresAt, t }: Props) {
+export function PayOptions({ link, qr, form, expiresAt, t }: Props) {
   const code = qr ?? (link ? { format: "text" as const, value: link } : undefined);
+  const action = form ? safeHttpUrl(form.action) : null;
   return (
     <section className={styles.pay} aria-label={t.payWithKaspi}>
+      {!link && form && action ? (
+        // Kaspi's own page takes the order (and shows its QR on a computer) in a new window; the
+        // CSP allows exactly this action (lib/http/security-headers.ts).
+        <form className={styles.payAction} method="post" action={action} target="_blank" data-testid="kaspi-form">
+          {Object.entries(form.fields).map(([name, value]) => (
+            <input key={name} type="hidden" name={name} value={value} />
+          ))}
+          <button type="submit" className={`${styles.button} ${styles.buttonKaspi}`} data-testid="pay-with-kaspi-form">
+            <PhoneIcon className={styles.buttonIcon} />
+            {t.payWithKaspi}
+          </button>
+          <p className={styles.hint}>{t.payButtonHint}</p>
+        </form>
+      ) : null}
       {link ? (
         <div className={styles.payAction}>
           <p className={`${styles.divider} ${styles.dividerWide}`}>

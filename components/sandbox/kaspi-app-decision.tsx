@@ -17,11 +17,27 @@ const BUTTONS = [
   { decision: "decline", style: "btnGhost", testId: "sandbox-decline", label: "Decline", busyLabel: "Declining…" },
 ] as const;
 
-// The shopper's choice in the simulated Kaspi app, sent to the sandbox control API.
+/** check/pay: one request "Kaspi" sent the store on Confirm, and its answer. */
+type CheckpayCall = {
+  command: string;
+  result: number | null;
+  prvTxn: string | null;
+  sum: string | null;
+  fields: { name: string; value: string }[];
+};
+
+function callsOf(body: unknown): CheckpayCall[] {
+  const calls = (body as { checkpay?: unknown } | null)?.checkpay;
+  return Array.isArray(calls) ? (calls as CheckpayCall[]) : [];
+}
+
+// The shopper's choice in the simulated Kaspi app, sent to the sandbox control API. Under check/pay
+// the page then lists what the sandbox sent the store (check, pay) and what the store answered.
 export function KaspiAppDecision({ paymentId, pending, redirectUrl }: Props) {
   const router = useRouter();
   const [busy, setBusy] = useState<"confirm" | "decline" | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [calls, setCalls] = useState<CheckpayCall[]>([]);
   const [refreshing, startRefresh] = useTransition();
 
   const decide = async (decision: "confirm" | "decline") => {
@@ -31,10 +47,9 @@ export function KaspiAppDecision({ paymentId, pending, redirectUrl }: Props) {
       const res = await fetch(`/sandbox/kaspi/test/payments/${encodeURIComponent(paymentId)}/${decision}`, {
         method: "POST",
       });
-      if (!res.ok) {
-        const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
-        setError(body?.error?.message ?? `The sandbox answered HTTP ${res.status}`);
-      }
+      const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
+      setCalls(callsOf(body));
+      if (!res.ok) setError(body?.error?.message ?? `The sandbox answered HTTP ${res.status}`);
     } catch {
       setError("The sandbox did not answer. Try again.");
     } finally {
@@ -46,6 +61,22 @@ export function KaspiAppDecision({ paymentId, pending, redirectUrl }: Props) {
   const disabled = busy !== null || refreshing;
   return (
     <div className={styles.decision}>
+      {calls.length ? (
+        <dl className={styles.facts} data-testid="sandbox-checkpay-calls">
+          {calls.map((c, i) => (
+            <div key={i} data-command={c.command} data-result={c.result ?? ""}>
+              <dt>
+                {c.command} → result {c.result ?? "none"}
+              </dt>
+              <dd>
+                {c.sum ? `sum ${c.sum}` : null}
+                {c.prvTxn ? ` · prv_txn ${c.prvTxn}` : null}
+                {c.fields.map((f) => ` · ${f.name}: ${f.value}`).join("")}
+              </dd>
+            </div>
+          ))}
+        </dl>
+      ) : null}
       {error ? (
         <p className={styles.error} role="alert">
           {error}

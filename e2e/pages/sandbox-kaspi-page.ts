@@ -7,10 +7,18 @@ import { expect } from "@playwright/test";
 export class SandboxKaspiPage {
   readonly amount: Locator;
   readonly status: Locator;
+  /** check/pay: how the order reached "Kaspi" (the Kaspi button's JSON or the browser form). */
+  readonly arrivedAs: Locator;
+  /** check/pay: what the sandbox sent the store on Confirm, and its answers. */
+  readonly checkpayCalls: Locator;
+  readonly backToStore: Locator;
 
   constructor(readonly page: Page) {
     this.amount = page.getByTestId("sandbox-amount");
     this.status = page.getByTestId("sandbox-status");
+    this.arrivedAs = page.getByTestId("sandbox-arrived-as");
+    this.checkpayCalls = page.getByTestId("sandbox-checkpay-calls");
+    this.backToStore = page.getByTestId("sandbox-back");
   }
 
   /** Opens the Kaspi link in a new tab of the same browser context, as a phone would. */

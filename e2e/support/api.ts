@@ -15,6 +15,9 @@ export type IntakeInput = {
   description?: string;
   returnUrl?: string;
   lang?: string;
+  /** The order's lines for its fiscal receipt (docs/fiscal.md §2). */
+  items?: { name: string; quantity: number; price: number; vatRate: null | 0 | 16 }[];
+  customer?: { email?: string; phone?: string };
 };
 
 /** Unique per test, per retry and per run, so tests can share one app and one stub. */
@@ -124,6 +127,15 @@ export async function sandboxForgeCallback(
   );
   expect(response.ok(), `sandbox callback answered ${response.status()} ${await response.text()}`).toBe(true);
   return (await response.json()) as ForgedCallbackResult;
+}
+
+/** A sandbox fault (POST /sandbox/kaspi/test/faults); `paymentId` scopes it (for "online": the order's TranId). */
+export async function sandboxFault(
+  request: APIRequestContext,
+  fault: { operation: string; kind: string; paymentId?: string; delayMs?: number; count?: number },
+): Promise<void> {
+  const response = await request.post(`${APP_URL}/sandbox/kaspi/test/faults`, { data: fault });
+  expect(response.ok(), `sandbox fault answered ${response.status()} ${await response.text()}`).toBe(true);
 }
 
 /** The shopper's status endpoint, as the checkout page polls it. */

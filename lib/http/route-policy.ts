@@ -36,6 +36,8 @@ const POLICIES: Policy[] = [
   { pattern: /^\/sandbox\/kaspi\/qr\/r[123]\/v01\/.+$/, methods: ["GET", "POST"], group: "none" },
   { pattern: /^\/sandbox\/store\/notify$/, methods: ["POST"], group: "none" },
   { pattern: /^\/sandbox\/kaspi\/checkpay\/links$/, methods: ["POST"], group: "none" },
+  // The simulated Kaspi button: JSON from this app (loopback), or a form from a shopper's browser.
+  { pattern: /^\/sandbox\/kaspi\/online$/, methods: ["POST"], group: "none" },
   // The control routes act as the shopper or inject faults: anyone can call them, so they are limited.
   {
     pattern: /^\/sandbox\/kaspi\/test\/payments\/[^/]+\/(confirm|decline|callback)$/,

@@ -14,6 +14,12 @@ export type HeaderConfig = {
   dev: boolean;
   /** Per-request script nonce (base64). */
   nonce: string;
+  /**
+   * check/pay with the Kaspi button: the checkout may post the order to this URL as a browser form
+   * (the fallback when Kaspi does not take the JSON request). Nothing else is added: the browser
+   * never fetches from Kaspi (the server does), so connect-src stays 'self'.
+   */
+  kaspiFormAction?: string | undefined;
 };
 
 export function newCspNonce(): string {
@@ -22,9 +28,31 @@ export function newCspNonce(): string {
 
 export function frameAncestors(c: Pick<HeaderConfig, "pathname" | "bitrixOrigins" | "sandboxEnabled">): string {
   // /bitrix24/pay is Bitrix24's IFRAME_DATA page: framed by the portal like the checkout.
-  if (!c.pathname.startsWith("/pay/") && c.pathname !== "/bitrix24/pay") return "'none'";
+  if (!isCheckoutPage(c.pathname)) return "'none'";
   const sources = [...(c.sandboxEnabled ? ["'self'"] : []), ...c.bitrixOrigins];
   return sources.length ? sources.join(" ") : "'none'";
+}
+
+/** The pages that show the checkout: the shopper's /pay/{token} and Bitrix24's IFRAME_DATA page. */
+const isCheckoutPage = (pathname: string) => pathname.startsWith("/pay/") || pathname === "/bitrix24/pay";
+
+/**
+ * A URL as a CSP source: scheme, host, port and path exactly (no query: CSP has none), or null
+ * when it holds a character that would end the directive.
+ */
+export function cspSourceOf(url: string): string | null {
+  try {
+    const u = new URL(url);
+    const source = `${u.origin}${u.pathname}`;
+    return /^https?:\/\/[^\s;,'"]+$/.test(source) ? source : null;
+  } catch {
+    return null;
+  }
+}
+
+export function formAction(c: Pick<HeaderConfig, "pathname" | "kaspiFormAction">): string {
+  const kaspi = c.kaspiFormAction && isCheckoutPage(c.pathname) ? cspSourceOf(c.kaspiFormAction) : null;
+  return kaspi ? `'self' ${kaspi}` : "'self'";
 }
 
 export function contentSecurityPolicy(c: HeaderConfig): string {
@@ -35,7 +63,7 @@ export function contentSecurityPolicy(c: HeaderConfig): string {
     "img-src 'self' data:",
     "connect-src 'self'",
     "frame-src 'self'",
-    "form-action 'self'",
+    `form-action ${formAction(c)}`,
     "base-uri 'self'",
     "object-src 'none'",
     `frame-ancestors ${frameAncestors(c)}`,

@@ -26,6 +26,8 @@ export type CreatePaymentInput = {
   description: string;
   phone?: string;
   redirectUrl?: string;
+  /** The store's own page for the order (Bitrix's returnUrl), where a protocol sends the shopper back. */
+  returnUrl?: string;
   callbackUrl: string;
   deviceId: string;
   /** The checkout's device hint; protocols with separate QR and link calls choose by it. */
@@ -94,12 +96,12 @@ export type RefundSupport =
   | {
       supported: true;
       partial: boolean;
-      /** Kaspi QR r2: the customer must scan a return QR before a refund (KASPI-FACTS §2, r2 return). */
+      /** Kaspi QR r2: the customer must scan a return QR before a refund (docs/kaspi.md §2, r2 return). */
       flow?: "return-qr";
     }
   | { supported: false; reason: string };
 
-/** Kaspi QR r2's return QR (KASPI-FACTS §2: return/create, return/status). */
+/** Kaspi QR r2's return QR (docs/kaspi.md §2: return/create, return/status). */
 export type ReturnQr = { qrReturnId: string; qrToken: string; expiresAt?: Date; pollIntervalMs: number };
 export type ReturnQrState = { rawStatus: string; ready: boolean; final: boolean };
 
@@ -109,7 +111,7 @@ export interface KaspiReturnQrPort {
   getReturnQr(qrReturnId: string): Promise<KaspiResult<ReturnQrState>>;
 }
 
-/** Kaspi QR r3's invoice to the shopper's Kaspi app by phone number (KASPI-FACTS §2, remote/*). */
+/** Kaspi QR r3's invoice to the shopper's Kaspi app by phone number (docs/kaspi.md §2, remote/*). */
 export interface KaspiRemoteInvoicePort {
   clientInfo(phone: string): Promise<KaspiResult<{ clientName: string }>>;
   createInvoice(input: {

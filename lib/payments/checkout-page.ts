@@ -9,7 +9,8 @@ export type CheckoutPageDeps = {
   sandboxEnabled: boolean;
   appUrl: string;
   bitrixOrigins: string[];
-  kaspi: { protocol: KaspiProtocol; scheme: "r1" | "r2" | "r3" };
+  /** entry: check/pay only, how the shopper reaches the Service (the Kaspi button or the link). */
+  kaspi: { protocol: KaspiProtocol; scheme: "r1" | "r2" | "r3"; entry: "online" | "link" };
 };
 
 export type CheckoutPageView = {
@@ -23,7 +24,7 @@ export type CheckoutPageView = {
   /** The origins that may frame the page and receive its postMessage. */
   parentOrigins: string[];
   /** What the page offers besides the QR: the r3 invoice by phone, the check/pay account number. */
-  kaspi: { protocol: KaspiProtocol; scheme: "r1" | "r2" | "r3"; phone: string | null };
+  kaspi: { protocol: KaspiProtocol; scheme: "r1" | "r2" | "r3"; entry: "online" | "link"; phone: string | null };
 };
 
 const TOKEN = /^[A-Za-z0-9_-]{16,64}$/;

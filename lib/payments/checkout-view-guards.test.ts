@@ -53,6 +53,17 @@ function paymentCandidate(r: () => number): unknown {
   }
   if (r() < 0.4) o.expiresAt = field(r, ["2026-12-01T10:15:00.000Z", undefined]);
   if (r() < 0.4) o.presentation = field(r, ["qr", "link", "remote", "sms"]);
+  if (r() < 0.3) {
+    o.kaspiForm = field(r, [
+      { action: "https://kaspi.kz/online", fields: { TranId: "1041", Amount: "1250000" } },
+      { action: "https://kaspi.kz/online", fields: {} },
+      { action: "https://kaspi.kz/online", fields: { Amount: 1250000 } },
+      { action: "https://kaspi.kz/online", fields: ["TranId"] },
+      { action: 1, fields: {} },
+      { fields: { TranId: "1" } },
+      { action: "https://kaspi.kz/online", fields: { TranId: "1" }, extra: true },
+    ]);
+  }
   if (r() < 0.2) o.extra = 1;
   return o;
 }

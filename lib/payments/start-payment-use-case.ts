@@ -38,7 +38,25 @@ function view(order: OrderRow, payment: PaymentRow | null): PaymentView {
       : {}),
     ...(showPayable && payment.expiresAt ? { expiresAt: payment.expiresAt.toISOString() } : {}),
     ...(presentationOf(payment) ? { presentation: presentationOf(payment) } : {}),
+    ...(showPayable && kaspiFormOf(payment) ? { kaspiForm: kaspiFormOf(payment) } : {}),
   };
+}
+
+/**
+ * The Kaspi button's browser form, for an attempt whose JSON request Kaspi did not take
+ * (lib/kaspi/checkpay-gateway.ts keeps it in Payment.kaspiMeta): the page posts it instead.
+ */
+function kaspiFormOf(payment: PaymentRow): PaymentView["kaspiForm"] {
+  if (!payment.kaspiMeta) return undefined;
+  const meta = JSON.parse(payment.kaspiMeta) as { form?: { action?: unknown; fields?: unknown } };
+  const form = meta.form;
+  if (!form || typeof form.action !== "string" || typeof form.fields !== "object" || form.fields === null) {
+    return undefined;
+  }
+  const fields = Object.fromEntries(
+    Object.entries(form.fields).filter((e): e is [string, string] => typeof e[1] === "string"),
+  );
+  return { action: form.action, fields };
 }
 
 /** "qr" or "link" for protocols that present an attempt one way (Kaspi QR), from Payment.kaspiMeta. */
@@ -117,7 +135,7 @@ async function supersedeForDevice(deps: StartPaymentDeps, latest: PaymentRow, de
 }
 
 // Kaspi QR: past QrCodeScanWaitTimeout / LinkActivationWaitTimeout without a scan the QR or link is
-// dead (KASPI-FACTS §3); the page drops it and the shopper asks for a fresh one. The old attempt
+// dead (docs/kaspi.md §3); the page drops it and the shopper asks for a fresh one. The old attempt
 // is closed like a switch (and still polled a while, in case it is paid anyway).
 async function supersedeLapsed(deps: StartPaymentDeps, latest: PaymentRow, order: OrderRow): Promise<boolean> {
   const presentation = presentationOf(latest);
@@ -165,6 +183,7 @@ export async function completeCreation(
     description: order.description ?? `${deps.merchantName}: order ${order.accountNumber ?? order.externalId}`,
     ...(order.phone ? { phone: order.phone } : {}),
     redirectUrl: `${deps.appUrl}/pay/${order.checkoutToken}`,
+    ...(order.returnUrl ? { returnUrl: order.returnUrl } : {}),
     callbackUrl: `${deps.appUrl}/api/kaspi/callback`,
     deviceId: order.id,
     account: order.accountNumber ?? order.externalId,
@@ -174,7 +193,11 @@ export async function completeCreation(
 
   if (!created.ok && created.error.kind === "rejected") {
     await failCreation(db, payment, created.error.message);
-    return fail("KASPI_REJECTED", "Kaspi refused to create the payment", { attempt: payment.attempt });
+    // Kaspi's reason goes with it (e.g. an unknown Service): the shopper's page says the same plain
+    // words in its language; whoever reads the API or the timeline sees why.
+    return fail("KASPI_REJECTED", `Kaspi refused to create the payment: ${created.error.message}`, {
+      attempt: payment.attempt,
+    });
   }
   if (!created.ok) {
     // Kaspi may or may not have the payment: keep the attempt open and ask again later.

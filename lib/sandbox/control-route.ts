@@ -24,7 +24,11 @@ export async function handleSandboxDecision(
     if (!opts.ok) return errorResponse(opts.error);
     const { paymentId } = await ctx.params;
     const result = await sandboxDecide(db(), paymentId, decision, opts.value.value);
-    if (!result.ok) return json({ error: { code: result.code, message: result.message } }, result.status);
-    return json({ paymentId, status: result.payment.status, callbackStatuses: result.callbackStatuses });
+    // check/pay: what "Kaspi" sent the store and what it answered, for the Kaspi app page and tests.
+    const checkpay = result.calls ? { checkpay: result.calls } : {};
+    if (!result.ok) {
+      return json({ error: { code: result.code, message: result.message }, ...checkpay }, result.status);
+    }
+    return json({ paymentId, status: result.payment.status, callbackStatuses: result.callbackStatuses, ...checkpay });
   });
 }

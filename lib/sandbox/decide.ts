@@ -1,5 +1,5 @@
 import type { Db } from "../db";
-import { sandboxCheckpayConfirm } from "./checkpay-service";
+import { sandboxCheckpayConfirm, type CheckpayCall } from "./checkpay-service";
 import { sandboxReadPayment, sendSandboxCallback, type CallbackOptions, type DecideResult } from "./sandbox-service";
 
 // The shopper's decision in the simulated Kaspi app, for every protocol: here, above both the
@@ -12,7 +12,7 @@ export async function sandboxDecide(
   id: string,
   decision: "COMPLETED" | "FAILED",
   opts: CallbackOptions = {},
-): Promise<DecideResult> {
+): Promise<DecideResult & { calls?: CheckpayCall[] }> {
   const payment = await sandboxReadPayment(db, id);
   if (!payment) return { ok: false, status: 404, code: "NOT_FOUND", message: "unknown payment" };
   // check/pay: confirming means Kaspi calls the store (check, then pay) and follows its answer.

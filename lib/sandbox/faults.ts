@@ -5,7 +5,16 @@ import { newId } from "../ids";
 // Faults the sandbox injects on request, stored in the database so that every app process (and
 // the test that asked for them) sees the same ones. Each is consumed by one matching call.
 
-export const FAULT_OPERATIONS = ["create", "qr", "status", "callback"] as const;
+/**
+ * create/qr/status/callback: the eCommerce API. online: the Kaspi button's POST (check/pay).
+ * pay: the check/pay requests the sandbox's Kaspi app sends the store on Confirm.
+ */
+export const FAULT_OPERATIONS = ["create", "qr", "status", "callback", "online", "pay"] as const;
+/**
+ * Besides the transport faults: refuse (online: Kaspi answers code ≠ 0, e.g. a Service it does not
+ * know), json_refused (online: Kaspi does not take the JSON request, HTTP 415; the form still
+ * works), duplicate (pay: sent twice with one txn_id), other_sum (pay: a sum other than check's).
+ */
 export const FAULT_KINDS = [
   "delay",
   "timeout",
@@ -15,6 +24,9 @@ export const FAULT_KINDS = [
   "status",
   "drop",
   "duplicate",
+  "refuse",
+  "json_refused",
+  "other_sum",
 ] as const;
 
 export const faultRequestSchema = z

@@ -54,6 +54,9 @@ export async function playFault(fault: Fault | null): Promise<Response | null> {
     case "status":
     case "drop":
     case "duplicate":
+    case "refuse":
+    case "json_refused":
+    case "other_sum":
       return null;
   }
 }

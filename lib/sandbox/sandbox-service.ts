@@ -137,6 +137,11 @@ export async function sandboxSweepExpired(db: Db, now = new Date()): Promise<num
   return overdue.length;
 }
 
+const ARRIVED_AS: Record<string, string> = {
+  "online-json": "Kaspi button, JSON from the store's server",
+  "online-form": "Kaspi button, the shopper's browser form",
+};
+
 export async function getSandboxPayment(id: string) {
   const p = await sandboxReadPayment(defaultDb(), id);
   if (!p) return null;
@@ -148,5 +153,8 @@ export async function getSandboxPayment(id: string) {
     redirectUrl: p.redirectUrl,
     expiresAt: p.expiresAt,
     merchantName: env().MERCHANT_NAME,
+    /** check/pay: the Service's account Kaspi passes to check/pay, and how the order arrived. */
+    account: p.protocol === "checkpay" ? p.account : null,
+    arrivedAs: ARRIVED_AS[p.presentation ?? ""] ?? null,
   };
 }

@@ -7,7 +7,7 @@ import { SandboxBanner } from "@/components/sandbox/sandbox-banner";
 import { StoreNotifications, type DemoNotification } from "@/components/sandbox/store-notifications";
 import { StoreSubmitButton } from "@/components/sandbox/store-submit-button";
 import styles from "@/components/sandbox/sandbox.module.css";
-import { siteSettings } from "@/lib/container";
+import { kaspiContract, siteSettings } from "@/lib/container";
 import { isLang, LANG_NAMES, LANGS } from "@/lib/i18n";
 import { formatTenge } from "@/lib/money";
 import { createDemoOrder, findDemoOrder, listDemoNotifications } from "@/lib/sandbox/demo-store";
@@ -39,8 +39,16 @@ async function placeOrder(formData: FormData): Promise<void> {
   );
 }
 
+/** Which Kaspi contract this run plays, and how to see the others (one protocol per run). */
+const CONTRACTS = {
+  checkpay: "provider (check/pay) with the Kaspi button: Kaspi's link and QR, then Kaspi asks the store check and pay",
+  qr: "Kaspi QR merchant API: a QR on a computer, a link on a phone, the app polls Kaspi",
+  ecom: "eCommerce API (as the brief describes it): a payment link, Kaspi calls back",
+} as const;
+
 export default async function DemoStorePage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const config = siteSettings();
+  const contract = kaspiContract();
   if (!config.sandboxEnabled) notFound();
   const params = await searchParams;
   const appOrigin = new URL(config.appUrl).origin;
@@ -58,6 +66,14 @@ export default async function DemoStorePage({ searchParams }: { searchParams: Pr
           <span className={styles.storeTagline}>SANDBOX demo store · checkout with Kaspi Pay</span>
         </div>
       </header>
+      <p className={styles.storeTagline} data-testid="store-contract" data-protocol={contract}>
+        Kaspi contract in this run: {CONTRACTS[contract]}. The others:{" "}
+        {(Object.keys(CONTRACTS) as (keyof typeof CONTRACTS)[])
+          .filter((p) => p !== contract)
+          .map((p) => `KASPI_PROTOCOL=${p} npm start`)
+          .join(" · ")}
+        .
+      </p>
       <main className={styles.storeMain}>
         {order && one(params, "paid") ? (
           <PaidView

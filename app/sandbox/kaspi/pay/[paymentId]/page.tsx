@@ -59,6 +59,18 @@ export default async function SandboxKaspiAppPage({ params }: { params: Promise<
           </dd>
           <dt>Payment ID</dt>
           <dd className={styles.mono}>{payment.id}</dd>
+          {payment.account ? (
+            <>
+              <dt>Account</dt>
+              <dd className={styles.mono}>{payment.account}</dd>
+            </>
+          ) : null}
+          {payment.arrivedAs ? (
+            <>
+              <dt>Arrived as</dt>
+              <dd data-testid="sandbox-arrived-as">{payment.arrivedAs}</dd>
+            </>
+          ) : null}
           {pending ? (
             <>
               <dt>Valid until</dt>
