@@ -101,25 +101,72 @@ describe("KASPI_PROTOCOL=checkpay", () => {
   });
   it("sandbox: loopback may call, links go to the sandbox's Kaspi app", () => {
     const e = parseEnv({ ...base, KASPI_PROTOCOL: "checkpay" });
-    expect(e.checkpayAllowedIps).toEqual(["127.0.0.1", "::1", "::ffff:127.0.0.1", "194.187.247.152"]);
+    expect(e.checkpayAllowedIps).toEqual([
+      "127.0.0.1",
+      "::1",
+      "::ffff:127.0.0.1",
+      "194.187.247.152",
+      "194.187.245.108",
+    ]);
     expect(e.checkpayPayLink).toBe("http://localhost:3000/sandbox/kaspi/pay/{paymentId}");
+    // The Kaspi button by default, posting to the sandbox's stand-in; the checkout may post a form there.
+    expect(e).toMatchObject({
+      checkpayEntry: "online",
+      kaspiOnlineUrl: "http://localhost:3000/sandbox/kaspi/online",
+      checkoutFormAction: "http://localhost:3000/sandbox/kaspi/online",
+    });
   });
-  it("real: only Kaspi's published address by default, or exactly the configured list", () => {
+  it("real, the Kaspi button: Kaspi's URL, no payment link needed; both published addresses, not the unconfirmed 197.x", () => {
+    const e = parseEnv({ ...base, KASPI_PROTOCOL: "checkpay", KASPI_CHECKPAY_SERVICE_ID: "5001" });
+    expect(e).toMatchObject({
+      sandboxEnabled: false,
+      checkpayEntry: "online",
+      kaspiOnlineUrl: "https://kaspi.kz/online",
+      checkoutFormAction: "https://kaspi.kz/online",
+      checkpayAllowedIps: ["194.187.247.152", "194.187.245.108"],
+    });
+    expect(e.checkpayAllowedIps).not.toContain("197.187.244.108");
+    const own = { ...base, KASPI_PROTOCOL: "checkpay", KASPI_CHECKPAY_SERVICE_ID: "5001" };
+    expect(parseEnv({ ...own, KASPI_ONLINE_URL: "https://kaspi.kz/online/v2" }).kaspiOnlineUrl).toBe(
+      "https://kaspi.kz/online/v2",
+    );
+    expect(message({ ...own, KASPI_ONLINE_URL: "http://kaspi.kz/online" })).toContain(
+      "KASPI_ONLINE_URL: must be an https URL",
+    );
+    expect(message({ ...own, KASPI_CHECKPAY_ENTRY: "button" })).toContain("KASPI_CHECKPAY_ENTRY");
+    // Other protocols add no form-action.
+    expect(parseEnv({ ...base, KASPI_PROTOCOL: "ecom" }).checkoutFormAction).toBeUndefined();
+    expect(
+      parseEnv({ ...own, KASPI_CHECKPAY_ENTRY: "link", KASPI_CHECKPAY_PAY_LINK: "https://kaspi.kz/pay/x" })
+        .checkoutFormAction,
+    ).toBeUndefined();
+  });
+  it("real, the link: only Kaspi's published addresses by default, or exactly the configured list", () => {
     const real = {
       ...base,
       KASPI_PROTOCOL: "checkpay",
       KASPI_CHECKPAY_SERVICE_ID: "5001",
+      KASPI_CHECKPAY_ENTRY: "link",
       KASPI_CHECKPAY_PAY_LINK: "https://kaspi.kz/pay/_gate?action=service_with_subservice&service_id=5001",
     };
-    expect(parseEnv(real)).toMatchObject({ sandboxEnabled: false, checkpayAllowedIps: ["194.187.247.152"] });
+    expect(parseEnv(real)).toMatchObject({
+      sandboxEnabled: false,
+      checkpayEntry: "link",
+      checkpayAllowedIps: ["194.187.247.152", "194.187.245.108"],
+    });
     expect(parseEnv({ ...real, KASPI_CHECKPAY_ALLOWED_IPS: "1.2.3.4, 10.0.0.0/8" }).checkpayAllowedIps).toEqual([
       "1.2.3.4",
       "10.0.0.0/8",
     ]);
   });
-  it("docs/kaspi.md §6: outside the sandbox KASPI_CHECKPAY_PAY_LINK is required, and replies are XML by default", () => {
-    const m = message({ ...base, KASPI_PROTOCOL: "checkpay", KASPI_CHECKPAY_SERVICE_ID: "5001" });
-    expect(m).toContain("KASPI_CHECKPAY_PAY_LINK: is required outside the sandbox");
+  it("docs/kaspi.md §6: with the link outside the sandbox KASPI_CHECKPAY_PAY_LINK is required, and replies are XML by default", () => {
+    const m = message({
+      ...base,
+      KASPI_PROTOCOL: "checkpay",
+      KASPI_CHECKPAY_SERVICE_ID: "5001",
+      KASPI_CHECKPAY_ENTRY: "link",
+    });
+    expect(m).toContain("KASPI_CHECKPAY_PAY_LINK: is required with KASPI_CHECKPAY_ENTRY=link outside the sandbox");
     expect(m).toContain("kaspi.kz/pay/_gate?action=service_with_subservice&service_id=");
     expect(parseEnv({ ...base, KASPI_PROTOCOL: "checkpay" }).KASPI_CHECKPAY_FORMAT).toBe("xml");
   });

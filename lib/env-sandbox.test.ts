@@ -42,7 +42,7 @@ describe("sandbox fails closed on a public APP_URL", () => {
   });
 
   it("with credentials a public URL is live", () => {
-    const e = parseEnv({ ...base, APP_URL: "https://pay.shop.kz", KASPI_TOKEN: "tok" });
+    const e = parseEnv({ ...base, APP_URL: "https://pay.shop.kz", KASPI_PROTOCOL: "ecom", KASPI_TOKEN: "tok" });
     expect(e.sandboxEnabled).toBe(false);
     expect(e.paymentMode).toBe("live");
   });

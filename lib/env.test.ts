@@ -37,6 +37,7 @@ describe("parseEnv", () => {
       ...base,
       APP_URL: "https://pay.example.kz///",
       BITRIX_ORIGINS: " https://shop.example.kz , http://localhost:8080 ,",
+      KASPI_PROTOCOL: "ecom",
       KASPI_TOKEN: "tok",
     });
     expect(e.appUrl).toBe("https://pay.example.kz");

@@ -114,7 +114,8 @@ export async function securityTampering(ctx: Ctx, S: string): Promise<void> {
   const onB = await post(ctx.app.url(`/api/orders/${encodeURIComponent(b)}`), { method: "GET", headers: forA2 });
   ctx.figures.equal(S, "read-back signature reused for another order accepted", 0, okA === 200 && onB === 401 ? 0 : 1);
 
-  // e) The same build started on a public APP_URL with no Kaspi credentials must refuse to start.
+  // e) The same build started on a public APP_URL with no Kaspi credentials and no KASPI_PROTOCOL
+  //    must refuse to start, naming the variable and the three contracts (one line each).
   const port = await freePort([ctx.app.config.port]);
   const refused = await new Promise<{ code: number | null; output: string }>((resolve) => {
     const child = spawn(process.execPath, ["server.mjs", "-H", "127.0.0.1"], {
@@ -126,6 +127,7 @@ export async function securityTampering(ctx: Ctx, S: string): Promise<void> {
         APP_URL: "https://pay.example.kz",
         KASPI_SANDBOX: "auto",
         KASPI_TOKEN: "",
+        KASPI_PROTOCOL: "",
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -138,11 +140,13 @@ export async function securityTampering(ctx: Ctx, S: string): Promise<void> {
       resolve({ code, output });
     });
   });
-  const named = refused.output.includes("KASPI_SANDBOX") && refused.output.includes("KASPI_TOKEN");
+  const named =
+    refused.output.includes("KASPI_PROTOCOL: is required outside the sandbox") &&
+    ["qr", "checkpay", "ecom"].every((p) => new RegExp(`\\n {2}${p} +— `).test(refused.output));
   ctx.figures.add(
     S,
-    "sandbox start on a public APP_URL without credentials",
-    "refused, naming KASPI_SANDBOX and KASPI_TOKEN",
+    "start on a public APP_URL without credentials or KASPI_PROTOCOL",
+    "refused, naming KASPI_PROTOCOL and the three contracts",
     refused.code !== 0 && refused.code !== null && named ? "refused" : `exit ${refused.code}`,
     refused.code !== 0 && refused.code !== null && named,
   );
