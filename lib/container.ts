@@ -13,6 +13,9 @@ import { createQrTlsAgent } from "./kaspi/qr-transport";
 import { readCallbackPayment } from "./live/status-reader";
 import type { CallbackDeps } from "./payments/handle-callback-use-case";
 import type { NotificationTransport } from "./outbox/transport";
+import type { FiscalWorkerDeps } from "./fiscal/issue-receipts-use-case";
+import type { FiscalProvider } from "./fiscal/port";
+import { createWebkassaProvider } from "./fiscal/webkassa/webkassa-provider";
 
 // The one place where concrete dependencies are wired: routes and pages call these builders and
 // never read env() or construct an adapter themselves. Tests swap the Kaspi gateway for a fake.
@@ -75,7 +78,18 @@ function buildKaspiGateway(): KaspiGateway {
       return createCheckpayGateway({
         db,
         serviceId: e.checkpayServiceId,
+        entry: e.checkpayEntry,
         payLink: e.checkpayPayLink,
+        online: {
+          // The sandbox's stand-in is reached over loopback by the server, at APP_URL by the browser.
+          postUrl:
+            e.sandboxEnabled && !e.KASPI_CHECKPAY_SERVICE_ID && !e.KASPI_ONLINE_URL
+              ? `http://127.0.0.1:${e.PORT}/sandbox/kaspi/online`
+              : e.kaspiOnlineUrl,
+          formUrl: e.kaspiOnlineUrl,
+          refererHost: new URL(e.appUrl).host,
+          allowHttp: e.sandboxEnabled,
+        },
         ...(e.sandboxEnabled && !e.KASPI_CHECKPAY_SERVICE_ID
           ? { sandboxBaseUrl: `http://127.0.0.1:${e.PORT}/sandbox/kaspi/` }
           : {}),
@@ -121,13 +135,58 @@ export function bitrix24CheckoutDeps(): (Bitrix24CheckoutDeps & { sharedSecret: 
   const client = bitrix24Client();
   if (!client) return null;
   const e = env();
-  return { ...intakeDeps(), client, portalUrl: e.BITRIX24_WEBHOOK_URL ?? "", sharedSecret: e.BITRIX_SHARED_SECRET };
+  return {
+    ...intakeDeps(),
+    client,
+    portalUrl: e.BITRIX24_WEBHOOK_URL ?? "",
+    sharedSecret: e.BITRIX_SHARED_SECRET,
+    ...(e.fiscal ? { receiptLines: { deliveryVatRate: e.fiscal.defaultVatRate } } : {}),
+  };
 }
 
 /** Kaspi's check/pay provider protocol: whether it is on, and how it answers. */
 export function checkpayDeps() {
   const e = env();
-  return { db: db(), enabled: e.KASPI_PROTOCOL === "checkpay", format: e.KASPI_CHECKPAY_FORMAT };
+  return {
+    db: db(),
+    enabled: e.KASPI_PROTOCOL === "checkpay",
+    format: e.KASPI_CHECKPAY_FORMAT,
+    merchantName: e.MERCHANT_NAME,
+  };
+}
+
+const fiscalHolder = globalThis as unknown as { __fiscalProvider?: { key: string; provider: FiscalProvider } };
+
+/**
+ * The fiscal receipt worker's dependencies, or null with FISCAL_PROVIDER=none (then nothing is
+ * built and nothing is called). One provider per process: it keeps its session token.
+ */
+export function fiscalWorkerDeps(workerId: string): FiscalWorkerDeps | null {
+  const fiscal = env().fiscal;
+  if (!fiscal) return null;
+  // Only compared in memory, never logged: a changed setting makes a new provider (and session).
+  const key = JSON.stringify([fiscal.baseUrl, fiscal.cashboxId, fiscal.login, fiscal.password, fiscal.apiKey, fiscal.timeoutMs]);
+  if (fiscalHolder.__fiscalProvider?.key !== key) {
+    fiscalHolder.__fiscalProvider = {
+      key,
+      provider: createWebkassaProvider({
+        baseUrl: fiscal.baseUrl,
+        apiKey: fiscal.apiKey,
+        timeoutMs: fiscal.timeoutMs,
+        login: fiscal.login,
+        password: fiscal.password,
+        cashboxId: fiscal.cashboxId,
+      }),
+    };
+  }
+  return {
+    db: db(),
+    provider: fiscalHolder.__fiscalProvider.provider,
+    workerId,
+    // A request takes at most the timeout; the lease outlasts it with room for the writes around it.
+    leaseMs: fiscal.timeoutMs + 10_000,
+    shiftCloseAt: fiscal.shiftCloseAt,
+  };
 }
 
 /** The merchant area's sign-in: the app's own origin (CSRF) and whether cookies are Secure. */
@@ -143,13 +202,24 @@ export function siteSettings() {
     sandboxEnabled: e.sandboxEnabled,
     appUrl: e.appUrl,
     bitrixOrigins: e.bitrixOrigins,
+    /** Fiscal receipts are issued (FISCAL_PROVIDER): the Paid screen waits a while for the link. */
+    receipts: e.fiscal !== null,
   };
+}
+
+/** The Kaspi contract this deployment speaks (the demo store says which one it plays). */
+export function kaspiContract(): "ecom" | "qr" | "checkpay" {
+  return env().KASPI_PROTOCOL;
 }
 
 /** The shopper's checkout page. */
 export function checkoutPageDeps() {
   const e = env();
-  return { db: db(), ...siteSettings(), kaspi: { protocol: e.KASPI_PROTOCOL, scheme: e.KASPI_QR_SCHEME } };
+  return {
+    db: db(),
+    ...siteSettings(),
+    kaspi: { protocol: e.KASPI_PROTOCOL, scheme: e.KASPI_QR_SCHEME, entry: e.checkpayEntry },
+  };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { fiscalSettingsFrom, type FiscalSettings } from "./fiscal/settings";
 import { type AddressList, AddressListError, addressList, splitList } from "./http/ip-list";
 
 // The only module that reads process.env. Every setting is validated once; a bad value stops the
@@ -97,6 +98,10 @@ const schema = z
     // Lets a monitor read /api/health's figures without a merchant session (Bearer token).
     HEALTH_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, "must be at least 16 characters").optional()),
     KASPI_CHECKPAY_FORMAT: z.preprocess(emptyToUndefined, z.enum(["json", "xml"]).default("xml")),
+    // How the shopper reaches the Service: "online" POSTs the order to KASPI_ONLINE_URL (the Kaspi
+    // button: a link into the Kaspi app and a QR); "link" shows the service's payment link.
+    KASPI_CHECKPAY_ENTRY: z.preprocess(emptyToUndefined, z.enum(["online", "link"]).default("online")),
+    KASPI_ONLINE_URL: optionalUrl,
     MERCHANT_NAME: z.preprocess(emptyToUndefined, z.string().max(100).default("Demo store")),
     ORDER_MIN_AMOUNT: intFrom(100).pipe(z.number().min(1)),
     ORDER_MAX_AMOUNT: intFrom(5_000_000).pipe(z.number().min(1)),
@@ -176,7 +181,7 @@ const schema = z
           message: `KASPI_QR_CERT_FILE and KASPI_QR_KEY_FILE (or KASPI_QR_PFX_FILE) are required with KASPI_QR_SCHEME=${v.KASPI_QR_SCHEME}`,
         });
       }
-      // Kaspi sends the production host with the certificate (KASPI-FACTS §1): nothing to default to.
+      // Kaspi sends the production host with the certificate (docs/kaspi.md §1): nothing to default to.
       if (!v.KASPI_QR_BASE_URL) {
         ctx.addIssue({
           code: "custom",
@@ -185,7 +190,7 @@ const schema = z
         });
       }
     }
-    // r3 sends OrganizationBin with every call (KASPI-FACTS §1); the sandbox refuses calls without
+    // r3 sends OrganizationBin with every call (docs/kaspi.md §1); the sandbox refuses calls without
     // it as Kaspi would, so it is required there too rather than failing every payment later.
     if (v.KASPI_PROTOCOL === "qr" && v.KASPI_QR_SCHEME === "r3" && !v.KASPI_QR_ORGANIZATION_BIN) {
       ctx.addIssue({
@@ -194,13 +199,26 @@ const schema = z
         message: "is required with KASPI_QR_SCHEME=r3 (also in the sandbox: any 12 digits there)",
       });
     }
-    // No public Kaspi document gives the payment link: it is the one Kaspi gave you (KASPI-FACTS §6).
-    if (v.KASPI_PROTOCOL === "checkpay" && hasKaspiCredentials(v) && !v.KASPI_CHECKPAY_PAY_LINK) {
+    // The Kaspi button carries the order to Kaspi: over https only (plain http only on loopback, for tests).
+    if (v.KASPI_ONLINE_URL && !v.KASPI_ONLINE_URL.startsWith("https://") && !isLoopbackUrl(v.KASPI_ONLINE_URL)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["KASPI_ONLINE_URL"],
+        message: "must be an https URL, e.g. https://kaspi.kz/online",
+      });
+    }
+    // No public Kaspi document gives the payment link: it is the one Kaspi gave you (docs/kaspi.md §6).
+    if (
+      v.KASPI_PROTOCOL === "checkpay" &&
+      v.KASPI_CHECKPAY_ENTRY === "link" &&
+      hasKaspiCredentials(v) &&
+      !v.KASPI_CHECKPAY_PAY_LINK
+    ) {
       ctx.addIssue({
         code: "custom",
         path: ["KASPI_CHECKPAY_PAY_LINK"],
         message:
-          "is required outside the sandbox: your service's Kaspi link, e.g. https://kaspi.kz/pay/_gate?action=service_with_subservice&service_id={service_id}",
+          "is required with KASPI_CHECKPAY_ENTRY=link outside the sandbox: your service's Kaspi link, e.g. https://kaspi.kz/pay/_gate?action=service_with_subservice&service_id={service_id}",
       });
     }
   });
@@ -236,11 +254,18 @@ export function isLoopbackUrl(url: string): boolean {
   return host === "localhost" || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
-/** Kaspi's published address for check/pay requests (public integrations; confirm on your contract). */
-export const KASPI_CHECKPAY_DEFAULT_IPS = "194.187.247.152";
+/**
+ * The addresses Kaspi calls check/pay from, as public integrations list them (docs/kaspi.md):
+ * 194.187.247.152 in many, 194.187.245.108 in two. The same two list 197.187.244.108, probably a
+ * typo for 194.x: unconfirmed, so not allowed by default. Confirm the list on your contract.
+ */
+export const KASPI_CHECKPAY_DEFAULT_IPS = "194.187.247.152,194.187.245.108";
+
+/** Where the Kaspi button posts the order (docs/kaspi.md, "The Kaspi button"). */
+export const KASPI_ONLINE_DEFAULT_URL = "https://kaspi.kz/online";
 const LOOPBACK_IPS = "127.0.0.1,::1,::ffff:127.0.0.1";
 
-/** Test-host ports by scheme (KASPI-FACTS §1: mtokentest.kaspi.kz:8543/8544/8545), for the hint. */
+/** Test-host ports by scheme (docs/kaspi.md §1: mtokentest.kaspi.kz:8543/8544/8545), for the hint. */
 const QR_PORTS = { r1: 8543, r2: 8544, r3: 8545 } as const;
 
 export type Env = z.infer<typeof schema> & {
@@ -262,6 +287,14 @@ export type Env = z.infer<typeof schema> & {
   paymentMode: "live" | "sandbox";
   checkpayServiceId: string;
   checkpayPayLink: string;
+  /** KASPI_CHECKPAY_ENTRY. */
+  checkpayEntry: "online" | "link";
+  /** Where the Kaspi button's order goes: KASPI_ONLINE_URL, the sandbox's stand-in, or Kaspi's. */
+  kaspiOnlineUrl: string;
+  /** The one extra form-action the checkout page allows: the Kaspi button's URL (checkpay + online). */
+  checkoutFormAction: string | undefined;
+  /** Fiscal receipts (FISCAL_PROVIDER, WEBKASSA_*; lib/fiscal/settings.ts); null = none issued. */
+  fiscal: FiscalSettings | null;
   /** What to tell the operator at start (first names still read, and what replaces them). */
   warnings: string[];
 };
@@ -305,8 +338,34 @@ export class EnvError extends Error {
   override name = "EnvError";
 }
 
+/**
+ * Outside the sandbox no protocol is assumed: the merchant's contract with Kaspi decides, and each
+ * contract comes with different things from Kaspi (docs/kaspi.md). One line per contract.
+ */
+export const KASPI_PROTOCOL_REQUIRED = [
+  "KASPI_PROTOCOL: is required outside the sandbox; set the contract you have with Kaspi:",
+  "  qr       — Kaspi QR merchant API: Kaspi gave you a DeviceToken and client certificates (r2/r3) or an API key (r1); set KASPI_QR_SCHEME, KASPI_QR_BASE_URL, KASPI_QR_DEVICE_TOKEN, KASPI_QR_API_KEY or KASPI_QR_CERT_FILE+KASPI_QR_KEY_FILE (or KASPI_QR_PFX_FILE), KASPI_QR_ORGANIZATION_BIN (r3)",
+  "  checkpay — provider (check/pay) with the Kaspi button: Kaspi gave you a Service code and the addresses it calls from; set KASPI_CHECKPAY_SERVICE_ID, KASPI_CHECKPAY_ALLOWED_IPS",
+  "  ecom     — eCommerce API: Kaspi gave you a token and its documentation (not public); set KASPI_TOKEN, KASPI_BASE_URL",
+].join("\n");
+
+/** Without KASPI_PROTOCOL only the sandbox starts (explicitly on, or auto on loopback with no Kaspi credential). */
+function requireProtocolOutsideSandbox(source: Record<string, string | undefined>): void {
+  if (isSet(source.KASPI_PROTOCOL)) return;
+  const sandbox = source.KASPI_SANDBOX?.trim() || "auto";
+  if (sandbox !== "auto" && sandbox !== "off") return; // "on", or a typo the schema names
+  const credential = ["KASPI_TOKEN", "KASPI_QR_DEVICE_TOKEN", "KASPI_CHECKPAY_SERVICE_ID"].some((n) =>
+    isSet(source[n]),
+  );
+  const appUrl = source.APP_URL?.trim() || "http://localhost";
+  if (!URL.canParse(appUrl)) return; // the schema names APP_URL
+  if (sandbox === "auto" && !credential && isLoopbackUrl(appUrl)) return;
+  throw new EnvError(`Invalid configuration:\n  ${KASPI_PROTOCOL_REQUIRED}\nSee .env.example for every setting.`);
+}
+
 export function parseEnv(raw: Record<string, string | undefined>): Env {
   const { moved: source, warnings, readAs } = withNewNames(raw);
+  requireProtocolOutsideSandbox(source);
   const result = schema.safeParse(source);
   if (!result.success) {
     const nameOf = (path: string) => (readAs[path] ? `${path} (read from ${readAs[path]})` : path);
@@ -316,6 +375,13 @@ export function parseEnv(raw: Record<string, string | undefined>): Env {
   const v = result.data;
   const appUrl = (v.APP_URL ?? `http://localhost:${v.PORT}`).replace(/\/+$/, "");
   const sandboxEnabled = v.KASPI_SANDBOX === "on" || (v.KASPI_SANDBOX === "auto" && !hasKaspiCredentials(v));
+  // The Webkassa simulator stands in only where the payments are the Kaspi sandbox's too.
+  const fiscal = fiscalSettingsFrom(source, { port: v.PORT, sandboxEnabled: sandboxEnabled && !hasKaspiCredentials(v) });
+  if (!fiscal.ok) {
+    throw new EnvError(
+      `Invalid configuration:\n${fiscal.lines.map((l) => `  ${l}`).join("\n")}\nSee .env.example for every setting.`,
+    );
+  }
   const bitrixOrigins = v.BITRIX_ORIGINS.split(",")
     .map((o) => o.trim())
     .filter(Boolean);
@@ -370,6 +436,8 @@ export function parseEnv(raw: Record<string, string | undefined>): Env {
   // Outside the sandbox the schema above has required KASPI_CHECKPAY_PAY_LINK (no invented default).
   const checkpayPayLink =
     v.KASPI_CHECKPAY_PAY_LINK ?? (sandboxCheckpay ? `${appUrl}/sandbox/kaspi/pay/{paymentId}` : "");
+  const kaspiOnlineUrl =
+    v.KASPI_ONLINE_URL ?? (sandboxCheckpay ? `${appUrl}/sandbox/kaspi/online` : KASPI_ONLINE_DEFAULT_URL);
   return {
     ...v,
     appUrl,
@@ -386,6 +454,11 @@ export function parseEnv(raw: Record<string, string | undefined>): Env {
     paymentMode: hasKaspiCredentials(v) ? "live" : "sandbox",
     checkpayServiceId,
     checkpayPayLink,
+    checkpayEntry: v.KASPI_CHECKPAY_ENTRY,
+    kaspiOnlineUrl,
+    checkoutFormAction:
+      v.KASPI_PROTOCOL === "checkpay" && v.KASPI_CHECKPAY_ENTRY === "online" ? kaspiOnlineUrl : undefined,
+    fiscal: fiscal.value,
     warnings,
   };
 }

@@ -5,6 +5,8 @@ import { z } from "zod";
 export const errorStatus = {
   BAD_REQUEST: 400,
   INVALID_JSON: 400,
+  /** POST /api/orders: items that break a rule or do not add up to the amount (the difference is named). */
+  INVALID_ITEMS: 400,
   MISSING_SIGNATURE: 401,
   INVALID_SIGNATURE: 401,
   STALE_SIGNATURE: 401,

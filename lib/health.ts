@@ -11,6 +11,10 @@ export type HealthReport = {
   database?: "ok" | "unreachable";
   outboxBacklog?: number;
   oldestOpenPaymentAgeSeconds?: number | null;
+  /** Fiscal receipts (lib/fiscal/): queued, refused or held (a person must act), and a stopped register. */
+  receiptsPending?: number;
+  receiptsNeedingAttention?: number;
+  cashRegisterStopped?: boolean;
 };
 
 function bearerMatches(request: Request, token: string | undefined): boolean {
@@ -31,18 +35,24 @@ export async function mayReadFigures(db: Db, request: Request): Promise<boolean>
 export async function healthReport(db: Db, request: Request): Promise<HealthReport> {
   let figures: Omit<HealthReport, "status">;
   try {
-    const [backlog, oldestOpen] = await Promise.all([
+    const [backlog, oldestOpen, pending, attention, stopped] = await Promise.all([
       db.outbox.count({ where: { deliveredAt: null } }),
       db.payment.findFirst({
         where: { status: { in: ["CREATED", "PENDING"] } },
         orderBy: { createdAt: "asc" },
         select: { createdAt: true },
       }),
+      db.fiscalReceipt.count({ where: { status: "PENDING" } }),
+      db.fiscalReceipt.count({ where: { status: { in: ["FAILED", "HELD"] } } }),
+      db.fiscalCashbox.count({ where: { blockedAt: { not: null } } }),
     ]);
     figures = {
       database: "ok",
       outboxBacklog: backlog,
       oldestOpenPaymentAgeSeconds: oldestOpen ? Math.round((Date.now() - oldestOpen.createdAt.getTime()) / 1000) : null,
+      receiptsPending: pending,
+      receiptsNeedingAttention: attention,
+      cashRegisterStopped: stopped > 0,
     };
   } catch {
     return { status: "degraded" };

@@ -23,6 +23,15 @@ const REDACT = [
   'headers["api-key"]',
   "*.KASPI_QR_API_KEY",
   "*.KASPI_QR_CERT_PASSPHRASE",
+  // Webkassa: the integrator's key header and the session token / password in request bodies.
+  'headers["x-api-key"]',
+  "Token",
+  "Password",
+  "*.Token",
+  "*.Password",
+  "*.apiKey",
+  "*.WEBKASSA_API_KEY",
+  "*.WEBKASSA_PASSWORD",
 ];
 
 // One logger per process, on globalThis: Next bundles instrumentation.ts, proxy.ts and the routes

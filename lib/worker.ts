@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { deliverDueNotifications } from "./outbox/delivery";
-import { kaspiGateway, outboxTransport, startPaymentDeps } from "./container";
+import { fiscalWorkerDeps, kaspiGateway, outboxTransport, startPaymentDeps } from "./container";
+import { issueDueReceipts } from "./fiscal/issue-receipts-use-case";
 import { db } from "./db";
 import { env } from "./env";
 import { errorMessage, log } from "./log";
@@ -8,8 +9,8 @@ import { reconcileDuePayments } from "./payments/reconcile-use-case";
 import { pollQrPayments } from "./payments/qr-poll-use-case";
 import { sandboxSweepExpired } from "./sandbox/sandbox-service";
 
-// The background loop of one server process: Bitrix notifications, overdue payments and the
-// sandbox's clock. All of its state is in the database, so any number of processes may run it.
+// The background loop of one server process: Bitrix notifications, fiscal receipts, overdue
+// payments and the sandbox's clock. All of its state is in the database, so any number of processes may run it.
 
 // One worker per process, on globalThis: Next bundles instrumentation.ts, proxy.ts and the routes
 // separately, each with its own copy of lib/ (see instrumentation.ts), and dev may register again.
@@ -23,11 +24,19 @@ export function startWorker(): void {
   let running: Promise<void> = Promise.resolve();
 
   const transport = outboxTransport();
+  // Null with FISCAL_PROVIDER=none: no receipt is ever sent (nor called for).
+  const fiscal = fiscalWorkerDeps(workerId);
   const tick = async () => {
     const client = db();
     if (e.sandboxEnabled) await sandboxSweepExpired(client);
     await pollQrPayments(client, kaspiGateway());
     await reconcileDuePayments(startPaymentDeps());
+    // Receipts before notifications: a link issued now rides on the notification sent now.
+    if (fiscal) {
+      await issueDueReceipts(fiscal).catch((err: unknown) => {
+        log().error({ workerId, error: errorMessage(err) }, "fiscal receipts round failed");
+      });
+    }
     await deliverDueNotifications(client, { ...(transport ? { transport } : {}) }, workerId);
   };
 

@@ -87,6 +87,9 @@ export type OrderInput = {
   accountNumber?: string;
   returnUrl?: string;
   lang?: string;
+  /** The order's lines (fiscal receipts); any shape, so tests can send broken ones. */
+  items?: unknown;
+  customer?: unknown;
 };
 
 export function orderBody(input: OrderInput = {}): Record<string, unknown> {

@@ -28,9 +28,17 @@ export type CheckoutCardProps = {
   /** Origins allowed to frame us and hear our postMessages (Bitrix stores, plus our own demo store). */
   parentOrigins: string[];
   /** What the Kaspi connection offers: check/pay shows the account; Kaspi QR r3 invoices by phone. */
-  kaspi?: { protocol: "ecom" | "qr" | "checkpay"; scheme?: "r1" | "r2" | "r3"; phone?: string | null };
+  kaspi?: {
+    protocol: "ecom" | "qr" | "checkpay";
+    scheme?: "r1" | "r2" | "r3";
+    /** check/pay: the Kaspi button ("online": Kaspi's link and QR carry the order) or the service link. */
+    entry?: "online" | "link";
+    phone?: string | null;
+  };
   /** The order runs against the Kaspi sandbox: say so, so nobody mistakes it for a real payment. */
   testMode?: boolean;
+  /** Receipts are issued: once paid, the page keeps asking (a while) until the receipt's link comes. */
+  awaitReceipt?: boolean;
 };
 
 export function CheckoutCard({
@@ -44,9 +52,12 @@ export function CheckoutCard({
   parentOrigins,
   kaspi,
   testMode = false,
+  awaitReceipt = false,
 }: CheckoutCardProps) {
   const rootRef = useRef<HTMLDivElement>(null);
-  const { status, phase, payment, retry, stage, loan, switchDevice, renew, reload } = useCheckout(token);
+  const { status, phase, payment, retry, stage, loan, receiptUrl, switchDevice, renew, reload } = useCheckout(token, {
+    awaitReceipt,
+  });
   useIframeBridge({ rootRef, parentOrigins, status, orderNumber });
 
   useEffect(() => {
@@ -60,7 +71,8 @@ export function CheckoutCard({
   // is dropped and a fresh one offered (docs/kaspi.md §3).
   const qrLike = payment?.presentation === "qr" || payment?.presentation === "link";
   const lapsed = useLapsed(qrLike ? payment?.expiresAt : undefined) && stage !== "awaiting_confirmation";
-  const payable = phase === "pending" && !lapsed && (link !== null || payment?.qr !== undefined);
+  const kaspiForm = payment?.kaspiForm;
+  const payable = phase === "pending" && !lapsed && (link !== null || payment?.qr !== undefined || !!kaspiForm);
   const remote = kaspi?.protocol === "qr" && kaspi.scheme === "r3";
   const remoteSent = payment?.presentation === "remote" && phase === "pending";
 
@@ -91,10 +103,19 @@ export function CheckoutCard({
           </p>
         </header>
 
-        <StatusPanel phase={phase} status={status} t={t} returnUrl={safeHttpUrl(returnUrl)} onRetry={retry} />
+        <StatusPanel
+          phase={phase}
+          status={status}
+          t={t}
+          returnUrl={safeHttpUrl(returnUrl)}
+          receiptUrl={safeHttpUrl(receiptUrl)}
+          onRetry={retry}
+        />
 
-        {payable ? <PayOptions link={link} qr={payment?.qr} expiresAt={payment?.expiresAt} t={t} /> : null}
-        {payable && kaspi?.protocol === "checkpay" ? (
+        {payable ? (
+          <PayOptions link={link} qr={payment?.qr} form={kaspiForm} expiresAt={payment?.expiresAt} t={t} />
+        ) : null}
+        {payable && kaspi?.protocol === "checkpay" && kaspi.entry === "link" ? (
           <AccountBox account={orderNumber} merchantName={merchantName} t={t} />
         ) : null}
         {payable ? (

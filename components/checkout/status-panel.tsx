@@ -15,18 +15,32 @@ type PanelProps = {
   status: PaymentStatus;
   t: Messages;
   returnUrl: string | null;
+  /** The fiscal receipt (the OFD's page) of a paid order, once it is issued. */
+  receiptUrl?: string | null;
   onRetry: () => void;
 };
 
 type View = { tone: Tone; icon: ReactNode; title: string; text?: string; action?: ReactNode };
 
-export function StatusPanel({ phase, status, t, returnUrl, onRetry }: PanelProps) {
+export function StatusPanel({ phase, status, t, returnUrl, receiptUrl, onRetry }: PanelProps) {
   const retryButton = (testId: "try-again" | "new-qr", label: string) => (
     <button type="button" className={`${styles.button} ${styles.buttonPrimary}`} onClick={onRetry} data-testid={testId}>
       {label}
     </button>
   );
   const back = returnUrl ? <ReturnToStore href={returnUrl} label={t.returnToStore} /> : undefined;
+  const receipt = receiptUrl ? (
+    <a className={styles.receiptLink} href={receiptUrl} target="_blank" rel="noopener noreferrer" data-testid="receipt-link">
+      {t.receipt}
+    </a>
+  ) : null;
+  const afterPayment =
+    back || receipt ? (
+      <>
+        {receipt}
+        {back}
+      </>
+    ) : undefined;
 
   const views: Record<CheckoutPhase, View> = {
     preparing: { tone: "progress", icon: <span className={styles.spinner} />, title: t.preparing },
@@ -41,14 +55,14 @@ export function StatusPanel({ phase, status, t, returnUrl, onRetry }: PanelProps
       icon: <CheckIcon className={styles.statusIconSvg} />,
       title: t.paidTitle,
       text: t.paidText,
-      action: back,
+      action: afterPayment,
     },
     refunded: {
       tone: "neutral",
       icon: <CheckIcon className={styles.statusIconSvg} />,
       title: t.refundedTitle,
       text: status === "PARTIALLY_REFUNDED" ? t.partiallyRefundedText : t.refundedText,
-      action: back,
+      action: afterPayment,
     },
     failed: {
       tone: "danger",

@@ -29,6 +29,8 @@ export type CheckoutState = {
   /** Kaspi QR: the shopper scanned and must confirm in the Kaspi app; loan offer if any. */
   stage: StatusView["stage"];
   loan: StatusView["loan"];
+  /** The fiscal receipt's link once the payment is made and its receipt issued. */
+  receiptUrl: StatusView["receiptUrl"];
   /** Kaspi QR: switch between "scan a QR" and "pay on this phone" (a new Kaspi payment). */
   switchDevice: (device: "desktop" | "mobile") => void;
   /** Kaspi QR: a fresh QR/link once the current one was not used in time (same presentation). */
@@ -39,21 +41,32 @@ export type CheckoutState = {
 
 const POLL_MS = 2000;
 const AUTO_RETRY_MS = 5000;
+/** Once paid, how often and for how long the page asks for the receipt's link (docs/fiscal.md §7). */
+const RECEIPT_POLL_MS = 3000;
+const RECEIPT_WAIT_MS = 90_000;
 
 // Starts (or resumes) the payment once, then watches the status until it is terminal: pushed by the
 // status stream, polled only while the stream is not open. The server is idempotent, so a
 // strict-mode double effect or a reload costs nothing but a request.
-export function useCheckout(token: string): CheckoutState {
+export function useCheckout(token: string, options: { awaitReceipt?: boolean } = {}): CheckoutState {
   const queryClient = useQueryClient();
   const statusKey = checkoutKeys.status(token);
   const [payment, setPayment] = useState<PaymentView>();
   const [lastAttempt, setLastAttempt] = useState<number>();
   const [streaming, setStreaming] = useState(false);
 
+  // When the page first saw the payment made: the receipt's link is asked for a bounded time after.
+  const paidSeenAt = useRef<number | null>(null);
   const statusQuery = useQuery({
     queryKey: statusKey,
     queryFn: ({ signal }) => fetchStatus(token, signal),
-    refetchInterval: (q) => (streaming || isTerminal(q.state.data?.status) ? false : POLL_MS),
+    refetchInterval: (q) => {
+      const view = q.state.data;
+      if (!isTerminal(view?.status)) return streaming ? false : POLL_MS;
+      if (!options.awaitReceipt || !view || view.receiptUrl || !isPaidLike(view.status)) return false;
+      paidSeenAt.current ??= Date.now();
+      return Date.now() - paidSeenAt.current < RECEIPT_WAIT_MS ? RECEIPT_POLL_MS : false;
+    },
   });
 
   const mutation = useMutation({
@@ -137,6 +150,7 @@ export function useCheckout(token: string): CheckoutState {
     retry,
     stage: polled?.stage,
     loan: polled?.loan,
+    receiptUrl: polled?.receiptUrl,
     switchDevice,
     renew,
     reload,

@@ -139,6 +139,22 @@ export function PaymentActions(props: {
   );
 }
 
+/** An admin sends a refused or held fiscal receipt again (same external number: never a second receipt). */
+export function RetryReceiptButton({ receiptId }: { receiptId: string }) {
+  const { csrfToken, lang } = useMerchantClient();
+  const t = merchantDict(lang).detail;
+  const router = useRouter();
+  const retry = useMutation({
+    mutationFn: () => merchantPost(`/api/merchant/receipts/${receiptId}/retry`, csrfToken),
+    onSettled: () => router.refresh(),
+  });
+  return (
+    <MutationButton mutation={retry} className={styles.linkButton} testId="retry-receipt">
+      {t.retryReceipt}
+    </MutationButton>
+  );
+}
+
 export function RetryRefundButton({ refundId }: { refundId: string }) {
   const { csrfToken, lang } = useMerchantClient();
   const t = merchantDict(lang).detail;

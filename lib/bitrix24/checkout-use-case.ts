@@ -3,12 +3,14 @@ import type { Db } from "../db";
 import { fail, ok, type Result } from "../errors";
 import type { AmountLimits } from "../money";
 import { intakeOrder, type PaymentMode } from "../payments/order-intake-use-case";
+import type { OrderItem, VatRate } from "../payments/order-items";
 import type { OrderIntake } from "../payments/order-schemas";
 import { returnUrlOnPortal } from "./checkout-access";
 import type { CheckoutPortalGuard, ConfirmedPayment } from "./checkout-budget";
 import type { CheckoutData } from "./checkout-request";
 import { checkoutPortalGuard } from "./container";
 import { bitrix24ExternalId } from "./external-id";
+import { readOrderLines } from "./order-lines";
 import { salePaymentSchema } from "./payment-schemas";
 import { HANDLER_CODE } from "./register";
 import { describeRestError, type Bitrix24Client, type RestAnswer } from "./rest-client";
@@ -23,6 +25,11 @@ export type Bitrix24CheckoutDeps = {
   portalUrl: string;
   /** REST budgets and reuse of confirmations; the process-wide guard when absent. */
   guard?: CheckoutPortalGuard;
+  /**
+   * Read the order's lines for the fiscal receipt (only when receipts are on: two more REST calls),
+   * with the VAT rate of the delivery line, which REST does not give (FISCAL_DEFAULT_VAT_RATE).
+   */
+  receiptLines?: { deliveryVatRate: VatRate };
 };
 
 type SystemParams = CheckoutData["BX_SYSTEM_PARAMS"];
@@ -33,7 +40,8 @@ type SystemParams = CheckoutData["BX_SYSTEM_PARAMS"];
 // Kaspi pay system, with the posted sum. All of that is confirmed over REST (sale.payment.get and
 // sale.paysystem.list on the store's own webhook) before an order is created or answered, and every
 // REST call first passes the guard's budgets (lib/bitrix24/checkout-budget.ts). A repeat of a claim
-// the portal has just confirmed (the shopper's retry) is answered without asking it again.
+// the portal has just confirmed (the shopper's retry) is answered without asking it again. A fresh
+// confirmation also reads the order's lines for the fiscal receipt (lib/bitrix24/order-lines.ts).
 export async function startBitrix24Checkout(
   deps: Bitrix24CheckoutDeps,
   input: CheckoutData,
@@ -42,12 +50,22 @@ export async function startBitrix24Checkout(
   if (p.CURRENCY !== "KZT") return fail("VALIDATION_FAILED", "Kaspi accepts payments in tenge (KZT) only");
   const guard = deps.guard ?? checkoutPortalGuard();
 
-  let payment = await reusableConfirmation(deps.db, guard, p);
+  let payment: ConfirmedPayment | undefined = await reusableConfirmation(deps.db, guard, p);
+  let items: OrderItem[] | undefined;
   if (!payment) {
     const confirmed = await confirmOnPortal(deps.client, guard, p);
     if (!confirmed.ok) return confirmed;
     payment = confirmed.value;
     guard.remember(payment);
+    // The receipt's lines, when receipts are on: best effort within the same budgets (none → one
+    // line for the order on the receipt).
+    if (deps.receiptLines) items = await readOrderLines(
+      async (method, params) => {
+        const answer = await budgetedCall(deps.client, guard, p.PAYMENT_ID, method, params);
+        return answer.ok ? answer.value : null;
+      },
+      { orderId: confirmed.value.orderId, sum: payment.sum, deliveryVatRate: deps.receiptLines.deliveryVatRate },
+    );
   }
 
   const returnUrl = returnUrlOnPortal(p.RETURN_URL, deps.portalUrl);
@@ -59,6 +77,7 @@ export async function startBitrix24Checkout(
     currency: "KZT",
     description: `Order ${payment.accountNumber}`.slice(0, 500),
     ...(returnUrl ? { returnUrl } : {}),
+    ...(items ? { items } : {}),
   };
   const intakeDeps = { db: deps.db, appUrl: deps.appUrl, limits: deps.limits, mode: deps.mode };
   const phone = input.KASPI_CHECKOUT_BUYER_PHONE?.trim();
@@ -109,7 +128,7 @@ async function confirmOnPortal(
   client: Bitrix24Client,
   guard: CheckoutPortalGuard,
   p: SystemParams,
-): Promise<Result<ConfirmedPayment>> {
+): Promise<Result<ConfirmedPayment & { orderId: string }>> {
   const answer = await budgetedCall(client, guard, p.PAYMENT_ID, "sale.payment.get", { id: p.PAYMENT_ID });
   if (!answer.ok) return answer;
   const got = answer.value;
@@ -165,5 +184,6 @@ async function confirmOnPortal(
     paySystemId: payment.paySystemId,
     sum: payment.sum,
     accountNumber: payment.accountNumber ?? payment.id,
+    orderId: payment.orderId,
   });
 }

@@ -15,6 +15,10 @@ import { describeRestError, type Bitrix24Client, type RestError } from "./rest-c
 //   description, return comment). The REST API cannot "return to the payment system" a payment of
 //   a REST handler (RestHandler implements no IRefund; Payment::onFieldModify of IS_RETURN then
 //   refuses), so the payment stays paid in Bitrix24 and the manager sees the refund written on it.
+// A notification with a fiscal receipt's link (receiptUrl, lib/fiscal/) also writes it into the
+//   payment's comment: sale.payment.update { id, fields: { paySystemId, comments } } — "comments:
+//   Comments on the payment" (bitrix24/b24restdocs api-reference/sale/payment/sale-payment-update.md).
+//   A retry repeats it (the same text): the payment is already paid, so only the comment is written.
 // A REST error is a `retry`; a row that can never be delivered (not ours, malformed) is `final`.
 
 const paidSchema = z.object({
@@ -23,6 +27,7 @@ const paidSchema = z.object({
   amount: z.number().int(),
   kaspiPaymentId: z.string(),
   paidAt: z.string(),
+  receiptUrl: z.url().optional(),
 });
 const refundedSchema = z.object({
   event: z.literal("payment.refunded"),
@@ -34,6 +39,7 @@ const refundedSchema = z.object({
   status: z.enum(["PARTIALLY_REFUNDED", "REFUNDED"]),
   kaspiPaymentId: z.string(),
   refundedAt: z.string(),
+  receiptUrl: z.url().optional(),
 });
 const payloadSchema = z.discriminatedUnion("event", [paidSchema, refundedSchema]);
 
@@ -71,12 +77,14 @@ async function markPaid(
     PS_STATUS_DESCRIPTION: `Kaspi Pay ${payload.kaspiPaymentId}`,
     PS_STATUS_MESSAGE: payload.paidAt,
   });
-  if (pay.ok && pay.result === true) {
-    return { kind: "delivered", status: 200, detail: `sale.paysystem.pay.payment(${ref.paymentId}) → true` };
-  }
+  let detail: string | undefined;
+  if (pay.ok && pay.result === true) detail = `sale.paysystem.pay.payment(${ref.paymentId}) → true`;
   // A retry after a lost answer: the portal already has the payment as paid.
-  if (await alreadyPaid(client, ref.paymentId)) {
-    return { kind: "delivered", status: 200, detail: `payment ${ref.paymentId} is already paid in Bitrix24` };
+  else if (await alreadyPaid(client, ref.paymentId)) detail = `payment ${ref.paymentId} is already paid in Bitrix24`;
+  if (detail) {
+    if (!payload.receiptUrl) return { kind: "delivered", status: 200, detail };
+    const comment = await writeReceiptComment(client, ref, `Kaspi Pay ${payload.kaspiPaymentId}: чек ${payload.receiptUrl}`);
+    return comment ?? { kind: "delivered", status: 200, detail: `${detail}; receipt in the payment's comment` };
   }
   return pay.ok
     ? { kind: "retry", error: `sale.paysystem.pay.payment answered ${JSON.stringify(pay.result)}` }
@@ -96,10 +104,24 @@ async function recordRefund(
       psStatusCode: payload.status,
       psStatusDescription: text.slice(0, 250),
       payReturnComment: text.slice(0, 250),
+      ...(payload.receiptUrl ? { comments: `${text}: чек возврата ${payload.receiptUrl}` } : {}),
     },
   });
   if (!update.ok) return retry("sale.payment.update", update);
   return { kind: "delivered", status: 200, detail: `sale.payment.update(${ref.paymentId}): ${payload.status}` };
+}
+
+/** The receipt's link in the payment's comment; a `retry` outcome when the portal refused it. */
+async function writeReceiptComment(
+  client: Bitrix24Client,
+  ref: { paymentId: string; paySystemId: string },
+  comments: string,
+): Promise<DeliveryOutcome | null> {
+  const update = await client.call("sale.payment.update", {
+    id: Number(ref.paymentId),
+    fields: { paySystemId: Number(ref.paySystemId), comments },
+  });
+  return update.ok ? null : retry("sale.payment.update", update);
 }
 
 async function alreadyPaid(client: Bitrix24Client, paymentId: string): Promise<boolean> {

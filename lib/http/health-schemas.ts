@@ -13,6 +13,12 @@ export const healthSchema = z.object({
   outboxBacklog: z.number().int().nonnegative().optional(),
   /** Age of the oldest payment still CREATED or PENDING; null when none is open. */
   oldestOpenPaymentAgeSeconds: z.number().int().nonnegative().nullable().optional(),
+  /** Fiscal receipts queued and not yet issued (docs/fiscal.md). */
+  receiptsPending: z.number().int().nonnegative().optional(),
+  /** Fiscal receipts refused for good or held by a stopped cash register: a person must act. */
+  receiptsNeedingAttention: z.number().int().nonnegative().optional(),
+  /** A cash register is stopped (blocked, wrong login …) until an admin retries a held receipt. */
+  cashRegisterStopped: z.boolean().optional(),
 });
 
 /** 503: the database cannot be reached (no figures, whoever asks). */

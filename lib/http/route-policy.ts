@@ -45,6 +45,9 @@ const POLICIES: Policy[] = [
     group: "sandbox",
   },
   { pattern: /^\/sandbox\/kaspi\/test\/faults$/, methods: ["POST", "DELETE"], group: "sandbox" },
+  // The Webkassa simulator: its API is called by this app's worker (not limited), its controls by anyone.
+  { pattern: /^\/sandbox\/webkassa\/api\/v4\/.+$/, methods: ["POST"], group: "none" },
+  { pattern: /^\/sandbox\/webkassa\/test\/(faults|state)$/, methods: ["GET", "POST", "DELETE"], group: "sandbox" },
 ];
 
 export function policyFor(pathname: string): Policy | undefined {

@@ -22,6 +22,8 @@ export const en = {
   pendingText: "Scan the QR or tap the button, then confirm in the Kaspi app",
   paidTitle: "Paid",
   paidText: "Thank you! The store has received your payment.",
+  /** The fiscal receipt link on the Paid screen. */
+  receipt: "Receipt",
   returnToStore: "Return to store",
   failedTitle: "Payment did not go through",
   failedText: "You were not charged. Please try again.",

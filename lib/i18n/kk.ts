@@ -22,6 +22,8 @@ export const kk = {
   pendingText: "QR-кодты сканерлеңіз немесе батырманы басыңыз, содан кейін төлемді Kaspi.kz қосымшасында растаңыз",
   paidTitle: "Төленді",
   paidText: "Рақмет! Дүкен тапсырыс төлемін алды.",
+  /** The fiscal receipt link on the Paid screen. */
+  receipt: "Чек",
   returnToStore: "Дүкенге оралу",
   failedTitle: "Төлем өтпеді",
   failedText: "Ақша есептен шығарылған жоқ. Қайталап көріңіз.",

@@ -22,6 +22,8 @@ export const ru = {
   pendingText: "Отсканируйте QR-код или нажмите кнопку, затем подтвердите оплату в приложении Kaspi.kz",
   paidTitle: "Оплачено",
   paidText: "Спасибо! Магазин получил оплату заказа.",
+  /** The fiscal receipt link on the Paid screen. */
+  receipt: "Чек",
   returnToStore: "Вернуться в магазин",
   failedTitle: "Оплата не прошла",
   failedText: "Деньги не списаны. Попробуйте ещё раз.",

@@ -21,7 +21,7 @@ import { CALLBACK_PAYMENT_FIELDS, type CallbackPayment } from "../payments/handl
 
 export type StatusSnapshot = { orderId: string; view: StatusView };
 
-const SQL = `SELECT id, status, updatedAt, kaspiStage, kaspiLoan FROM "Order" WHERE checkoutToken = ?`;
+const SQL = `SELECT id, status, updatedAt, kaspiStage, kaspiLoan, receiptUrl FROM "Order" WHERE checkoutToken = ?`;
 
 type RawRow = {
   id: string;
@@ -29,6 +29,7 @@ type RawRow = {
   updatedAt: string | number;
   kaspiStage: string | null;
   kaspiLoan: string | null;
+  receiptUrl: string | null;
 };
 
 type Reader = { connection: Database.Database; statements: Map<string, Database.Statement<[string], unknown>> };
@@ -96,7 +97,7 @@ export async function readStatusSnapshot(token: string): Promise<StatusSnapshot 
   }
   const order = await db().order.findUnique({
     where: { checkoutToken: token },
-    select: { id: true, status: true, updatedAt: true, kaspiStage: true, kaspiLoan: true },
+    select: { id: true, status: true, updatedAt: true, kaspiStage: true, kaspiLoan: true, receiptUrl: true },
   });
   return order ? { orderId: order.id, view: statusViewOf(order satisfies StatusRow) } : null;
 }

@@ -1,6 +1,7 @@
 import { Readable } from "node:stream";
 import { stringify } from "csv-stringify";
 import type { Db } from "../db";
+import { readableTxnDate } from "../kaspi/checkpay-schemas";
 import { formatAlmaty } from "./almaty-time";
 import type { PaymentFilters } from "./payment-filters";
 import { allPayments, type PaymentRow } from "./payments-query";
@@ -23,6 +24,11 @@ const COLUMNS = [
   "refunded_kzt",
   "status",
   "paid_at_almaty",
+  // The sale's fiscal receipt: its fiscal sign and the OFD's consumer link (lib/fiscal/).
+  "receipt_fiscal_sign",
+  "receipt_url",
+  // check/pay: Kaspi's own txn_date of the pay, the date Kaspi's settlements are reconciled by.
+  "kaspi_txn_date",
 ] as const;
 
 /** A cell that a spreadsheet would run as a formula gets a leading apostrophe (CSV injection). */
@@ -44,6 +50,9 @@ export function csvRecord(row: PaymentRow): (string | number)[] {
     row.refundedAmount,
     row.status,
     row.paidAt ? formatAlmaty(row.paidAt, "ru", true) : "",
+    neutralize(row.receipts[0]?.checkNumber),
+    neutralize(row.receipts[0]?.ticketUrl),
+    row.kaspiTxnDate ? readableTxnDate(row.kaspiTxnDate) : "",
   ];
 }
 

@@ -2,12 +2,13 @@ import type { Db } from "../db";
 
 // Everything the payment page shows: the attempt, its order, every attempt of the order, the
 // order's whole timeline (events of all attempts, marked by payment), notifications to Bitrix
-// with their attempts and errors, and the refunds of this payment.
+// with their attempts and errors, the refunds of this payment and its fiscal receipts (sale and
+// returns: fiscal sign, shift, number, link, the last error).
 
 export async function paymentDetail(db: Db, paymentId: string) {
   const payment = await db.payment.findUnique({ where: { id: paymentId }, include: { order: true } });
   if (!payment) return null;
-  const [attempts, events, outbox, refunds] = await Promise.all([
+  const [attempts, events, outbox, refunds, receipts] = await Promise.all([
     db.payment.findMany({
       where: { orderId: payment.orderId },
       orderBy: { attempt: "asc" },
@@ -16,8 +17,25 @@ export async function paymentDetail(db: Db, paymentId: string) {
     db.paymentEvent.findMany({ where: { orderId: payment.orderId }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] }),
     db.outbox.findMany({ where: { orderId: payment.orderId }, orderBy: { createdAt: "asc" } }),
     db.refund.findMany({ where: { paymentId }, orderBy: { createdAt: "asc" } }),
+    db.fiscalReceipt.findMany({
+      where: { paymentId },
+      orderBy: { createdAt: "asc" },
+      select: {
+        id: true,
+        kind: true,
+        status: true,
+        total: true,
+        checkNumber: true,
+        shiftNumber: true,
+        orderNumber: true,
+        fiscalDateTime: true,
+        ticketUrl: true,
+        lastError: true,
+        document: true,
+      },
+    }),
   ]);
-  return { payment, order: payment.order, attempts, events, outbox, refunds };
+  return { payment, order: payment.order, attempts, events, outbox, refunds, receipts };
 }
 
 export type PaymentDetail = NonNullable<Awaited<ReturnType<typeof paymentDetail>>>;

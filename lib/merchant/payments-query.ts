@@ -12,6 +12,8 @@ import type { PaymentFilters } from "./payment-filters";
 export type PaymentWhere = NonNullable<NonNullable<Parameters<Db["payment"]["findMany"]>[0]>["where"]>;
 
 export const PAGE_SIZE = 50;
+/** Fiscal receipt statuses that put a payment in the needs-attention filter (lib/fiscal/). */
+export const RECEIPTS_NEEDING_A_PERSON = ["FAILED", "HELD"];
 export const PAID_LIKE: PaymentStatus[] = ["PAID", "PARTIALLY_REFUNDED", "REFUNDED"];
 
 /** Search terms a phone number could be typed as: "8 701 234", "+7701…" all look for 7701…. */
@@ -36,7 +38,16 @@ export async function whereOf(db: Db, f: Omit<PaymentFilters, "cursor">): Promis
   if (f.from) and.push({ createdAt: { gte: almatyDayStart(f.from) } });
   if (f.to) and.push({ createdAt: { lt: almatyDayEnd(f.to) } });
   if (f.q) and.push(await searchWhere(db, f.q));
-  if (f.attention) and.push({ events: { some: { type: { in: ATTENTION_EVENT_TYPES } } } });
+  if (f.attention) {
+    // A person must act: an attention event (e.g. paid after the order was cancelled), or a fiscal
+    // receipt refused for good or held by a stopped cash register (until it is issued).
+    and.push({
+      OR: [
+        { events: { some: { type: { in: ATTENTION_EVENT_TYPES } } } },
+        { receipts: { some: { status: { in: RECEIPTS_NEEDING_A_PERSON } } } },
+      ],
+    });
+  }
   return and.length ? { AND: and } : {};
 }
 
@@ -117,8 +128,11 @@ const rowSelect = {
   status: true,
   attempt: true,
   kaspiPaymentId: true,
+  kaspiTxnDate: true,
   paidAt: true,
   order: { select: { id: true, externalId: true, accountNumber: true, phone: true } },
+  // The payment's sale receipt (at most one: FiscalReceipt.key "sale:<payment>"), for the CSV.
+  receipts: { where: { kind: "sale" }, select: { checkNumber: true, ticketUrl: true }, take: 1 },
 } as const;
 
 export type PaymentRow = Awaited<ReturnType<typeof fetchRows>>[number];

@@ -13,6 +13,7 @@ import {
   usersSchema,
 } from "../merchant/api-schemas";
 import { filtersSchema } from "../merchant/payment-filters";
+import { receiptViewSchema } from "../fiscal/receipt-schemas";
 import { refundBodySchema, refundViewSchema } from "../payments/refund-schemas";
 import { BODY_ERRORS, MERCHANT_ERRORS, MERCHANT_WRITE_ERRORS, input, output, type Operation } from "./operation";
 
@@ -118,6 +119,18 @@ export const merchantOperations: Operation[] = [
     pathParams: id,
     responses: refundAnswers,
     errors: [...refundErrors],
+  },
+  {
+    method: "post",
+    path: "/api/merchant/receipts/{id}/retry",
+    operationId: "merchantReceiptRetry",
+    summary:
+      "Send a refused (FAILED) or held (HELD: the cash register stopped) fiscal receipt again, with the same external number; a held one also lifts the register's stop (admin)",
+    tag: "merchant",
+    auth: "merchantWrite",
+    pathParams: id,
+    responses: { 200: { description: "The receipt, queued again (PENDING) or already ISSUED", body: output("ReceiptView", receiptViewSchema) } },
+    errors: [...MERCHANT_WRITE_ERRORS, "NOT_FOUND", "CONFLICT"],
   },
   {
     method: "post",

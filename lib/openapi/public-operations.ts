@@ -52,6 +52,7 @@ export const publicOperations: Operation[] = [
       ...BODY_ERRORS,
       ...SIGNATURE_ERRORS,
       "INVALID_AMOUNT",
+      "INVALID_ITEMS",
       "INVALID_PHONE",
       "ORDER_ALREADY_PAID",
       "RATE_LIMITED",

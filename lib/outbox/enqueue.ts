@@ -32,6 +32,8 @@ export async function enqueueNotification(
     /** Unique per (payment, key): defaults to the event, so a payment is told "paid" once. */
     key?: string;
     now: Date;
+    /** First due then instead of now: a notification waiting (boundedly) for its receipt's link. */
+    notBefore?: Date;
   },
 ): Promise<void> {
   await tx.outbox.create({
@@ -41,7 +43,7 @@ export async function enqueueNotification(
       paymentId: input.paymentId,
       event: input.key ?? input.notification.event,
       payload: JSON.stringify(input.notification),
-      nextAttemptAt: input.now,
+      nextAttemptAt: input.notBefore ?? input.now,
     },
   });
 }

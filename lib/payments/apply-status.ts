@@ -1,6 +1,8 @@
 import type { Db } from "../db";
 import { orderChanged } from "../live/change-feed";
 import { log } from "../log";
+import { enqueueSaleReceipt } from "../fiscal/enqueue-receipt";
+import { fiscalSettings, notifyNotBefore } from "../fiscal/policy";
 import { enqueueNotification, notifiedOrder } from "../outbox/enqueue";
 import type { KaspiStatus } from "../kaspi/gateway";
 import { sourcesOf } from "./state-machine";
@@ -21,11 +23,14 @@ export type PaidNotification = {
   amount: number;
   kaspiPaymentId: string;
   paidAt: string;
+  /** The sale receipt's consumer link, added when the receipt is issued before the notification goes. */
+  receiptUrl?: string;
 };
 
 // The one guarded transition used by callbacks, reconciliation and re-checks. One transaction:
 // compare-and-set on the payment's status, the order's status, a timeline event and, for PAID,
-// one outbox row. Concurrent and repeated calls produce exactly one transition.
+// one outbox row and one fiscal receipt row (when receipts are on). Concurrent and repeated calls
+// produce exactly one transition, so exactly one of each.
 export async function applyKaspiStatus(
   db: Db,
   input: { paymentId: string; to: KaspiStatus; source: EventSource; data?: unknown; now?: Date },
@@ -55,6 +60,8 @@ export async function applyKaspiStatus(
     });
 
     if (to === "PAID") {
+      // Money was taken: it owes a fiscal receipt, whatever becomes of the order (lib/fiscal/).
+      await enqueueSaleReceipt(tx, { payment, now }, fiscalSettings());
       if (payment.amount !== payment.order.amount) {
         // A superseded attempt (the order's amount changed since) was paid: the order is not
         // settled by it, and the merchant must refund it.
@@ -89,7 +96,14 @@ export async function applyKaspiStatus(
         kaspiPaymentId: payment.kaspiPaymentId ?? "",
         paidAt: now.toISOString(),
       };
-      await enqueueNotification(tx, { orderId: payment.orderId, paymentId: payment.id, notification, now });
+      // The notification carries the receipt's link: it waits a bounded time for it (docs/fiscal.md).
+      await enqueueNotification(tx, {
+        orderId: payment.orderId,
+        paymentId: payment.id,
+        notification,
+        now,
+        notBefore: notifyNotBefore(now),
+      });
       return { changed: true, from, to };
     }
 

@@ -46,10 +46,26 @@ function qrOf(v: unknown): { format: "text" | "png-base64"; value: string } | nu
   return { format: v.format, value: v.value };
 }
 
+function kaspiFormOf(v: unknown): { action: string; fields: Record<string, string> } | null {
+  if (!isObject(v) || !isString(v.action) || !isObject(v.fields)) return null;
+  const fields: Record<string, string> = {};
+  for (const [key, value] of Object.entries(v.fields)) {
+    if (!isString(value)) return null;
+    fields[key] = value;
+  }
+  return { action: v.action, fields };
+}
+
 export function readStatusView(v: unknown): StatusView | null {
   if (!isObject(v) || !isString(v.status) || !isPaymentStatus(v.status) || !isString(v.updatedAt)) return null;
   const out: Obj = { status: v.status, updatedAt: v.updatedAt };
-  if (!optional(v, "stage", keep(isStage), out) || !optional(v, "loan", loanOf, out)) return null;
+  if (
+    !optional(v, "stage", keep(isStage), out) ||
+    !optional(v, "loan", loanOf, out) ||
+    !optional(v, "receiptUrl", keep(isString), out)
+  ) {
+    return null;
+  }
   return out as StatusView;
 }
 
@@ -61,6 +77,7 @@ export function readPaymentView(v: unknown): PaymentView | null {
     optional(v, "paymentLink", keep(isString), out) &&
     optional(v, "qr", qrOf, out) &&
     optional(v, "expiresAt", keep(isString), out) &&
-    optional(v, "presentation", keep(isPresentation), out);
+    optional(v, "presentation", keep(isPresentation), out) &&
+    optional(v, "kaspiForm", kaspiFormOf, out);
   return ok ? (out as PaymentView) : null;
 }

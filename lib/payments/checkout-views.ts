@@ -12,6 +12,8 @@ export const statusViewSchema = z.object({
   stage: z.optional(z.enum(["awaiting_scan", "awaiting_confirmation"])),
   /** Kaspi Red / loan offer the shopper chose. */
   loan: z.optional(z.object({ offerName: z.string(), term: z.optional(z.number()) })),
+  /** The fiscal receipt's consumer link (the OFD's page), once the receipt of a paid order is issued. */
+  receiptUrl: z.optional(z.string()),
 });
 export type StatusView = z.infer<typeof statusViewSchema>;
 
@@ -23,6 +25,11 @@ export const paymentViewSchema = z.object({
   expiresAt: z.optional(z.string()),
   /** Which presentation the attempt has (Kaspi QR): "qr" to scan, "link" for this phone, "remote" (r3 invoice by phone). */
   presentation: z.optional(z.enum(["qr", "link", "remote"])),
+  /**
+   * The Kaspi button's browser form (check/pay, when Kaspi did not take the JSON request): the page
+   * POSTs these fields to `action` (KASPI_ONLINE_URL) in a new window instead of following a link.
+   */
+  kaspiForm: z.optional(z.object({ action: z.string(), fields: z.record(z.string(), z.string()) })),
 });
 export type PaymentView = z.infer<typeof paymentViewSchema>;
 

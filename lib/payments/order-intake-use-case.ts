@@ -5,6 +5,7 @@ import { newCheckoutToken, newId } from "../ids";
 import { orderChanged } from "../live/change-feed";
 import { checkAmount, type AmountLimits } from "../money";
 import { normalizePhone } from "../phone";
+import { parseOrderItems } from "./order-items";
 import type { OrderIntake } from "./order-schemas";
 import { isPaidLike, type PaymentStatus } from "./status";
 import { recordEvent } from "./timeline";
@@ -22,7 +23,8 @@ export type IntakeResponse = {
 export const checkoutUrlFor = (appUrl: string, token: string) => `${appUrl}/pay/${token}`;
 
 // POST /api/orders: create the order, return the same one for a repeat, update an unpaid one
-// whose amount changed, refuse to change a paid one.
+// whose amount changed, refuse to change a paid one. items (the receipt's lines) must add up to
+// the amount (400 INVALID_ITEMS otherwise); without them the receipt has one line for the order.
 export async function intakeOrder(deps: IntakeDeps, input: OrderIntake): Promise<Result<IntakeResponse>> {
   const amount = checkAmount(input.amount, deps.limits);
   if (!amount.ok) return fail("INVALID_AMOUNT", amount.message);
@@ -31,12 +33,27 @@ export async function intakeOrder(deps: IntakeDeps, input: OrderIntake): Promise
     phone = normalizePhone(input.phone);
     if (!phone) return fail("INVALID_PHONE", "phone must be a Kazakhstan number like +7 (701) 234-56-78");
   }
+  // Lines for the fiscal receipt (checked against the amount); none from an old client.
+  let items: string | null = null;
+  if (input.items !== undefined && input.items !== null) {
+    const parsed = parseOrderItems(input.items, amount.amount);
+    if (!parsed.ok) return parsed;
+    items = JSON.stringify(parsed.value);
+  }
+  let customerPhone: string | null = null;
+  if (input.customer?.phone !== undefined && input.customer.phone.trim() !== "") {
+    customerPhone = normalizePhone(input.customer.phone);
+    if (!customerPhone) return fail("INVALID_PHONE", "customer.phone must be a Kazakhstan number like +7 (701) 234-56-78");
+  }
   const fields = {
     accountNumber: input.accountNumber ?? null,
     phone,
     description: input.description ?? null,
     returnUrl: input.returnUrl ?? null,
     lang: input.lang ?? null,
+    items,
+    customerEmail: input.customer?.email ?? null,
+    customerPhone,
   };
   const respond = (created: boolean, o: { id: string; checkoutToken: string; status: string }) =>
     ok<IntakeResponse>({
@@ -80,7 +97,25 @@ export async function intakeOrder(deps: IntakeDeps, input: OrderIntake): Promise
     }
   }
 
-  if (existing.amount === amount.amount) return respond(false, existing);
+  if (existing.amount === amount.amount) {
+    // A repeat. On an unpaid order lines or buyer details it sends replace the old ones (the
+    // receipt is made from what the order says when it is paid); a repeat without them keeps them,
+    // and a paid order keeps what it was paid with.
+    const update = {
+      ...(input.items !== undefined && items !== existing.items ? { items } : {}),
+      ...(input.customer !== undefined &&
+      (fields.customerEmail !== existing.customerEmail || fields.customerPhone !== existing.customerPhone)
+        ? { customerEmail: fields.customerEmail, customerPhone: fields.customerPhone }
+        : {}),
+    };
+    if (Object.keys(update).length && !isPaidLike(existing.status as PaymentStatus)) {
+      await deps.db.order.updateMany({
+        where: { id: existing.id, status: { notIn: ["PAID", "REFUNDED", "PARTIALLY_REFUNDED"] } },
+        data: update,
+      });
+    }
+    return respond(false, existing);
+  }
   if (isPaidLike(existing.status as PaymentStatus)) {
     return fail("ORDER_ALREADY_PAID", "the order is already paid; its amount cannot change");
   }
@@ -128,6 +163,7 @@ export type OrderView = {
   mode: PaymentMode;
   paidAt?: string;
   kaspiPaymentId?: string;
+  receiptUrl?: string;
 };
 
 // GET /api/orders/{externalId}: what Bitrix re-checks before it marks an order paid.
@@ -146,5 +182,6 @@ export async function getOrderForBitrix(db: Db, externalId: string): Promise<Res
     mode: order.mode === "live" ? "live" : "sandbox",
     ...(order.paidAt ? { paidAt: order.paidAt.toISOString() } : {}),
     ...(paid?.kaspiPaymentId ? { kaspiPaymentId: paid.kaspiPaymentId } : {}),
+    ...(order.receiptUrl ? { receiptUrl: order.receiptUrl } : {}),
   });
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ITEMS_JSON_SCHEMA, customerSchema } from "./order-items";
 import { PAYMENT_STATUSES } from "./status";
 
 // Bitrix's order intake body (POST /api/orders). Amount and phone get their own checks with
@@ -32,6 +33,9 @@ export const orderIntakeSchema = z.object({
     .pipe(z.enum(LANGS))
     .optional()
     .meta({ description: "ru, kk (or kz) or en, any case" }),
+  // Checked by parseOrderItems (400 INVALID_ITEMS naming the rule or the difference to amount).
+  items: z.unknown().optional().meta(ITEMS_JSON_SCHEMA),
+  customer: customerSchema.optional().meta({ description: "the buyer, for the fiscal receipt (Webkassa e-mails it)" }),
 });
 export type OrderIntake = z.infer<typeof orderIntakeSchema>;
 
@@ -52,4 +56,6 @@ export const orderViewSchema = z.object({
   mode: z.enum(["live", "sandbox"]),
   paidAt: z.iso.datetime().optional(),
   kaspiPaymentId: z.string().optional(),
+  /** The fiscal receipt of the payment (its OFD consumer link), once it is issued. */
+  receiptUrl: z.url().optional(),
 });

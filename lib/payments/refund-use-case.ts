@@ -5,6 +5,8 @@ import { newId } from "../ids";
 import type { KaspiGateway, KaspiResult, RefundResult } from "../kaspi/gateway";
 import { orderChanged } from "../live/change-feed";
 import { formatTenge } from "../money";
+import { enqueueReturnReceipt } from "../fiscal/enqueue-receipt";
+import { fiscalSettings, notifyNotBefore } from "../fiscal/policy";
 import { enqueueNotification, notifiedOrder } from "../outbox/enqueue";
 import { claimReturnQr, readyReturnQr } from "./return-qr-use-case";
 import { canTransition } from "./state-machine";
@@ -17,7 +19,8 @@ import { recordEvent } from "./timeline";
 //    than the payment; a PENDING Refund row and a timeline event are written with it;
 // 2. ask Kaspi (outside any transaction: it is a network call);
 // 3. settle: SUCCEEDED moves the amount to refundedAmount, sets PARTIALLY_REFUNDED / REFUNDED,
-//    and (for the attempt that settled the order) queues `payment.refunded` for Bitrix; a refusal
+//    queues the return receipt (when receipts are on), and (for the attempt that settled the
+//    order) queues `payment.refunded` for Bitrix; a refusal
 //    releases the reservation; no answer keeps it PENDING until a retry says what happened.
 // Kaspi QR r2 (refundSupport.flow "return-qr") needs the customer first: a refund uses the
 // payment's scanned return QR (return-qr-use-case.ts) and claims it, one refund per QR.
@@ -38,6 +41,8 @@ export type RefundedNotification = {
   status: "PARTIALLY_REFUNDED" | "REFUNDED";
   kaspiPaymentId: string;
   refundedAt: string;
+  /** The return receipt's consumer link, added when it is issued before the notification goes. */
+  receiptUrl?: string;
 };
 
 export type RefundView = {
@@ -271,6 +276,8 @@ async function applyRefund(
     if (from !== to) {
       await recordEvent(tx, { ...base, type: "status.changed", source: "merchant", message: `${from} → ${to}` });
     }
+    // Money went back: it owes a return receipt against the payment's sale receipt (lib/fiscal/).
+    await enqueueReturnReceipt(tx, { refund, payment: p, now }, fiscalSettings());
     // Bitrix hears about refunds of the attempt that settled its order (the one it was told was
     // paid); refunding a duplicate or superseded attempt changes nothing about the order.
     const settledOrder = await tx.outbox.findFirst({ where: { paymentId: p.id, event: "payment.paid" } });
@@ -300,7 +307,7 @@ async function applyRefund(
     };
     // Unique per (payment, event): one row per refund, the payload says "payment.refunded".
     const key = `${notification.event}:${refund.id}`;
-    await enqueueNotification(tx, { orderId: p.orderId, paymentId: p.id, notification, key, now });
+    await enqueueNotification(tx, { orderId: p.orderId, paymentId: p.id, notification, key, now, notBefore: notifyNotBefore(now) });
     return;
   }
   throw new Error("could not settle the refund: the payment kept changing");

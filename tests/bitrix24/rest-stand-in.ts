@@ -21,6 +21,9 @@ export type StandInPayment = {
   fields: Json;
   /** How many times the payment went from unpaid to paid. */
   paidTransitions: number;
+  /** The order's basket (sale.basketitem.list) and shipments (sale.shipment.list), as the portal answers them. */
+  basket: Json[];
+  shipments: Json[];
 };
 type Fault = { method: string; error: string; description: string; status: number; remaining: number };
 class RestError extends Error {
@@ -78,6 +81,8 @@ export class Bitrix24StandIn {
     currency?: string;
     accountNumber?: string;
     phone?: string;
+    basket?: Json[];
+    shipments?: Json[];
   }): StandInPayment {
     const payment: StandInPayment = {
       id: p.id,
@@ -90,6 +95,8 @@ export class Bitrix24StandIn {
       phone: p.phone ?? "",
       fields: {},
       paidTransitions: 0,
+      basket: p.basket ?? [],
+      shipments: p.shipments ?? [],
     };
     this.payments.set(p.id, payment);
     return payment;
@@ -358,6 +365,12 @@ window.addEventListener("message", function (event) {
       }
       case "sale.payment.get":
         return { payment: view(this.paymentOf(param(p, "id"))) };
+      // One page of 50 under the key the docs give (b24restdocs api-reference/sale/basket-item/
+      // sale-basket-item-list.md: result.basketItems; shipment/sale-shipment-list.md: result.shipments).
+      case "sale.basketitem.list":
+        return { basketItems: this.ofOrder(p).flatMap((x) => x.basket).slice(0, 50) };
+      case "sale.shipment.list":
+        return { shipments: this.ofOrder(p).flatMap((x) => x.shipments).slice(0, 50) };
       case "sale.payment.update": {
         const payment = this.paymentOf(param(p, "id"));
         const fields = (param(p, "fields") ?? {}) as Json;
@@ -399,6 +412,12 @@ window.addEventListener("message", function (event) {
       default:
         throw METHOD_NOT_FOUND;
     }
+  }
+
+  /** The payments of the order `filter.orderId` names (one order per payment in this stand-in). */
+  private ofOrder(p: Json): StandInPayment[] {
+    const filter = (param(p, "filter") ?? {}) as Json;
+    return [...this.payments.values()].filter((x) => String(x.orderId) === str(filter.orderId));
   }
 
   private paymentOf(id: unknown): StandInPayment {

@@ -148,7 +148,7 @@ describe("GET /api/merchant/payments/export", () => {
     expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const lines = new TextDecoder().decode(bytes.slice(3)).trim().split("\r\n");
     expect(lines[0]).toBe(
-      "created_at_almaty;payment_id;order_external_id;account_number;attempt;kaspi_payment_id;phone;amount_kzt;refunded_kzt;status;paid_at_almaty",
+      "created_at_almaty;payment_id;order_external_id;account_number;attempt;kaspi_payment_id;phone;amount_kzt;refunded_kzt;status;paid_at_almaty;receipt_fiscal_sign;receipt_url;kaspi_txn_date",
     );
     expect(lines).toHaveLength(25);
     expect(lines[1]).toMatch(

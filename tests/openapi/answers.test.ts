@@ -244,6 +244,27 @@ const CALLS: Record<string, () => Promise<Call>> = {
     const { refund } = (await pending.json()) as { refund: { id: string } };
     return { request: await adminPost(`/api/merchant/refunds/${refund.id}/retry`, {}), params: { id: refund.id } };
   },
+  merchantReceiptRetry: async () => {
+    const { paymentId, order } = await paidPayment();
+    const id = `rct_answers_${Date.now()}`;
+    await db().fiscalReceipt.create({
+      data: {
+        id,
+        key: `sale:${paymentId}`,
+        kind: "sale",
+        orderId: order.orderId,
+        paymentId,
+        provider: "webkassa",
+        cashbox: "SWK00000001",
+        externalCheckNumber: crypto.randomUUID(),
+        document: JSON.stringify({ operation: "sale", lines: [], total: 1, paymentType: 4, orderNumber: "1" }),
+        total: 12_500,
+        status: "FAILED",
+        lastError: "[9] data validation error",
+      },
+    });
+    return { request: await adminPost(`/api/merchant/receipts/${id}/retry`, {}), params: { id } };
+  },
   merchantReturnQr: async () => {
     const { paymentId } = await paidPayment();
     const request = await adminPost(`/api/merchant/payments/${paymentId}/return-qr`, {});

@@ -2,7 +2,7 @@
 import { headers } from "next/headers";
 import { notFound } from "next/navigation";
 import { CheckoutCard } from "@/components/checkout/checkout-card";
-import { checkoutPageDeps } from "@/lib/container";
+import { checkoutPageDeps, siteSettings } from "@/lib/container";
 import { messagesFor, pickLang } from "@/lib/i18n";
 import { loadCheckoutPage } from "@/lib/payments/checkout-page";
 
@@ -25,6 +25,7 @@ export default async function PayPage({ params }: { params: Promise<{ token: str
       parentOrigins={page.parentOrigins}
       kaspi={page.kaspi}
       testMode={page.mode !== "live"}
+      awaitReceipt={siteSettings().receipts}
     />
   );
 }

@@ -40,6 +40,16 @@ $data = [
             'GROUP' => 'CONNECT_SETTINGS_KASPI_CHECKOUT',
             'DEFAULT' => ['PROVIDER_KEY' => 'VALUE', 'PROVIDER_VALUE' => '/personal/order/detail/#ACCOUNT_NUMBER#/'],
         ],
+        // The fiscal receipt's delivery line: '' no VAT, 0 or 16 (percent). The basket lines carry
+        // their own rate from the catalog (BasketItem::getVatRate).
+        'KASPI_CHECKOUT_DELIVERY_VAT' => [
+            'NAME' => Loc::getMessage('KASPI_CHECKOUT_DESC_DELIVERY_VAT'),
+            'DESCRIPTION' => Loc::getMessage('KASPI_CHECKOUT_DESC_DELIVERY_VAT_HINT'),
+            'SORT' => 450,
+            'GROUP' => 'CONNECT_SETTINGS_KASPI_CHECKOUT',
+            'INPUT' => ['TYPE' => 'ENUM', 'OPTIONS' => ['' => '—', '0' => '0 %', '16' => '16 %']],
+            'DEFAULT' => ['PROVIDER_KEY' => 'INPUT', 'PROVIDER_VALUE' => ''],
+        ],
         // Off by default: a payment the app made in its Kaspi sandbox is refused (422 SANDBOX_REFUSED).
         'KASPI_CHECKOUT_ACCEPT_SANDBOX' => [
             'NAME' => Loc::getMessage('KASPI_CHECKOUT_DESC_ACCEPT_SANDBOX'),

@@ -50,6 +50,10 @@ class KaspiCheckoutHandler extends PaySystem\ServiceHandler implements PaySystem
     const DEFAULT_RETURN_URL = '/personal/order/detail/#ACCOUNT_NUMBER#/';
     /** The query parameter that tells /bitrix/tools/sale_ps_result.php the request is ours. */
     const INDICATIVE_FIELD = 'kaspi_checkout';
+    /** Below the app's 32 KB body limit (MAX_BODY_BYTES in lib/http/responses.ts). */
+    const MAX_ORDER_BYTES = 30000;
+    /** PS_STATUS_DESCRIPTION is varchar(250) in older sale modules (512 in newer: install/db/mysql/install.sql). */
+    const STATUS_DESCRIPTION_LENGTH = 250;
 
     /** @var array<string, mixed>|null the notification whose signature was checked */
     private $notification = null;
@@ -143,6 +147,19 @@ class KaspiCheckoutHandler extends PaySystem\ServiceHandler implements PaySystem
         if ($phone !== '') {
             $order['phone'] = $phone;
         }
+        // The lines for the fiscal receipt (the app refuses lines that do not add up: then none).
+        $items = $this->receiptLines($payment, $amount);
+        if ($items !== null) {
+            $order['items'] = $items;
+        }
+        $email = $this->emailOf($payment);
+        if ($email !== '') {
+            $order['customer'] = ['email' => $email];
+        }
+        if (strlen((string)json_encode($order, JSON_UNESCAPED_UNICODE)) > self::MAX_ORDER_BYTES) {
+            // A basket too long for the app's body limit: the receipt gets one line for the order.
+            unset($order['items']);
+        }
         if ($returnUrl !== '') {
             $order['returnUrl'] = $returnUrl;
         }
@@ -156,6 +173,14 @@ class KaspiCheckoutHandler extends PaySystem\ServiceHandler implements PaySystem
         if ($answer->status === 422 && $answer->errorCode() === 'INVALID_PHONE' && isset($order['phone'])) {
             // A phone Kaspi cannot use must not block the payment: the shopper types it in Kaspi.
             unset($order['phone']);
+            $answer = $client->createOrder($order);
+        }
+        if (($answer->status === 400 && $answer->errorCode() === 'INVALID_ITEMS' && isset($order['items']))
+            || ($answer->status === 422 && isset($order['customer']))) {
+            // Lines or an address the app cannot take must not block the payment either: it is
+            // sent without them (the receipt then has one line for the order), and logged.
+            PaySystem\Logger::addError('Kaspi checkout: the app refused the receipt details: ' . $answer->errorCode() . ' ' . $answer->errorMessage());
+            unset($order['items'], $order['customer']);
             $answer = $client->createOrder($order);
         }
         if ($answer->ok() && isset($answer->body['checkoutUrl'])
@@ -287,7 +312,7 @@ class KaspiCheckoutHandler extends PaySystem\ServiceHandler implements PaySystem
         $kaspiPaymentId = isset($order->body['kaspiPaymentId']) ? (string)$order->body['kaspiPaymentId'] : '';
         return $refund
             ? $this->applyRefund($result, $payment, $notification, $status)
-            : $this->applyPaid($result, $payment, $order->body, $status, $amount, $kaspiPaymentId);
+            : $this->applyPaid($result, $payment, $order->body + $notification, $status, $amount, $kaspiPaymentId);
     }
 
     private function applyPaid(PaySystem\ServiceResult $result, Payment $payment, array $order, $status, $amount, $kaspiPaymentId)
@@ -303,7 +328,7 @@ class KaspiCheckoutHandler extends PaySystem\ServiceHandler implements PaySystem
         $result->setPsData([
             'PS_STATUS' => 'Y',
             'PS_STATUS_CODE' => 'PAID',
-            'PS_STATUS_DESCRIPTION' => 'Kaspi Pay ' . $kaspiPaymentId,
+            'PS_STATUS_DESCRIPTION' => $this->withReceipt('Kaspi Pay ' . $kaspiPaymentId, $this->receiptUrlOf($order)),
             'PS_STATUS_MESSAGE' => isset($order['paidAt']) ? (string)$order['paidAt'] : '',
             'PS_INVOICE_ID' => $kaspiPaymentId,
             'PS_SUM' => $amount,
@@ -320,8 +345,11 @@ class KaspiCheckoutHandler extends PaySystem\ServiceHandler implements PaySystem
             return $this->fail($result, 409, 'NOT_REFUNDED', 'the app reports the payment as ' . $status . ', not refunded');
         }
         $refunded = isset($notification['refundedTotal']) && is_int($notification['refundedTotal']) ? $notification['refundedTotal'] : 0;
-        $text = 'Kaspi refund ' . $refunded . ' KZT of ' . $this->wholeTenge($payment->getSum()) . ' KZT'
-            . (isset($notification['refundId']) ? ' (' . self::cut((string)$notification['refundId'], 60) . ')' : '');
+        $text = $this->withReceipt(
+            'Kaspi refund ' . $refunded . ' KZT of ' . $this->wholeTenge($payment->getSum()) . ' KZT'
+            . (isset($notification['refundId']) ? ' (' . self::cut((string)$notification['refundId'], 60) . ')' : ''),
+            $this->receiptUrlOf($notification)
+        );
         if ($status === 'REFUNDED') {
             $result->setOperationType(PaySystem\ServiceResult::MONEY_LEAVING);
         }
@@ -465,6 +493,120 @@ class KaspiCheckoutHandler extends PaySystem\ServiceHandler implements PaySystem
         $rounded = PriceMaths::roundPrecision($sum);
         $whole = (int)round($rounded);
         return ($whole > 0 && abs($rounded - $whole) < 0.001) ? $whole : null;
+    }
+
+    /**
+     * The order's lines as the app takes them ({name, quantity, price, vatRate}), read the way
+     * Bitrix's own cash register code reads them (sale/lib/cashbox/check.php: the basket line's NAME,
+     * getPriceWithVat(), getQuantity() and getVatRate(); a delivery line when the shipment's
+     * getPrice() is above 0). null when they cannot make a receipt of exactly this payment: a
+     * payment of part of the order, a price with tiyn, a VAT rate other than none, 0 or 16 %.
+     *
+     * @return array<int, array{name: string, quantity: float|int, price: int, vatRate: int|null}>|null
+     */
+    private function receiptLines(Payment $payment, $amount)
+    {
+        $order = $payment->getOrder();
+        if (!$order || !method_exists($order, 'getBasket')) {
+            return null;
+        }
+        $lines = [];
+        foreach ($order->getBasket()->getOrderableItems() as $item) {
+            $price = $this->wholeTenge($item->getPriceWithVat());
+            $quantity = round((float)$item->getQuantity(), 3);
+            $vat = $this->vatPercent($item->getVatRate());
+            if ($price === null || $quantity <= 0 || $vat === false) {
+                return null;
+            }
+            $lines[] = ['name' => self::cut((string)$item->getField('NAME'), 255), 'quantity' => $quantity, 'price' => $price, 'vatRate' => $vat];
+        }
+        $deliveryVat = $this->vatPercent($this->deliveryVatSetting($payment));
+        foreach ($this->deliveries($order) as $shipment) {
+            $price = (float)$shipment->getPrice();
+            if ($price <= 0) {
+                continue;
+            }
+            $whole = $this->wholeTenge($price);
+            if ($whole === null || $deliveryVat === false) {
+                return null;
+            }
+            $lines[] = ['name' => (string)Loc::getMessage('KASPI_CHECKOUT_DELIVERY'), 'quantity' => 1, 'price' => $whole, 'vatRate' => $deliveryVat];
+        }
+        $total = 0;
+        foreach ($lines as $line) {
+            $total += (int)round($line['quantity'] * 1000) * $line['price'];
+        }
+        if (!$lines || $total !== $amount * 1000) {
+            return null; // part of the order, or discounts the lines do not show: one line for the order
+        }
+        return $lines;
+    }
+
+    /** @return array the order's shipments other than the system one */
+    private function deliveries($order)
+    {
+        if (!method_exists($order, 'getShipmentCollection')) {
+            return [];
+        }
+        $collection = $order->getShipmentCollection();
+        if (method_exists($collection, 'getNotSystemItems')) {
+            return $collection->getNotSystemItems();
+        }
+        $list = [];
+        foreach ($collection as $shipment) {
+            if (!$shipment->isSystem()) {
+                $list[] = $shipment;
+            }
+        }
+        return $list;
+    }
+
+    /** The handler setting "VAT rate of delivery": '' (no VAT), '0' or '16', as a fraction like getVatRate(). */
+    private function deliveryVatSetting(Payment $payment)
+    {
+        $value = trim((string)$this->getBusinessValue($payment, 'KASPI_CHECKOUT_DELIVERY_VAT'));
+        return $value === '' ? null : ((float)$value) / 100;
+    }
+
+    /** Bitrix's VAT rate (a fraction: 0.16; null = no VAT) as the app's vatRate, or false for another rate. */
+    private function vatPercent($rate)
+    {
+        if ($rate === null || $rate === '') {
+            return null;
+        }
+        $percent = (int)round((float)$rate * 100);
+        return abs((float)$rate * 100 - $percent) < 0.001 && in_array($percent, [0, 16], true) ? $percent : false;
+    }
+
+    /** The buyer's e-mail (the order property marked "e-mail", as Cashbox\Check reads it). */
+    private function emailOf(Payment $payment)
+    {
+        $order = $payment->getOrder();
+        if (!$order) {
+            return '';
+        }
+        $properties = $order->getPropertyCollection();
+        $property = method_exists($properties, 'getUserEmail') ? $properties->getUserEmail() : null;
+        $email = $property ? trim((string)$property->getValue()) : '';
+        return filter_var($email, FILTER_VALIDATE_EMAIL) && strlen($email) <= 254 ? $email : '';
+    }
+
+    /** The fiscal receipt's link the app sent (re-check answer or signed notification), if it is a web address. */
+    private function receiptUrlOf(array $data)
+    {
+        $url = isset($data['receiptUrl']) && is_string($data['receiptUrl']) ? $data['receiptUrl'] : '';
+        return preg_match('#^https?://[^\s]+$#i', $url) && strlen($url) <= 2000 ? $url : '';
+    }
+
+    /** "Kaspi Pay 123; receipt https://…" within the column's length (the link is kept whole or left out). */
+    private function withReceipt($text, $receiptUrl)
+    {
+        $text = self::cut($text, self::STATUS_DESCRIPTION_LENGTH);
+        if ($receiptUrl === '') {
+            return $text;
+        }
+        $with = $text . '; ' . Loc::getMessage('KASPI_CHECKOUT_RECEIPT') . ' ' . $receiptUrl;
+        return preg_match_all('/./su', $with) <= self::STATUS_DESCRIPTION_LENGTH ? $with : $text;
     }
 
     private function phoneOf(Payment $payment)

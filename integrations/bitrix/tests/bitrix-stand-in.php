@@ -752,6 +752,7 @@ namespace Bitrix\Sale {
                     'CODE' => $code,
                     'VALUE' => $value,
                     'IS_PHONE' => $code === 'PHONE' ? 'Y' : 'N',
+                    'IS_EMAIL' => $code === 'EMAIL' ? 'Y' : 'N',
                 ]);
             }
         }
@@ -774,6 +775,162 @@ namespace Bitrix\Sale {
                 }
             }
             return null;
+        }
+
+        /** The property marked "e-mail" (IS_EMAIL), as Cashbox\Check reads the buyer's address. */
+        public function getUserEmail()
+        {
+            foreach ($this->items as $item) {
+                if ($item->getField('IS_EMAIL') === 'Y') {
+                    return $item;
+                }
+            }
+            return null;
+        }
+    }
+
+    /**
+     * A basket line with the getters Cashbox\Check reads (sale/lib/cashbox/check.php,
+     * extractDataFromBasketItem): NAME, the price with VAT, the quantity and the VAT rate as a
+     * fraction (0.16), null for "no VAT".
+     */
+    class BasketItem
+    {
+        private $fields;
+
+        public function __construct(array $fields)
+        {
+            $this->fields = $fields + ['CAN_BUY' => 'Y', 'DELAY' => 'N', 'VAT_RATE' => null, 'VAT_INCLUDED' => 'Y'];
+        }
+
+        public function getField($name)
+        {
+            return isset($this->fields[$name]) ? $this->fields[$name] : null;
+        }
+
+        public function getQuantity()
+        {
+            return (float)$this->fields['QUANTITY'];
+        }
+
+        public function getPrice()
+        {
+            return (float)$this->fields['PRICE'];
+        }
+
+        /** PRICE with the VAT added when the catalog keeps prices without it (VAT_INCLUDED = N). */
+        public function getPriceWithVat()
+        {
+            $price = (float)$this->fields['PRICE'];
+            if ($this->fields['VAT_INCLUDED'] === 'N' && $this->fields['VAT_RATE'] !== null) {
+                $price = PriceMaths::roundPrecision($price * (1 + (float)$this->fields['VAT_RATE']));
+            }
+            return $price;
+        }
+
+        public function getFinalPrice()
+        {
+            return PriceMaths::roundPrecision($this->getPriceWithVat() * $this->getQuantity());
+        }
+
+        public function getVatRate()
+        {
+            return $this->fields['VAT_RATE'] === null ? null : (float)$this->fields['VAT_RATE'];
+        }
+
+        public function isVatInPrice()
+        {
+            return $this->fields['VAT_INCLUDED'] === 'Y';
+        }
+
+        public function canBuy()
+        {
+            return $this->fields['CAN_BUY'] === 'Y';
+        }
+
+        public function isDelay()
+        {
+            return $this->fields['DELAY'] === 'Y';
+        }
+    }
+
+    class Basket implements \IteratorAggregate
+    {
+        /** @var BasketItem[] */
+        private $items = [];
+
+        /** @param array<array|BasketItem> $items fields of new lines, or lines */
+        public function __construct(array $items)
+        {
+            foreach ($items as $item) {
+                $this->items[] = $item instanceof BasketItem ? $item : new BasketItem($item);
+            }
+        }
+
+        /** The lines that are bought: not put aside (DELAY) and available (CAN_BUY), as BasketBase::getOrderableItems. */
+        public function getOrderableItems()
+        {
+            return new Basket(array_values(array_filter($this->items, function (BasketItem $item) {
+                return $item->canBuy() && !$item->isDelay();
+            })));
+        }
+
+        #[\ReturnTypeWillChange]
+        public function getIterator()
+        {
+            return new \ArrayIterator($this->items);
+        }
+    }
+
+    /** A shipment: its delivery price (getPrice) and whether it is the order's system shipment. */
+    class Shipment
+    {
+        private $fields;
+
+        public function __construct(array $fields)
+        {
+            $this->fields = $fields + ['SYSTEM' => 'N', 'PRICE_DELIVERY' => 0];
+        }
+
+        public function isSystem()
+        {
+            return $this->fields['SYSTEM'] === 'Y';
+        }
+
+        public function getPrice()
+        {
+            return (float)$this->fields['PRICE_DELIVERY'];
+        }
+
+        public function getField($name)
+        {
+            return isset($this->fields[$name]) ? $this->fields[$name] : null;
+        }
+    }
+
+    class ShipmentCollection implements \IteratorAggregate
+    {
+        /** @var Shipment[] */
+        private $items = [];
+
+        public function __construct(array $shipments)
+        {
+            foreach ($shipments as $fields) {
+                $this->items[] = new Shipment($fields);
+            }
+        }
+
+        public function getNotSystemItems()
+        {
+            return array_values(array_filter($this->items, function (Shipment $s) {
+                return !$s->isSystem();
+            }));
+        }
+
+        #[\ReturnTypeWillChange]
+        public function getIterator()
+        {
+            return new \ArrayIterator($this->items);
         }
     }
 
@@ -814,12 +971,28 @@ namespace Bitrix\Sale {
         /** @var callable|null Stand-in only: called by save(); returning false fails the save. */
         public $onSave = null;
 
-        public function __construct(array $fields, array $properties = [])
+        private $basket;
+        private $shipments;
+
+        /** Stand-in only: $basket and $shipments are the fields of its BasketItem and Shipment rows. */
+        public function __construct(array $fields, array $properties = [], array $basket = [], array $shipments = [])
         {
             $this->fields = $fields + ['CANCELED' => 'N'];
             $this->properties = new PropertyValueCollection($properties);
             $this->payments = new PaymentCollection();
+            $this->basket = new Basket($basket);
+            $this->shipments = new ShipmentCollection(array_merge([['SYSTEM' => 'Y']], $shipments));
             self::$registry[(int)$this->fields['ID']] = $this;
+        }
+
+        public function getBasket()
+        {
+            return $this->basket;
+        }
+
+        public function getShipmentCollection()
+        {
+            return $this->shipments;
         }
 
         public static function load($id)

@@ -189,7 +189,7 @@ test('.description.php declares the admin settings, with ru and en texts for eve
         include __DIR__ . '/../kaspicheckout/.description.php';
         check(is_array($data) && isset($data['CODES']), 'no $data[CODES]');
         same(
-            ['KASPI_CHECKOUT_APP_URL', 'KASPI_CHECKOUT_SHARED_SECRET', 'KASPI_CHECKOUT_PHONE_PROPERTY', 'KASPI_CHECKOUT_RETURN_URL', 'KASPI_CHECKOUT_ACCEPT_SANDBOX', 'PS_CHANGE_STATUS_PAY'],
+            ['KASPI_CHECKOUT_APP_URL', 'KASPI_CHECKOUT_SHARED_SECRET', 'KASPI_CHECKOUT_PHONE_PROPERTY', 'KASPI_CHECKOUT_RETURN_URL', 'KASPI_CHECKOUT_DELIVERY_VAT', 'KASPI_CHECKOUT_ACCEPT_SANDBOX', 'PS_CHANGE_STATUS_PAY'],
             array_keys($data['CODES']),
             'setting codes'
         );
@@ -525,6 +525,7 @@ test('isMyResponse: the indicative query parameter routes sale_ps_result.php to 
 });
 
 require __DIR__ . '/run-sale-module.php';
+require __DIR__ . '/run-receipts.php';
 
 echo "$passed passed, $failed failed\n";
 exit($failed === 0 ? 0 : 1);

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { MerchantShell } from "@/components/merchant/merchant-shell";
-import { PaymentActions, RetryRefundButton } from "@/components/merchant/payment-actions";
+import { PaymentActions, RetryReceiptButton, RetryRefundButton } from "@/components/merchant/payment-actions";
 import { PaymentTimeline } from "@/components/merchant/payment-timeline";
 import { StatusBadge } from "@/components/merchant/status-badge";
 import styles from "@/components/merchant/merchant.module.css";
@@ -14,7 +14,9 @@ import { requireMerchantPage } from "@/lib/merchant/page-auth";
 import { merchantLang } from "@/lib/merchant/page-lang";
 import { paymentDetail } from "@/lib/merchant/payment-detail";
 import { formatTenge } from "@/lib/money";
+import { storedItems } from "@/lib/payments/order-items";
 import { readyReturnQr } from "@/lib/payments/return-qr-use-case";
+import { safeHttpUrl } from "@/lib/shared/safe-http-url";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Kaspi Pay · платёж" };
@@ -41,6 +43,8 @@ export default async function MerchantPaymentPage(props: { params: Promise<{ id:
       ? (await readyReturnQr(db(), payment.id)) ? ("ready" as const) : ("needed" as const)
       : undefined;
   const isAdmin = session.role === "admin";
+  // Bitrix sends the order's lines with the order; an old client sends none (flagged here).
+  const lines = storedItems(order.items);
   const fmt = (d: Date | null) => (d ? formatAlmaty(d, lang, true) : "—");
 
   const facts: [string, React.ReactNode, string?][] = [
@@ -59,6 +63,17 @@ export default async function MerchantPaymentPage(props: { params: Promise<{ id:
     [t.detail.kaspiExternalId, <code key="x">{payment.kaspiExternalId}</code>],
     [t.detail.protocol, payment.protocol],
     [t.detail.phone, order.phone ?? "—"],
+    [
+      t.detail.lines,
+      lines ? (
+        t.detail.linesCount(lines.length)
+      ) : (
+        <span key="l" className={styles.flag}>
+          {t.detail.linesMissing}
+        </span>
+      ),
+      "detail-lines",
+    ],
     [t.detail.created, fmt(payment.createdAt)],
     [t.detail.paidAt, fmt(payment.paidAt)],
   ];
@@ -140,6 +155,45 @@ export default async function MerchantPaymentPage(props: { params: Promise<{ id:
           </ul>
         </Card>
       ) : null}
+
+      <Card id="receipts" title={t.detail.receipts}>
+        {detail.receipts.length === 0 ? (
+          <p className={styles.note}>{t.detail.noReceipts}</p>
+        ) : (
+          <ul className={styles.plainList} data-testid="receipts">
+            {detail.receipts.map((r) => {
+              const link = safeHttpUrl(r.ticketUrl);
+              return (
+                <li key={r.id} data-kind={r.kind} data-status={r.status}>
+                  <strong>{t.detail.receiptKind[r.kind] ?? r.kind}</strong> · {formatTenge(r.total)} ·{" "}
+                  {t.detail.receiptStatus[r.status] ?? r.status}
+                  {r.checkNumber ? (
+                    <>
+                      {" "}
+                      · {t.detail.fiscalSign} <code data-testid="receipt-fiscal-sign">{r.checkNumber}</code> ·{" "}
+                      {t.detail.shift} {r.shiftNumber ?? "—"} · {t.detail.receiptNumber} {r.orderNumber ?? "—"}
+                      {r.fiscalDateTime ? ` · ${r.fiscalDateTime}` : ""}
+                    </>
+                  ) : null}
+                  {link ? (
+                    <>
+                      {" "}
+                      ·{" "}
+                      <a href={link} target="_blank" rel="noopener noreferrer" data-testid="receipt-link">
+                        {t.detail.openReceipt}
+                      </a>
+                    </>
+                  ) : null}
+                  {r.lastError && r.status !== "ISSUED" ? <span className={styles.sub}>{r.lastError}</span> : null}
+                  {isAdmin && (r.status === "FAILED" || r.status === "HELD") && r.document !== "null" ? (
+                    <RetryReceiptButton receiptId={r.id} />
+                  ) : null}
+                </li>
+              );
+            })}
+          </ul>
+        )}
+      </Card>
 
       <Card id="notify" title={t.detail.notifications}>
         {detail.outbox.length === 0 ? (

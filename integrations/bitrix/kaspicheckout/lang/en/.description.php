@@ -13,3 +13,5 @@ $MESS['KASPI_CHECKOUT_DESC_ACCEPT_SANDBOX'] = 'Accept sandbox payments';
 $MESS['KASPI_CHECKOUT_DESC_ACCEPT_SANDBOX_HINT'] = 'Turn on for a test site only: a payment made in the Kaspi sandbox then marks the order paid. Off: such payments are refused.';
 $MESS['KASPI_CHECKOUT_DESC_CHANGE_STATUS_PAY'] = 'Mark the payment paid automatically when Kaspi confirms it';
 $MESS['KASPI_CHECKOUT_DESC_CHANGE_STATUS_PAY_HINT'] = 'Off: the Kaspi details are recorded on the payment and a manager marks it paid.';
+$MESS['KASPI_CHECKOUT_DESC_DELIVERY_VAT'] = 'VAT rate of delivery on the receipt';
+$MESS['KASPI_CHECKOUT_DESC_DELIVERY_VAT_HINT'] = 'For the fiscal receipt (when the app issues receipts): "—" no VAT, 0 % or 16 %. Products carry their rate from the catalog.';

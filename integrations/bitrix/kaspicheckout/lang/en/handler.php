@@ -16,3 +16,5 @@ $MESS['KASPI_CHECKOUT_REFUND_REFUSED'] = 'Kaspi refused the refund: #DETAIL#';
 $MESS['KASPI_CHECKOUT_REFUND_FAILED'] = 'The Kaspi checkout app refused the refund: #DETAIL#';
 $MESS['KASPI_CHECKOUT_REFUND_UNAVAILABLE'] = 'The Kaspi checkout app cannot be reached. Return the payment again in a few minutes.';
 $MESS['KASPI_CHECKOUT_REFUND_WRONG_AMOUNT'] = 'Only amounts in whole tenge can be refunded through Kaspi.';
+$MESS['KASPI_CHECKOUT_DELIVERY'] = 'Delivery';
+$MESS['KASPI_CHECKOUT_RECEIPT'] = 'receipt';

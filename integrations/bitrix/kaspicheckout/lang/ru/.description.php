@@ -13,3 +13,5 @@ $MESS['KASPI_CHECKOUT_DESC_ACCEPT_SANDBOX'] = 'Принимать тестовы
 $MESS['KASPI_CHECKOUT_DESC_ACCEPT_SANDBOX_HINT'] = 'Включите только на тестовом сайте: оплата, проведённая в песочнице Kaspi, тогда отмечает заказ оплаченным. Выключено — такие оплаты отклоняются.';
 $MESS['KASPI_CHECKOUT_DESC_CHANGE_STATUS_PAY'] = 'Автоматически оплачивать заказ при получении успешного статуса оплаты';
 $MESS['KASPI_CHECKOUT_DESC_CHANGE_STATUS_PAY_HINT'] = 'Выключено — данные оплаты Kaspi записываются в оплату, а отметку «оплачено» менеджер ставит сам.';
+$MESS['KASPI_CHECKOUT_DESC_DELIVERY_VAT'] = 'Ставка НДС доставки в чеке';
+$MESS['KASPI_CHECKOUT_DESC_DELIVERY_VAT_HINT'] = 'Для фискального чека (если приложение выдаёт чеки): «—» без НДС, 0 % или 16 %. Ставки товаров берутся из каталога.';

@@ -16,3 +16,5 @@ $MESS['KASPI_CHECKOUT_REFUND_REFUSED'] = 'Kaspi отказал в возврат
 $MESS['KASPI_CHECKOUT_REFUND_FAILED'] = 'Приложение Kaspi checkout отклонило возврат: #DETAIL#';
 $MESS['KASPI_CHECKOUT_REFUND_UNAVAILABLE'] = 'Приложение Kaspi checkout недоступно. Повторите возврат через несколько минут.';
 $MESS['KASPI_CHECKOUT_REFUND_WRONG_AMOUNT'] = 'Через Kaspi можно вернуть только сумму в целых тенге.';
+$MESS['KASPI_CHECKOUT_DELIVERY'] = 'Доставка';
+$MESS['KASPI_CHECKOUT_RECEIPT'] = 'чек';
