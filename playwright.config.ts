@@ -11,7 +11,7 @@ import {
   STUB_URL,
 } from "./e2e/support/constants";
 
-// E2E against the production build (`node scripts/start.mjs` → server.ts, Next behind the status fast path) with the built-in
+// E2E against the production build (`node scripts/start.mjs` → server.mjs, the app's one server) with the built-in
 // Kaspi sandbox, plus a Bitrix stand-in (e2e/support/bitrix-stub.mjs) that receives the app's
 // notifications and hosts the checkout in an iframe on another origin.
 
@@ -65,6 +65,8 @@ export default defineConfig({
         BITRIX_NOTIFY_URL: `${STUB_URL}/notify`,
         BITRIX_ORIGINS: BITRIX_ORIGIN,
         WORKER_INTERVAL_MS: "300",
+        // Receipts against the sandbox's Webkassa simulator (docs/fiscal.md §9): e2e/fiscal-receipts.spec.ts.
+        FISCAL_PROVIDER: "webkassa",
         NEXT_TELEMETRY_DISABLED: "1",
         // Whatever the shell has, the e2e run talks to the built-in sandbox.
         KASPI_TOKEN: "",
