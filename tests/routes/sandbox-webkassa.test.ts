@@ -4,7 +4,7 @@ import { DELETE as clearFaults, POST as addFault } from "@/app/sandbox/webkassa/
 import { GET as state } from "@/app/sandbox/webkassa/test/state/route";
 import { resetEnvForTests } from "@/lib/env";
 import { SANDBOX_WEBKASSA } from "@/lib/fiscal/settings";
-import { BASE, jsonRequest, params, read } from "../helpers";
+import { BASE, jsonRequest, read } from "../helpers";
 
 // The Webkassa simulator's routes through the real handlers: Webkassa's envelope for its API (a bad
 // request is an Errors answer, never a 500), the app's error body for its controls, and 404 where
@@ -17,7 +17,7 @@ const call = (path: string, body: unknown, apiKey: string | null = SANDBOX_WEBKA
       headers: { "Content-Type": "application/json", ...(apiKey ? { "x-api-key": apiKey } : {}) },
       body: typeof body === "string" ? body : JSON.stringify(body),
     }),
-    params({ path: path.split("/") }),
+    { params: Promise.resolve({ path: path.split("/") }) },
   );
 
 afterEach(async () => {
