@@ -5,6 +5,7 @@ import type { AmountLimits } from "../money";
 import { intakeOrder, type PaymentMode } from "../payments/order-intake-use-case";
 import type { OrderItem, VatRate } from "../payments/order-items";
 import type { OrderIntake } from "../payments/order-schemas";
+import { isTerminal, type PaymentStatus } from "../payments/status";
 import { returnUrlOnPortal } from "./checkout-access";
 import type { CheckoutPortalGuard, ConfirmedPayment } from "./checkout-budget";
 import type { CheckoutData } from "./checkout-request";
@@ -93,14 +94,17 @@ export async function startBitrix24Checkout(
 
 /**
  * The portal's recent confirmation of exactly this claim (payment, pay system, sum), if the order
- * mirror still has that amount: another instance may have confirmed a newer sum since, and a
- * stale claim must not take the order back to an old amount.
+ * mirror still has that amount and is still open: another instance may have confirmed a newer sum
+ * since, and a stale claim must not take the order back to an old amount. Once the order is final
+ * here (paid, expired, …) the portal is asked again: it decides whether a new checkout may start
+ * (a paid payment gets ORDER_ALREADY_PAID from the portal's own record).
  */
 async function reusableConfirmation(db: Db, guard: CheckoutPortalGuard, p: SystemParams) {
   const c = guard.reusable(p.PAYMENT_ID);
   if (!c || c.paySystemId !== p.PAYSYSTEM_ID || Math.abs(c.sum - p.SUM) > 0.001) return undefined;
   const mirror = await db.order.findUnique({ where: { externalId: bitrix24ExternalId(c) } });
-  return !mirror || mirror.amount === c.sum ? c : undefined;
+  if (!mirror) return c;
+  return mirror.amount === c.sum && !isTerminal(mirror.status as PaymentStatus) ? c : undefined;
 }
 
 /** One REST call about the claimed payment, if the budgets allow it. */

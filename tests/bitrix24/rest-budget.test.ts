@@ -185,6 +185,19 @@ describe("reuse of the first confirmation", () => {
     expect((await db().order.findUniqueOrThrow({ where: { externalId } })).amount).toBe(31_000);
   });
 
+  it("does not reuse a confirmation once the order is paid here: the portal's own record refuses a late checkout", async () => {
+    const payment = newPayment(11_000);
+    expect((await post(fieldsOf(payment))).status).toBe(200);
+    const externalId = `b24-${paySystemId}-${payment.id}`;
+    // Paid through the app (and so on the portal) within the reuse window.
+    await db().order.update({ where: { externalId }, data: { status: "PAID" } });
+    payment.paid = "Y";
+    const before = restCalls();
+    const late = await post(fieldsOf(payment));
+    expect(portal.calls.slice(before).map((c) => c.method)).toEqual(["sale.payment.get"]);
+    expect(late.body).toMatchObject({ error: { code: "ORDER_ALREADY_PAID" } });
+  });
+
   it("reads the portal again once the reuse window is over", async () => {
     const payment = newPayment(9_000);
     expect((await post(fieldsOf(payment))).status).toBe(200);
