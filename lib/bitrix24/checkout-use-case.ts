@@ -60,13 +60,14 @@ export async function startBitrix24Checkout(
     guard.remember(payment);
     // The receipt's lines, when receipts are on: best effort within the same budgets (none → one
     // line for the order on the receipt).
-    if (deps.receiptLines) items = await readOrderLines(
-      async (method, params) => {
-        const answer = await budgetedCall(deps.client, guard, p.PAYMENT_ID, method, params);
-        return answer.ok ? answer.value : null;
-      },
-      { orderId: confirmed.value.orderId, sum: payment.sum, deliveryVatRate: deps.receiptLines.deliveryVatRate },
-    );
+    if (deps.receiptLines)
+      items = await readOrderLines(
+        async (method, params) => {
+          const answer = await budgetedCall(deps.client, guard, p.PAYMENT_ID, method, params);
+          return answer.ok ? answer.value : null;
+        },
+        { orderId: confirmed.value.orderId, sum: payment.sum, deliveryVatRate: deps.receiptLines.deliveryVatRate },
+      );
   }
 
   const returnUrl = returnUrlOnPortal(p.RETURN_URL, deps.portalUrl);

@@ -85,8 +85,7 @@ async function post(fields: Record<string, string>): Promise<Answer & { retryAft
 }
 
 /** A used-up budget: still HTTP 200 (Bitrix24 reads only a 200's body), RATE_LIMITED + Retry-After. */
-const isLimited = (answer: Answer) =>
-  (answer.body as { error?: { code?: string } }).error?.code === "RATE_LIMITED";
+const isLimited = (answer: Answer) => (answer.body as { error?: { code?: string } }).error?.code === "RATE_LIMITED";
 
 function expectRateLimited(answer: Answer & { retryAfter: string | null }) {
   expect(answer.status).toBe(200);
