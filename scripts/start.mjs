@@ -47,6 +47,12 @@ if (sandbox && !process.env.BITRIX_SHARED_SECRET) {
 if (sandbox && !process.env.BITRIX_NOTIFY_URL) {
   process.env.BITRIX_NOTIFY_URL = `http://127.0.0.1:${port}/sandbox/store/notify`;
 }
+// ...and the demo issues its fiscal receipts to the sandbox's Webkassa simulator (no account, no
+// outside call), so the Paid screen shows a receipt link. The app's own default stays `none`.
+if (sandbox && !process.env.FISCAL_PROVIDER && !process.env.WEBKASSA_API_KEY) {
+  process.env.FISCAL_PROVIDER = "webkassa";
+  log("fiscal receipts go to the sandbox's Webkassa simulator (set FISCAL_PROVIDER=none to turn them off)");
+}
 
 function run(cmd, args) {
   const res = spawnSync(cmd, args, { stdio: "inherit", env: process.env });

@@ -141,6 +141,8 @@ export async function startApp(options: { port: number; env: Record<string, stri
       DATABASE_URL: `file:./data/xproc-${options.port}.db`,
       WORKER_INTERVAL_MS: "200",
       HEALTH_TOKEN,
+      // npm start turns the demo's receipts on in the sandbox; these tests choose for themselves.
+      FISCAL_PROVIDER: "none",
       ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
