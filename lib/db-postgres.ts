@@ -5,7 +5,7 @@ import { log } from "./log";
 // PostgreSQL (several app instances on one database): a connection pool per process and no
 // process-wide lock. Concurrency is the database's: every state change is a guarded UPDATE
 // (compare-and-set, re-evaluated by PostgreSQL after a concurrent writer commits) or an INSERT
-// under a unique constraint, inside short transactions; see README "Deployment".
+// under a unique constraint, inside short transactions; see docs/operations.md.
 
 export type PostgresSettings = {
   url: string;

@@ -22,7 +22,7 @@ const schema = z
         .default("file:./data/checkout.db")
         .refine((u) => /^(file:|postgres(ql)?:\/\/)/.test(u), "must start with file: (SQLite) or postgresql://"),
     ),
-    // PostgreSQL only (see README "Deployment"): connections per instance, and how long one
+    // PostgreSQL only (see docs/operations.md): connections per instance, and how long one
     // statement, a wait for a free connection and a transaction may take.
     DATABASE_POOL_SIZE: intFrom(10).pipe(z.number().min(1).max(200)),
     DATABASE_STATEMENT_TIMEOUT_MS: intFrom(15_000).pipe(z.number().min(0).max(600_000)),
