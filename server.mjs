@@ -1,6 +1,6 @@
 // The one HTTP server of the app, in every mode: `npm start` (production), `npm run dev`
 // (`--dev`), the e2e and process tests and the bench all run this file, as plain JavaScript on
-// Node (no tsx, no compile step of its own). It is Next's documented custom server
+// Node (nothing to transpile, no compile step of its own). It is Next's documented custom server
 // (nextjs.org/docs/app/guides/custom-server: `next({ dev })`, `app.getRequestHandler()`) and only
 // routes: the code that answers lives in Next's server bundle, which registers it while Next
 // starts (instrumentation.ts → lib/node-services.ts, through the record below: see

@@ -1,6 +1,8 @@
 // npm run bench — the shopper-path figures of issue 14, in one run on this machine:
-//   status reads/s and their share of a bare node:http JSON server (same run, same client);
-//   verified Kaspi callbacks/s with none lost, and the status read p95 idle vs during that flood;
+//   status reads/s and their share of a bare node:http JSON server (same run, same client), and the
+//     server CPU time per read of each (what a busy shared machine moves least);
+//   verified Kaspi callbacks/s with none lost, server CPU per callback, and the status read p95
+//     idle vs during that flood;
 //   SSE watchers held, with server memory per watcher;
 //   Kaspi confirm → status seen as PAID, p50/p95, with the status stream and with polling only
 //     (measured with the bench's own SSE and poll clients, not in a browser);
@@ -14,7 +16,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { closedLoop, openLoop, percentile } from "./bench/load";
 import { launchChromium, loadPage } from "./bench/page";
-import { startApp, startBare, treeRss, type Proc } from "./bench/processes";
+import { startApp, startBare, treeCpuMs, treeRss, type Proc } from "./bench/processes";
 import {
   confirm,
   countPaid,
@@ -72,12 +74,22 @@ async function main(): Promise<void> {
   const statusPaths = readers.map((c) => `/api/checkout/${c.token}/status`);
   await closedLoop({ origin, paths: statusPaths, connections: CONNECTIONS, seconds: 2 }); // warm-up
   await closedLoop({ origin: bare.url, paths: ["/"], connections: CONNECTIONS, seconds: 1 });
+  const bareCpu = treeCpuMs(bare.pid);
   const bareRun = await closedLoop({ origin: bare.url, paths: ["/"], connections: CONNECTIONS, seconds: SECONDS });
+  const bareCpuMs = treeCpuMs(bare.pid) - bareCpu;
+  const appCpu = treeCpuMs(app.pid);
   const appRun = await closedLoop({ origin, paths: statusPaths, connections: CONNECTIONS, seconds: SECONDS });
+  const appCpuMs = treeCpuMs(app.pid) - appCpu;
   say(`status reads (${CONNECTIONS} keep-alive connections, ${SECONDS} s each):`);
   result(
     `status reads/s: app ${fmt(appRun.perSecond)} (p50 ${fmt(appRun.p50, 2)} ms, errors ${appRun.errors}), ` +
       `bare node:http ${fmt(bareRun.perSecond)} → share of bare ${fmt(appRun.perSecond / bareRun.perSecond, 3)}`,
+  );
+  // Server CPU per read: what contention on a shared machine moves least.
+  const perRead = (cpuMs: number, run: { perSecond: number }) => (cpuMs * 1000) / (run.perSecond * SECONDS);
+  result(
+    `server CPU per status read: app ${fmt(perRead(appCpuMs, appRun), 1)} µs, bare ${fmt(perRead(bareCpuMs, bareRun), 1)} µs` +
+      ` → bare/app ${fmt(perRead(bareCpuMs, bareRun) / perRead(appCpuMs, appRun), 3)}`,
   );
 
   // 2. Watchers held (before the callback flood: its garbage would blur the memory figure).
@@ -168,6 +180,7 @@ async function main(): Promise<void> {
   // measure the server rather than a client busy sending 50 requests at a time.
   const targetsFile = path.join(appDir, "data", "bench-callback-targets.json");
   writeFileSync(targetsFile, JSON.stringify(ids));
+  const floodCpu = treeCpuMs(app.pid);
   const flooder = spawn(
     process.execPath,
     [
@@ -187,6 +200,7 @@ async function main(): Promise<void> {
   await new Promise((r) => setTimeout(r, 300)); // the flood is under way before the reads start
   const during = await openLoop({ origin, paths: statusPaths, rate: 50, seconds: 2 });
   await flooded;
+  const floodCpuMs = treeCpuMs(app.pid) - floodCpu;
   const floodResult = JSON.parse(floodOut.trim().split("\n").at(-1) ?? "{}") as {
     seconds: number;
     ok: number;
@@ -206,6 +220,7 @@ async function main(): Promise<void> {
       `${other.length ? `, others: ${[...new Set(other)].join(",")}` : ""}); PAID ${paid}/100, of the confirmed ${paidRight}/50` +
       ` → lost ${total - answered200 + (50 - paidRight)}, wrongly paid ${paid - paidRight}`,
   );
+  result(`server CPU per verified callback: ${fmt(floodCpuMs / total, 2)} ms (with its Kaspi check in the sandbox)`);
   result(
     `status read p95 at 50/s: idle ${fmt(idle.p95, 1)} ms, during the callback flood ${fmt(during.p95, 1)} ms` +
       ` (×${fmt(during.p95 / idle.p95, 2)}, flood lasted ${fmt(floodSeconds, 1)} s)`,

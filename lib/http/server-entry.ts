@@ -3,8 +3,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 // The hand-off between server.mjs — the one HTTP server of every mode (`npm start`, `npm run dev`,
 // the e2e and process tests, the bench), plain JavaScript outside Next's bundles — and the code
 // Next bundles. server.mjs puts an entry record on globalThis before Next starts; Next's start
-// (instrumentation.ts → lib/node-services.ts) fills in `serve` and the rest from its own bundle,
-// and server.mjs hands every request to `serve`. A symbol on globalThis is the only channel: the
+// (instrumentation.ts → lib/node-services.ts) provides the handlers from its own bundle, and
+// server.mjs hands every request to `serve`. A symbol on globalThis is the only channel: the
 // server cannot import bundled code without loading a second copy of lib/.
 
 /** Next's request handler (`app.getRequestHandler()`), for what the fast path does not answer. */

@@ -87,14 +87,17 @@ http.createServer((req, res) => {
 `;
 
 export async function startBare(port: number): Promise<Proc> {
-  const child = spawn(process.execPath, ["-e", BARE, String(port)], { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["-e", BARE, String(port)], {
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const proc = track(child, `http://127.0.0.1:${port}`);
   await waitUp(`${proc.url}/`, proc, 10_000);
   return proc;
 }
 
-/** Resident memory (bytes) of a process and all its descendants, from /proc. */
-export function treeRss(rootPid: number): number {
+/** A process and all its descendants, from /proc. */
+function treeOf(rootPid: number): number[] {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
@@ -108,17 +111,47 @@ export function treeRss(rootPid: number): number {
       /* gone */
     }
   }
-  let total = 0;
+  const out: number[] = [];
   const stack = [rootPid];
   while (stack.length) {
     const pid = stack.pop() as number;
+    out.push(pid);
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return out;
+}
+
+/** Resident memory (bytes) of a process and all its descendants. */
+export function treeRss(rootPid: number): number {
+  let total = 0;
+  for (const pid of treeOf(rootPid)) {
     try {
       const status = readFileSync(`/proc/${pid}/status`, "utf8");
       total += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
     } catch {
       /* gone */
     }
-    stack.push(...(children.get(pid) ?? []));
   }
   return total;
+}
+
+/** Linux's clock ticks per second (USER_HZ) for /proc/<pid>/stat's times: 100 on every common build. */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * CPU time (ms, user + system) a process and its descendants have used so far. Unlike requests a
+ * second, CPU time per request hardly moves when other work shares the machine.
+ */
+export function treeCpuMs(rootPid: number): number {
+  let ticks = 0;
+  for (const pid of treeOf(rootPid)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+    } catch {
+      /* gone */
+    }
+  }
+  return (ticks * 1000) / TICKS_PER_SECOND;
 }
