@@ -1,5 +1,6 @@
 import type { Db } from "../db";
 import type { KaspiProtocol } from "../kaspi/gateway";
+import { CHECKOUT_TOKEN } from "./checkout-token";
 
 // What the shopper's checkout page (/pay/{token}) needs to render, read by token.
 
@@ -27,10 +28,8 @@ export type CheckoutPageView = {
   kaspi: { protocol: KaspiProtocol; scheme: "r1" | "r2" | "r3"; entry: "online" | "link"; phone: string | null };
 };
 
-const TOKEN = /^[A-Za-z0-9_-]{16,64}$/;
-
 export async function loadCheckoutPage(deps: CheckoutPageDeps, token: string): Promise<CheckoutPageView | null> {
-  if (!TOKEN.test(token)) return null;
+  if (!CHECKOUT_TOKEN.test(token)) return null;
   const order = await deps.db.order.findUnique({
     where: { checkoutToken: token },
     select: {

@@ -1,4 +1,5 @@
 import { z } from "zod/mini";
+import { CHECKOUT_TOKEN } from "./checkout-token";
 import { PAYMENT_STATUSES } from "./status";
 
 // Shapes of the shopper-facing checkout API, shared by the route handlers and the checkout page.
@@ -34,4 +35,4 @@ export const paymentViewSchema = z.object({
 export type PaymentView = z.infer<typeof paymentViewSchema>;
 
 /** The checkout token in /pay/{token} and /api/checkout/{token}/…: unguessable, URL-safe. */
-export const checkoutTokenSchema = z.string().check(z.regex(/^[A-Za-z0-9_-]{16,64}$/));
+export const checkoutTokenSchema = z.string().check(z.regex(CHECKOUT_TOKEN));
