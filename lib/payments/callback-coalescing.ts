@@ -239,7 +239,7 @@ export class CallbackRounds {
 
 const holder = globalThis as unknown as { __callbackRounds?: CallbackRounds };
 
-/** This process's rounds (shared by the custom server and Next's copies of lib/). */
+/** This process's rounds: on globalThis because Next evaluates lib/ once per bundle (instrumentation, proxy, routes; see instrumentation.ts), and rounds must be one per process. */
 export function callbackRounds(): CallbackRounds {
   holder.__callbackRounds ??= new CallbackRounds();
   return holder.__callbackRounds;
