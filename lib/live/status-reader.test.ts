@@ -74,11 +74,13 @@ describe("readStatusSnapshot (read-only SQLite connection)", () => {
       const read = readStatusSnapshot(order.token);
       let ticks = 0;
       const ticking = setInterval(() => ticks++, 5);
-      await new Promise((r) => setTimeout(r, 60));
+      await new Promise((r) => setTimeout(r, 250));
       writer.exec("COMMIT");
       writer.close();
       expect((await read)?.orderId).toBe(order.orderId);
       clearInterval(ticking);
+      // A blocked loop would tick at most once (after the lock); a free one ticks every 5 ms. The lock is held
+      // 250 ms so that a loaded machine, whose timers fire late, still shows the difference.
       expect(ticks).toBeGreaterThan(3);
     },
   );
