@@ -26,7 +26,7 @@ function qrProtocolAvailable(): boolean {
 /** Registers, in the calling describe block, an app of its own for the scheme; the getter is for its tests. */
 function ownQrApp(scheme: "r2" | "r3"): () => QrApp {
   test.skip(!qrProtocolAvailable(), "KASPI_PROTOCOL=qr is not in this build");
-  test.setTimeout(120_000);
+  test.setTimeout(240_000);
   let app: QrApp | undefined;
   test.beforeAll(async () => {
     app = await startQrApp(scheme);

@@ -37,8 +37,15 @@ export async function startQrApp(scheme: "r1" | "r2" | "r3"): Promise<QrApp> {
     env,
     stdio: "ignore",
   });
-  await expect
-    .poll(async () => (await fetch(`${url}/api/health`).catch(() => null))?.status ?? 0, { timeout: 60_000 })
-    .toBe(200);
+  // A loaded machine (npm test runs other suites beside the e2e lane) can take minutes to start a
+  // second app; one that never comes up is stopped, so that a retry does not meet it on its port.
+  try {
+    await expect
+      .poll(async () => (await fetch(`${url}/api/health`).catch(() => null))?.status ?? 0, { timeout: 180_000 })
+      .toBe(200);
+  } catch (error) {
+    server.kill("SIGKILL");
+    throw error;
+  }
   return { url, databaseUrl, stop: () => server.kill("SIGTERM") };
 }
