@@ -58,3 +58,12 @@ export async function disconnectDb(): Promise<void> {
 export function isUniqueViolation(e: unknown): boolean {
   return typeof e === "object" && e !== null && "code" in e && (e as { code: unknown }).code === "P2002";
 }
+
+/**
+ * PostgreSQL gave up a transaction for a write conflict or a deadlock (Prisma's P2034): nothing of
+ * it was written, and running it again is safe. (Two refunds of one payment with the same
+ * idempotency key meet this way: each waits on a lock the other holds.)
+ */
+export function isRetryableConflict(e: unknown): boolean {
+  return typeof e === "object" && e !== null && "code" in e && (e as { code: unknown }).code === "P2034";
+}

@@ -1,5 +1,5 @@
 import type { Db, Tx } from "../db";
-import { isUniqueViolation } from "../db";
+import { isRetryableConflict, isUniqueViolation } from "../db";
 import { fail, ok, type Result } from "../errors";
 import { newId } from "../ids";
 import type { KaspiGateway, KaspiResult, RefundResult } from "../kaspi/gateway";
@@ -60,6 +60,8 @@ export type RefundRequest = {
 
 const REFUNDABLE: PaymentStatus[] = ["PAID", "PARTIALLY_REFUNDED"];
 const MAX_CAS_TRIES = 8;
+/** Runs of the reserving transaction when PostgreSQL gives it up for a conflict (P2034). */
+const MAX_TX_TRIES = 4;
 
 export async function refundPayment(deps: RefundDeps, input: RefundRequest): Promise<Result<RefundView>> {
   const { db, gateway } = deps;
@@ -77,15 +79,20 @@ export async function refundPayment(deps: RefundDeps, input: RefundRequest): Pro
     return fail("REFUND_NOT_ALLOWED", "Kaspi QR r2: the customer must scan a return QR first (make one on this page)");
   }
 
-  let reserved: Result<{ refundId: string; kaspiPaymentId: string }>;
-  try {
-    reserved = await db.$transaction((tx) => reserve(tx, input, support.partial));
-  } catch (e) {
-    if (input.idempotencyKey && isUniqueViolation(e)) {
-      const seen = await db.refund.findUniqueOrThrow({ where: { idempotencyKey: input.idempotencyKey } });
-      return sameRequest(db, seen, input);
+  let reserved: Result<{ refundId: string; kaspiPaymentId: string }> | undefined;
+  for (let attempt = 1; !reserved; attempt++) {
+    try {
+      reserved = await db.$transaction((tx) => reserve(tx, input, support.partial));
+    } catch (e) {
+      // Another request with the same key got there first: answer with its refund. On PostgreSQL
+      // the two may also deadlock (P2034); the loser's transaction left nothing and runs again.
+      const conflict = isRetryableConflict(e) && attempt < MAX_TX_TRIES;
+      if (input.idempotencyKey && (isUniqueViolation(e) || conflict)) {
+        const seen = await db.refund.findUnique({ where: { idempotencyKey: input.idempotencyKey } });
+        if (seen) return sameRequest(db, seen, input);
+      }
+      if (!conflict) throw e;
     }
-    throw e;
   }
   if (!reserved.ok) return reserved;
   const { refundId, kaspiPaymentId } = reserved.value;
