@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { fail, ok, type Result } from "../errors";
 import { refundPayment, type RefundDeps, type RefundStatus } from "../payments/refund-use-case";
+import { storeOf } from "../stores/store-id";
 
 // A refund started in the Bitrix admin ("return to the payment system" → the handler's
 // IRefund::refund → POST /api/orders/{externalId}/refunds). It refunds the attempt that settled
@@ -32,7 +33,9 @@ export async function refundFromBitrix(
   deps: RefundDeps,
   input: BitrixRefundInput,
 ): Promise<Result<BitrixRefundAnswer>> {
-  const order = await deps.db.order.findUnique({ where: { externalId: input.externalId } });
+  const order = await deps.db.order.findUnique({
+    where: { storeId_externalId: { storeId: storeOf(deps), externalId: input.externalId } },
+  });
   if (!order) return fail("NOT_FOUND", "no order with this externalId");
   // The attempt Bitrix was told is paid: the first one paid (later attempts are duplicates).
   const settled = await deps.db.payment.findFirst({

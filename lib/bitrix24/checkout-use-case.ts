@@ -15,9 +15,12 @@ import { readOrderLines } from "./order-lines";
 import { salePaymentSchema } from "./payment-schemas";
 import { HANDLER_CODE } from "./register";
 import { describeRestError, type Bitrix24Client, type RestAnswer } from "./rest-client";
+import { storeOf } from "../stores/store-id";
 
 export type Bitrix24CheckoutDeps = {
   db: Db;
+  /** The portal's store (default: the environment's). */
+  storeId?: string;
   client: Bitrix24Client;
   appUrl: string;
   limits: AmountLimits;
@@ -51,7 +54,7 @@ export async function startBitrix24Checkout(
   if (p.CURRENCY !== "KZT") return fail("VALIDATION_FAILED", "Kaspi accepts payments in tenge (KZT) only");
   const guard = deps.guard ?? checkoutPortalGuard();
 
-  let payment: ConfirmedPayment | undefined = await reusableConfirmation(deps.db, guard, p);
+  let payment: ConfirmedPayment | undefined = await reusableConfirmation(deps.db, storeOf(deps), guard, p);
   let items: OrderItem[] | undefined;
   if (!payment) {
     const confirmed = await confirmOnPortal(deps.client, guard, p);
@@ -100,10 +103,12 @@ export async function startBitrix24Checkout(
  * here (paid, expired, …) the portal is asked again: it decides whether a new checkout may start
  * (a paid payment gets ORDER_ALREADY_PAID from the portal's own record).
  */
-async function reusableConfirmation(db: Db, guard: CheckoutPortalGuard, p: SystemParams) {
+async function reusableConfirmation(db: Db, storeId: string, guard: CheckoutPortalGuard, p: SystemParams) {
   const c = guard.reusable(p.PAYMENT_ID);
   if (!c || c.paySystemId !== p.PAYSYSTEM_ID || Math.abs(c.sum - p.SUM) > 0.001) return undefined;
-  const mirror = await db.order.findUnique({ where: { externalId: bitrix24ExternalId(c) } });
+  const mirror = await db.order.findUnique({
+    where: { storeId_externalId: { storeId, externalId: bitrix24ExternalId(c) } },
+  });
   if (!mirror) return c;
   return mirror.amount === c.sum && !isTerminal(mirror.status as PaymentStatus) ? c : undefined;
 }

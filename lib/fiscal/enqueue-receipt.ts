@@ -24,7 +24,7 @@ export const RECEIPT_EVENTS = {
   retried: "receipt.retried",
 } as const;
 
-type PaymentFacts = { id: string; orderId: string; amount: number; order: OrderFacts & { mode: string } };
+type PaymentFacts = { id: string; storeId: string; orderId: string; amount: number; order: OrderFacts & { mode: string } };
 
 /**
  * A sandbox payment (the Kaspi simulator's money) never gets a real fiscal receipt: only the
@@ -47,6 +47,7 @@ export async function enqueueSaleReceipt(
   await tx.fiscalReceipt.create({
     data: {
       id: `rct_${randomUUID().replaceAll("-", "")}`,
+      storeId: payment.storeId,
       key: saleKey(payment.id),
       kind: "sale",
       orderId: payment.orderId,
@@ -80,7 +81,7 @@ export async function enqueueReturnReceipt(
   tx: Tx,
   input: {
     refund: { id: string; amount: number };
-    payment: { id: string; orderId: string; order: { mode: string } };
+    payment: { id: string; storeId: string; orderId: string; order: { mode: string } };
     now: Date;
   },
   fiscal: FiscalSettings | null,
@@ -92,6 +93,7 @@ export async function enqueueReturnReceipt(
   const earlierReturns = await tx.fiscalReceipt.count({ where: { paymentId: payment.id, kind: "return" } });
   const base = {
     id: `rct_${randomUUID().replaceAll("-", "")}`,
+    storeId: payment.storeId,
     key: returnKey(refund.id),
     kind: "return",
     orderId: payment.orderId,

@@ -79,7 +79,7 @@ describe("outbox", () => {
     const { orderId, paymentId } = await orderWithPayment();
     await expect(
       db().$transaction(async (tx) => {
-        await enqueueNotification(tx, { orderId, paymentId, notification: { event: "payment.paid" }, now: new Date() });
+        await enqueueNotification(tx, { storeId: "default", orderId, paymentId, notification: { event: "payment.paid" }, now: new Date() });
         throw new Error("roll back");
       }),
     ).rejects.toThrow("roll back");
@@ -89,7 +89,7 @@ describe("outbox", () => {
   it("delivers a committed row once, signed over its exact payload; a 500 is retried later", async () => {
     const { orderId, paymentId } = await orderWithPayment();
     const notification = { event: "payment.paid", orderId, amount: 1000 };
-    await db().$transaction((tx) => enqueueNotification(tx, { orderId, paymentId, notification, now: new Date() }));
+    await db().$transaction((tx) => enqueueNotification(tx, { storeId: "default", orderId, paymentId, notification, now: new Date() }));
     const transport = signedPostTransport({ url, secret: SECRET, timeoutMs: 2000 });
 
     answer = 500;

@@ -26,6 +26,8 @@ export function notifiedOrder(payment: { orderId: string; order: { externalId: s
 export async function enqueueNotification(
   tx: Tx,
   input: {
+    /** The store of the order (its notifications go to that store's Bitrix). */
+    storeId: string;
     orderId: string;
     paymentId: string;
     notification: OutboxNotification;
@@ -39,6 +41,7 @@ export async function enqueueNotification(
   await tx.outbox.create({
     data: {
       id: newId("obx"),
+      storeId: input.storeId,
       orderId: input.orderId,
       paymentId: input.paymentId,
       event: input.key ?? input.notification.event,

@@ -98,6 +98,7 @@ export async function applyKaspiStatus(
       };
       // The notification carries the receipt's link: it waits a bounded time for it (docs/fiscal.md).
       await enqueueNotification(tx, {
+        storeId: payment.storeId,
         orderId: payment.orderId,
         paymentId: payment.id,
         notification,

@@ -6,12 +6,13 @@ import { newId } from "../ids";
 
 /** The columns every new attempt row starts with, for the order's current amount. */
 export function newAttemptRow(
-  order: { id: string; externalId: string; amount: number },
+  order: { id: string; storeId: string; externalId: string; amount: number },
   latest: { attempt: number } | null,
 ) {
   const attempt = (latest?.attempt ?? 0) + 1;
   return {
     id: newId("pay"),
+    storeId: order.storeId,
     orderId: order.id,
     attempt,
     kaspiExternalId: attempt === 1 ? order.externalId : `${order.externalId}#${attempt}`,

@@ -16,6 +16,7 @@ import { applyKaspiStatus } from "./apply-status";
 import { newAttemptRow } from "./attempt-row";
 import { isPaidLike, type PaymentStatus } from "./status";
 import { recordEvent } from "./timeline";
+import { storeOf } from "../stores/store-id";
 
 // GET /api/kaspi/checkpay (Kaspi → app, from an allowed address; docs/kaspi.md, "check/pay").
 // `check`: is this account payable, and for how much? Its `sum` is a terminal default, not the
@@ -26,7 +27,8 @@ import { recordEvent } from "./timeline";
 // again: the unique txn_id decides), its txn_date kept for reconciliation, the order marked paid
 // through the guarded transition.
 
-export type CheckpayDeps = { db: Db; merchantName: string };
+/** storeId: the store whose Kaspi Service is calling (default: the environment's). */
+export type CheckpayDeps = { db: Db; merchantName: string; storeId?: string };
 
 /** Kaspi wants an answer within 15 s (QPay-backend kaspiapi.controller.ts; docs/kaspi.md). */
 export const CHECKPAY_REPLY_MS = 14_000;
@@ -34,10 +36,10 @@ export const CHECKPAY_REPLY_MS = 14_000;
 type OrderRow = Awaited<ReturnType<Db["order"]["findFirst"]>> & {};
 
 /** `account` is the order's account number from Bitrix; orders without one are paid by externalId. */
-async function findOrder(db: Db, account: string): Promise<OrderRow | null> {
+async function findOrder(db: Db, storeId: string, account: string): Promise<OrderRow | null> {
   return (
-    (await db.order.findFirst({ where: { accountNumber: account }, orderBy: { createdAt: "desc" } })) ??
-    (await db.order.findUnique({ where: { externalId: account } }))
+    (await db.order.findFirst({ where: { storeId, accountNumber: account }, orderBy: { createdAt: "desc" } })) ??
+    (await db.order.findUnique({ where: { storeId_externalId: { storeId, externalId: account } } }))
   );
 }
 
@@ -85,12 +87,13 @@ function refusal(q: CheckpayQuery, order: OrderRow | null, amount: number | null
 
 export async function handleCheckpayCommand(deps: CheckpayDeps, q: CheckpayQuery): Promise<CheckpayReply> {
   const { db } = deps;
+  const storeId = storeOf(deps);
   const amount = q.sum === undefined ? null : parseCheckpaySum(q.sum);
   if (q.command === "pay") {
-    const seen = await db.kaspiCheckpayTxn.findUnique({ where: { txnId: q.txn_id } });
+    const seen = await db.kaspiCheckpayTxn.findUnique({ where: { storeId_txnId: { storeId, txnId: q.txn_id } } });
     if (seen) return repeatedPay(db, q, seen);
   }
-  const order = await findOrder(db, q.account);
+  const order = await findOrder(db, storeId, q.account);
   const refused = refusal(q, order, amount);
   if (refused || !order) return refused ?? reply(q, R.OTHER_ERROR, "not payable");
   if (q.command === "check") {
@@ -130,10 +133,12 @@ export async function checkpayWithinDeadline(
 async function pay(db: Db, q: CheckpayQuery, order: OrderRow): Promise<CheckpayReply> {
   const payment = await attemptFor(db, order);
   if (!payment) return reply(q, R.IN_PROGRESS, "payment in progress, retry");
+  const storeId = order.storeId;
   let seq: number;
   try {
     const txn = await db.kaspiCheckpayTxn.create({
       data: {
+        storeId,
         txnId: q.txn_id,
         orderId: order.id,
         paymentId: payment.id,
@@ -145,7 +150,7 @@ async function pay(db: Db, q: CheckpayQuery, order: OrderRow): Promise<CheckpayR
     seq = txn.seq;
   } catch (e) {
     if (!isUniqueViolation(e)) throw e;
-    const seen = await db.kaspiCheckpayTxn.findUnique({ where: { txnId: q.txn_id } });
+    const seen = await db.kaspiCheckpayTxn.findUnique({ where: { storeId_txnId: { storeId, txnId: q.txn_id } } });
     if (seen) return repeatedPay(db, q, seen);
     // Another txn_id won this attempt a moment ago.
     const now = await db.order.findUniqueOrThrow({ where: { id: order.id } });

@@ -9,11 +9,13 @@ import { parseOrderItems } from "./order-items";
 import type { OrderIntake } from "./order-schemas";
 import { isPaidLike, type PaymentStatus } from "./status";
 import { recordEvent } from "./timeline";
+import { DEFAULT_STORE_ID, storeOf } from "../stores/store-id";
 
 /** live: real Kaspi; sandbox: the built-in simulator (no real money). */
 export type PaymentMode = "live" | "sandbox";
 
-export type IntakeDeps = { db: Db; limits: AmountLimits; appUrl: string; mode: PaymentMode };
+/** storeId: the store the order is for (default: the environment's, lib/stores/store-id.ts). */
+export type IntakeDeps = { db: Db; limits: AmountLimits; appUrl: string; mode: PaymentMode; storeId?: string };
 
 export type IntakeResponse = {
   created: boolean;
@@ -65,13 +67,17 @@ export async function intakeOrder(deps: IntakeDeps, input: OrderIntake): Promise
       },
     });
 
-  const existing = await deps.db.order.findUnique({ where: { externalId: input.externalId } });
+  const storeId = storeOf(deps);
+  const existing = await deps.db.order.findUnique({
+    where: { storeId_externalId: { storeId, externalId: input.externalId } },
+  });
   if (!existing) {
     try {
       const order = await deps.db.$transaction(async (tx) => {
         const o = await tx.order.create({
           data: {
             id: newId("ord"),
+            storeId,
             externalId: input.externalId,
             amount: amount.amount,
             currency: "KZT",
@@ -167,8 +173,12 @@ export type OrderView = {
 };
 
 // GET /api/orders/{externalId}: what Bitrix re-checks before it marks an order paid.
-export async function getOrderForBitrix(db: Db, externalId: string): Promise<Result<OrderView>> {
-  const order = await db.order.findUnique({ where: { externalId } });
+export async function getOrderForBitrix(
+  db: Db,
+  externalId: string,
+  storeId: string = DEFAULT_STORE_ID,
+): Promise<Result<OrderView>> {
+  const order = await db.order.findUnique({ where: { storeId_externalId: { storeId, externalId } } });
   if (!order) return fail("NOT_FOUND", "no order with this externalId");
   const paid = await db.payment.findFirst({
     where: { orderId: order.id, paidAt: { not: null } },

@@ -12,6 +12,7 @@ import { claimReturnQr, readyReturnQr } from "./return-qr-use-case";
 import { canTransition } from "./state-machine";
 import type { PaymentStatus } from "./status";
 import { recordEvent } from "./timeline";
+import { storeOf } from "../stores/store-id";
 
 // Refunds, full or partial, through the Kaspi port. Three steps, each guarded:
 // 1. reserve: one transaction moves the amount into Payment.refundingAmount with a compare-and-set
@@ -50,7 +51,8 @@ export type RefundView = {
   payment: { id: string; status: string; amount: number; refundedAmount: number; refundingAmount: number };
 };
 
-export type RefundDeps = { db: Db; gateway: KaspiGateway };
+/** storeId: the store whose payment is refunded (default: the environment's). */
+export type RefundDeps = { db: Db; gateway: KaspiGateway; storeId?: string };
 export type RefundRequest = {
   paymentId: string;
   amount: number;
@@ -65,13 +67,14 @@ const MAX_TX_TRIES = 4;
 
 export async function refundPayment(deps: RefundDeps, input: RefundRequest): Promise<Result<RefundView>> {
   const { db, gateway } = deps;
+  const storeId = storeOf(deps);
   const support = gateway.refundSupport;
   if (!support.supported) return fail("REFUND_UNSUPPORTED", support.reason);
   if (!Number.isInteger(input.amount) || input.amount <= 0) {
     return fail("INVALID_AMOUNT", "the refund must be a positive whole number of tenge");
   }
   if (input.idempotencyKey) {
-    const seen = await db.refund.findUnique({ where: { idempotencyKey: input.idempotencyKey } });
+    const seen = await db.refund.findUnique({ where: { storeId_idempotencyKey: { storeId, idempotencyKey: input.idempotencyKey } } });
     if (seen) return sameRequest(db, seen, input);
   }
   const returnQr = support.flow === "return-qr" ? await readyReturnQr(db, input.paymentId) : null;
@@ -88,7 +91,9 @@ export async function refundPayment(deps: RefundDeps, input: RefundRequest): Pro
       // the two may also deadlock (P2034); the loser's transaction left nothing and runs again.
       const conflict = isRetryableConflict(e) && attempt < MAX_TX_TRIES;
       if (input.idempotencyKey && (isUniqueViolation(e) || conflict)) {
-        const seen = await db.refund.findUnique({ where: { idempotencyKey: input.idempotencyKey } });
+        const seen = await db.refund.findUnique({
+          where: { storeId_idempotencyKey: { storeId, idempotencyKey: input.idempotencyKey } },
+        });
         if (seen) return sameRequest(db, seen, input);
       }
       if (!conflict) throw e;
@@ -181,6 +186,7 @@ async function reserve(
     await tx.refund.create({
       data: {
         id: refundId,
+        storeId: p.storeId,
         paymentId: p.id,
         orderId: p.orderId,
         amount: input.amount,
@@ -314,7 +320,15 @@ async function applyRefund(
     };
     // Unique per (payment, event): one row per refund, the payload says "payment.refunded".
     const key = `${notification.event}:${refund.id}`;
-    await enqueueNotification(tx, { orderId: p.orderId, paymentId: p.id, notification, key, now, notBefore: notifyNotBefore(now) });
+    await enqueueNotification(tx, {
+      storeId: p.storeId,
+      orderId: p.orderId,
+      paymentId: p.id,
+      notification,
+      key,
+      now,
+      notBefore: notifyNotBefore(now),
+    });
     return;
   }
   throw new Error("could not settle the refund: the payment kept changing");

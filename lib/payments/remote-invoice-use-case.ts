@@ -270,6 +270,7 @@ export async function sendRemoteInvoice(
     reserved = await db.payment.create({
       data: {
         id: newId("pay"),
+        storeId: order.storeId,
         orderId: order.id,
         attempt,
         protocol: deps.gateway.protocol,

@@ -61,6 +61,7 @@ export async function startReturnQr(
   const row = await deps.db.qrReturn.create({
     data: {
       id,
+      storeId: p.storeId,
       paymentId: p.id,
       orderId: p.orderId,
       qrReturnId: made.value.qrReturnId,

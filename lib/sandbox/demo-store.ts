@@ -3,6 +3,7 @@ import { signatureHeaders } from "../bitrix-onprem/signature";
 import { db } from "../db";
 import { env } from "../env";
 import { newId } from "../ids";
+import { DEFAULT_STORE_ID } from "../stores/store-id";
 
 // The demo store plays Bitrix: it sends a signed order to our own intake over HTTP, exactly as
 // the Bitrix payment handler will, and records the notifications the app sends back.
@@ -62,7 +63,8 @@ const DEMO_ORDER = /^DEMO-\d{1,12}$/;
 export async function findDemoOrder(externalId: string | undefined) {
   if (!externalId || !DEMO_ORDER.test(externalId)) return null;
   return db().order.findUnique({
-    where: { externalId },
+    // The demo store is the environment's store.
+    where: { storeId_externalId: { storeId: DEFAULT_STORE_ID, externalId } },
     select: { externalId: true, accountNumber: true, amount: true, checkoutToken: true },
   });
 }

@@ -174,7 +174,7 @@ describe("POST /api/bitrix24/checkout", () => {
     expect(answer.body.PAYMENT_URL).toMatch(new RegExp(`^${BASE}/pay/`));
     expect(answer.body.PAYMENT_ID).toMatch(/^ord_/);
     expect(portal.callsOf("sale.payment.get").at(-1)).toEqual({ id: String(payment.id) });
-    const order = await db().order.findUniqueOrThrow({ where: { externalId: `b24-${paySystemId}-${payment.id}` } });
+    const order = await db().order.findFirstOrThrow({ where: { externalId: `b24-${paySystemId}-${payment.id}` } });
     expect(order).toMatchObject({ amount: 12_500, accountNumber: payment.accountNumber, phone: "+77012345678" });
     expect(order.returnUrl).toBe(portalReturnUrl());
   });
@@ -183,7 +183,7 @@ describe("POST /api/bitrix24/checkout", () => {
     const payment = newPayment(12_600);
     const fields = { ...systemParams(payment), "BX_SYSTEM_PARAMS[RETURN_URL]": "https://evil.example/phish" };
     expect((await postCheckout(fields)).status).toBe(200);
-    const order = await db().order.findUniqueOrThrow({ where: { externalId: `b24-${paySystemId}-${payment.id}` } });
+    const order = await db().order.findFirstOrThrow({ where: { externalId: `b24-${paySystemId}-${payment.id}` } });
     expect(order.returnUrl).toBeNull();
   });
 
@@ -282,7 +282,7 @@ describe("outbox → sale.paysystem.pay.payment", () => {
     const answer = await postCheckout(systemParams(payment));
     const checkoutUrl = String(answer.body.PAYMENT_URL);
     const externalId = `b24-${paySystemId}-${payment.id}`;
-    const order = await db().order.findUniqueOrThrow({ where: { externalId } });
+    const order = await db().order.findFirstOrThrow({ where: { externalId } });
     const token = checkoutUrl.split("/pay/")[1] ?? "";
     const paid = await payOrder(fake, { orderId: order.id, checkoutUrl, token, externalId, amount: sum });
     return { payment, order, ...paid };
@@ -376,7 +376,7 @@ describe("outbox → a refund written onto the Bitrix24 payment", () => {
     const answer = await postCheckout(systemParams(payment));
     const checkoutUrl = String(answer.body.PAYMENT_URL);
     const externalId = `b24-${paySystemId}-${payment.id}`;
-    const order = await db().order.findUniqueOrThrow({ where: { externalId } });
+    const order = await db().order.findFirstOrThrow({ where: { externalId } });
     const token = checkoutUrl.split("/pay/")[1] ?? "";
     await payOrder(fake, { orderId: order.id, checkoutUrl, token, externalId, amount: 10_000 });
     const deliver = () =>

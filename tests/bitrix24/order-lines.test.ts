@@ -53,7 +53,7 @@ async function checkout(
     BX_SYSTEM_PARAMS: { PAYMENT_ID: String(payment.id), PAYSYSTEM_ID: String(paySystemId), SUM: sum, CURRENCY: "KZT" },
   } as Parameters<typeof startBitrix24Checkout>[1]);
   expect(result.ok, JSON.stringify(result)).toBe(true);
-  const order = await db().order.findUniqueOrThrow({ where: { externalId: `b24-${paySystemId}-${payment.id}` } });
+  const order = await db().order.findFirstOrThrow({ where: { externalId: `b24-${paySystemId}-${payment.id}` } });
   return { order, payment };
 }
 

@@ -153,7 +153,7 @@ describe("reuse of the first confirmation", () => {
     const payment = newPayment(20_000);
     expect((await post(fieldsOf(payment))).status).toBe(200);
     const externalId = `b24-${paySystemId}-${payment.id}`;
-    expect((await db().order.findUniqueOrThrow({ where: { externalId } })).amount).toBe(20_000);
+    expect((await db().order.findFirstOrThrow({ where: { externalId } })).amount).toBe(20_000);
 
     // The store changes the payment's sum; the portal posts the new one.
     payment.sum = 21_000;
@@ -161,12 +161,12 @@ describe("reuse of the first confirmation", () => {
     const changed = await post(fieldsOf(payment));
     expect(changed.status).toBe(200);
     expect(portal.calls.slice(before).map((c) => c.method)).toContain("sale.payment.get");
-    expect((await db().order.findUniqueOrThrow({ where: { externalId } })).amount).toBe(21_000);
+    expect((await db().order.findFirstOrThrow({ where: { externalId } })).amount).toBe(21_000);
 
     // A stale page posting the old sum is checked against the portal again and refused.
     const stale = await post(fieldsOf({ id: payment.id, sum: 20_000 }));
     expect(stale.body).toMatchObject({ error: { code: "PAYMENT_NOT_CONFIRMED" } });
-    expect((await db().order.findUniqueOrThrow({ where: { externalId } })).amount).toBe(21_000);
+    expect((await db().order.findFirstOrThrow({ where: { externalId } })).amount).toBe(21_000);
   });
 
   it("does not reuse a confirmation the order mirror has moved past (another instance confirmed a newer sum)", async () => {
@@ -175,13 +175,13 @@ describe("reuse of the first confirmation", () => {
     const externalId = `b24-${paySystemId}-${payment.id}`;
     // Another instance confirms the changed sum: the mirror has it, this instance's reuse does not.
     payment.sum = 31_000;
-    await db().order.update({ where: { externalId }, data: { amount: 31_000 } });
+    await db().order.update({ where: { storeId_externalId: { storeId: "default", externalId } }, data: { amount: 31_000 } });
 
     const before = restCalls();
     const stale = await post(fieldsOf({ id: payment.id, sum: 30_000 }));
     expect(portal.calls.slice(before).map((c) => c.method)).toEqual(["sale.payment.get"]);
     expect(stale.body).toMatchObject({ error: { code: "PAYMENT_NOT_CONFIRMED" } });
-    expect((await db().order.findUniqueOrThrow({ where: { externalId } })).amount).toBe(31_000);
+    expect((await db().order.findFirstOrThrow({ where: { externalId } })).amount).toBe(31_000);
   });
 
   it("does not reuse a confirmation once the order is paid here: the portal's own record refuses a late checkout", async () => {
@@ -189,7 +189,7 @@ describe("reuse of the first confirmation", () => {
     expect((await post(fieldsOf(payment))).status).toBe(200);
     const externalId = `b24-${paySystemId}-${payment.id}`;
     // Paid through the app (and so on the portal) within the reuse window.
-    await db().order.update({ where: { externalId }, data: { status: "PAID" } });
+    await db().order.update({ where: { storeId_externalId: { storeId: "default", externalId } }, data: { status: "PAID" } });
     payment.paid = "Y";
     const before = restCalls();
     const late = await post(fieldsOf(payment));

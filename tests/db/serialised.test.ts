@@ -28,7 +28,7 @@ describe("db()", () => {
     const outside = `outside-${Date.now()}`;
     await db().order.create({ data: order(outside) });
     expect(await rolledBack).toBe("rolled back");
-    expect(await db().order.findUnique({ where: { externalId: outside } })).not.toBeNull();
+    expect(await db().order.findFirst({ where: { externalId: outside } })).not.toBeNull();
   });
 
   it("queries made inside a transaction's callback through db() do not deadlock", async () => {
@@ -37,6 +37,6 @@ describe("db()", () => {
       await tx.order.create({ data: order(id) });
       await db().order.count();
     });
-    expect(await db().order.findUnique({ where: { externalId: id } })).not.toBeNull();
+    expect(await db().order.findFirst({ where: { externalId: id } })).not.toBeNull();
   });
 });
