@@ -1,8 +1,10 @@
+import { db } from "./db";
 import { EnvError, env } from "./env";
 import { serveThrough, serverEntry } from "./http/server-entry";
 import { createLiveHandler } from "./live/node-handler";
 import { closeStatusHub } from "./live/status-hub";
 import { errorMessage, log } from "./log";
+import { ensureDefaultStore } from "./stores/store-repository";
 import { welcome } from "./welcome";
 import { startWorker } from "./worker";
 
@@ -41,5 +43,10 @@ export function startNodeServices(): void {
     },
     close: closeStatusHub,
   });
+  // The environment's store as a Store row (lib/stores/store-repository.ts). Requests do not wait
+  // for it and a failure does not stop the server: every row already defaults to this store.
+  Promise.resolve()
+    .then(() => ensureDefaultStore(db(), config))
+    .catch((error: unknown) => log().error({ error: errorMessage(error) }, "the default store could not be recorded"));
   if (config.WORKER_ENABLED === "true") startWorker();
 }
