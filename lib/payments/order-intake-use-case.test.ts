@@ -120,6 +120,7 @@ describe("getOrderForBitrix", () => {
         amount: 12_500,
         status: "PENDING",
         mode: "sandbox",
+        refundedAmount: 0,
       },
     });
   });
@@ -138,7 +139,15 @@ describe("getOrderForBitrix", () => {
         paidAt: row.paidAt?.toISOString(),
         kaspiPaymentId,
         mode: "sandbox",
+        refundedAmount: 0,
       },
     });
+  });
+
+  it("a refunded order carries what was refunded of the payment that paid it", async () => {
+    const { order, payment } = await seedPaidPayment(useCaseDeps());
+    await db().payment.update({ where: { id: payment.id }, data: { refundedAmount: 5_000, status: "PARTIALLY_REFUNDED" } });
+    const res = await getOrderForBitrix(db(), order.externalId);
+    expect(res).toMatchObject({ ok: true, value: { refundedAmount: 5_000 } });
   });
 });

@@ -170,6 +170,7 @@ export type OrderView = {
   paidAt?: string;
   kaspiPaymentId?: string;
   receiptUrl?: string;
+  refundedAmount: number;
 };
 
 // GET /api/orders/{externalId}: what Bitrix re-checks before it marks an order paid.
@@ -193,5 +194,6 @@ export async function getOrderForBitrix(
     ...(order.paidAt ? { paidAt: order.paidAt.toISOString() } : {}),
     ...(paid?.kaspiPaymentId ? { kaspiPaymentId: paid.kaspiPaymentId } : {}),
     ...(order.receiptUrl ? { receiptUrl: order.receiptUrl } : {}),
+    refundedAmount: paid?.refundedAmount ?? 0,
   });
 }

@@ -58,4 +58,10 @@ export const orderViewSchema = z.object({
   kaspiPaymentId: z.string().optional(),
   /** The fiscal receipt of the payment (its OFD consumer link), once it is issued. */
   receiptUrl: z.url().optional(),
+  /**
+   * Whole tenge refunded at Kaspi of the payment that settled the order (0 when none): Bitrix
+   * compares it with a refund notification's refundedTotal, so a late, older notification (an
+   * outbox retry after a newer one was delivered) changes nothing.
+   */
+  refundedAmount: z.number().int().min(0),
 });

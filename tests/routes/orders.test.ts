@@ -268,7 +268,14 @@ describe("GET /api/orders/{externalId}", () => {
     const answer = await getOrderSigned(order.externalId);
     expect(answer).toEqual({
       status: 200,
-      body: { orderId: order.orderId, externalId: order.externalId, amount: 7_700, status: "CREATED", mode: "sandbox" },
+      body: {
+        orderId: order.orderId,
+        externalId: order.externalId,
+        amount: 7_700,
+        status: "CREATED",
+        mode: "sandbox",
+        refundedAmount: 0,
+      },
     });
   });
 

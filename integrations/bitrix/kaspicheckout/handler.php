@@ -311,7 +311,7 @@ class KaspiCheckoutHandler extends PaySystem\ServiceHandler implements PaySystem
         $status = isset($order->body['status']) ? (string)$order->body['status'] : '';
         $kaspiPaymentId = isset($order->body['kaspiPaymentId']) ? (string)$order->body['kaspiPaymentId'] : '';
         return $refund
-            ? $this->applyRefund($result, $payment, $notification, $status)
+            ? $this->applyRefund($result, $payment, $notification, $status, $order->body)
             : $this->applyPaid($result, $payment, $order->body + $notification, $status, $amount, $kaspiPaymentId);
     }
 
@@ -339,12 +339,20 @@ class KaspiCheckoutHandler extends PaySystem\ServiceHandler implements PaySystem
     }
 
     /** A refund made in the app: a full one returns the payment (IS_RETURN = P, unpaid); a partial one is recorded. */
-    private function applyRefund(PaySystem\ServiceResult $result, Payment $payment, array $notification, $status)
+    private function applyRefund(PaySystem\ServiceResult $result, Payment $payment, array $notification, $status, array $order)
     {
         if ($status !== 'REFUNDED' && $status !== 'PARTIALLY_REFUNDED') {
             return $this->fail($result, 409, 'NOT_REFUNDED', 'the app reports the payment as ' . $status . ', not refunded');
         }
         $refunded = isset($notification['refundedTotal']) && is_int($notification['refundedTotal']) ? $notification['refundedTotal'] : 0;
+        // The app has recorded more refunded than this notification says: it is an older one (the
+        // app's outbox signs every retry afresh, so a late retry passes the nonce check). The newer
+        // notification carries the current totals; this one is acknowledged and changes nothing.
+        $recorded = isset($order['refundedAmount']) && is_int($order['refundedAmount']) ? $order['refundedAmount'] : null;
+        if ($recorded !== null && $refunded < $recorded) {
+            $this->answer = [200, ['status' => 'OK', 'superseded' => true]];
+            return $result;
+        }
         $text = $this->withReceipt(
             'Kaspi refund ' . $refunded . ' KZT of ' . $this->wholeTenge($payment->getSum()) . ' KZT'
             . (isset($notification['refundId']) ? ' (' . self::cut((string)$notification['refundId'], 60) . ')' : ''),

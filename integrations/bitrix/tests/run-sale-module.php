@@ -266,6 +266,22 @@ test('replay: an older partial-refund notification delivered again does not over
     same(true, $payment->isPaid(), 'still paid');
 });
 
+test('out of order: an older refund notification re-signed by the app\'s retry after a newer one changes nothing', function () {
+    appSays(200, paidOrder(['status' => 'PARTIALLY_REFUNDED', 'refundedAmount' => 5000]));
+    $payment = payment(['PAID' => 'Y']);
+    $refund = ['event' => 'payment.refunded', 'amount' => 2500, 'status' => 'PARTIALLY_REFUNDED'];
+    same(200, deliver(service(), $payment, captured(['refundId' => 'rfd_2', 'refundedTotal' => 5000] + $refund))->status, 'the newer');
+    same('Kaspi refund 5000 KZT of 12500 KZT (rfd_2)', $payment->getField('PS_STATUS_DESCRIPTION'), 'recorded');
+
+    // The older one's acknowledgement was lost; the outbox signs it again (a fresh nonce).
+    $handler = deliver(service(), $payment, captured(['refundId' => 'rfd_1', 'refundedTotal' => 2500] + $refund));
+    same(200, $handler->status, 'acknowledged, so the app stops retrying');
+    same(true, $handler->body['superseded'], 'as superseded');
+    same('Kaspi refund 5000 KZT of 12500 KZT (rfd_2)', $payment->getField('PS_STATUS_DESCRIPTION'), 'PS_STATUS_DESCRIPTION kept');
+    same('Kaspi refund 5000 KZT of 12500 KZT (rfd_2)', $payment->getField('PAY_RETURN_COMMENT'), 'PAY_RETURN_COMMENT kept');
+    same(true, $payment->isPaid(), 'still paid');
+});
+
 test('replay: the nonce is kept in the site\'s database until its timestamp + the tolerance', function () {
     $db = new MemoryConnection();
     Application::setConnection($db);
