@@ -38,7 +38,11 @@ const refuse = (code: number, text: string, data?: unknown): Answer => ({
   body: { Errors: [{ Code: code, Text: text }], ...(data === undefined ? {} : { Data: data }) },
 });
 
-/** Requests being answered per register, in this process: a second one at once is code 9. */
+/**
+ * Requests being answered per register, in this process: a second one at once is code 9. On
+ * globalThis because Next evaluates lib/ once per bundle (instrumentation, proxy, routes; see
+ * instrumentation.ts), and the count must be one per process.
+ */
 const holder = globalThis as unknown as { __webkassaSim?: { inFlight: Map<string, number>; maxInFlight: number } };
 function state() {
   holder.__webkassaSim ??= { inFlight: new Map(), maxInFlight: 0 };
