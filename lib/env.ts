@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { fiscalSettingsFrom, type FiscalSettings } from "./fiscal/settings";
 import { type AddressList, AddressListError, addressList, splitList } from "./http/ip-list";
+import { fromEnvironment, SecretKeyError, type SecretKeyring } from "./stores/secrets";
 
 // The only module that reads process.env. Every setting is validated once; a bad value stops the
 // app with a message that names the variable, never its value (some of them are secrets).
@@ -52,6 +53,15 @@ const schema = z
         .number()
         .refine((n) => n === 0 || n >= 2, "must be 0 (off) or at least 2 (one confirmation makes 2 REST calls)"),
     ),
+    // Bitrix24 as an OAuth app (Marketplace or local app, docs/bitrix.md): the app's client id and
+    // secret, and the authorization server's token URL (b24restdocs settings/oauth/index.md).
+    BITRIX24_CLIENT_ID: optionalString,
+    BITRIX24_CLIENT_SECRET: optionalString,
+    BITRIX24_OAUTH_URL: z.preprocess(emptyToUndefined, z.url().default("https://oauth.bitrix.info/oauth/token/")),
+    // Encryption of the stores' credentials at rest (lib/stores/secrets.ts): 32 bytes as 64 hex
+    // characters or base64; previous keys (comma-separated) only decrypt, during a rotation.
+    STORE_SECRETS_KEY: optionalString,
+    STORE_SECRETS_KEY_PREVIOUS: optionalString,
     // One name per contract (`gateway`, checkpay's first name, is refused with a pointer to it).
     KASPI_PROTOCOL: z.preprocess(
       emptyToUndefined,
@@ -149,6 +159,30 @@ const schema = z
         code: "custom",
         path: ["BITRIX24_WEBHOOK_URL"],
         message: "must be an inbound webhook URL like https://<portal>/rest/<user>/<code>/",
+      });
+    }
+    if (Boolean(v.BITRIX24_CLIENT_ID) !== Boolean(v.BITRIX24_CLIENT_SECRET)) {
+      const missing = v.BITRIX24_CLIENT_ID ? "BITRIX24_CLIENT_SECRET" : "BITRIX24_CLIENT_ID";
+      ctx.addIssue({
+        code: "custom",
+        path: [missing],
+        message: "is required with the other one: the Bitrix24 app's client id and secret go together",
+      });
+    }
+    if (v.BITRIX24_CLIENT_ID && !v.STORE_SECRETS_KEY) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["STORE_SECRETS_KEY"],
+        message:
+          "is required with BITRIX24_CLIENT_ID: the portals' tokens are stored encrypted with it (e.g. `openssl rand -hex 32`)",
+      });
+    }
+    // The refresh grant carries the client secret (settings/oauth/auto-renewal.md): https only.
+    if (!v.BITRIX24_OAUTH_URL.startsWith("https://") && !isLoopbackUrl(v.BITRIX24_OAUTH_URL)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["BITRIX24_OAUTH_URL"],
+        message: "must be an https URL, e.g. https://oauth.bitrix.info/oauth/token/",
       });
     }
     if (v.KASPI_SANDBOX === "off" && !hasKaspiCredentials(v)) {
@@ -295,6 +329,14 @@ export type Env = z.infer<typeof schema> & {
   checkoutFormAction: string | undefined;
   /** Fiscal receipts (FISCAL_PROVIDER, WEBKASSA_*; lib/fiscal/settings.ts); null = none issued. */
   fiscal: FiscalSettings | null;
+  /**
+   * The Bitrix24 OAuth app (BITRIX24_CLIENT_ID/SECRET, BITRIX24_OAUTH_URL), or null when it is not
+   * configured (then POST /bitrix24/install and /bitrix24/events answer 404). `oauthServer` is the
+   * token URL's origin: where app.info confirms an install (settings/oauth/simple-way.md).
+   */
+  bitrix24App: { clientId: string; clientSecret: string; oauthUrl: string; oauthServer: string } | null;
+  /** STORE_SECRETS_KEY (+ _PREVIOUS), parsed; null when unset. Never logged. */
+  storeSecrets: SecretKeyring | null;
   /** What to tell the operator at start (first names still read, and what replaces them). */
   warnings: string[];
 };
@@ -376,12 +418,32 @@ export function parseEnv(raw: Record<string, string | undefined>): Env {
   const appUrl = (v.APP_URL ?? `http://localhost:${v.PORT}`).replace(/\/+$/, "");
   const sandboxEnabled = v.KASPI_SANDBOX === "on" || (v.KASPI_SANDBOX === "auto" && !hasKaspiCredentials(v));
   // The Webkassa simulator stands in only where the payments are the Kaspi sandbox's too.
-  const fiscal = fiscalSettingsFrom(source, { port: v.PORT, sandboxEnabled: sandboxEnabled && !hasKaspiCredentials(v) });
+  const fiscal = fiscalSettingsFrom(source, {
+    port: v.PORT,
+    sandboxEnabled: sandboxEnabled && !hasKaspiCredentials(v),
+  });
   if (!fiscal.ok) {
     throw new EnvError(
       `Invalid configuration:\n${fiscal.lines.map((l) => `  ${l}`).join("\n")}\nSee .env.example for every setting.`,
     );
   }
+  let storeSecrets: SecretKeyring | null;
+  try {
+    storeSecrets = fromEnvironment(source);
+  } catch (error) {
+    if (!(error instanceof SecretKeyError)) throw error;
+    // The message names the variable, never the key (lib/stores/secrets.ts).
+    throw new EnvError(`Invalid configuration:\n  ${error.message}\nSee .env.example for every setting.`);
+  }
+  const bitrix24App =
+    v.BITRIX24_CLIENT_ID && v.BITRIX24_CLIENT_SECRET
+      ? {
+          clientId: v.BITRIX24_CLIENT_ID,
+          clientSecret: v.BITRIX24_CLIENT_SECRET,
+          oauthUrl: v.BITRIX24_OAUTH_URL,
+          oauthServer: new URL(v.BITRIX24_OAUTH_URL).origin,
+        }
+      : null;
   const bitrixOrigins = v.BITRIX_ORIGINS.split(",")
     .map((o) => o.trim())
     .filter(Boolean);
@@ -459,6 +521,8 @@ export function parseEnv(raw: Record<string, string | undefined>): Env {
     checkoutFormAction:
       v.KASPI_PROTOCOL === "checkpay" && v.KASPI_CHECKPAY_ENTRY === "online" ? kaspiOnlineUrl : undefined,
     fiscal: fiscal.value,
+    bitrix24App,
+    storeSecrets,
     warnings,
   };
 }
