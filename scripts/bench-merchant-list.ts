@@ -23,6 +23,7 @@ const { listPayments, paymentTotals, paymentsView } = await import("../lib/merch
 const { merchantOverview } = await import("../lib/merchant/overview");
 const { paymentsCsvStream } = await import("../lib/merchant/csv-export");
 const { addDays, almatyDay } = await import("../lib/merchant/almaty-time");
+const { DEFAULT_STORE_ID: STORE } = await import("../lib/stores/store-id");
 const client = db();
 
 // Seed: 100,000 orders, one payment each, spread over the last 90 days; a realistic status mix.
@@ -100,11 +101,12 @@ async function time(label: string, fn: () => Promise<unknown>, runs = 7) {
   );
 }
 
-const page = (f: Parameters<typeof listPayments>[1]) => () => paymentsView(client, f);
+const page = (f: Parameters<typeof listPayments>[2]) => () => paymentsView(client, STORE, f);
 const today = almatyDay(new Date());
-const first = await listPayments(client, {});
+const first = await listPayments(client, STORE, {});
 let deep: string | undefined = first.nextCursor ?? undefined;
-for (let i = 0; i < 200 && deep; i++) deep = (await listPayments(client, { cursor: deep })).nextCursor ?? undefined;
+for (let i = 0; i < 200 && deep; i++)
+  deep = (await listPayments(client, STORE, { cursor: deep })).nextCursor ?? undefined;
 
 console.log("\nlist page = one page of 50 rows + totals (count, paid sum, refunded sum) of the filtered set");
 await time("first page, no filter", page({}));
@@ -116,13 +118,13 @@ await time("search: exact Bitrix order id BX-150123", page({ q: "BX-150123" }));
 await time("search: partial order id 5012", page({ q: "5012" }));
 await time("search: phone typed 8 701 …", page({ q: "8 701 000 12" }));
 await time("search: no match", page({ q: "nothing-matches" }));
-await time("rows only (no totals), first page", () => listPayments(client, {}));
-await time("totals only, no filter", () => paymentTotals(client, {}));
-await time("overview (30 daily sums + conversion)", () => merchantOverview(client), 3);
+await time("rows only (no totals), first page", () => listPayments(client, STORE, {}));
+await time("totals only, no filter", () => paymentTotals(client, STORE, {}));
+await time("overview (30 daily sums + conversion)", () => merchantOverview(client, STORE), 3);
 await time(
   "CSV export of status=PAID (all rows, streamed)",
   async () => {
-    const reader = paymentsCsvStream(client, { status: "PAID" }, ";").getReader();
+    const reader = paymentsCsvStream(client, STORE, { status: "PAID" }, ";").getReader();
     let bytes = 0;
     for (;;) {
       const { done, value } = await reader.read();

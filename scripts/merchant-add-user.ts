@@ -1,6 +1,7 @@
-// npm run merchant:add-user -- <email> [--role admin|viewer]
-// Creates a merchant user (or sets a new password for an existing one), asking for the password
-// on the terminal (not echoed), or reading it from the first line of stdin when piped.
+// npm run merchant:add-user -- <email> [--role admin|viewer] [--store <id>]
+// Creates a merchant user of a store ("default" unless --store says another), or sets a new
+// password for an existing user of that store, asking for the password on the terminal (not
+// echoed), or reading it from the first line of stdin when piped. The user sees only that store.
 import "dotenv/config";
 import { createInterface } from "node:readline";
 import { Writable } from "node:stream";
@@ -11,11 +12,15 @@ process.env.BITRIX_SHARED_SECRET ||= "merchant-cli-does-not-use-the-shared-secre
 const args = process.argv.slice(2);
 const roleAt = args.indexOf("--role");
 const role = roleAt >= 0 ? args[roleAt + 1] : undefined;
-const email = args.find((a, i) => !a.startsWith("--") && (roleAt < 0 || i !== roleAt + 1));
+const storeAt = args.indexOf("--store");
+const store = storeAt >= 0 ? args[storeAt + 1] : "default";
+const optionValues = new Set([roleAt, storeAt].filter((i) => i >= 0).map((i) => i + 1));
+const email = args.find((a, i) => !a.startsWith("--") && !optionValues.has(i));
 
-if (!email || (role !== undefined && role !== "admin" && role !== "viewer")) {
+if (!email || (role !== undefined && role !== "admin" && role !== "viewer") || !store || store.startsWith("--")) {
   console.error(
-    "usage: npm run merchant:add-user -- <email> [--role admin|viewer]   (new users: viewer unless --role admin)",
+    "usage: npm run merchant:add-user -- <email> [--role admin|viewer] [--store <id>]" +
+      "   (new users: viewer unless --role admin; store: default unless --store)",
   );
   process.exit(2);
 }
@@ -60,10 +65,14 @@ if (process.stdin.isTTY) {
   }
 }
 try {
-  const outcome = await upsertMerchantUser(db(), { email, password, role });
+  // The default store is the environment's and needs no row; any other must exist.
+  if (store !== "default" && !(await db().store.findUnique({ where: { id: store } }))) {
+    throw new Error(`no store ${store}`);
+  }
+  const outcome = await upsertMerchantUser(db(), { email, password, role, storeId: store });
   console.log(
     outcome.created
-      ? `Created ${role ?? "viewer"} ${email.toLowerCase()}.`
+      ? `Created ${role ?? "viewer"} ${email.toLowerCase()} of store ${store}.`
       : `Updated ${email.toLowerCase()}: new password${role ? `, role ${role}` : ""}; its sessions were signed out.`,
   );
 } catch (e) {

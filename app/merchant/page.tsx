@@ -16,7 +16,7 @@ export default async function MerchantOverviewPage() {
   const session = await requireMerchantPage("/merchant");
   const lang = await merchantLang();
   const t = merchantDict(lang);
-  const overview = await merchantOverview(db());
+  const overview = await merchantOverview(db(), session.storeId);
   const total = overview.days.reduce((s, d) => s + d.paidSum, 0);
   const percent =
     overview.conversion === null

@@ -30,7 +30,7 @@ export const bitrixRefundAnswerSchema = z.object({
 export type BitrixRefundAnswer = Omit<z.infer<typeof bitrixRefundAnswerSchema>, "status"> & { status: RefundStatus };
 
 export async function refundFromBitrix(
-  deps: RefundDeps,
+  deps: Omit<RefundDeps, "storeId"> & { storeId?: string },
   input: BitrixRefundInput,
 ): Promise<Result<BitrixRefundAnswer>> {
   const order = await deps.db.order.findUnique({
@@ -44,12 +44,15 @@ export async function refundFromBitrix(
   });
   if (!settled) return fail("REFUND_NOT_ALLOWED", "the order has no paid payment to refund");
 
-  const result = await refundPayment(deps, {
-    paymentId: settled.id,
-    amount: input.amount,
-    idempotencyKey: `bitrix:${order.id}:${input.refundId}`,
-    actor: { userId: "bitrix", email: "Bitrix admin" },
-  });
+  const result = await refundPayment(
+    { ...deps, storeId: storeOf(deps) },
+    {
+      paymentId: settled.id,
+      amount: input.amount,
+      idempotencyKey: `bitrix:${order.id}:${input.refundId}`,
+      actor: { userId: "bitrix", email: "Bitrix admin" },
+    },
+  );
   if (!result.ok) {
     if (result.error.code === "REFUND_UNSUPPORTED") {
       return fail("REFUND_UNSUPPORTED", `this Kaspi protocol cannot refund through the API: ${result.error.message}`);

@@ -7,10 +7,16 @@ import type { ReceiptView } from "./receipt-schemas";
 // An admin's "Retry receipt" (POST /api/merchant/receipts/{id}/retry): a refused (FAILED) or held
 // (HELD: the register stopped) receipt goes back to the queue, due now, with the same external
 // number; a held one also lifts the register's stop — if the cause is still there, the next
-// request meets it again and stops it again. An issued receipt is left as it is.
+// request meets it again and stops it again. An issued receipt is left as it is. Only a receipt of
+// the admin's store: another store's is "no such receipt".
 
-export async function retryReceipt(db: Db, receiptId: string, actor: { email: string }): Promise<Result<ReceiptView>> {
-  const receipt = await db.fiscalReceipt.findUnique({ where: { id: receiptId } });
+export async function retryReceipt(
+  db: Db,
+  storeId: string,
+  receiptId: string,
+  actor: { email: string },
+): Promise<Result<ReceiptView>> {
+  const receipt = await db.fiscalReceipt.findFirst({ where: { id: receiptId, storeId } });
   if (!receipt) return fail("NOT_FOUND", "no such receipt");
   if (receipt.status !== "ISSUED") {
     if (receipt.document === "null") {

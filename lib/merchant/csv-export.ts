@@ -58,12 +58,13 @@ export function csvRecord(row: PaymentRow): (string | number)[] {
 
 export function paymentsCsvStream(
   db: Db,
+  storeId: string,
   filters: PaymentFilters,
   delimiter: CsvDelimiter,
 ): ReadableStream<Uint8Array> {
   const records = Readable.from(
     (async function* () {
-      for await (const row of allPayments(db, { ...filters, cursor: undefined })) yield csvRecord(row);
+      for await (const row of allPayments(db, storeId, { ...filters, cursor: undefined })) yield csvRecord(row);
     })(),
   );
   const csv = stringify({ bom: true, delimiter, header: true, columns: [...COLUMNS], record_delimiter: "windows" });

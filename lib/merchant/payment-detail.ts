@@ -3,10 +3,11 @@ import type { Db } from "../db";
 // Everything the payment page shows: the attempt, its order, every attempt of the order, the
 // order's whole timeline (events of all attempts, marked by payment), notifications to Bitrix
 // with their attempts and errors, the refunds of this payment and its fiscal receipts (sale and
-// returns: fiscal sign, shift, number, link, the last error).
+// returns: fiscal sign, shift, number, link, the last error). A payment of another store is
+// null, as an unknown id is.
 
-export async function paymentDetail(db: Db, paymentId: string) {
-  const payment = await db.payment.findUnique({ where: { id: paymentId }, include: { order: true } });
+export async function paymentDetail(db: Db, storeId: string, paymentId: string) {
+  const payment = await db.payment.findFirst({ where: { id: paymentId, storeId }, include: { order: true } });
   if (!payment) return null;
   const [attempts, events, outbox, refunds, receipts] = await Promise.all([
     db.payment.findMany({

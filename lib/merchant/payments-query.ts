@@ -7,7 +7,8 @@ import type { PaymentFilters } from "./payment-filters";
 
 // The merchant payments list: newest first, keyset pagination on (createdAt, id) so page N costs
 // what page 1 does, filters and search that stay within what SQLite and PostgreSQL both run
-// (Prisma queries only), and totals over the whole filtered set.
+// (Prisma queries only), and totals over the whole filtered set. Everything is within one store:
+// the signed-in merchant's (MerchantSessionView.storeId).
 
 export type PaymentWhere = NonNullable<NonNullable<Parameters<Db["payment"]["findMany"]>[0]>["where"]>;
 
@@ -32,12 +33,12 @@ export const SEARCH_ORDER_LIMIT = 2_000;
  * table, or index hits for exact ids), then filters payments by those ids: much cheaper than a
  * relation filter evaluated per payment row.
  */
-export async function whereOf(db: Db, f: Omit<PaymentFilters, "cursor">): Promise<PaymentWhere> {
-  const and: PaymentWhere[] = [];
+export async function whereOf(db: Db, storeId: string, f: Omit<PaymentFilters, "cursor">): Promise<PaymentWhere> {
+  const and: PaymentWhere[] = [{ storeId }];
   if (f.status) and.push({ status: f.status });
   if (f.from) and.push({ createdAt: { gte: almatyDayStart(f.from) } });
   if (f.to) and.push({ createdAt: { lt: almatyDayEnd(f.to) } });
-  if (f.q) and.push(await searchWhere(db, f.q));
+  if (f.q) and.push(await searchWhere(db, storeId, f.q));
   if (f.attention) {
     // A person must act: an attention event (e.g. paid after the order was cancelled), or a fiscal
     // receipt refused for good or held by a stopped cash register (until it is issued).
@@ -48,24 +49,27 @@ export async function whereOf(db: Db, f: Omit<PaymentFilters, "cursor">): Promis
       ],
     });
   }
-  return and.length ? { AND: and } : {};
+  return { AND: and };
 }
 
 /**
  * Exact ids first (unique or indexed columns: an index hit each); only when nothing matches
- * exactly, a partial search over orders (externalId, account number, phone) and Kaspi ids.
+ * exactly, a partial search over orders (externalId, account number, phone) and Kaspi ids. Only
+ * the store's orders and payments count: another store's exact match must not hide this store's
+ * partial ones.
  */
-async function searchWhere(db: Db, q: string): Promise<PaymentWhere> {
+async function searchWhere(db: Db, storeId: string, q: string): Promise<PaymentWhere> {
   const digits = phoneDigits(q);
   const exactPhone = digits?.length === 11 ? `+${digits}` : undefined;
   const exactOrders = await db.order.findMany({
     where: {
+      storeId,
       OR: [{ externalId: q }, { accountNumber: q }, ...(exactPhone ? [{ phone: exactPhone }] : [])],
     },
     select: { id: true },
     take: SEARCH_ORDER_LIMIT,
   });
-  const exactPayment = await db.payment.findUnique({ where: { kaspiPaymentId: q }, select: { id: true } });
+  const exactPayment = await db.payment.findFirst({ where: { kaspiPaymentId: q, storeId }, select: { id: true } });
   if (exactOrders.length || exactPayment) {
     return {
       OR: [
@@ -75,6 +79,7 @@ async function searchWhere(db: Db, q: string): Promise<PaymentWhere> {
     };
   }
   const orderMatch = {
+    storeId,
     OR: [
       { externalId: containsText(q) },
       { accountNumber: containsText(q) },
@@ -150,11 +155,12 @@ export type PaymentPage = { rows: PaymentRow[]; nextCursor: string | null };
 
 export async function listPayments(
   db: Db,
+  storeId: string,
   f: PaymentFilters,
   pageSize = PAGE_SIZE,
   precomputed?: PaymentWhere,
 ): Promise<PaymentPage> {
-  const base = precomputed ?? (await whereOf(db, f));
+  const base = precomputed ?? (await whereOf(db, storeId, f));
   const cursor = decodeCursor(f.cursor);
   const where = cursor ? { AND: [base, after(cursor)] } : base;
   const rows = await fetchRows(db, where, pageSize + 1);
@@ -164,8 +170,13 @@ export async function listPayments(
 }
 
 /** Every row of a filtered view, newest first, a batch at a time (the CSV export). */
-export async function* allPayments(db: Db, f: PaymentFilters, batch = 1000): AsyncGenerator<PaymentRow> {
-  const base = await whereOf(db, f);
+export async function* allPayments(
+  db: Db,
+  storeId: string,
+  f: PaymentFilters,
+  batch = 1000,
+): AsyncGenerator<PaymentRow> {
+  const base = await whereOf(db, storeId, f);
   let cursor: Cursor | undefined;
   for (;;) {
     const rows = await fetchRows(db, cursor ? { AND: [base, after(cursor)] } : base, batch);
@@ -179,8 +190,13 @@ export async function* allPayments(db: Db, f: PaymentFilters, batch = 1000): Asy
 export type PaymentTotals = { count: number; paidCount: number; paidSum: number; refundedSum: number };
 
 /** Totals of the filtered set: a count of all, and sums over the paid-like statuses. */
-export async function paymentTotals(db: Db, f: PaymentFilters, where?: PaymentWhere): Promise<PaymentTotals> {
-  const w = where ?? (await whereOf(db, f));
+export async function paymentTotals(
+  db: Db,
+  storeId: string,
+  f: PaymentFilters,
+  where?: PaymentWhere,
+): Promise<PaymentTotals> {
+  const w = where ?? (await whereOf(db, storeId, f));
   const [count, paid] = await Promise.all([
     db.payment.count({ where: w }),
     db.payment.aggregate({
@@ -198,8 +214,15 @@ export async function paymentTotals(db: Db, f: PaymentFilters, where?: PaymentWh
 }
 
 /** What the list page shows: one page and the totals, the filter (and its search) resolved once. */
-export async function paymentsView(db: Db, f: PaymentFilters): Promise<{ page: PaymentPage; totals: PaymentTotals }> {
-  const where = await whereOf(db, f);
-  const [page, totals] = await Promise.all([listPayments(db, f, PAGE_SIZE, where), paymentTotals(db, f, where)]);
+export async function paymentsView(
+  db: Db,
+  storeId: string,
+  f: PaymentFilters,
+): Promise<{ page: PaymentPage; totals: PaymentTotals }> {
+  const where = await whereOf(db, storeId, f);
+  const [page, totals] = await Promise.all([
+    listPayments(db, storeId, f, PAGE_SIZE, where),
+    paymentTotals(db, storeId, f, where),
+  ]);
   return { page, totals };
 }

@@ -22,6 +22,8 @@ export function sessionCookieName(appUrl: string): string {
 export type MerchantSessionView = {
   sessionId: string;
   userId: string;
+  /** The store the user belongs to: every query of the merchant area is limited to it. */
+  storeId: string;
   email: string;
   role: MerchantRole;
   csrfToken: string;
@@ -69,6 +71,7 @@ export async function findSession(
   return {
     sessionId: row.id,
     userId: row.userId,
+    storeId: row.user.storeId,
     email: row.user.email,
     role: row.user.role,
     csrfToken: row.csrfToken,

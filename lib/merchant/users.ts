@@ -2,9 +2,12 @@ import type { Db } from "../db";
 import { newId } from "../ids";
 import { generatePassword, hashPassword, MIN_PASSWORD_LENGTH } from "./password";
 import type { MerchantRole } from "./roles";
+import { DEFAULT_STORE_ID } from "../stores/store-id";
 
 // Merchant users: created by `npm run merchant:add-user`, by an admin in the merchant area, and
-// (embedded default only) a first admin printed by `npm start`.
+// (embedded default only) a first admin printed by `npm start`. A user belongs to one store and
+// sees and manages only that store; the e-mail is unique across all stores (sign-in finds the user
+// by it, and so the store).
 
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
@@ -16,10 +19,21 @@ export function isPlausibleEmail(email: string): boolean {
 
 export type UpsertOutcome = { created: boolean; userId: string };
 
-/** Creates the user (viewer unless told), or sets the password (and, if given, role) of an existing one. */
+/** The e-mail is a user of another store: nothing was changed. */
+export class EmailOfAnotherStoreError extends Error {
+  constructor(readonly storeId: string) {
+    super(`this e-mail is already a user of another store (${storeId})`);
+  }
+}
+
+/**
+ * Creates the user of the store (viewer unless told), or sets the password (and, if given, role)
+ * of an existing user of that store. A user of another store is left alone
+ * (EmailOfAnotherStoreError).
+ */
 export async function upsertMerchantUser(
   db: Db,
-  input: { email: string; password: string; role?: MerchantRole },
+  input: { email: string; password: string; role?: MerchantRole; storeId: string },
 ): Promise<UpsertOutcome> {
   const email = normalizeEmail(input.email);
   if (!isPlausibleEmail(email)) throw new Error(`not an email address: ${input.email}`);
@@ -28,6 +42,7 @@ export async function upsertMerchantUser(
   }
   const passwordHash = await hashPassword(input.password);
   const existing = await db.merchantUser.findUnique({ where: { email } });
+  if (existing && existing.storeId !== input.storeId) throw new EmailOfAnotherStoreError(existing.storeId);
   if (existing) {
     await db.merchantUser.update({
       where: { id: existing.id },
@@ -38,7 +53,9 @@ export async function upsertMerchantUser(
     return { created: false, userId: existing.id };
   }
   const id = newId("usr");
-  await db.merchantUser.create({ data: { id, email, passwordHash, role: input.role ?? "viewer" } });
+  await db.merchantUser.create({
+    data: { id, storeId: input.storeId, email, passwordHash, role: input.role ?? "viewer" },
+  });
   return { created: true, userId: id };
 }
 
@@ -54,25 +71,36 @@ export async function ensureFirstMerchantUser(
   const password = generatePassword();
   const id = newId("usr");
   try {
-    await db.merchantUser.create({ data: { id, email, passwordHash: await hashPassword(password), role: "admin" } });
+    await db.merchantUser.create({
+      data: { id, storeId: DEFAULT_STORE_ID, email, passwordHash: await hashPassword(password), role: "admin" },
+    });
   } catch {
     return null; // another process made it first
   }
   return { email, password };
 }
 
-export async function listMerchantUsers(db: Db) {
+/** The users of one store. */
+export async function listMerchantUsers(db: Db, storeId: string) {
   return db.merchantUser.findMany({
+    where: { storeId },
     orderBy: { createdAt: "asc" },
     select: { id: true, email: true, role: true, disabledAt: true, lastLoginAt: true, createdAt: true },
   });
 }
 
-export async function setMerchantUserDisabled(db: Db, userId: string, disabled: boolean): Promise<boolean> {
+/** Disables (or enables) a user of the store; false, changing nothing, for any other id. */
+export async function setMerchantUserDisabled(
+  db: Db,
+  storeId: string,
+  userId: string,
+  disabled: boolean,
+): Promise<boolean> {
   const res = await db.merchantUser.updateMany({
-    where: { id: userId },
+    where: { id: userId, storeId },
     data: { disabledAt: disabled ? new Date() : null },
   });
+  if (res.count !== 1) return false;
   if (disabled) await db.merchantSession.deleteMany({ where: { userId } });
-  return res.count === 1;
+  return true;
 }

@@ -129,7 +129,12 @@ export const merchantOperations: Operation[] = [
     tag: "merchant",
     auth: "merchantWrite",
     pathParams: id,
-    responses: { 200: { description: "The receipt, queued again (PENDING) or already ISSUED", body: output("ReceiptView", receiptViewSchema) } },
+    responses: {
+      200: {
+        description: "The receipt, queued again (PENDING) or already ISSUED",
+        body: output("ReceiptView", receiptViewSchema),
+      },
+    },
     errors: [...MERCHANT_WRITE_ERRORS, "NOT_FOUND", "CONFLICT"],
   },
   {
@@ -166,7 +171,7 @@ export const merchantOperations: Operation[] = [
     method: "get",
     path: "/api/merchant/users",
     operationId: "merchantUsers",
-    summary: "The merchant users (admin)",
+    summary: "The merchant users of the admin's store (admin)",
     tag: "merchant",
     auth: "merchant",
     responses: { 200: { description: "Users", body: output("MerchantUsers", usersSchema) } },
@@ -176,7 +181,8 @@ export const merchantOperations: Operation[] = [
     method: "post",
     path: "/api/merchant/users",
     operationId: "merchantSaveUser",
-    summary: "Add a user, or give an existing one a new password; the generated password is shown once (admin)",
+    summary:
+      "Add a user to the admin's store, or give one of its users a new password; the generated password is shown once (admin). An e-mail of another store's user: 409",
     tag: "merchant",
     auth: "merchantWrite",
     requestBody: { body: input("UserBody", userBodySchema), required: true },
@@ -184,7 +190,7 @@ export const merchantOperations: Operation[] = [
       201: { description: "Created", body: output("UserSaved", userSavedSchema) },
       200: { description: "Existing user: new password", body: output("UserSaved", userSavedSchema) },
     },
-    errors: [...BODY_ERRORS, ...MERCHANT_WRITE_ERRORS],
+    errors: [...BODY_ERRORS, ...MERCHANT_WRITE_ERRORS, "CONFLICT"],
   },
   {
     method: "post",

@@ -11,13 +11,14 @@ export type RecheckOutcome = {
 };
 
 // "Re-check with Kaspi" on the merchant's payment page: GET the status now and apply it through
-// the same guarded transition a callback uses, with the same checks of externalId and amount.
+// the same guarded transition a callback uses, with the same checks of externalId and amount. The
+// payment must be of the merchant's store: another store's id is "no such payment".
 export async function recheckPayment(
-  deps: { db: Db; gateway: KaspiGateway },
+  deps: { db: Db; gateway: KaspiGateway; storeId: string },
   input: { paymentId: string; actorEmail: string },
 ): Promise<Result<RecheckOutcome>> {
   const { db, gateway } = deps;
-  const payment = await db.payment.findUnique({ where: { id: input.paymentId } });
+  const payment = await db.payment.findFirst({ where: { id: input.paymentId, storeId: deps.storeId } });
   if (!payment) return fail("NOT_FOUND", "no such payment");
   if (!payment.kaspiPaymentId) return fail("CONFLICT", "Kaspi has no payment for this attempt yet");
   const base = { orderId: payment.orderId, paymentId: payment.id, source: "merchant" as const };

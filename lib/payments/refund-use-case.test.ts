@@ -9,6 +9,7 @@ import {
   useCaseDeps,
   type Deps,
 } from "@/tests/support/use-case-fixtures";
+import { DEFAULT_STORE_ID } from "../stores/store-id";
 import { refundPayment, retryRefund } from "./refund-use-case";
 
 // The refund use case on a real SQLite file against the in-memory Kaspi: reserve, ask Kaspi,
@@ -16,9 +17,9 @@ import { refundPayment, retryRefund } from "./refund-use-case";
 
 const actor = { userId: "usr_test", email: "admin@shop.test" };
 
-let deps: Deps;
+let deps: Deps & { storeId: string };
 beforeEach(() => {
-  deps = useCaseDeps(createFakeKaspiGateway());
+  deps = { ...useCaseDeps(createFakeKaspiGateway()), storeId: DEFAULT_STORE_ID };
 });
 
 const paymentRow = (id: string) => db().payment.findUniqueOrThrow({ where: { id } });
@@ -122,9 +123,12 @@ describe("refundPayment", () => {
 
   it("a protocol without refunds is REFUND_UNSUPPORTED with its reason", async () => {
     const { payment } = await seedPaidPayment(deps);
-    const noRefunds = useCaseDeps(
-      createFakeKaspiGateway({ refundSupport: { supported: false, reason: "refund in Kaspi Business" } }),
-    );
+    const noRefunds = {
+      ...useCaseDeps(
+        createFakeKaspiGateway({ refundSupport: { supported: false, reason: "refund in Kaspi Business" } }),
+      ),
+      storeId: DEFAULT_STORE_ID,
+    };
     expect(await refundPayment(noRefunds, { paymentId: payment.id, amount: 100, actor })).toEqual({
       ok: false,
       error: { code: "REFUND_UNSUPPORTED", message: "refund in Kaspi Business" },
@@ -132,7 +136,10 @@ describe("refundPayment", () => {
   });
 
   it("where Kaspi refunds only in full, a partial refund is REFUND_NOT_ALLOWED", async () => {
-    const fullOnly = useCaseDeps(createFakeKaspiGateway({ refundSupport: { supported: true, partial: false } }));
+    const fullOnly = {
+      ...useCaseDeps(createFakeKaspiGateway({ refundSupport: { supported: true, partial: false } })),
+      storeId: DEFAULT_STORE_ID,
+    };
     const { payment } = await seedPaidPayment(fullOnly);
     expect(await refundPayment(fullOnly, { paymentId: payment.id, amount: 100, actor })).toMatchObject({
       ok: false,

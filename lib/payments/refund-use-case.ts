@@ -12,7 +12,6 @@ import { claimReturnQr, readyReturnQr } from "./return-qr-use-case";
 import { canTransition } from "./state-machine";
 import type { PaymentStatus } from "./status";
 import { recordEvent } from "./timeline";
-import { storeOf } from "../stores/store-id";
 
 // Refunds, full or partial, through the Kaspi port. Three steps, each guarded:
 // 1. reserve: one transaction moves the amount into Payment.refundingAmount with a compare-and-set
@@ -51,8 +50,8 @@ export type RefundView = {
   payment: { id: string; status: string; amount: number; refundedAmount: number; refundingAmount: number };
 };
 
-/** storeId: the store whose payment is refunded (default: the environment's). */
-export type RefundDeps = { db: Db; gateway: KaspiGateway; storeId?: string };
+/** storeId: the store whose payment is refunded; a payment or refund of another store is "no such …". */
+export type RefundDeps = { db: Db; gateway: KaspiGateway; storeId: string };
 export type RefundRequest = {
   paymentId: string;
   amount: number;
@@ -67,17 +66,19 @@ const MAX_TX_TRIES = 4;
 
 export async function refundPayment(deps: RefundDeps, input: RefundRequest): Promise<Result<RefundView>> {
   const { db, gateway } = deps;
-  const storeId = storeOf(deps);
+  const { storeId } = deps;
   const support = gateway.refundSupport;
   if (!support.supported) return fail("REFUND_UNSUPPORTED", support.reason);
   if (!Number.isInteger(input.amount) || input.amount <= 0) {
     return fail("INVALID_AMOUNT", "the refund must be a positive whole number of tenge");
   }
   if (input.idempotencyKey) {
-    const seen = await db.refund.findUnique({ where: { storeId_idempotencyKey: { storeId, idempotencyKey: input.idempotencyKey } } });
+    const seen = await db.refund.findUnique({
+      where: { storeId_idempotencyKey: { storeId, idempotencyKey: input.idempotencyKey } },
+    });
     if (seen) return sameRequest(db, seen, input);
   }
-  const returnQr = support.flow === "return-qr" ? await readyReturnQr(db, input.paymentId) : null;
+  const returnQr = support.flow === "return-qr" ? await readyReturnQr(db, storeId, input.paymentId) : null;
   if (support.flow === "return-qr" && !returnQr) {
     return fail("REFUND_NOT_ALLOWED", "Kaspi QR r2: the customer must scan a return QR first (make one on this page)");
   }
@@ -85,7 +86,7 @@ export async function refundPayment(deps: RefundDeps, input: RefundRequest): Pro
   let reserved: Result<{ refundId: string; kaspiPaymentId: string }> | undefined;
   for (let attempt = 1; !reserved; attempt++) {
     try {
-      reserved = await db.$transaction((tx) => reserve(tx, input, support.partial));
+      reserved = await db.$transaction((tx) => reserve(tx, storeId, input, support.partial));
     } catch (e) {
       // Another request with the same key got there first: answer with its refund. On PostgreSQL
       // the two may also deadlock (P2034); the loser's transaction left nothing and runs again.
@@ -116,7 +117,10 @@ export async function refundPayment(deps: RefundDeps, input: RefundRequest): Pro
 
 /** Sends a PENDING refund (Kaspi did not answer the first time) again, with the same refund id. */
 export async function retryRefund(deps: RefundDeps, refundId: string): Promise<Result<RefundView>> {
-  const refund = await deps.db.refund.findUnique({ where: { id: refundId }, include: { payment: true } });
+  const refund = await deps.db.refund.findFirst({
+    where: { id: refundId, storeId: deps.storeId },
+    include: { payment: true },
+  });
   if (!refund) return fail("NOT_FOUND", "no such refund");
   if (refund.status !== "PENDING") return ok(await viewOf(deps.db, refund.id));
   const kaspiPaymentId = refund.payment.kaspiPaymentId;
@@ -152,11 +156,12 @@ async function sameRequest(
 
 async function reserve(
   tx: Tx,
+  storeId: string,
   input: RefundRequest,
   partialAllowed: boolean,
 ): Promise<Result<{ refundId: string; kaspiPaymentId: string }>> {
   for (let i = 0; i < MAX_CAS_TRIES; i++) {
-    const p = await tx.payment.findUnique({ where: { id: input.paymentId } });
+    const p = await tx.payment.findFirst({ where: { id: input.paymentId, storeId } });
     if (!p) return fail("NOT_FOUND", "no such payment");
     if (!REFUNDABLE.includes(p.status as PaymentStatus)) {
       return fail("REFUND_NOT_ALLOWED", `a ${p.status} payment cannot be refunded`);

@@ -9,7 +9,8 @@ import { recordEvent } from "./timeline";
 // link sent to the customer; the customer scans it in the Kaspi app; return/status becomes
 // CustomerIdentityObtained. Then one refund may use it (refund-use-case.ts sends return/operations,
 // payment/details and payment/return with its QrReturnId). return/status is read at most once per
-// QrCodeScanEventPollingInterval, however often the merchant's page asks.
+// QrCodeScanEventPollingInterval, however often the merchant's page asks. Everything is within the
+// merchant's store (deps.storeId): another store's payment or return QR is "no such …".
 
 export type ReturnQrView = {
   id: string;
@@ -22,7 +23,7 @@ export type ReturnQrView = {
   pollIntervalMs: number;
 };
 
-type Deps = { db: Db; gateway: KaspiGateway };
+type Deps = { db: Db; gateway: KaspiGateway; storeId: string };
 type Row = NonNullable<Awaited<ReturnType<Db["qrReturn"]["findUnique"]>>>;
 
 const REFUNDABLE = ["PAID", "PARTIALLY_REFUNDED"];
@@ -46,7 +47,7 @@ export async function startReturnQr(
 ): Promise<Result<ReturnQrView>> {
   const port = deps.gateway.returnQr;
   if (!port) return fail("REFUND_UNSUPPORTED", "this Kaspi connection has no return QR (Kaspi QR r2 only)");
-  const p = await deps.db.payment.findUnique({ where: { id: input.paymentId } });
+  const p = await deps.db.payment.findFirst({ where: { id: input.paymentId, storeId: deps.storeId } });
   if (!p) return fail("NOT_FOUND", "no such payment");
   if (!REFUNDABLE.includes(p.status) || p.amount - p.refundedAmount - p.refundingAmount <= 0) {
     return fail("REFUND_NOT_ALLOWED", `a ${p.status} payment has nothing left to refund`);
@@ -84,7 +85,7 @@ export async function startReturnQr(
 
 /** The return QR now, asking Kaspi's return/status if its polling interval has passed. */
 export async function readReturnQr(deps: Deps, id: string, now = new Date()): Promise<Result<ReturnQrView>> {
-  const row = await deps.db.qrReturn.findUnique({ where: { id } });
+  const row = await deps.db.qrReturn.findFirst({ where: { id, storeId: deps.storeId } });
   if (!row) return fail("NOT_FOUND", "no such return QR");
   const port = deps.gateway.returnQr;
   if (!port || row.status !== "QrTokenCreated") return ok(view(row));
@@ -109,10 +110,10 @@ export async function readReturnQr(deps: Deps, id: string, now = new Date()): Pr
   return ok(view({ ...row, status }));
 }
 
-/** The newest scanned, unused return QR of a payment, for the next refund. */
-export async function readyReturnQr(db: Db, paymentId: string) {
+/** The newest scanned, unused return QR of a payment of the store, for the next refund. */
+export async function readyReturnQr(db: Db, storeId: string, paymentId: string) {
   return db.qrReturn.findFirst({
-    where: { paymentId, status: "CustomerIdentityObtained", refundId: null },
+    where: { storeId, paymentId, status: "CustomerIdentityObtained", refundId: null },
     orderBy: { createdAt: "desc" },
   });
 }

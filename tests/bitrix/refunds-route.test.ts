@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { POST as refundRoute } from "@/app/api/orders/[externalId]/refunds/route";
 import { setKaspiGatewayForTests } from "@/lib/container";
 import { db } from "@/lib/db";
+import { DEFAULT_STORE_ID } from "@/lib/stores/store-id";
 import { deliverDueNotifications } from "@/lib/outbox/delivery";
 import { ATTENTION } from "@/lib/outbox/delivery-outcome";
 import { whereOf } from "@/lib/merchant/payments-query";
@@ -157,7 +158,7 @@ describe("outbox: final answers of the on-premise handler", () => {
         "paid, but the order was cancelled in Bitrix — refund",
       );
       const flagged = await db().payment.findMany({
-        where: await whereOf(db(), { attention: "1" }),
+        where: await whereOf(db(), DEFAULT_STORE_ID, { attention: "1" }),
         select: { orderId: true },
       });
       expect(flagged.map((p) => p.orderId)).toContain(order.orderId);
@@ -173,7 +174,7 @@ describe("outbox: final answers of the on-premise handler", () => {
       await deliver(store.url);
       expect((await outboxOf(refused.orderId))[0]?.lastError).toContain("final: HTTP 422 SANDBOX_REFUSED");
       const flagged = await db().payment.findMany({
-        where: await whereOf(db(), { attention: "1" }),
+        where: await whereOf(db(), DEFAULT_STORE_ID, { attention: "1" }),
         select: { orderId: true },
       });
       expect(flagged.map((p) => p.orderId)).not.toContain(refused.orderId);

@@ -8,6 +8,7 @@ import { HANDLER_CODE, checkoutEndpoint, iframePage, registerPaySystem } from "@
 import { createBitrix24Client } from "@/lib/bitrix24/rest-client";
 import { setKaspiGatewayForTests } from "@/lib/container";
 import { db } from "@/lib/db";
+import { DEFAULT_STORE_ID } from "@/lib/stores/store-id";
 import { env, resetEnvForTests } from "@/lib/env";
 import { createFakeKaspiGateway, type FakeKaspiGateway } from "@/tests/support/fake-kaspi-gateway";
 import { refundPayment } from "@/lib/payments/refund-use-case";
@@ -390,18 +391,28 @@ describe("outbox → a refund written onto the Bitrix24 payment", () => {
 
     const paid = await db().payment.findFirstOrThrow({ where: { orderId: order.id, status: "PAID" } });
     const actor = { userId: "u1", email: "admin@shop.test" };
-    expect((await refundPayment({ db: db(), gateway: fake }, { paymentId: paid.id, amount: 4_000, actor })).ok).toBe(
-      true,
-    );
+    expect(
+      (
+        await refundPayment(
+          { db: db(), gateway: fake, storeId: DEFAULT_STORE_ID },
+          { paymentId: paid.id, amount: 4_000, actor },
+        )
+      ).ok,
+    ).toBe(true);
     await deliver();
     expect(portal.callsOf("sale.payment.update").at(-1)).toMatchObject({
       id: payment.id,
       fields: { paySystemId, psStatusCode: "PARTIALLY_REFUNDED" },
     });
     expect(String(payment.fields.psStatusDescription)).toContain("4\u00a0000");
-    expect((await refundPayment({ db: db(), gateway: fake }, { paymentId: paid.id, amount: 6_000, actor })).ok).toBe(
-      true,
-    );
+    expect(
+      (
+        await refundPayment(
+          { db: db(), gateway: fake, storeId: DEFAULT_STORE_ID },
+          { paymentId: paid.id, amount: 6_000, actor },
+        )
+      ).ok,
+    ).toBe(true);
     await deliver();
     expect(payment.fields.psStatusCode).toBe("REFUNDED");
     expect(payment.paid).toBe("Y");

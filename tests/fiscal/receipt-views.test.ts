@@ -5,6 +5,7 @@ import { POST as retryRoute } from "@/app/api/merchant/receipts/[id]/retry/route
 import { GET as getOrderRoute } from "@/app/api/orders/[externalId]/route";
 import { fiscalWorkerDeps } from "@/lib/container";
 import { db } from "@/lib/db";
+import { DEFAULT_STORE_ID } from "@/lib/stores/store-id";
 import { resetEnvForTests } from "@/lib/env";
 import { issueDueReceipts } from "@/lib/fiscal/issue-receipts-use-case";
 import { SANDBOX_WEBKASSA } from "@/lib/fiscal/settings";
@@ -136,7 +137,10 @@ describe("the merchant area", () => {
     await db().fiscalReceipt.deleteMany({ where: { paymentId: payment.id } });
     const { refundPayment } = await import("@/lib/payments/refund-use-case");
     const { kaspiDeps } = await import("@/lib/container");
-    await refundPayment(kaspiDeps(), { paymentId: payment.id, amount: 3000, actor: { userId: "u", email: "a@b.kz" } });
+    await refundPayment(
+      { ...kaspiDeps(), storeId: DEFAULT_STORE_ID },
+      { paymentId: payment.id, amount: 3000, actor: { userId: "u", email: "a@b.kz" } },
+    );
     const back = await db().fiscalReceipt.findFirstOrThrow({ where: { paymentId: payment.id, kind: "return" } });
     expect(back.status).toBe("FAILED");
     const session = await signedIn("admin");

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { fiscalWorkerDeps } from "@/lib/container";
 import { db } from "@/lib/db";
+import { DEFAULT_STORE_ID } from "@/lib/stores/store-id";
 import { resetEnvForTests } from "@/lib/env";
 import { issueDueReceipts, type FiscalWorkerDeps } from "@/lib/fiscal/issue-receipts-use-case";
 import { SANDBOX_WEBKASSA } from "@/lib/fiscal/settings";
@@ -203,11 +204,14 @@ describe("return receipts", () => {
   it("a full refund: the sale's lines, and ReturnBasisDetails equal to the sale", async () => {
     const p = await paidOrder();
     await rounds();
-    const refund = await refundPayment(kaspiDeps(), {
-      paymentId: p.paymentId,
-      amount: 12_500,
-      actor: { userId: "u", email: "admin@shop.kz" },
-    });
+    const refund = await refundPayment(
+      { ...kaspiDeps(), storeId: DEFAULT_STORE_ID },
+      {
+        paymentId: p.paymentId,
+        amount: 12_500,
+        actor: { userId: "u", email: "admin@shop.kz" },
+      },
+    );
     expect(refund.ok && refund.value.refund.status).toBe("SUCCEEDED");
     await rounds();
     const [sale, back] = await receiptsOf(p.paymentId);
@@ -238,11 +242,14 @@ describe("return receipts", () => {
     const p = await paidOrder();
     await rounds();
     for (const amount of [5000, 2500]) {
-      const r = await refundPayment(kaspiDeps(), {
-        paymentId: p.paymentId,
-        amount,
-        actor: { userId: "u", email: "a@b.kz" },
-      });
+      const r = await refundPayment(
+        { ...kaspiDeps(), storeId: DEFAULT_STORE_ID },
+        {
+          paymentId: p.paymentId,
+          amount,
+          actor: { userId: "u", email: "a@b.kz" },
+        },
+      );
       expect(r.ok).toBe(true);
     }
     await rounds();
@@ -267,11 +274,14 @@ describe("return receipts", () => {
     await fault({ operation: "check", kind: "error", code: 9 });
     await rounds(); // the sale is refused (9): FAILED
     expect((await receiptsOf(p.paymentId))[0]?.status).toBe("FAILED");
-    await refundPayment(kaspiDeps(), {
-      paymentId: p.paymentId,
-      amount: 12_500,
-      actor: { userId: "u", email: "a@b.kz" },
-    });
+    await refundPayment(
+      { ...kaspiDeps(), storeId: DEFAULT_STORE_ID },
+      {
+        paymentId: p.paymentId,
+        amount: 12_500,
+        actor: { userId: "u", email: "a@b.kz" },
+      },
+    );
     await rounds();
     expect((await receiptsOf(p.paymentId))[1]).toMatchObject({
       status: "PENDING",
@@ -279,7 +289,7 @@ describe("return receipts", () => {
       sentAt: null,
     });
     const sale = (await receiptsOf(p.paymentId))[0];
-    expect((await retryReceipt(db(), sale?.id ?? "", { email: "admin@shop.kz" })).ok).toBe(true);
+    expect((await retryReceipt(db(), DEFAULT_STORE_ID, sale?.id ?? "", { email: "admin@shop.kz" })).ok).toBe(true);
     await rounds(2);
     expect((await receiptsOf(p.paymentId)).map((r) => r.status)).toEqual(["ISSUED", "ISSUED"]);
   });
@@ -365,7 +375,7 @@ describe("faults", () => {
     expect(await db().sandboxWebkassaCheck.count()).toBe(checks); // stopped: nothing sent, not even b's
     expect((await receiptsOf(b.paymentId))[0]?.status).toBe("PENDING");
     const held = (await receiptsOf(a.paymentId))[0];
-    expect((await retryReceipt(db(), held?.id ?? "", { email: "admin@shop.kz" })).ok).toBe(true);
+    expect((await retryReceipt(db(), DEFAULT_STORE_ID, held?.id ?? "", { email: "admin@shop.kz" })).ok).toBe(true);
     await rounds();
     expect((await receiptsOf(a.paymentId))[0]?.status).toBe("ISSUED");
     expect((await receiptsOf(b.paymentId))[0]?.status).toBe("ISSUED");

@@ -10,6 +10,7 @@ import { POST as userRoute } from "@/app/api/merchant/users/[id]/route";
 import { GET as usersRoute, POST as addUserRoute } from "@/app/api/merchant/users/route";
 import { setKaspiGatewayForTests } from "@/lib/container";
 import { db } from "@/lib/db";
+import { DEFAULT_STORE_ID } from "@/lib/stores/store-id";
 import { createFakeKaspiGateway } from "@/tests/support/fake-kaspi-gateway";
 import { hashPassword, verifyPassword } from "@/lib/merchant/password";
 import { PEER_HEADER } from "@/lib/http/peer-address";
@@ -147,7 +148,12 @@ describe("every /api/merchant route", () => {
 
 describe("POST /api/merchant/login", () => {
   it("sets an HttpOnly SameSite=Lax cookie holding a token whose hash alone is stored", async () => {
-    await upsertMerchantUser(db(), { email: "Owner@Shop.kz", password: "long-enough-password", role: "admin" });
+    await upsertMerchantUser(db(), {
+      email: "Owner@Shop.kz",
+      password: "long-enough-password",
+      role: "admin",
+      storeId: DEFAULT_STORE_ID,
+    });
     const res = await loginRoute(loginRequest("owner@shop.kz", "long-enough-password"));
     expect(res.status).toBe(200);
     const cookie = res.headers.get("set-cookie") ?? "";
@@ -182,7 +188,12 @@ describe("POST /api/merchant/login", () => {
     ["wrong password", "owner2@shop.kz", "not-the-password"],
     ["unknown email", "nobody@shop.kz", "long-enough-password"],
   ])("%s → 401 INVALID_CREDENTIALS, same message", async (_n, email, password) => {
-    await upsertMerchantUser(db(), { email: "owner2@shop.kz", password: "long-enough-password", role: "viewer" });
+    await upsertMerchantUser(db(), {
+      email: "owner2@shop.kz",
+      password: "long-enough-password",
+      role: "viewer",
+      storeId: DEFAULT_STORE_ID,
+    });
     const answer = await read(await loginRoute(loginRequest(email, password)));
     expect(answer).toEqual({
       status: 401,
@@ -191,7 +202,12 @@ describe("POST /api/merchant/login", () => {
   });
 
   it("a disabled user cannot sign in", async () => {
-    await upsertMerchantUser(db(), { email: "gone@shop.kz", password: "long-enough-password", role: "admin" });
+    await upsertMerchantUser(db(), {
+      email: "gone@shop.kz",
+      password: "long-enough-password",
+      role: "admin",
+      storeId: DEFAULT_STORE_ID,
+    });
     await db().merchantUser.update({ where: { email: "gone@shop.kz" }, data: { disabledAt: new Date() } });
     expect((await loginRoute(loginRequest("gone@shop.kz", "long-enough-password"))).status).toBe(401);
   });
@@ -221,7 +237,12 @@ describe("POST /api/merchant/login", () => {
   });
 
   it("an attacker hammering an account slows only themselves: the owner signs in from elsewhere", async () => {
-    await upsertMerchantUser(db(), { email: "target@shop.kz", password: "long-enough-password", role: "admin" });
+    await upsertMerchantUser(db(), {
+      email: "target@shop.kz",
+      password: "long-enough-password",
+      role: "admin",
+      storeId: DEFAULT_STORE_ID,
+    });
     // A fixed clock: the attacker's guesses come faster than the delays let them.
     const at = new Date();
     const statuses: string[] = [];
@@ -283,7 +304,12 @@ describe("POST /api/merchant/login", () => {
   });
 
   it("an old-parameter hash is replaced with today's on the next sign-in", async () => {
-    await upsertMerchantUser(db(), { email: "legacy@shop.kz", password: "long-enough-password", role: "viewer" });
+    await upsertMerchantUser(db(), {
+      email: "legacy@shop.kz",
+      password: "long-enough-password",
+      role: "viewer",
+      storeId: DEFAULT_STORE_ID,
+    });
     const legacy = await hashPassword("long-enough-password", { N: 16_384, r: 8, p: 1 });
     await db().merchantUser.update({ where: { email: "legacy@shop.kz" }, data: { passwordHash: legacy } });
     expect((await loginRoute(loginRequest("legacy@shop.kz", "long-enough-password"))).status).toBe(200);
@@ -297,7 +323,12 @@ describe("POST /api/merchant/login", () => {
     await db().loginFailure.createMany({
       data: Array.from({ length: 30 }, (_, i) => ({ id: `lgf_addr_${i}`, key: "address:10.66.0.1", createdAt: now })),
     });
-    await upsertMerchantUser(db(), { email: "fresh@shop.kz", password: "long-enough-password", role: "admin" });
+    await upsertMerchantUser(db(), {
+      email: "fresh@shop.kz",
+      password: "long-enough-password",
+      role: "admin",
+      storeId: DEFAULT_STORE_ID,
+    });
     const res = await loginRoute(loginRequest("fresh@shop.kz", "long-enough-password", { [PEER_HEADER]: "10.66.0.1" }));
     expect(res.status).toBe(429);
   });

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { GET as exportRoute } from "@/app/api/merchant/payments/export/route";
 import { GET as listRoute } from "@/app/api/merchant/payments/route";
 import { db } from "@/lib/db";
+import { DEFAULT_STORE_ID } from "@/lib/stores/store-id";
 import { almatyDayStart } from "@/lib/merchant/almaty-time";
 import { merchantOverview } from "@/lib/merchant/overview";
 import { merchantRequest, read, signedIn, type TestSession } from "./merchant-helpers";
@@ -172,7 +173,7 @@ describe("GET /api/merchant/payments/export", () => {
 
 describe("overview", () => {
   it("paid amount per Almaty day for 30 days and conversion of orders", async () => {
-    const overview = await merchantOverview(db(), new Date("2026-11-20T10:00:00Z"));
+    const overview = await merchantOverview(db(), DEFAULT_STORE_ID, new Date("2026-11-20T10:00:00Z"));
     expect(overview.days).toHaveLength(30);
     expect(overview.days[29]?.day).toBe("2026-11-20");
     const today = overview.days[29];

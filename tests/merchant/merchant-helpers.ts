@@ -4,6 +4,7 @@ import { PEER_HEADER, installPeerAddressStamp } from "@/lib/http/peer-address";
 import { createSession, hashToken, SESSION_COOKIE } from "@/lib/merchant/sessions";
 import type { MerchantRole } from "@/lib/merchant/roles";
 import { upsertMerchantUser } from "@/lib/merchant/users";
+import { DEFAULT_STORE_ID } from "@/lib/stores/store-id";
 import { BASE, read } from "../helpers";
 
 // Merchant sessions for route tests: a user of a role, signed in through the real login route.
@@ -11,20 +12,23 @@ import { BASE, read } from "../helpers";
 export type TestSession = { email: string; password: string; token: string; csrf: string; cookie: string };
 
 let n = 0;
-const users = new Map<MerchantRole, { email: string; password: string; id: string }>();
+const users = new Map<string, { email: string; password: string; id: string }>();
 
 /**
- * A fresh session of a user of that role. The user is made (one scrypt) once per file and the
- * session is created directly: the login route itself is tested in auth.test.ts.
+ * A fresh session of a user of that role (of the default store unless told). The user is made (one
+ * scrypt) once per file and the session is created directly: the login route itself is tested in
+ * auth.test.ts.
  */
-export async function signedIn(role: MerchantRole = "admin"): Promise<TestSession> {
-  let user = users.get(role);
+export async function signedIn(role: MerchantRole = "admin", storeId = DEFAULT_STORE_ID): Promise<TestSession> {
+  const key = `${storeId}:${role}`;
+  let user = users.get(key);
   if (!user) {
-    const email = `${role}-${process.pid}@shop.test`;
+    const prefix = storeId === DEFAULT_STORE_ID ? role : `${storeId}-${role}`;
+    const email = `${prefix}-${process.pid}@shop.test`;
     const password = `correct-horse-${role}-battery`;
-    const { userId } = await upsertMerchantUser(db(), { email, password, role });
+    const { userId } = await upsertMerchantUser(db(), { email, password, role, storeId });
     user = { email, password, id: userId };
-    users.set(role, user);
+    users.set(key, user);
   }
   const { token, csrfToken } = await createSession(db(), user.id);
   return { email: user.email, password: user.password, token, csrf: csrfToken, cookie: `${SESSION_COOKIE}=${token}` };
@@ -35,7 +39,7 @@ export async function signedInViaLogin(role: MerchantRole = "admin"): Promise<Te
   n++;
   const email = `${role}-${n}-${process.pid}@shop.test`;
   const password = `correct-horse-${n}-battery`;
-  await upsertMerchantUser(db(), { email, password, role });
+  await upsertMerchantUser(db(), { email, password, role, storeId: DEFAULT_STORE_ID });
   const res = await loginRoute(loginRequest(email, password));
   if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
   const setCookie = res.headers.get("set-cookie") ?? "";

@@ -6,6 +6,7 @@ import { checkoutEndpoint, registerPaySystem } from "@/lib/bitrix24/register";
 import { createBitrix24Client } from "@/lib/bitrix24/rest-client";
 import { setKaspiGatewayForTests } from "@/lib/container";
 import { db } from "@/lib/db";
+import { DEFAULT_STORE_ID } from "@/lib/stores/store-id";
 import { env, resetEnvForTests } from "@/lib/env";
 import { installPeerAddressStamp, PEER_HEADER } from "@/lib/http/peer-address";
 import type { KaspiGateway, KaspiRemoteInvoicePort, KaspiReturnQrPort } from "@/lib/kaspi/gateway";
@@ -209,7 +210,12 @@ const CALLS: Record<string, () => Promise<Call>> = {
   },
   merchantLogin: async () => {
     const email = `login-${process.pid}@shop.test`;
-    await upsertMerchantUser(db(), { email, password: "correct-horse-openapi", role: "viewer" });
+    await upsertMerchantUser(db(), {
+      email,
+      password: "correct-horse-openapi",
+      role: "viewer",
+      storeId: DEFAULT_STORE_ID,
+    });
     return { request: loginRequest(email, "correct-horse-openapi") };
   },
   merchantLogout: async () => ({
@@ -287,6 +293,7 @@ const CALLS: Record<string, () => Promise<Call>> = {
       email: `off-${process.pid}@shop.test`,
       password: "correct-horse-disable",
       role: "viewer",
+      storeId: DEFAULT_STORE_ID,
     });
     return { request: await adminPost(`/api/merchant/users/${userId}`, { disabled: true }), params: { id: userId } };
   },

@@ -1,6 +1,7 @@
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { GET } from "@/app/api/kaspi/checkpay/route";
 import { db } from "@/lib/db";
+import { DEFAULT_STORE_ID } from "@/lib/stores/store-id";
 import { resetEnvForTests } from "@/lib/env";
 import { installPeerAddressStamp, PEER_HEADER } from "@/lib/http/peer-address";
 import { paymentsCsvStream } from "@/lib/merchant/csv-export";
@@ -112,7 +113,7 @@ describe("pay: our number, and Kaspi's txn_date kept", () => {
     expect(pay?.message).toBe(
       `Kaspi pay txn_id ${id}, txn_date 2026-08-10 13:45:00 → prv_txn ${JSON.parse(pay?.data ?? "{}").prv_txn}`,
     );
-    const csv = await new Response(paymentsCsvStream(db(), { q: account }, ",")).text();
+    const csv = await new Response(paymentsCsvStream(db(), DEFAULT_STORE_ID, { q: account }, ",")).text();
     const [header, row] = csv
       .replace(/^\uFEFF/, "")
       .trim()

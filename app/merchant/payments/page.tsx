@@ -22,7 +22,7 @@ export default async function MerchantPaymentsPage(props: Props) {
   const session = await requireMerchantPage(`/merchant/payments${filtersToQuery(filters, { cursor: filters.cursor })}`);
   const lang = await merchantLang();
   const t = merchantDict(lang);
-  const { page, totals } = await paymentsView(db(), filters);
+  const { page, totals } = await paymentsView(db(), session.storeId, filters);
   const exportBase = `/api/merchant/payments/export${filtersToQuery(filters)}`;
   const withParam = (base: string, param: string) => `${base}${base.includes("?") ? "&" : "?"}${param}`;
 

@@ -18,7 +18,7 @@ export default async function MerchantUsersPage() {
   const session = await requireMerchantPage("/merchant/users", "admin");
   const lang = await merchantLang();
   const t = merchantDict(lang);
-  const users = await listMerchantUsers(db());
+  const users = await listMerchantUsers(db(), session.storeId);
   return (
     <MerchantShell session={session} lang={lang} section="users">
       <h1 className={styles.h1}>{t.users.title}</h1>

@@ -7,9 +7,9 @@ import { paymentsView } from "@/lib/merchant/payments-query";
 import { merchantRoute } from "@/lib/merchant/route-guard";
 
 export async function GET(request: Request): Promise<Response> {
-  return merchantRoute(request, { name: "GET /api/merchant/payments" }, async () => {
+  return merchantRoute(request, { name: "GET /api/merchant/payments" }, async (session) => {
     const filters = parseFilters(new URL(request.url).searchParams);
-    const { page, totals } = await paymentsView(db(), filters);
+    const { page, totals } = await paymentsView(db(), session.storeId, filters);
     return json({
       payments: page.rows.map((r) => ({
         id: r.id,

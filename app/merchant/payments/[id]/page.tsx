@@ -26,7 +26,7 @@ export default async function MerchantPaymentPage(props: { params: Promise<{ id:
   const session = await requireMerchantPage(`/merchant/payments/${encodeURIComponent(id)}`);
   const lang = await merchantLang();
   const t = merchantDict(lang);
-  const detail = await paymentDetail(db(), id);
+  const detail = await paymentDetail(db(), session.storeId, id);
   if (!detail) notFound();
   const { payment, order } = detail;
   const refundable = payment.amount - payment.refundedAmount - payment.refundingAmount;
@@ -40,7 +40,9 @@ export default async function MerchantPaymentPage(props: { params: Promise<{ id:
   // Kaspi QR r2: a refund needs a return QR the customer scanned (docs/kaspi.md §2).
   const returnQr =
     support.supported && support.flow === "return-qr" && refundState.kind === "ready"
-      ? (await readyReturnQr(db(), payment.id)) ? ("ready" as const) : ("needed" as const)
+      ? (await readyReturnQr(db(), session.storeId, payment.id))
+        ? ("ready" as const)
+        : ("needed" as const)
       : undefined;
   const isAdmin = session.role === "admin";
   // Bitrix sends the order's lines with the order; an old client sends none (flagged here).

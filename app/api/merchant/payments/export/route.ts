@@ -7,10 +7,10 @@ import { merchantRoute } from "@/lib/merchant/route-guard";
 import { almatyDay } from "@/lib/merchant/almaty-time";
 
 export async function GET(request: Request): Promise<Response> {
-  return merchantRoute(request, { name: "GET /api/merchant/payments/export" }, async () => {
+  return merchantRoute(request, { name: "GET /api/merchant/payments/export" }, async (session) => {
     const params = new URL(request.url).searchParams;
     const delimiter = params.get("delimiter") === "semicolon" ? ";" : ",";
-    const stream = paymentsCsvStream(db(), parseFilters(params), delimiter);
+    const stream = paymentsCsvStream(db(), session.storeId, parseFilters(params), delimiter);
     return new Response(stream, {
       headers: {
         "Content-Type": "text/csv; charset=utf-8",

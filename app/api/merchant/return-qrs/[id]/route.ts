@@ -6,9 +6,9 @@ import { merchantRoute } from "@/lib/merchant/route-guard";
 import { readReturnQr } from "@/lib/payments/return-qr-use-case";
 
 export async function GET(request: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
-  return merchantRoute(request, { name: "GET /api/merchant/return-qrs/{id}", role: "admin" }, async () => {
+  return merchantRoute(request, { name: "GET /api/merchant/return-qrs/{id}", role: "admin" }, async (session) => {
     const { id } = await ctx.params;
-    const result = await readReturnQr(kaspiDeps(), id);
+    const result = await readReturnQr({ ...kaspiDeps(), storeId: session.storeId }, id);
     return result.ok ? json(result.value) : errorResponse(result.error);
   });
 }

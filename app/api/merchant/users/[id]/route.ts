@@ -1,5 +1,5 @@
 // POST /api/merchant/users/{id} — { disabled: boolean } (admin). Disabling ends the user's
-// sessions at once; an admin cannot disable themselves.
+// sessions at once; an admin cannot disable themselves. A user of another store is "no such user".
 import { db } from "@/lib/db";
 import { readRequest } from "@/lib/http/read-request";
 import { errorOf, errorResponse, json } from "@/lib/http/responses";
@@ -16,7 +16,7 @@ export async function POST(request: Request, ctx: { params: Promise<{ id: string
     const { disabled } = input.value.value;
     const { id } = await ctx.params;
     if (id === session.userId && disabled) return errorOf("CONFLICT", "you cannot disable yourself");
-    const found = await setMerchantUserDisabled(db(), id, disabled);
+    const found = await setMerchantUserDisabled(db(), session.storeId, id, disabled);
     return found ? json({ id, disabled }) : errorOf("NOT_FOUND", "no such user");
   });
 }

@@ -10,6 +10,8 @@ const ROUTE = { name: "POST /api/merchant/payments/{id}/recheck", role: "admin",
 export async function POST(request: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
   return merchantRoute(request, ROUTE, async (session) => {
     const { id } = await ctx.params;
-    return resultResponse(await recheckPayment(kaspiDeps(), { paymentId: id, actorEmail: session.email }));
+    return resultResponse(
+      await recheckPayment({ ...kaspiDeps(), storeId: session.storeId }, { paymentId: id, actorEmail: session.email }),
+    );
   });
 }

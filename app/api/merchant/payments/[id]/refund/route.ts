@@ -14,7 +14,10 @@ export async function POST(request: Request, ctx: { params: Promise<{ id: string
     const input = await readRequest(request, { schema: refundBodySchema });
     if (!input.ok) return errorResponse(input.error);
     const actor = { userId: session.userId, email: session.email };
-    const result = await refundPayment(kaspiDeps(), { paymentId: (await ctx.params).id, ...input.value.value, actor });
+    const result = await refundPayment(
+      { ...kaspiDeps(), storeId: session.storeId },
+      { paymentId: (await ctx.params).id, ...input.value.value, actor },
+    );
     return resultResponse(result, (v) => (v.refund.status === "PENDING" ? 202 : 200));
   });
 }

@@ -12,7 +12,7 @@ export async function POST(request: Request, ctx: { params: Promise<{ id: string
     async (session) => {
       const { id } = await ctx.params;
       const result = await startReturnQr(
-        kaspiDeps(),
+        { ...kaspiDeps(), storeId: session.storeId },
         { paymentId: id, actor: { userId: session.userId, email: session.email } },
       );
       return result.ok ? json(result.value, 201) : errorResponse(result.error);

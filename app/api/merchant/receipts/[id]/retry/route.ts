@@ -10,7 +10,7 @@ export async function POST(request: Request, ctx: { params: Promise<{ id: string
     { name: "POST /api/merchant/receipts/{id}/retry", role: "admin", mutating: true },
     async (session) => {
       const { id } = await ctx.params;
-      return resultResponse(await retryReceipt(db(), id, { email: session.email }));
+      return resultResponse(await retryReceipt(db(), session.storeId, id, { email: session.email }));
     },
   );
 }

@@ -8,9 +8,9 @@ export async function POST(request: Request, ctx: { params: Promise<{ id: string
   return merchantRoute(
     request,
     { name: "POST /api/merchant/refunds/{id}/retry", role: "admin", mutating: true },
-    async () => {
+    async (session) => {
       const { id } = await ctx.params;
-      const result = await retryRefund(kaspiDeps(), id);
+      const result = await retryRefund({ ...kaspiDeps(), storeId: session.storeId }, id);
       return resultResponse(result, (v) => (v.refund.status === "PENDING" ? 202 : 200));
     },
   );
