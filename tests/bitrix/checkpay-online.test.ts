@@ -1,9 +1,9 @@
-import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Bitrix24StandIn } from "../bitrix24/rest-stand-in";
 import { ensureBuild, eventually, phpAvailable, startApp, startPhpServer, type Proc } from "../support/processes";
+import { runBitrix24Register } from "../support/bitrix24-register-cli";
 
 // Nothing changes for Bitrix with check/pay and the Kaspi button (KASPI_PROTOCOL=checkpay, entry
 // online by default; docs/kaspi.md §6, §8): end to end with real processes, once for the on-premise
@@ -117,30 +117,8 @@ const PORTAL_PORT = 3442;
 const PORTAL_APP_PORT = 3443;
 const PORTAL_APP_URL = `http://127.0.0.1:${PORTAL_APP_PORT}`;
 
-function register(webhook: string): Promise<{ status: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      "npm",
-      [
-        "run",
-        "--silent",
-        "bitrix24:register",
-        "--",
-        "--webhook",
-        webhook,
-        "--app-url",
-        PORTAL_APP_URL,
-        "--mode",
-        "checkout",
-      ],
-      { env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production", BITRIX_SHARED_SECRET: SECRET } },
-    );
-    let output = "";
-    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    child.on("close", (status) => resolve({ status, output }));
-  });
-}
+const register = (webhook: string) =>
+  runBitrix24Register({ webhook, appUrl: PORTAL_APP_URL, secret: SECRET, mode: "checkout" });
 
 describe("Bitrix24 with check/pay + the Kaspi button, real processes", () => {
   const portal = new Bitrix24StandIn();

@@ -1,8 +1,8 @@
-import { spawn } from "node:child_process";
 import { UNIFORM_CHECKOUT_ERROR } from "@/lib/bitrix24/checkout-access";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuild, eventually, startApp, type Proc, healthFigures } from "../support/processes";
 import { Bitrix24StandIn } from "./rest-stand-in";
+import { runBitrix24Register } from "../support/bitrix24-register-cli";
 
 // The Bitrix24 connector in CHECKOUT_DATA mode end to end with real processes: the register command
 // (--mode checkout) against the REST stand-in portal, the app (`npm start`, production build, Kaspi
@@ -15,27 +15,8 @@ const PORTAL_PORT = 3420;
 const APP_PORT = 3421;
 const APP_URL = `http://127.0.0.1:${APP_PORT}`;
 
-/** Runs the real command (asynchronously: the stand-in portal answers from this process). */
-function register(webhook: string, mode = "checkout"): Promise<{ status: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      "npm",
-      ["run", "--silent", "bitrix24:register", "--", "--webhook", webhook, "--app-url", APP_URL, "--mode", mode],
-      {
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          NODE_ENV: "production",
-          BITRIX_SHARED_SECRET: "bitrix24-flow-secret-0123456789",
-        },
-      },
-    );
-    let output = "";
-    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    child.on("close", (status) => resolve({ status, output }));
-  });
-}
+const register = (webhook: string, mode = "checkout") =>
+  runBitrix24Register({ webhook, appUrl: APP_URL, secret: "bitrix24-flow-secret-0123456789", mode });
 
 describe("Bitrix24 connector, real processes", () => {
   const portal = new Bitrix24StandIn();

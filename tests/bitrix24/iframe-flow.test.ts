@@ -1,10 +1,10 @@
 import { checkoutKey, UNIFORM_CHECKOUT_ERROR } from "@/lib/bitrix24/checkout-access";
-import { spawn } from "node:child_process";
 import { chromium, type Browser } from "playwright-core";
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuild, eventually, startApp, type Proc } from "../support/processes";
 import { Bitrix24StandIn } from "./rest-stand-in";
+import { runBitrix24Register } from "../support/bitrix24-register-cli";
 
 // The Bitrix24 connector in IFRAME_DATA mode (the register command's default) end to end with real
 // processes: the register command against the REST stand-in portal, the app (`npm start`,
@@ -22,21 +22,7 @@ const IFRAME_URL = `${APP_URL}/bitrix24/pay?key=${KEY}`;
 const PORTAL_ORIGIN = `http://127.0.0.1:${PORTAL_PORT}`;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
-function register(webhook: string): Promise<{ status: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      "npm",
-      ["run", "--silent", "bitrix24:register", "--", "--webhook", webhook, "--app-url", APP_URL],
-      {
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production", BITRIX_SHARED_SECRET: SECRET },
-      },
-    );
-    let output = "";
-    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    child.on("close", (status) => resolve({ status, output }));
-  });
-}
+const register = (webhook: string) => runBitrix24Register({ webhook, appUrl: APP_URL, secret: SECRET });
 
 describe("Bitrix24 connector, IFRAME_DATA mode, real processes", () => {
   const portal = new Bitrix24StandIn();
