@@ -1,7 +1,7 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { env } from "./lib/env";
 import { gate, refusalAnswer, requestIdFrom } from "./lib/http/request-gate";
-import { newCspNonce, securityHeaders } from "./lib/http/security-headers";
+import { INSTALL_PATH, installFrameOrigin, newCspNonce, securityHeaders } from "./lib/http/security-headers";
 
 // Runs before every route Next serves: request ids, and the one gate (lib/http/request-gate.ts,
 // which the fast path in lib/live/node-handler.ts passes too) answers malformed paths, wrong
@@ -21,6 +21,8 @@ export function proxy(request: NextRequest): NextResponse {
     dev: e.NODE_ENV === "development",
     nonce: newCspNonce(),
     kaspiFormAction: e.checkoutFormAction,
+    installPortalOrigin:
+      pathname === INSTALL_PATH ? installFrameOrigin(request.nextUrl.searchParams, e.sandboxEnabled) : null,
   });
 
   let response: NextResponse;

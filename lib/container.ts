@@ -1,7 +1,12 @@
 import { signedPostTransport } from "./bitrix-onprem/signed-post-transport";
 import { keyMatches } from "./bitrix24/checkout-access";
-import { bitrix24Client, bitrix24PortalOrigin, notificationTransport } from "./bitrix24/container";
+import { bitrix24Client, bitrix24PortalOrigin, checkoutPortalGuard, notificationTransport } from "./bitrix24/container";
+import { payPaymentTransport } from "./bitrix24/pay-payment-transport";
+import { storeRestClient } from "./bitrix24/store-client";
+import { DEFAULT_STORE_ID } from "./stores/store-id";
+import { findStoreByCheckoutKey, findStoreById } from "./stores/store-repository";
 import type { Bitrix24CheckoutDeps } from "./bitrix24/checkout-use-case";
+import type { InstallDeps } from "./bitrix24/install-use-case";
 import { db } from "./db";
 import { env } from "./env";
 import { createEcomGateway } from "./kaspi/ecom-gateway";
@@ -144,6 +149,35 @@ export function bitrix24CheckoutDeps(): (Bitrix24CheckoutDeps & { sharedSecret: 
   };
 }
 
+/**
+ * The Bitrix24 checkout of the store whose ACTION_URI carries `key`: the default store's (key
+ * derived from BITRIX_SHARED_SECRET, webhook client) or an installed portal's (its random key, its
+ * OAuth client, its storeId). `uninstalled` for a portal that removed the app (the checkout then
+ * answers PAYMENT_ERRORS, making no REST call); null for a key that names no store.
+ */
+export async function bitrix24CheckoutFor(
+  key: string,
+): Promise<{ deps: Bitrix24CheckoutDeps } | { uninstalled: true } | null> {
+  const envStore = bitrix24CheckoutDeps();
+  if (envStore && keyMatches(key, envStore.sharedSecret)) return { deps: envStore };
+  const app = bitrix24AppDeps();
+  if (!app) return null;
+  const store = await findStoreByCheckoutKey(app.db, key);
+  if (!store || store.kind !== "bitrix24" || !store.restBase) return null;
+  if (store.status !== "active") return { uninstalled: true };
+  const e = env();
+  return {
+    deps: {
+      ...intakeDeps(),
+      storeId: store.id,
+      client: storeRestClient(app, store),
+      portalUrl: store.restBase,
+      guard: checkoutPortalGuard(store.id),
+      ...(e.fiscal ? { receiptLines: { deliveryVatRate: e.fiscal.defaultVatRate } } : {}),
+    },
+  };
+}
+
 /** Kaspi's check/pay provider protocol: whether it is on, and how it answers. */
 export function checkpayDeps() {
   const e = env();
@@ -165,7 +199,14 @@ export function fiscalWorkerDeps(workerId: string): FiscalWorkerDeps | null {
   const fiscal = env().fiscal;
   if (!fiscal) return null;
   // Only compared in memory, never logged: a changed setting makes a new provider (and session).
-  const key = JSON.stringify([fiscal.baseUrl, fiscal.cashboxId, fiscal.login, fiscal.password, fiscal.apiKey, fiscal.timeoutMs]);
+  const key = JSON.stringify([
+    fiscal.baseUrl,
+    fiscal.cashboxId,
+    fiscal.login,
+    fiscal.password,
+    fiscal.apiKey,
+    fiscal.timeoutMs,
+  ]);
   if (fiscalHolder.__fiscalProvider?.key !== key) {
     fiscalHolder.__fiscalProvider = {
       key,
@@ -223,16 +264,42 @@ export function checkoutPageDeps() {
 }
 
 /**
- * How outbox rows reach Bitrix: REST calls on a Bitrix24 portal, else the on-premise signed POST
- * to BITRIX_NOTIFY_URL; undefined (rows wait) when neither is configured.
+ * How the default store's outbox rows reach Bitrix: REST calls on a Bitrix24 portal, else the
+ * on-premise signed POST to BITRIX_NOTIFY_URL; undefined when neither is configured.
  */
-export function outboxTransport(): NotificationTransport | undefined {
+function defaultStoreTransport(): NotificationTransport | undefined {
   const e = env();
   const bitrix24 = notificationTransport();
   if (bitrix24) return bitrix24;
   return e.BITRIX_NOTIFY_URL
     ? signedPostTransport({ url: e.BITRIX_NOTIFY_URL, secret: e.BITRIX_SHARED_SECRET })
     : undefined;
+}
+
+/**
+ * How outbox rows reach Bitrix, per row's store: the default store's as the environment says; an
+ * installed portal's through its own OAuth REST client (sale.paysystem.pay.payment,
+ * lib/bitrix24/pay-payment-transport.ts). A row of an uninstalled portal is final, undelivered:
+ * no REST call is made for it again. Undefined (rows wait) when nothing is configured.
+ */
+export function outboxTransport(): NotificationTransport | undefined {
+  const base = defaultStoreTransport();
+  const app = bitrix24AppDeps();
+  if (!app) return base;
+  return async (row) => {
+    const storeId = row.storeId ?? DEFAULT_STORE_ID;
+    if (storeId === DEFAULT_STORE_ID) {
+      return base ? base(row) : { kind: "retry", error: "no notification target is configured for the default store" };
+    }
+    const store = await findStoreById(app.db, storeId);
+    if (!store || store.kind !== "bitrix24" || !store.restBase) {
+      return { kind: "final", error: `store ${storeId} is not an installed Bitrix24 portal` };
+    }
+    if (store.status !== "active") {
+      return { kind: "final", error: "the app was uninstalled from this portal: not delivered" };
+    }
+    return payPaymentTransport(storeRestClient(app, store))(row);
+  };
 }
 
 /**
@@ -252,4 +319,21 @@ export function bitrix24IframePage(key: string): { portalOrigin: string } | null
   const portalOrigin = bitrix24PortalOrigin();
   if (!portalOrigin || !keyMatches(key, env().BITRIX_SHARED_SECRET)) return null;
   return { portalOrigin };
+}
+
+/**
+ * The Bitrix24 OAuth app (BITRIX24_CLIENT_ID/SECRET, STORE_SECRETS_KEY): what the install call,
+ * the events and the stores' REST clients need; null when the app is not configured (then
+ * POST /bitrix24/install and /bitrix24/events answer 404).
+ */
+export function bitrix24AppDeps(): InstallDeps | null {
+  const e = env();
+  if (!e.bitrix24App || !e.storeSecrets) return null;
+  return {
+    db: db(),
+    keyring: e.storeSecrets,
+    app: e.bitrix24App,
+    appUrl: e.appUrl,
+    allowLoopbackHttp: e.sandboxEnabled,
+  };
 }

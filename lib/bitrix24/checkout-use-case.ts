@@ -52,7 +52,7 @@ export async function startBitrix24Checkout(
 ): Promise<Result<{ paymentUrl: string; paymentId: string }>> {
   const p = input.BX_SYSTEM_PARAMS;
   if (p.CURRENCY !== "KZT") return fail("VALIDATION_FAILED", "Kaspi accepts payments in tenge (KZT) only");
-  const guard = deps.guard ?? checkoutPortalGuard();
+  const guard = deps.guard ?? checkoutPortalGuard(storeOf(deps));
 
   let payment: ConfirmedPayment | undefined = await reusableConfirmation(deps.db, storeOf(deps), guard, p);
   let items: OrderItem[] | undefined;
@@ -84,7 +84,13 @@ export async function startBitrix24Checkout(
     ...(returnUrl ? { returnUrl } : {}),
     ...(items ? { items } : {}),
   };
-  const intakeDeps = { db: deps.db, appUrl: deps.appUrl, limits: deps.limits, mode: deps.mode };
+  const intakeDeps = {
+    db: deps.db,
+    appUrl: deps.appUrl,
+    limits: deps.limits,
+    mode: deps.mode,
+    storeId: storeOf(deps),
+  };
   const phone = input.KASPI_CHECKOUT_BUYER_PHONE?.trim();
   let intake = await intakeOrder(intakeDeps, phone ? { ...order, phone } : order);
   // A phone Kaspi cannot use must not block the payment: the shopper types it in Kaspi. Only the

@@ -3,6 +3,7 @@ import { env } from "../env";
 import { CheckoutPortalGuard } from "./checkout-budget";
 import { payPaymentTransport } from "./pay-payment-transport";
 import { createBitrix24Client, type Bitrix24Client } from "./rest-client";
+import { DEFAULT_STORE_ID } from "../stores/store-id";
 
 // Wiring of the Bitrix24 connector; tests point it at the REST stand-in through the environment.
 
@@ -35,16 +36,23 @@ export function bitrix24PortalOrigin(): string | null {
 
 // One guard per process, on globalThis: Next bundles instrumentation.ts, proxy.ts and the routes
 // separately, each with its own copy of lib/ (see instrumentation.ts).
-const holder = globalThis as unknown as { __bitrix24CheckoutGuard?: CheckoutPortalGuard };
+const holder = globalThis as unknown as { __bitrix24CheckoutGuards?: Map<string, CheckoutPortalGuard> };
 
 /**
  * The checkout's REST budgets and reuse of confirmations (lib/bitrix24/checkout-budget.ts): one per
- * process, budgets read from the environment at each call (BITRIX24_REST_BUDGET_PAYMENT/_STORE).
+ * store and process, budgets read from the environment at each call
+ * (BITRIX24_REST_BUDGET_PAYMENT/_STORE). Per store because Bitrix payment ids are per portal: two
+ * portals both have payment #301, and one's confirmation must never answer for the other's.
  */
-export function checkoutPortalGuard(): CheckoutPortalGuard {
-  holder.__bitrix24CheckoutGuard ??= new CheckoutPortalGuard(() => {
-    const e = env();
-    return { perPayment: e.BITRIX24_REST_BUDGET_PAYMENT, perStore: e.BITRIX24_REST_BUDGET_STORE };
-  });
-  return holder.__bitrix24CheckoutGuard;
+export function checkoutPortalGuard(storeId: string = DEFAULT_STORE_ID): CheckoutPortalGuard {
+  const guards = (holder.__bitrix24CheckoutGuards ??= new Map());
+  let guard = guards.get(storeId);
+  if (!guard) {
+    guard = new CheckoutPortalGuard(() => {
+      const e = env();
+      return { perPayment: e.BITRIX24_REST_BUDGET_PAYMENT, perStore: e.BITRIX24_REST_BUDGET_STORE };
+    });
+    guards.set(storeId, guard);
+  }
+  return guard;
 }

@@ -27,6 +27,9 @@ const POLICIES: Policy[] = [
   // that stops guessing is per account and address, in the database: lib/merchant/rate-limit.ts).
   { pattern: /^\/api\/merchant\/login$/, methods: ["POST"], group: "login" },
   { pattern: /^\/api\/bitrix24\/checkout$/, methods: ["POST"], group: "bitrix24" },
+  // The Bitrix24 OAuth app: the portal's install call and its events (form-encoded POSTs).
+  { pattern: /^\/bitrix24\/install$/, methods: ["POST"], group: "bitrix24" },
+  { pattern: /^\/bitrix24\/events$/, methods: ["POST"], group: "bitrix24" },
   // Kaspi's check/pay calls: guarded by the address allow-list, never rate-limited (Kaspi is one caller).
   { pattern: /^\/api\/kaspi\/checkpay$/, methods: ["GET"], group: "none" },
   // The simulated Kaspi API is called by this app itself (over loopback): limiting it would

@@ -20,13 +20,39 @@ export type HeaderConfig = {
    * never fetches from Kaspi (the server does), so connect-src stays 'self'.
    */
   kaspiFormAction?: string | undefined;
+  /**
+   * POST /bitrix24/install: the installing portal's origin (installFrameOrigin), the one frame the
+   * install page is shown in (settings/app-installation/installation-finish.md: the page runs in
+   * the portal and calls BX24.installFinish()).
+   */
+  installPortalOrigin?: string | null;
 };
 
 export function newCspNonce(): string {
   return randomBytes(16).toString("base64");
 }
 
-export function frameAncestors(c: Pick<HeaderConfig, "pathname" | "bitrixOrigins" | "sandboxEnabled">): string {
+export const INSTALL_PATH = "/bitrix24/install";
+
+/**
+ * The portal that frames the install page, from the install call's query: DOMAIN and PROTOCOL
+ * (1 = https, 0 = http; bitrix24/b24restdocs settings/oauth/simple-way.md). Plain http only for a
+ * loopback portal while the sandbox is on (tests), as the install itself (lib/bitrix24/oauth.ts).
+ * Null when they do not name one: the page is then framed by nobody.
+ */
+export function installFrameOrigin(query: URLSearchParams, sandboxEnabled: boolean): string | null {
+  const domain = (query.get("DOMAIN") ?? "").toLowerCase();
+  if (!/^[a-z0-9.-]{1,253}(?::\d{1,5})?$/.test(domain)) return null;
+  const protocol = query.get("PROTOCOL");
+  if (protocol === "1") return `https://${domain}`;
+  const loopback = /^(localhost|127(?:\.\d{1,3}){3})(?::\d{1,5})?$/.test(domain);
+  return protocol === "0" && loopback && sandboxEnabled ? `http://${domain}` : null;
+}
+
+export function frameAncestors(
+  c: Pick<HeaderConfig, "pathname" | "bitrixOrigins" | "sandboxEnabled" | "installPortalOrigin">,
+): string {
+  if (c.pathname === INSTALL_PATH) return c.installPortalOrigin ?? "'none'";
   // /bitrix24/pay is Bitrix24's IFRAME_DATA page: framed by the portal like the checkout.
   if (!isCheckoutPage(c.pathname)) return "'none'";
   const sources = [...(c.sandboxEnabled ? ["'self'"] : []), ...c.bitrixOrigins];
@@ -74,7 +100,9 @@ export function securityHeaders(c: HeaderConfig): Record<string, string> {
   return {
     "Content-Security-Policy": contentSecurityPolicy(c),
     // For browsers that ignore frame-ancestors; the checkout is framed by Bitrix, so it has none.
-    ...(c.pathname.startsWith("/pay/") ? {} : { "X-Frame-Options": "DENY" }),
+    ...(c.pathname.startsWith("/pay/") || (c.pathname === INSTALL_PATH && c.installPortalOrigin)
+      ? {}
+      : { "X-Frame-Options": "DENY" }),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
     ...(c.https ? { "Strict-Transport-Security": "max-age=63072000; includeSubDomains" } : {}),

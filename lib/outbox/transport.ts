@@ -13,6 +13,8 @@ export type OutboxMessage = {
   payload: string;
   orderId: string;
   paymentId: string;
+  /** The store the row belongs to (lib/stores/store-id.ts): picks the Bitrix it goes to. */
+  storeId?: string;
 };
 
 /** Delivers one row; a thrown error counts as a failed attempt. */

@@ -469,3 +469,156 @@ export class StandInOAuthPortal {
 export function restError(error: string, description: string, status = 400): Error {
   return new Refusal(error, description, status);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The pay system methods, as tests/bitrix24/rest-stand-in.ts models them for the webhook portal
+// (bitrix24/b24restdocs api-reference/pay-system/sale-pay-system-handler-add.md, -handler-list,
+// -handler-update, sale-pay-system-add.md, sale-pay-system-list.md, sale-pay-system-pay-payment.md;
+// api-reference/sale/payment/sale-payment-get.md, sale-payment-update.md; person types with an
+// ENTITY_REGISTRY_TYPE other than ORDER refuse an ORDER pay system, avshatalov48/bitrix-core-business
+// modules/sale/lib/paysystem/restservice.php). Answered only with a valid token of this portal.
+// ---------------------------------------------------------------------------------------------
+
+export type SalePayment = {
+  id: number;
+  orderId: number;
+  accountNumber: string;
+  sum: number;
+  currency: string;
+  paid: "Y" | "N";
+  paySystemId: number;
+  fields: Json;
+};
+
+export type SaleState = {
+  handlers: { ID: string; NAME: string; CODE: string; SETTINGS: Json }[];
+  paySystems: { ID: string; NAME: string; PERSON_TYPE_ID: string; ACTION_FILE: string; ENTITY_REGISTRY_TYPE: string }[];
+  personTypes: { id: string; name: string; active: string; entityRegistryType?: string }[];
+  payments: Map<number, SalePayment>;
+  addPayment(p: { id: number; sum: number; paySystemId: number }): SalePayment;
+};
+
+const str = (v: unknown): string => (typeof v === "string" ? v : typeof v === "number" ? String(v) : "");
+const param = (p: Json, name: string): unknown => {
+  if (name in p) return p[name];
+  const key = Object.keys(p).find((k) => k.toLowerCase() === name.toLowerCase());
+  return key === undefined ? undefined : p[key];
+};
+const check = (description: string) => new Refusal("ERROR_CHECK_FAILURE", description, 400);
+
+/** Adds sale.paysystem.* , sale.persontype.list and sale.payment.* to a portal; returns their state. */
+export function withSaleMethods(portal: StandInOAuthPortal): SaleState {
+  let nextId = 100;
+  const state: SaleState = {
+    handlers: [],
+    paySystems: [],
+    personTypes: [
+      { id: "3", name: "Контакт", active: "Y" },
+      { id: "4", name: "Компания", active: "Y" },
+      { id: "5", name: "Счёт", active: "Y", entityRegistryType: "CRM_INVOICE" },
+    ],
+    payments: new Map(),
+    addPayment(p) {
+      const payment: SalePayment = {
+        id: p.id,
+        orderId: p.id + 1000,
+        accountNumber: `${p.id + 1000}/1`,
+        sum: p.sum,
+        currency: "KZT",
+        paid: "N",
+        paySystemId: p.paySystemId,
+        fields: {},
+      };
+      state.payments.set(p.id, payment);
+      return payment;
+    },
+  };
+  const paymentOf = (id: unknown): SalePayment => {
+    const payment = state.payments.get(Number(id));
+    if (!payment) throw check(`Payment with id ${str(id)} not found`);
+    return payment;
+  };
+  const view = (p: SalePayment): Json => ({
+    id: String(p.id),
+    orderId: String(p.orderId),
+    accountNumber: p.accountNumber,
+    paid: p.paid,
+    paySystemId: String(p.paySystemId),
+    sum: p.sum.toFixed(4),
+    currency: p.currency,
+    ...p.fields,
+  });
+  portal
+    .method("sale.paysystem.handler.list", () => state.handlers)
+    .method("sale.paysystem.handler.add", (p) => {
+      const code = str(param(p, "CODE"));
+      const settings = param(p, "SETTINGS") as Json | undefined;
+      if (!str(param(p, "NAME")) || !code) throw check("Empty fields: NAME, CODE");
+      if (!settings || typeof settings.CODES !== "object") throw check("Empty field SETTINGS[CODES]");
+      if (!settings.FORM_DATA && !settings.CHECKOUT_DATA && !settings.IFRAME_DATA) {
+        throw check("One of FORM_DATA, CHECKOUT_DATA, IFRAME_DATA is required");
+      }
+      if (state.handlers.some((h) => h.CODE === code)) throw check(`Handler ${code} already exists!`);
+      const id = String(nextId++);
+      state.handlers.push({ ID: id, NAME: str(param(p, "NAME")), CODE: code, SETTINGS: settings });
+      return id;
+    })
+    .method("sale.paysystem.handler.update", (p) => {
+      const handler = state.handlers.find((h) => h.ID === str(param(p, "ID")));
+      if (!handler) throw new Refusal("ERROR_HANDLER_NOT_FOUND", "Handler not found", 400);
+      const fields = (param(p, "FIELDS") ?? {}) as Json;
+      if (fields.SETTINGS) handler.SETTINGS = fields.SETTINGS as Json;
+      return true;
+    })
+    .method("sale.persontype.list", () => ({ personTypes: state.personTypes }))
+    .method("sale.paysystem.list", (p) => {
+      const filter = (param(p, "FILTER") ?? {}) as Json;
+      return state.paySystems.filter(
+        (s) =>
+          (filter.ACTION_FILE === undefined || s.ACTION_FILE === filter.ACTION_FILE) &&
+          (filter.ID === undefined || s.ID === str(filter.ID)),
+      );
+    })
+    .method("sale.paysystem.add", (p) => {
+      const handlerCode = str(param(p, "BX_REST_HANDLER"));
+      const personTypeId = str(param(p, "PERSON_TYPE_ID"));
+      if (!state.handlers.some((h) => h.CODE === handlerCode)) throw check(`Handler ${handlerCode} not found`);
+      const personType = state.personTypes.find((t) => t.id === personTypeId);
+      if (!personType) throw check(`Person type ${personTypeId} not found`);
+      const registry = str(param(p, "ENTITY_REGISTRY_TYPE")) || "ORDER";
+      if ((personType.entityRegistryType ?? "ORDER") !== registry) {
+        throw check(`Person type ${personTypeId} is not of registry ${registry}`);
+      }
+      const id = String(nextId++);
+      state.paySystems.push({
+        ID: id,
+        NAME: str(param(p, "NAME")),
+        PERSON_TYPE_ID: personTypeId,
+        ACTION_FILE: handlerCode,
+        ENTITY_REGISTRY_TYPE: registry,
+      });
+      return id;
+    })
+    .method("sale.payment.get", (p) => ({ payment: view(paymentOf(param(p, "id"))) }))
+    .method("sale.payment.update", (p) => {
+      const payment = paymentOf(param(p, "id"));
+      const fields = (param(p, "fields") ?? {}) as Json;
+      if (fields.paySystemId === undefined || fields.paySystemId === "") throw check("Required fields: paySystemId");
+      const { paySystemId: _ps, ...rest } = fields;
+      payment.fields = { ...payment.fields, ...rest };
+      return { payment: view(payment) };
+    })
+    .method("sale.paysystem.pay.payment", (p) => {
+      const payment = paymentOf(param(p, "PAYMENT_ID"));
+      const paySystemId = str(param(p, "PAY_SYSTEM_ID"));
+      if (!state.paySystems.some((s) => s.ID === paySystemId)) throw check(`Pay system ${paySystemId} not found`);
+      if (String(payment.paySystemId) !== paySystemId) throw check("Payment does not belong to the pay system");
+      payment.paid = "Y";
+      for (const key of ["PS_INVOICE_ID", "PS_SUM", "PS_CURRENCY", "PS_STATUS_CODE"]) {
+        const value = param(p, key);
+        if (value !== undefined && value !== null && value !== "") payment.fields[key] = value;
+      }
+      return true;
+    });
+  return state;
+}

@@ -9,9 +9,9 @@
 // "data missing" instead of its reason. A used-up REST budget adds Retry-After to its 200.
 import { checkoutDataSchema } from "@/lib/bitrix24/checkout-request";
 import { startBitrix24Checkout } from "@/lib/bitrix24/checkout-use-case";
-import { bitrix24CheckoutDeps } from "@/lib/container";
+import { bitrix24CheckoutFor } from "@/lib/container";
 import type { AppError } from "@/lib/errors";
-import { BUSY_CHECKOUT_ERROR, checkoutKeyMatches, UNIFORM_CHECKOUT_ERROR } from "@/lib/bitrix24/checkout-access";
+import { BUSY_CHECKOUT_ERROR, CHECKOUT_KEY_PARAM, UNIFORM_CHECKOUT_ERROR } from "@/lib/bitrix24/checkout-access";
 import { readRequest } from "@/lib/http/read-request";
 import { errorOf, internalError, json } from "@/lib/http/responses";
 import { requestLog } from "@/lib/log";
@@ -49,10 +49,19 @@ function restBudgetUsedUp(error: AppError, request: Request): Response {
 
 export async function POST(request: Request): Promise<Response> {
   try {
-    const deps = bitrix24CheckoutDeps();
-    // Without the installation's key in the ACTION_URI this endpoint does not exist (the key is
-    // public in IFRAME_DATA mode: it is no authentication, the REST confirmation is).
-    if (!deps || !checkoutKeyMatches(request, deps.sharedSecret)) return errorOf("NOT_FOUND", "not found");
+    // The ACTION_URI's key names the store: the environment's (derived from BITRIX_SHARED_SECRET)
+    // or an installed portal's own. Without one this endpoint does not exist (the key is public in
+    // IFRAME_DATA mode: it is no authentication, the REST confirmation on that store's portal is).
+    const target = await bitrix24CheckoutFor(new URL(request.url).searchParams.get(CHECKOUT_KEY_PARAM) ?? "");
+    if (!target) return errorOf("NOT_FOUND", "not found");
+    // A portal that removed the app: Bitrix24 shows PAYMENT_ERRORS; nothing is asked of the portal.
+    if ("uninstalled" in target) {
+      return paymentErrors(
+        { code: "PAYMENT_NOT_CONFIRMED", message: "the app is uninstalled from this portal" },
+        request,
+      );
+    }
+    const deps = target.deps;
     // Bitrix24 posts a PHP-style form (BX_SYSTEM_PARAMS[PAYMENT_ID]=…); JSON is accepted too.
     const input = await readRequest(request, { schema: checkoutDataSchema, format: "json-or-form" });
     if (!input.ok) return paymentErrors(input.error, request);
