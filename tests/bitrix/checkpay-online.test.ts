@@ -2,8 +2,9 @@ import { rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Bitrix24StandIn } from "../bitrix24/rest-stand-in";
-import { ensureBuild, eventually, phpAvailable, startApp, startPhpServer, type Proc } from "../support/processes";
+import { ensureBuild, eventually, phpAvailable, startApp, type Proc } from "../support/processes";
 import { runBitrix24Register } from "../support/bitrix24-register-cli";
+import { startBitrixSite, type BitrixSite } from "../support/bitrix-site";
 
 // Nothing changes for Bitrix with check/pay and the Kaspi button (KASPI_PROTOCOL=checkpay, entry
 // online by default; docs/kaspi.md §6, §8): end to end with real processes, once for the on-premise
@@ -37,22 +38,12 @@ type SiteState = { payments: Record<string, Record<string, string | number>>; no
 
 describe.skipIf(!php)("on-premise handler with check/pay + the Kaspi button, real processes", () => {
   let app: Proc | undefined;
-  let site: Proc | undefined;
-  const siteState = async () => (await (await fetch(`${site?.url}/state`)).json()) as SiteState;
+  let site: BitrixSite | undefined;
+  const siteState = async (): Promise<SiteState> => (await site?.state<SiteState>()) ?? { payments: {}, notifications: [] };
 
   beforeAll(async () => {
     await ensureBuild();
-    for (const f of [STATE, `${STATE}.lock`]) rmSync(f, { force: true });
-    site = await startPhpServer({
-      port: SITE_PORT,
-      router: path.resolve("integrations/bitrix/tests/site/router.php"),
-      env: {
-        KASPI_STANDIN_STATE: STATE,
-        KASPI_APP_URL: `http://127.0.0.1:${SITE_APP_PORT}`,
-        KASPI_SHARED_SECRET: SECRET,
-        KASPI_ACCEPT_SANDBOX: "Y",
-      },
-    });
+    site = await startBitrixSite({ port: SITE_PORT, appUrl: `http://127.0.0.1:${SITE_APP_PORT}`, secret: SECRET, stateFile: STATE });
     app = await startApp({
       port: SITE_APP_PORT,
       env: {

@@ -2,12 +2,13 @@ import { rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signatureHeaders } from "@/lib/bitrix-onprem/signature";
+import { startBitrixSite, type BitrixSite } from "../support/bitrix-site";
 import {
   ensureBuild,
   eventually,
   phpAvailable,
   startApp,
-  startPhpServer,
+
   type Proc,
   healthFigures,
 } from "../support/processes";
@@ -36,24 +37,13 @@ type SiteState = { payments: Record<string, SitePayment>; notifications: { body:
 
 describe.skipIf(!php)("on-premise handler (PHP) ⇄ app (TypeScript), real processes", () => {
   let app: Proc | undefined;
-  let site: Proc | undefined;
-  const siteState = async (): Promise<SiteState> => (await (await fetch(`${site?.url}/state`)).json()) as SiteState;
+  let site: BitrixSite | undefined;
+  const siteState = async (): Promise<SiteState> => (await site?.state<SiteState>()) ?? { payments: {}, notifications: [] };
   const notifyUrl = `http://127.0.0.1:${SITE_PORT}${NOTIFY_TARGET}`;
 
   beforeAll(async () => {
     await ensureBuild();
-    for (const f of [STATE, `${STATE}.lock`]) rmSync(f, { force: true });
-    site = await startPhpServer({
-      port: SITE_PORT,
-      router: path.resolve("integrations/bitrix/tests/site/router.php"),
-      env: {
-        KASPI_STANDIN_STATE: STATE,
-        KASPI_APP_URL: `http://127.0.0.1:${APP_PORT}`,
-        KASPI_SHARED_SECRET: SECRET,
-        // The app runs on its Kaspi sandbox here: the test site accepts sandbox payments.
-        KASPI_ACCEPT_SANDBOX: "Y",
-      },
-    });
+    site = await startBitrixSite({ port: SITE_PORT, appUrl: `http://127.0.0.1:${APP_PORT}`, secret: SECRET, stateFile: STATE });
     app = await startApp({
       port: APP_PORT,
       env: {

@@ -3,7 +3,8 @@ import { rmSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureBuild, eventually, healthFigures, phpAvailable, startApp, startPhpServer, type Proc } from "../support/processes";
+import { ensureBuild, eventually, healthFigures, phpAvailable, startApp, type Proc } from "../support/processes";
+import { startBitrixSite, type BitrixSite } from "../support/bitrix-site";
 
 // The on-premise connector's refunds and edge cases across processes: the stand-in Bitrix site
 // (php -S running the real handler.php inside the stand-in sale module) and the real app
@@ -25,23 +26,13 @@ type SiteState = { payments: Record<string, SitePayment>; notifications: { body:
 
 describe.skipIf(!php)("on-premise refunds both ways, real processes", () => {
   let app: Proc | undefined;
-  let site: Proc | undefined;
-  const siteState = async (): Promise<SiteState> => (await (await fetch(`${site?.url}/state`)).json()) as SiteState;
+  let site: BitrixSite | undefined;
+  const siteState = async (): Promise<SiteState> => (await site?.state<SiteState>()) ?? { payments: {}, notifications: [] };
   const appUrl = `http://127.0.0.1:${APP_PORT}`;
 
   beforeAll(async () => {
     await ensureBuild();
-    for (const f of [STATE, `${STATE}.lock`]) rmSync(f, { force: true });
-    site = await startPhpServer({
-      port: SITE_PORT,
-      router: path.resolve("integrations/bitrix/tests/site/router.php"),
-      env: {
-        KASPI_STANDIN_STATE: STATE,
-        KASPI_APP_URL: appUrl,
-        KASPI_SHARED_SECRET: SECRET,
-        KASPI_ACCEPT_SANDBOX: "Y",
-      },
-    });
+    site = await startBitrixSite({ port: SITE_PORT, appUrl, secret: SECRET, stateFile: STATE });
     app = await startApp({
       port: APP_PORT,
       env: {
