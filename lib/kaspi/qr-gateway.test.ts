@@ -1,6 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { reply, startRecordingServer, type Handler, type Seen } from "@/tests/support/recording-server";
 import { createQrGateway, createQrSetup, type QrGatewayConfig } from "./qr-gateway";
 import { QR_ERRORS } from "./qr-errors";
 import { QR_STATUSES } from "./qr-schemas";
@@ -10,42 +9,23 @@ import { mapQrStatus } from "./qr-status";
 // documented error code and every status.
 
 const API_KEY = "qr-api-key-MUST-NOT-LEAK";
-type Seen = { method: string; url: string; headers: IncomingMessage["headers"]; body: string };
 
-let server: Server;
+let kaspi: Awaited<ReturnType<typeof startRecordingServer>>;
 let baseUrl: string;
 let seen: Seen[] = [];
-let handler: (req: Seen, res: ServerResponse) => void = (_r, res) => res.writeHead(500).end();
+let handler: Handler = (_r, res) => res.writeHead(500).end();
 
-const envelope = (res: ServerResponse, body: unknown, status = 200) => {
-  res.writeHead(status, { "Content-Type": "application/json" });
-  res.end(JSON.stringify(body));
-};
+const envelope = (res: Parameters<Handler>[1], body: unknown, status = 200) => reply(res, status, body);
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const s = {
-        method: req.method ?? "",
-        url: req.url ?? "",
-        headers: req.headers,
-        body: Buffer.concat(chunks).toString(),
-      };
-      seen.push(s);
-      handler(s, res);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/r1/v01/`;
+  kaspi = await startRecordingServer();
+  kaspi.handle((req, res) => handler(req, res));
+  seen = kaspi.seen;
+  baseUrl = `${kaspi.origin}/r1/v01/`;
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((r) => server.close(() => r()));
-});
+afterAll(() => kaspi.close());
 beforeEach(() => {
-  seen = [];
+  seen.length = 0;
 });
 
 function gateway(over: Partial<QrGatewayConfig> = {}) {
