@@ -2,18 +2,19 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { POST as checkoutRoute } from "@/app/api/bitrix24/checkout/route";
 import { backoffMs, deliverDueNotifications } from "@/lib/outbox/delivery";
 import { notificationTransport } from "@/lib/bitrix24/container";
-import { checkoutKey, UNIFORM_CHECKOUT_ERROR } from "@/lib/bitrix24/checkout-access";
+import { UNIFORM_CHECKOUT_ERROR } from "@/lib/bitrix24/checkout-access";
 import { parsePhpForm } from "@/lib/bitrix24/checkout-request";
 import { HANDLER_CODE, checkoutEndpoint, iframePage, registerPaySystem } from "@/lib/bitrix24/register";
 import { createBitrix24Client } from "@/lib/bitrix24/rest-client";
 import { setKaspiGatewayForTests } from "@/lib/container";
 import { db } from "@/lib/db";
 import { DEFAULT_STORE_ID } from "@/lib/stores/store-id";
-import { env, resetEnvForTests } from "@/lib/env";
+import { resetEnvForTests } from "@/lib/env";
 import { createFakeKaspiGateway, type FakeKaspiGateway } from "@/tests/support/fake-kaspi-gateway";
 import { refundPayment } from "@/lib/payments/refund-use-case";
 import { BASE, eventsOf, orderRow, outboxOf, payOrder, read, type Answer } from "../helpers";
 import { Bitrix24StandIn } from "./rest-stand-in";
+import { connectWebhookPortal, installationKey } from "./webhook-portal";
 
 // The Bitrix24 connector in-process (route handlers, use cases, outbox delivery) against the REST
 // stand-in over real HTTP: registration, the CHECKOUT_DATA endpoint, and sale.paysystem.pay.payment.
@@ -22,22 +23,10 @@ const portal = new Bitrix24StandIn();
 let fake: FakeKaspiGateway;
 let paySystemId = 0;
 let nextPaymentId = 500;
-/** The installation's key: `bitrix24:register` puts it into the ACTION_URI, the route demands it. */
-const key = () => checkoutKey(env().BITRIX_SHARED_SECRET);
+const key = installationKey;
 
 beforeAll(async () => {
-  await portal.start(3401);
-  process.env.BITRIX_CONNECTOR = "bitrix24";
-  process.env.BITRIX24_WEBHOOK_URL = portal.webhookUrl;
-  resetEnvForTests();
-  const registered = await registerPaySystem({
-    client: createBitrix24Client({ webhookUrl: portal.webhookUrl }),
-    appUrl: BASE,
-    mode: "checkout",
-    checkoutKey: key(),
-  });
-  expect(registered.ok).toBe(true);
-  paySystemId = Number(portal.paySystems[0]?.ID);
+  paySystemId = await connectWebhookPortal(portal, 3401);
 });
 afterAll(async () => {
   await portal.stop();

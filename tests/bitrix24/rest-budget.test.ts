@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { POST as checkoutRoute } from "@/app/api/bitrix24/checkout/route";
-import { BUSY_CHECKOUT_ERROR, checkoutKey } from "@/lib/bitrix24/checkout-access";
-import { checkoutEndpoint, registerPaySystem } from "@/lib/bitrix24/register";
-import { createBitrix24Client } from "@/lib/bitrix24/rest-client";
+import { BUSY_CHECKOUT_ERROR } from "@/lib/bitrix24/checkout-access";
+import { checkoutEndpoint } from "@/lib/bitrix24/register";
 import { db } from "@/lib/db";
-import { env, resetEnvForTests } from "@/lib/env";
+import { resetEnvForTests } from "@/lib/env";
 import { BASE, read, type Answer } from "../helpers";
 import { Bitrix24StandIn } from "./rest-stand-in";
+import { connectWebhookPortal, installationKey } from "./webhook-portal";
 
 // The checkout key is public in IFRAME_DATA mode (every shopper's page carries it), so what one
 // caller can make the app spend of the store's Bitrix24 REST quota is budgeted: per payment and per
@@ -19,25 +19,13 @@ const STORE_BUDGET = 10;
 const portal = new Bitrix24StandIn();
 let paySystemId = 0;
 let nextPaymentId = 7_000;
-const key = () => checkoutKey(env().BITRIX_SHARED_SECRET);
+const key = installationKey;
 
 beforeAll(async () => {
-  await portal.start(3402);
-  Object.assign(process.env, {
-    BITRIX_CONNECTOR: "bitrix24",
-    BITRIX24_WEBHOOK_URL: portal.webhookUrl,
+  paySystemId = await connectWebhookPortal(portal, 3402, {
     BITRIX24_REST_BUDGET_PAYMENT: String(PAYMENT_BUDGET),
     BITRIX24_REST_BUDGET_STORE: String(STORE_BUDGET),
   });
-  resetEnvForTests();
-  const registered = await registerPaySystem({
-    client: createBitrix24Client({ webhookUrl: portal.webhookUrl }),
-    appUrl: BASE,
-    mode: "checkout",
-    checkoutKey: key(),
-  });
-  expect(registered.ok).toBe(true);
-  paySystemId = Number(portal.paySystems[0]?.ID);
   vi.useFakeTimers({ toFake: ["Date"], shouldAdvanceTime: true });
 });
 afterAll(async () => {
