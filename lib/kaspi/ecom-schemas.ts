@@ -44,11 +44,22 @@ export const ecomStatusResponseSchema = z.object({
   }),
 });
 
+/**
+ * A field of a callback: no control characters. None is in an id or a status Kaspi sends, and
+ * PostgreSQL refuses a NUL byte in text outright (a callback carrying one answered 500 there).
+ */
+const callbackField = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^[^\u0000-\u001f\u007f]*$/, "must not contain control characters");
+
 export const ecomCallbackSchema = z.object({
   data: z.object({
-    paymentId: z.string().min(1).max(100),
-    externalId: z.string().min(1).max(200),
-    status: z.string().min(1).max(50),
+    paymentId: callbackField(100),
+    externalId: callbackField(200),
+    status: callbackField(50),
   }),
 });
 export type EcomCallback = z.infer<typeof ecomCallbackSchema>;

@@ -9,6 +9,9 @@ import { expect } from "vitest";
 export const SCALE = Number(process.env.FUZZ_SCALE ?? "1") || 1;
 export const runs = (n: number) => Math.max(1, Math.round(n * SCALE));
 
+/** FUZZ_SEED=<seed a failure printed> replays that run (every property of the file uses the seed). */
+if (process.env.FUZZ_SEED) fc.configureGlobal({ seed: Number(process.env.FUZZ_SEED) });
+
 export class FuzzCounter {
   cases = 0;
   serverErrors = 0;

@@ -78,6 +78,10 @@ describe("POST /api/kaspi/callback — malformed and unknown", () => {
     ["data is a string", () => postCallback({ data: "COMPLETED" }), 400, "BAD_REQUEST"],
     ["top-level array", () => postCallback([]), 400, "BAD_REQUEST"],
     ["paymentId too long", () => postCallback(callbackBody("p".repeat(101), "x", "COMPLETED")), 400, "BAD_REQUEST"],
+    // PostgreSQL refuses a NUL byte in text: it must be refused before any query (it answered 500).
+    ["a NUL byte in the status", () => postCallback(callbackBody("p", "x", "COMPLETED\u0000")), 400, "BAD_REQUEST"],
+    ["a NUL byte in paymentId", () => postCallback(callbackBody("p\u0000", "x", "COMPLETED")), 400, "BAD_REQUEST"],
+    ["a control character in externalId", () => postCallback(callbackBody("p", "x\u001b", "COMPLETED")), 400, "BAD_REQUEST"],
     ["not JSON", () => raw("data=1"), 400, "INVALID_JSON"],
     ["wrong content type", () => raw("{}", "text/plain"), 415, "UNSUPPORTED_MEDIA_TYPE"],
     [
