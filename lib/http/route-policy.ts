@@ -30,6 +30,9 @@ const POLICIES: Policy[] = [
   // The Bitrix24 OAuth app: the portal's install call and its events (form-encoded POSTs).
   { pattern: /^\/bitrix24\/install$/, methods: ["POST"], group: "bitrix24" },
   { pattern: /^\/bitrix24\/events$/, methods: ["POST"], group: "bitrix24" },
+  // The app's page in the portal's frame (opened with a POST) and its settings form.
+  { pattern: /^\/bitrix24\/app$/, methods: ["POST"], group: "bitrix24" },
+  { pattern: /^\/bitrix24\/app\/settings$/, methods: ["POST"], group: "bitrix24" },
   // Kaspi's check/pay calls: guarded by the address allow-list, never rate-limited (Kaspi is one caller).
   { pattern: /^\/api\/kaspi\/checkpay$/, methods: ["GET"], group: "none" },
   // The simulated Kaspi API is called by this app itself (over loopback): limiting it would

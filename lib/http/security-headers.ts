@@ -26,6 +26,13 @@ export type HeaderConfig = {
    * the portal and calls BX24.installFinish()).
    */
   installPortalOrigin?: string | null;
+  /**
+   * /bitrix24/app and /bitrix24/app/settings: the origin of the store's portal (its stored REST
+   * base), the one frame the app's page is shown in. Only the route knows the store (the form
+   * body's member_id), so proxy.ts answers these paths with frame-ancestors 'none' and the route
+   * puts this header on its own answer, which Next sends instead of the proxy's.
+   */
+  appPortalOrigin?: string | null;
 };
 
 export function newCspNonce(): string {
@@ -33,6 +40,10 @@ export function newCspNonce(): string {
 }
 
 export const INSTALL_PATH = "/bitrix24/install";
+
+/** The app's page inside the portal and its settings form (app/bitrix24/app). */
+export const APP_PAGE_PATHS: readonly string[] = ["/bitrix24/app", "/bitrix24/app/settings"];
+const isAppPage = (pathname: string) => APP_PAGE_PATHS.includes(pathname);
 
 /**
  * The portal that frames the install page, from the install call's query: DOMAIN and PROTOCOL
@@ -50,9 +61,10 @@ export function installFrameOrigin(query: URLSearchParams, sandboxEnabled: boole
 }
 
 export function frameAncestors(
-  c: Pick<HeaderConfig, "pathname" | "bitrixOrigins" | "sandboxEnabled" | "installPortalOrigin">,
+  c: Pick<HeaderConfig, "pathname" | "bitrixOrigins" | "sandboxEnabled" | "installPortalOrigin" | "appPortalOrigin">,
 ): string {
   if (c.pathname === INSTALL_PATH) return c.installPortalOrigin ?? "'none'";
+  if (isAppPage(c.pathname)) return c.appPortalOrigin ?? "'none'";
   // /bitrix24/pay is Bitrix24's IFRAME_DATA page: framed by the portal like the checkout.
   if (!isCheckoutPage(c.pathname)) return "'none'";
   const sources = [...(c.sandboxEnabled ? ["'self'"] : []), ...c.bitrixOrigins];
@@ -100,7 +112,9 @@ export function securityHeaders(c: HeaderConfig): Record<string, string> {
   return {
     "Content-Security-Policy": contentSecurityPolicy(c),
     // For browsers that ignore frame-ancestors; the checkout is framed by Bitrix, so it has none.
-    ...(c.pathname.startsWith("/pay/") || (c.pathname === INSTALL_PATH && c.installPortalOrigin)
+    // The app's page: no X-Frame-Options even when the proxy does not know the store yet, so that
+    // the route's frame-ancestors (its store's portal) decides alone.
+    ...(c.pathname.startsWith("/pay/") || (c.pathname === INSTALL_PATH && c.installPortalOrigin) || isAppPage(c.pathname)
       ? {}
       : { "X-Frame-Options": "DENY" }),
     "X-Content-Type-Options": "nosniff",

@@ -9,8 +9,9 @@ import type { AddressInfo } from "node:net";
 //   (settings/oauth/simple-way.md). One server serves every portal, as the real one does.
 // - StandInOAuthPortal plays one portal: REST on /rest/<method> with `auth` in the body or the
 //   query (settings/oauth/index.md), app.info and event.bind/event.get/event.unbind
-//   (api-reference/common/system/app-info.md, api-reference/events/event-bind.md), extra methods a
-//   test adds, the install call (simple-way.md) and ONAPPUNINSTALL
+//   (api-reference/common/system/app-info.md, api-reference/events/event-bind.md), user.admin per
+//   user token (api-reference/common/users/user-admin.md), extra methods a test adds, the install
+//   call and the opening of the app's page (simple-way.md) and ONAPPUNINSTALL
 //   (api-reference/common/events/on-app-uninstall.md).
 //
 // Each portal has its own port, hence its own DOMAIN (127.0.0.1:<port>), member_id and
@@ -230,6 +231,12 @@ export class StandInOAuthPortal {
   /** Every REST call: method, parameters without `auth`, and how `auth` arrived. */
   readonly calls: { method: string; params: Json; authIn: "body" | "query" | "none" }[] = [];
   readonly events: BoundEvent[] = [];
+  /**
+   * Users' access tokens that user.admin answers true for (api-reference/common/users/user-admin.md:
+   * in the cloud, a user who may change the portal's settings). The app's install token is the
+   * installing administrator's, so install() adds it.
+   */
+  readonly adminTokens = new Set<string>();
   private readonly methods = new Map<string, (params: Json) => unknown>();
 
   constructor(
@@ -319,6 +326,7 @@ export class StandInOAuthPortal {
     tokens: { accessToken: string; refreshToken: string };
   }> {
     const tokens = this.oauth.issue(this);
+    this.adminTokens.add(tokens.accessToken);
     const url = new URL(appUrl);
     const query = new URLSearchParams({
       DOMAIN: this.domain,
@@ -347,6 +355,47 @@ export class StandInOAuthPortal {
       redirect: "manual",
     });
     return { status: res.status, text: await res.text(), headers: res.headers, query, body, tokens };
+  }
+
+  /**
+   * Opens the app's page as the portal does for a user (settings/oauth/simple-way.md: "the same data
+   * as a regular application page"): a POST to `appUrl` with DOMAIN, PROTOCOL, LANG, APP_SID in the
+   * query and AUTH_ID (a fresh token of that user, an administrator or not), AUTH_EXPIRES,
+   * REFRESH_ID, member_id, status, PLACEMENT and PLACEMENT_OPTIONS as a form. `override` replaces
+   * fields (another portal's token, a forged member_id).
+   */
+  async openApp(
+    appUrl: string,
+    options: { admin?: boolean; lang?: string; override?: { query?: Json; body?: Json } } = {},
+  ): Promise<{ status: number; text: string; headers: Headers; authId: string }> {
+    const tokens = this.oauth.issue(this);
+    if (options.admin ?? true) this.adminTokens.add(tokens.accessToken);
+    const url = new URL(appUrl);
+    const query = new URLSearchParams({
+      DOMAIN: this.domain,
+      PROTOCOL: "0",
+      LANG: options.lang ?? "ru",
+      APP_SID: randomBytes(16).toString("hex"),
+    });
+    for (const [k, v] of Object.entries(options.override?.query ?? {})) query.set(k, String(v as string));
+    for (const [k, v] of query) url.searchParams.set(k, v);
+    const body = new URLSearchParams({
+      AUTH_ID: tokens.accessToken,
+      AUTH_EXPIRES: String(this.oauth.accessTtlSeconds),
+      REFRESH_ID: tokens.refreshToken,
+      member_id: this.memberId,
+      status: this.status,
+      PLACEMENT: "DEFAULT",
+      PLACEMENT_OPTIONS: "{}",
+    });
+    for (const [k, v] of Object.entries(options.override?.body ?? {})) body.set(k, String(v as string));
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: body.toString(),
+      redirect: "manual",
+    });
+    return { status: res.status, text: await res.text(), headers: res.headers, authId: body.get("AUTH_ID") ?? "" };
   }
 
   /**
@@ -403,6 +452,10 @@ export class StandInOAuthPortal {
       const grant = this.oauth.grantOf(auth);
       // A token of another portal is no authorization here.
       if (grant.portal !== this) throw NO_AUTH();
+      // user.admin answers for the user whose token it is (user-admin.md: no parameters).
+      if (method === "user.admin" && !this.methods.has(method)) {
+        return send(res, 200, { result: this.adminTokens.has(auth as string), time: time() });
+      }
       send(res, 200, { result: this.dispatch(method, rest), time: time() });
     } catch (e) {
       if (e instanceof Refusal) return send(res, e.status, { error: e.error, error_description: e.description });
