@@ -14,6 +14,10 @@ import type { KaspiGateway } from "./kaspi/gateway";
 import { createCheckpayGateway } from "./kaspi/checkpay-gateway";
 import { createQrGateway } from "./kaspi/qr-gateway";
 import { withCoalescedStatusReads } from "./kaspi/coalesced-reads";
+import { buildStoreGateway, unreachableGateway, type StoreGateway } from "./kaspi/store-gateways";
+import { kaspiSettingsOf } from "./stores/kaspi-settings";
+import { fail, ok, type Result } from "./errors";
+import type { GatewayFor } from "./payments/store-gateway";
 import { createQrTlsAgent } from "./kaspi/qr-transport";
 import { readCallbackPayment } from "./live/status-reader";
 import type { CallbackDeps } from "./payments/handle-callback-use-case";
@@ -107,11 +111,75 @@ export function setKaspiGatewayForTests(gateway: KaspiGateway | undefined): void
   holder.__kaspiGateway = gateway;
 }
 
+// One gateway per store other than the default, built from its settings (lib/kaspi/store-gateways.ts)
+// and kept until the store's row changes (Store.updatedAt moves with every save of its settings)
+// or the deployment's sandbox setting does. On globalThis for the same reason as the default one.
+const stores = globalThis as unknown as {
+  __storeGateways?: Map<string, { stamp: string; built: StoreGateway }>;
+  __storeGatewayFakes?: Map<string, KaspiGateway>;
+};
+
+export type StoreKaspi = { gateway: KaspiGateway; mode: "live" | "sandbox" };
+
+/**
+ * The Kaspi connection of `storeId`'s payments: the environment's (KASPI_*) for the default store;
+ * the store's own contract otherwise (live: its credentials; test: the built-in sandbox, only while
+ * it is on). 409 KASPI_NOT_CONFIGURED when the store cannot take payments: no contract chosen, test
+ * mode with the sandbox off, or no such store.
+ */
+export async function kaspiGatewayFor(storeId: string): Promise<Result<StoreKaspi>> {
+  const e = env();
+  if (storeId === DEFAULT_STORE_ID) return ok({ gateway: kaspiGateway(), mode: e.paymentMode });
+  const fake = stores.__storeGatewayFakes?.get(storeId);
+  if (fake) return ok({ gateway: fake, mode: "sandbox" });
+  const store = await findStoreById(db(), storeId);
+  if (!store) return fail("KASPI_NOT_CONFIGURED", "no such store");
+  const cache = (stores.__storeGateways ??= new Map());
+  const stamp = `${store.updatedAt.getTime()} ${e.sandboxEnabled} ${e.PORT} ${e.appUrl}`;
+  let entry = cache.get(storeId);
+  if (entry?.stamp !== stamp) {
+    const built = buildStoreGateway(kaspiSettingsOf(store, e.storeSecrets), db, {
+      sandboxEnabled: e.sandboxEnabled,
+      port: e.PORT,
+      appUrl: e.appUrl,
+      timeoutMs: e.KASPI_TIMEOUT_MS,
+      ecomPresentation: e.KASPI_ECOM_PRESENTATION,
+      qrPollIntervalMs: e.KASPI_QR_POLL_INTERVAL_MS,
+      qrStatusVersion: e.KASPI_QR_STATUS_VERSION,
+      sandboxCheckpayServiceId: e.checkpayServiceId,
+    });
+    // Like the default store's: concurrent status reads of one payment share one read at Kaspi.
+    entry = { stamp, built: built.ok ? { ...built, gateway: withCoalescedStatusReads(built.gateway) } : built };
+    cache.set(storeId, entry);
+  }
+  const built = entry.built;
+  if (!built.ok) return fail("KASPI_NOT_CONFIGURED", `this store cannot take Kaspi payments: ${built.message}`);
+  return ok({ gateway: built.gateway, mode: built.mode });
+}
+
+/** What the use cases take to reach another store's Kaspi (lib/payments/store-gateway.ts). */
+export const storeGatewayFor: GatewayFor = async (storeId) => {
+  const found = await kaspiGatewayFor(storeId);
+  return found.ok ? ok(found.value.gateway) : found;
+};
+
+/** Tests: a fake Kaspi for one store (undefined: back to the store's own settings). */
+export function setStoreKaspiGatewayForTests(storeId: string, gateway: KaspiGateway | undefined): void {
+  if (storeId === DEFAULT_STORE_ID) {
+    setKaspiGatewayForTests(gateway);
+    return;
+  }
+  const fakes = (stores.__storeGatewayFakes ??= new Map());
+  if (gateway) fakes.set(storeId, gateway);
+  else fakes.delete(storeId);
+}
+
 export function startPaymentDeps() {
   const e = env();
   return {
     db: db(),
     gateway: kaspiGateway(),
+    gatewayFor: storeGatewayFor,
     appUrl: e.appUrl,
     paymentTtlSeconds: e.PAYMENT_TTL_SECONDS,
     kaspiTimeoutMs: e.KASPI_TIMEOUT_MS,
@@ -130,9 +198,20 @@ export function intakeDeps() {
   };
 }
 
-/** Everything that asks Kaspi about one payment: callback, recheck, refund, refund retry. */
+/** Everything that asks Kaspi about one payment of the default store (the signed Bitrix refund). */
 export function kaspiDeps() {
   return { db: db(), gateway: kaspiGateway() };
+}
+
+/**
+ * The merchant's tools on one store's payments (refund, refund retry, re-check, return QR): that
+ * store's Kaspi. A store that cannot reach Kaspi now gets a stand-in that refuses every call with
+ * the reason (refunds then answer 409 REFUND_UNSUPPORTED), so nothing goes to another store's Kaspi.
+ */
+export async function storeKaspiDeps(storeId: string) {
+  const found = await kaspiGatewayFor(storeId);
+  const gateway = found.ok ? found.value.gateway : unreachableGateway("ecom", found.error.message);
+  return { db: db(), gateway, storeId };
 }
 
 /** The Bitrix24 checkout, or null when the app does not serve a Bitrix24 portal. */
@@ -169,6 +248,8 @@ export async function bitrix24CheckoutFor(
   return {
     deps: {
       ...intakeDeps(),
+      // The store's own mode (docs/stores.md): its orders are sandbox orders while it is in test mode.
+      mode: store.mode === "live" ? "live" : "sandbox",
       storeId: store.id,
       client: storeRestClient(app, store),
       portalUrl: store.restBase,
@@ -178,15 +259,25 @@ export async function bitrix24CheckoutFor(
   };
 }
 
-/** Kaspi's check/pay provider protocol: whether it is on, and how it answers. */
-export function checkpayDeps() {
+/** A store id as this app makes them (`default` or generated): anything else names no store, before any query. */
+const STORE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * Kaspi's check/pay provider protocol: whether it is on, and how it answers. Kaspi calls one
+ * provider URL per Service (docs/kaspi.md §6): GET /api/kaspi/checkpay for the environment's
+ * Service (the default store), GET /api/kaspi/checkpay?store=<storeId> for a store with its own
+ * check/pay contract (docs/stores.md). Off for a store that is not an active check/pay store.
+ */
+export async function checkpayDeps(store: string | null = null) {
   const e = env();
-  return {
-    db: db(),
-    enabled: e.KASPI_PROTOCOL === "checkpay",
-    format: e.KASPI_CHECKPAY_FORMAT,
-    merchantName: e.MERCHANT_NAME,
-  };
+  const base = { db: db(), format: e.KASPI_CHECKPAY_FORMAT, merchantName: e.MERCHANT_NAME };
+  if (store === null || store === DEFAULT_STORE_ID) {
+    return { ...base, enabled: e.KASPI_PROTOCOL === "checkpay", storeId: DEFAULT_STORE_ID };
+  }
+  const row = STORE_ID.test(store) ? await findStoreById(base.db, store) : null;
+  const reachable =
+    row && row.status === "active" && row.kaspiProtocol === "checkpay" && (await kaspiGatewayFor(row.id)).ok;
+  return { ...base, enabled: Boolean(reachable), storeId: row?.id ?? DEFAULT_STORE_ID };
 }
 
 const fiscalHolder = globalThis as unknown as { __fiscalProvider?: { key: string; provider: FiscalProvider } };
@@ -253,14 +344,27 @@ export function kaspiContract(): "ecom" | "qr" | "checkpay" {
   return env().KASPI_PROTOCOL;
 }
 
-/** The shopper's checkout page. */
+/** The shopper's checkout page: what it offers follows the order's store's Kaspi contract. */
 export function checkoutPageDeps() {
   const e = env();
   return {
     db: db(),
     ...siteSettings(),
     kaspi: { protocol: e.KASPI_PROTOCOL, scheme: e.KASPI_QR_SCHEME, entry: e.checkpayEntry },
+    kaspiOf: storeCheckoutKaspi,
   };
+}
+
+/** A store's contract as the checkout page shows it (QR r1 only for stores other than the default); null: none chosen. */
+async function storeCheckoutKaspi(
+  storeId: string,
+): Promise<{ protocol: "ecom" | "qr" | "checkpay"; scheme: "r1"; entry: "online" | "link" } | null> {
+  const store = await findStoreById(db(), storeId);
+  if (!store) return null;
+  const settings = kaspiSettingsOf(store, env().storeSecrets);
+  if (!settings.protocol) return null;
+  const entry = settings.credentials?.protocol === "checkpay" ? settings.credentials.entry : "online";
+  return { protocol: settings.protocol, scheme: "r1", entry };
 }
 
 /**
@@ -303,12 +407,27 @@ export function outboxTransport(): NotificationTransport | undefined {
 }
 
 /**
- * Kaspi callbacks exist only in the eCommerce API (the QR API and check/pay have none): under any
- * other protocol POST /api/kaspi/callback is answered 404, so it is no door at all.
+ * Kaspi callbacks exist only in the eCommerce API (the QR API and check/pay have none): unless the
+ * environment's store or another active store has that contract, POST /api/kaspi/callback is
+ * answered 404, so it is no door at all.
  */
-export function callbackDeps(): ({ enabled: true } & CallbackDeps) | { enabled: false } {
-  if (env().KASPI_PROTOCOL !== "ecom") return { enabled: false };
-  return { enabled: true, db: db(), gateway: kaspiGateway(), findPayment: readCallbackPayment };
+export async function callbackDeps(): Promise<({ enabled: true } & CallbackDeps) | { enabled: false }> {
+  const defaultStoreCallbacks = env().KASPI_PROTOCOL === "ecom";
+  const deps = {
+    db: db(),
+    gateway: kaspiGateway(),
+    gatewayFor: storeGatewayFor,
+    defaultStoreCallbacks,
+    findPayment: readCallbackPayment,
+  };
+  if (defaultStoreCallbacks) return { enabled: true, ...deps };
+  // Another store may have the eCommerce contract; each callback is then verified with the Kaspi
+  // of the payment's own store (lib/payments/handle-callback-use-case.ts).
+  const ecomStore = await deps.db.store.findFirst({
+    where: { kaspiProtocol: "ecom", status: "active", id: { not: DEFAULT_STORE_ID } },
+    select: { id: true },
+  });
+  return ecomStore ? { enabled: true, ...deps } : { enabled: false };
 }
 
 /**

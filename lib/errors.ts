@@ -24,6 +24,8 @@ export const errorStatus = {
   RATE_LIMITED: 429,
   INVALID_PHONE: 422,
   ORDER_NOT_PAYABLE: 409,
+  /** The order's store cannot reach Kaspi: no contract chosen, or test mode while this deployment's sandbox is off. */
+  KASPI_NOT_CONFIGURED: 409,
   KASPI_UNAVAILABLE: 503,
   KASPI_REJECTED: 502,
   PAYMENT_NOT_CONFIRMED: 422,

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { deliverDueNotifications } from "./outbox/delivery";
-import { fiscalWorkerDeps, kaspiGateway, outboxTransport, startPaymentDeps } from "./container";
+import { fiscalWorkerDeps, kaspiGateway, outboxTransport, startPaymentDeps, storeGatewayFor } from "./container";
 import { issueDueReceipts } from "./fiscal/issue-receipts-use-case";
 import { db } from "./db";
 import { env } from "./env";
@@ -29,7 +29,8 @@ export function startWorker(): void {
   const tick = async () => {
     const client = db();
     if (e.sandboxEnabled) await sandboxSweepExpired(client);
-    await pollQrPayments(client, kaspiGateway());
+    // Every store's open payments, each asked of its own store's Kaspi.
+    await pollQrPayments(client, kaspiGateway(), new Date(), storeGatewayFor);
     await reconcileDuePayments(startPaymentDeps());
     // Receipts before notifications: a link issued now rides on the notification sent now.
     if (fiscal) {

@@ -9,8 +9,8 @@ import { errorOf, errorResponse, internalError, json } from "./responses";
 // production server's fast path (lib/live/node-handler.ts), which skips Next's request pipeline.
 export async function answerKaspiCallback(request: Request): Promise<Response> {
   try {
-    // Callbacks exist only in the eCommerce API: under the QR API and check/pay this is no door at all.
-    const deps = callbackDeps();
+    // Callbacks exist only in the eCommerce API: with no store on it this is no door at all.
+    const deps = await callbackDeps();
     if (!deps.enabled) return errorOf("NOT_FOUND", "this Kaspi protocol sends no callbacks");
     const callback = await readRequest(request, {
       schema: ecomCallbackSchema,

@@ -55,7 +55,7 @@ describe("readStatusSnapshot (read-only SQLite connection)", () => {
     });
     const viaPrisma = await db().payment.findUnique({
       where: { id: payment.id },
-      select: { id: true, orderId: true, kaspiPaymentId: true, kaspiExternalId: true, status: true, amount: true },
+      select: { id: true, orderId: true, kaspiPaymentId: true, kaspiExternalId: true, status: true, amount: true, storeId: true },
     });
     expect(await readCallbackPayment(payment.kaspiPaymentId ?? "")).toEqual(viaPrisma);
   });

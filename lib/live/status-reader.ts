@@ -102,7 +102,7 @@ export async function readStatusSnapshot(token: string): Promise<StatusSnapshot 
   return order ? { orderId: order.id, view: statusViewOf(order satisfies StatusRow) } : null;
 }
 
-const CALLBACK_SQL = `SELECT id, orderId, kaspiPaymentId, kaspiExternalId, status, amount FROM "Payment" WHERE kaspiPaymentId = ?`;
+const CALLBACK_SQL = `SELECT id, orderId, kaspiPaymentId, kaspiExternalId, status, amount, storeId FROM "Payment" WHERE kaspiPaymentId = ?`;
 
 /**
  * Every statement of the read-only connection. Hand-written SQL names columns Prisma's schema owns:

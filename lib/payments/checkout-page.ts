@@ -1,5 +1,6 @@
 import type { Db } from "../db";
 import type { KaspiProtocol } from "../kaspi/gateway";
+import { DEFAULT_STORE_ID } from "../stores/store-id";
 import { CHECKOUT_TOKEN } from "./checkout-token";
 
 // What the shopper's checkout page (/pay/{token}) needs to render, read by token.
@@ -12,6 +13,10 @@ export type CheckoutPageDeps = {
   bitrixOrigins: string[];
   /** entry: check/pay only, how the shopper reaches the Service (the Kaspi button or the link). */
   kaspi: { protocol: KaspiProtocol; scheme: "r1" | "r2" | "r3"; entry: "online" | "link" };
+  /** Another store's contract (its orders follow it); null when it has not chosen one yet. */
+  kaspiOf?: (
+    storeId: string,
+  ) => Promise<{ protocol: KaspiProtocol; scheme: "r1" | "r2" | "r3"; entry: "online" | "link" } | null>;
 };
 
 export type CheckoutPageView = {
@@ -40,9 +45,12 @@ export async function loadCheckoutPage(deps: CheckoutPageDeps, token: string): P
       lang: true,
       phone: true,
       mode: true,
+      storeId: true,
     },
   });
   if (!order) return null;
+  const kaspi =
+    (order.storeId !== DEFAULT_STORE_ID && deps.kaspiOf ? await deps.kaspiOf(order.storeId) : null) ?? deps.kaspi;
   // Our own demo store frames the checkout too, but only when the sandbox is on.
   const parentOrigins = deps.sandboxEnabled
     ? [...new Set([...deps.bitrixOrigins, new URL(deps.appUrl).origin])]
@@ -55,6 +63,6 @@ export async function loadCheckoutPage(deps: CheckoutPageDeps, token: string): P
     orderLang: order.lang,
     mode: order.mode,
     parentOrigins,
-    kaspi: { ...deps.kaspi, phone: order.phone },
+    kaspi: { ...kaspi, phone: order.phone },
   };
 }

@@ -16,6 +16,8 @@ import {
   type Verdict,
 } from "./callback-coalescing";
 import { isPaidLike, type PaymentStatus } from "./status";
+import { DEFAULT_STORE_ID } from "../stores/store-id";
+import { gatewayOf, type GatewayFor } from "./store-gateway";
 import { recordEvent } from "./timeline";
 
 export type CallbackOutcome =
@@ -32,11 +34,18 @@ export type CallbackPayment = {
   kaspiExternalId: string;
   status: string;
   amount: number;
+  /** The payment's store: its own Kaspi verifies the callback (absent: the default store). */
+  storeId?: string;
 };
 
 export type CallbackDeps = {
   db: Db;
+  /** The default store's Kaspi. */
   gateway: KaspiGateway;
+  /** Another store's Kaspi (lib/payments/store-gateway.ts). */
+  gatewayFor?: GatewayFor;
+  /** False when the environment's contract is not the eCommerce API: its payments get no callbacks. */
+  defaultStoreCallbacks?: boolean;
   rounds?: CallbackRounds;
   /** The payment by its Kaspi id; every callback of a flood asks (default: Prisma). */
   findPayment?: (kaspiPaymentId: string) => Promise<CallbackPayment | null>;
@@ -50,6 +59,7 @@ export const CALLBACK_PAYMENT_FIELDS = {
   kaspiExternalId: true,
   status: true,
   amount: true,
+  storeId: true,
 } as const;
 
 /** Claims outside Kaspi's status list share one bucket (callback-coalescing.ts). */
@@ -74,7 +84,9 @@ export async function handleKaspiCallback(
   const payment = deps.findPayment
     ? await deps.findPayment(kaspiPaymentId)
     : await db.payment.findUnique({ where: { kaspiPaymentId }, select: CALLBACK_PAYMENT_FIELDS });
-  if (!payment) {
+  // Only a payment of a store whose contract is the eCommerce API can be called back (docs/kaspi.md:
+  // the QR API and check/pay send no callbacks); any other is answered like an unknown id.
+  if (!payment || !(await callbackGateway(deps, payment))) {
     await rounds.pace(`${bucket} ${kaspiPaymentId}`, since);
     return ok({ kind: "rejected", reason: "unknown paymentId" });
   }
@@ -129,6 +141,15 @@ async function scheduledRound(deps: CallbackDeps, paymentId: string, claims: Cla
   return round.ok ? { reached: true, contradicted: round.value.contradicted } : NOT_REACHED;
 }
 
+/** The eCommerce gateway of the payment's store, or null when that store does not speak it now. */
+async function callbackGateway(deps: CallbackDeps, payment: CallbackPayment): Promise<KaspiGateway | null> {
+  if (!payment.storeId || payment.storeId === DEFAULT_STORE_ID) {
+    return deps.defaultStoreCallbacks === false ? null : deps.gateway;
+  }
+  const gateway = await gatewayOf(deps, payment.storeId);
+  return gateway.ok && gateway.value.protocol === "ecom" ? gateway.value : null;
+}
+
 function noteBase(payment: CallbackPayment) {
   return { orderId: payment.orderId, paymentId: payment.id, source: "kaspi.callback" as const };
 }
@@ -155,10 +176,13 @@ async function verifyRound(
   claims: Claims,
   bodies: Map<string, EcomCallback>,
 ): Promise<Result<RoundResult>> {
-  const { db, gateway } = deps;
+  const { db } = deps;
   const base = noteBase(payment);
   const outcomes = new Map<string, CallbackOutcome>();
   const contradicted = new Set<string>();
+  // The payment's own store's Kaspi, never another store's (each has its own token and payments).
+  const gateway = await callbackGateway(deps, payment);
+  if (!gateway) return fail("KASPI_UNAVAILABLE", "the payment's store cannot reach Kaspi now; retry later");
   const verified = await gateway.getPayment(payment.kaspiPaymentId ?? "");
   if (!verified.ok) {
     await recordEvent(db, {

@@ -4,7 +4,9 @@ import { LINK_ACTIVATION_MS } from "../kaspi/qr-gateway";
 import { qrMetaSchema, type QrMeta } from "../kaspi/qr-schemas";
 import { log } from "../log";
 import { orderChanged } from "../live/change-feed";
+import { DEFAULT_STORE_ID } from "../stores/store-id";
 import { applyKaspiStatus } from "./apply-status";
+import { gatewayOf, type GatewayFor } from "./store-gateway";
 import { recordEvent } from "./timeline";
 
 // Kaspi QR has no callbacks (docs/kaspi.md §2: v3.9 has no webhook): the server asks payment/status/{QrPaymentId} at the interval Kaspi
@@ -42,13 +44,24 @@ export function qrDeadline(p: { createdAt: Date; expiresAt: Date | null }, meta:
   return p.expiresAt ?? new Date(p.createdAt.getTime() + LINK_ACTIVATION_MS);
 }
 
-export async function pollQrPayments(db: Db, gateway: KaspiGateway, now = new Date()): Promise<number> {
-  if (gateway.protocol !== "qr") return 0;
+/**
+ * `gateway` is the default store's Kaspi; with `gatewayFor`, every other store's QR payments are
+ * polled too, each through its own store's gateway (lib/payments/store-gateway.ts).
+ */
+export async function pollQrPayments(
+  db: Db,
+  gateway: KaspiGateway,
+  now = new Date(),
+  gatewayFor?: GatewayFor,
+): Promise<number> {
+  const defaultIsQr = gateway.protocol === "qr";
+  if (!defaultIsQr && !gatewayFor) return 0;
   // Remote invoices (r3) are never here: they have no nextCheckAt, because Kaspi forbids reading
   // their status on a timer (docs/kaspi.md §2); lib/payments/remote-invoice-use-case.ts reads it.
   const due = await db.payment.findMany({
     where: {
       protocol: "qr",
+      ...(defaultIsQr ? {} : { storeId: { not: DEFAULT_STORE_ID } }),
       status: { in: ["PENDING", "CANCELLED", "EXPIRED"] },
       nextCheckAt: { lte: now },
       kaspiPaymentId: { not: null },
@@ -65,9 +78,12 @@ export async function pollQrPayments(db: Db, gateway: KaspiGateway, now = new Da
       data: { nextCheckAt: new Date(now.getTime() + (tail ? TAIL_INTERVAL_MS : meta.pollIntervalMs)) },
     });
     if (claim.count !== 1 || !p.kaspiPaymentId) continue;
+    // The claim stands either way: a store that cannot reach Kaspi now is looked at next interval.
+    const storeGateway = await gatewayOf({ gateway, ...(gatewayFor ? { gatewayFor } : {}) }, p.storeId);
+    if (!storeGateway.ok || storeGateway.value.protocol !== "qr") continue;
     polled++;
     const started = Date.now();
-    await pollOne(db, gateway, p, meta, now);
+    await pollOne(db, storeGateway.value, p, meta, now);
     const end = now.getTime() + (Date.now() - started);
     // Count the interval from the end of this poll (the call may have been slow), and take the
     // lease back from any other checker that claimed the payment meanwhile with a longer delay.

@@ -3,6 +3,7 @@ import type { KaspiGateway } from "../kaspi/gateway";
 import { errorMessage, log } from "../log";
 import { applyKaspiStatus } from "./apply-status";
 import { completeCreation, type StartPaymentDeps } from "./start-payment-use-case";
+import { scopedToStore } from "./store-gateway";
 import { recordEvent } from "./timeline";
 
 // Reconciliation: a missed callback costs latency, never money. Every open payment is re-checked
@@ -27,7 +28,7 @@ export async function reconcileDuePayments(
   deps: StartPaymentDeps,
   opts: { limit?: number; now?: Date } = {},
 ): Promise<ReconcileStats> {
-  const { db, gateway } = deps;
+  const { db } = deps;
   const now = opts.now ?? new Date();
   const stats: ReconcileStats = { checked: 0, changed: 0, creationsRetried: 0, errors: 0 };
   const due = await db.payment.findMany({
@@ -38,16 +39,27 @@ export async function reconcileDuePayments(
     },
     orderBy: { nextCheckAt: "asc" },
     take: opts.limit ?? 50,
-    select: { id: true, status: true },
+    select: { id: true, status: true, storeId: true },
   });
   for (const p of due) {
     try {
+      // Each payment is asked of its own store's Kaspi (lib/payments/store-gateway.ts).
+      const scoped = await scopedToStore(deps, p.storeId);
+      if (!scoped.ok) {
+        stats.errors++;
+        await postpone(db, p.id, now);
+        log().warn(
+          { paymentId: p.id, storeId: p.storeId, error: scoped.error.message },
+          "reconcile: the store cannot reach Kaspi",
+        );
+        continue;
+      }
       if (p.status === "CREATED") {
         stats.creationsRetried++;
-        await completeCreation(deps, p.id);
+        await completeCreation(scoped.value, p.id);
       } else {
         stats.checked++;
-        if (await recheckPayment(db, gateway, p.id, now)) stats.changed++;
+        if (await recheckPayment(db, scoped.value.gateway, p.id, now)) stats.changed++;
       }
     } catch (e) {
       stats.errors++;
@@ -55,6 +67,17 @@ export async function reconcileDuePayments(
     }
   }
   return stats;
+}
+
+/**
+ * A payment whose store cannot reach Kaspi now (its contract was removed, or it is in test mode
+ * while the sandbox is off) is looked at again on the longest step of the schedule, not every tick.
+ */
+async function postpone(db: Db, paymentId: string, now: Date): Promise<void> {
+  await db.payment.updateMany({
+    where: { id: paymentId, status: { in: ["CREATED", "PENDING"] } },
+    data: { nextCheckAt: new Date(now.getTime() + nextCheckDelay(RECHECK_SCHEDULE_MS.length)) },
+  });
 }
 
 /** Asks Kaspi about one open payment (if this process wins its lease). True when it changed. */

@@ -8,6 +8,7 @@ import { normalizePhone } from "../phone";
 import { qrMetaSchema, type QrMeta } from "../kaspi/qr-schemas";
 import { applyKaspiStatus } from "./apply-status";
 import type { StartPaymentDeps } from "./start-payment-use-case";
+import { scopedToStore } from "./store-gateway";
 import { isPaidLike, isTerminal, PAYMENT_STATUSES, type PaymentStatus } from "./status";
 import { recordEvent } from "./timeline";
 
@@ -185,6 +186,13 @@ function metaOf(p: PaymentRow): (QrMeta & { phone?: string; lastCheckAt?: string
     : null;
 }
 
+/** The checkout's store's Kaspi (lib/payments/store-gateway.ts): an invoice goes through that store's contract only. */
+async function scopedToCheckout(deps: Deps, token: string): Promise<Result<Deps>> {
+  if (!deps.gatewayFor) return ok(deps);
+  const order = await deps.db.order.findUnique({ where: { checkoutToken: token }, select: { storeId: true } });
+  return scopedToStore(deps, order?.storeId);
+}
+
 async function orderOf(db: Db, token: string) {
   return db.order.findUnique({ where: { checkoutToken: token } });
 }
@@ -194,9 +202,12 @@ async function latestOf(db: Db, orderId: string) {
 }
 
 export async function remoteClientInfo(
-  deps: Deps,
+  storeDeps: Deps,
   input: { token: string; phone: string; clientKey: string; limits?: LookupLimits; now?: Date },
 ): Promise<Result<{ clientName: string }>> {
+  const scoped = await scopedToCheckout(storeDeps, input.token);
+  if (!scoped.ok) return scoped;
+  const deps = scoped.value;
   const port = deps.gateway.remoteInvoice;
   if (!port) return fail("NOT_FOUND", "pay by phone number is not available here");
   const order = await orderOf(deps.db, input.token);
@@ -240,9 +251,12 @@ export async function remoteClientInfo(
 }
 
 export async function sendRemoteInvoice(
-  deps: Deps,
+  storeDeps: Deps,
   input: { token: string; phone: string },
 ): Promise<Result<RemoteView>> {
+  const scoped = await scopedToCheckout(storeDeps, input.token);
+  if (!scoped.ok) return scoped;
+  const deps = scoped.value;
   const { db } = deps;
   const port = deps.gateway.remoteInvoice;
   if (!port) return fail("NOT_FOUND", "pay by phone number is not available here");
@@ -345,9 +359,12 @@ function viewOf(p: PaymentRow): RemoteView {
 
 /** "I've paid — check" or a page load: one payment/status call, never more than one per few seconds. */
 export async function checkRemoteInvoice(
-  deps: Deps,
+  storeDeps: Deps,
   input: { token: string; now?: Date },
 ): Promise<Result<RemoteView>> {
+  const scoped = await scopedToCheckout(storeDeps, input.token);
+  if (!scoped.ok) return scoped;
+  const deps = scoped.value;
   const { db, gateway } = deps;
   const now = input.now ?? new Date();
   const order = await orderOf(db, input.token);
@@ -387,7 +404,10 @@ export async function checkRemoteInvoice(
 }
 
 /** The shopper switched back to the QR or left: remote/cancel, and the checkout is open again. */
-export async function cancelRemoteInvoice(deps: Deps, input: { token: string }): Promise<Result<RemoteView>> {
+export async function cancelRemoteInvoice(storeDeps: Deps, input: { token: string }): Promise<Result<RemoteView>> {
+  const scoped = await scopedToCheckout(storeDeps, input.token);
+  if (!scoped.ok) return scoped;
+  const deps = scoped.value;
   const order = await orderOf(deps.db, input.token);
   if (!order) return fail("NOT_FOUND", "unknown checkout");
   const p = await latestOf(deps.db, order.id);

@@ -6,11 +6,15 @@ import type { KaspiGateway, PaymentDevice } from "../kaspi/gateway";
 import { newAttemptRow } from "./attempt-row";
 import type { PaymentView } from "./checkout-views";
 import { isPaidLike, type PaymentStatus } from "./status";
+import { scopedToStore, type GatewayFor } from "./store-gateway";
 import { recordEvent } from "./timeline";
 
 export type StartPaymentDeps = {
   db: Db;
+  /** The default store's Kaspi. */
   gateway: KaspiGateway;
+  /** Another store's Kaspi (lib/payments/store-gateway.ts); without it every order uses `gateway`. */
+  gatewayFor?: GatewayFor;
   appUrl: string;
   paymentTtlSeconds: number;
   kaspiTimeoutMs: number;
@@ -73,15 +77,19 @@ function presentationOf(payment: PaymentRow): "qr" | "link" | "remote" | undefin
 // Kaspi payment is a leased step keyed by the attempt's externalId, so it can be repeated safely
 // until Kaspi confirms, by whoever holds the lease (this request, a retry, or the reconciler).
 export async function startPayment(
-  deps: StartPaymentDeps,
+  storeDeps: StartPaymentDeps,
   input: { token: string; retryOf?: number; device?: PaymentDevice },
 ): Promise<Result<PaymentView>> {
-  const { db } = deps;
+  const { db } = storeDeps;
   const order = await db.order.findUnique({ where: { checkoutToken: input.token } });
   if (!order) return fail("NOT_FOUND", "unknown checkout");
   const latest = await db.payment.findFirst({ where: { orderId: order.id }, orderBy: { attempt: "desc" } });
   const status = order.status as PaymentStatus;
   if (isPaidLike(status) || status === "CANCELLED") return ok(view(order, latest));
+  // From here on, Kaspi is the order's store's: its contract, its credentials, its mode.
+  const scoped = await scopedToStore(storeDeps, order.storeId);
+  if (!scoped.ok) return scoped;
+  const deps = scoped.value;
 
   if (latest?.status === "CREATED") return completeCreation(deps, latest.id, input.device);
   if (latest?.status === "PENDING") {

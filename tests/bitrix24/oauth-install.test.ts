@@ -6,7 +6,7 @@ import { POST as eventsRoute } from "@/app/bitrix24/events/route";
 import { POST as installRoute } from "@/app/bitrix24/install/route";
 import { UNIFORM_CHECKOUT_ERROR } from "@/lib/bitrix24/checkout-access";
 import { HANDLER_CODE } from "@/lib/bitrix24/register";
-import { outboxTransport, setKaspiGatewayForTests } from "@/lib/container";
+import { outboxTransport, setKaspiGatewayForTests, setStoreKaspiGatewayForTests } from "@/lib/container";
 import { db } from "@/lib/db";
 import { resetEnvForTests } from "@/lib/env";
 import { deliverDueNotifications } from "@/lib/outbox/delivery";
@@ -77,10 +77,15 @@ beforeEach(() => {
   setKaspiGatewayForTests(fake);
 });
 
-/** The ACTION_URI the app registered on a portal (CHECKOUT_DATA, with the store's key). */
-function actionUri(sale: SaleState): string {
+/** The IFRAME_DATA ACTION_URI the app registered on a portal (the store's key and its portal's origin). */
+function iframeUri(sale: SaleState): string {
   const handler = sale.handlers.find((h) => h.CODE === HANDLER_CODE);
-  return String((handler?.SETTINGS.CHECKOUT_DATA as { ACTION_URI?: string } | undefined)?.ACTION_URI);
+  return String((handler?.SETTINGS.IFRAME_DATA as { ACTION_URI?: string } | undefined)?.ACTION_URI);
+}
+
+/** The checkout endpoint of that store's key: what the IFRAME_DATA page claims to (CHECKOUT_DATA's ACTION_URI). */
+function actionUri(sale: SaleState): string {
+  return `${appUrl}/api/bitrix24/checkout?key=${new URL(iframeUri(sale)).searchParams.get("key")}`;
 }
 
 /** CHECKOUT_DATA posted the way the portal does (a PHP-style form) to an ACTION_URI. */
@@ -139,7 +144,10 @@ describe("Bitrix24 OAuth app, two portals at once", () => {
       expect(portal.calls.length).toBeGreaterThan(0);
       expect(new Set(portal.calls.map((c) => c.authIn))).toEqual(new Set(["body"]));
       expect(sale.handlers).toHaveLength(1);
-      expect(actionUri(sale)).toMatch(new RegExp(`^${appUrl}/api/bitrix24/checkout\\?key=[A-Za-z0-9_-]{32}$`));
+      expect(iframeUri(sale)).toBe(
+        `${appUrl}/bitrix24/pay?key=${(await findStoreByMemberId(db(), portal.memberId))?.checkoutKey}&portal=${encodeURIComponent(`http://${portal.domain}`)}`,
+      );
+      expect(iframeUri(sale)).toMatch(/\?key=[A-Za-z0-9_-]{32}&/);
       // Person types 3 and 4 are ORDER's; 5 (CRM_INVOICE) is skipped.
       expect(sale.paySystems.map((s) => [s.PERSON_TYPE_ID, s.ENTITY_REGISTRY_TYPE])).toEqual([
         ["3", "ORDER"],
@@ -207,7 +215,11 @@ describe("Bitrix24 OAuth app, two portals at once", () => {
     const storeA = await findStoreByMemberId(db(), portalA.memberId);
     const orderId = String(a.body.PAYMENT_ID);
     expect((await orderRow(orderId)).storeId).toBe(storeA?.id);
-    const token = String(a.body.PAYMENT_URL).split("/").pop()!;
+    // An installed portal's checkout URL names its portal (…/pay/<token>?portal=…&pf=…: lib/bitrix24/pay-frame.ts).
+    const token = new URL(String(a.body.PAYMENT_URL)).pathname.split("/").pop()!;
+    expect(new URL(String(a.body.PAYMENT_URL)).searchParams.get("portal")).toBe(`http://${portalA.domain}`);
+    // The portal's store pays through its own Kaspi contract (lib/container.ts kaspiGatewayFor): here the fake.
+    setStoreKaspiGatewayForTests(storeA!.id, fake);
     await payOrder(fake, { orderId, token, checkoutUrl: String(a.body.PAYMENT_URL), externalId: "", amount: 12_500 });
 
     await deliver();
@@ -284,7 +296,8 @@ describe("Bitrix24 OAuth app, two portals at once", () => {
       },
     });
     // A payment of the uninstalled store that gets paid now: its notification is final, undelivered.
-    const token = String(open.body.PAYMENT_URL).split("/").pop()!;
+    const token = new URL(String(open.body.PAYMENT_URL)).pathname.split("/").pop()!;
+    setStoreKaspiGatewayForTests(storeA!.id, fake);
     await payOrder(fake, {
       orderId: String(open.body.PAYMENT_ID),
       token,

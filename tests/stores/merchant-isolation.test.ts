@@ -9,7 +9,7 @@ import { POST as refundRetryRoute } from "@/app/api/merchant/refunds/[id]/retry/
 import { GET as returnQrStatusRoute } from "@/app/api/merchant/return-qrs/[id]/route";
 import { POST as disableUserRoute } from "@/app/api/merchant/users/[id]/route";
 import { GET as usersRoute, POST as addUserRoute } from "@/app/api/merchant/users/route";
-import { setKaspiGatewayForTests } from "@/lib/container";
+import { setKaspiGatewayForTests, setStoreKaspiGatewayForTests } from "@/lib/container";
 import { db } from "@/lib/db";
 import type { KaspiReturnQrPort } from "@/lib/kaspi/gateway";
 import { merchantOverview } from "@/lib/merchant/overview";
@@ -186,14 +186,20 @@ beforeAll(async () => {
       return { ok: true, value: { rawStatus: "QrTokenCreated", ready: false, final: false } };
     },
   };
+  // Each store reaches Kaspi through its own gateway (lib/container.ts kaspiGatewayFor): both get
+  // one that can refund and make return QRs, so every answer below is about whose data it is.
   setKaspiGatewayForTests({ ...fake, returnQr });
+  setStoreKaspiGatewayForTests(B, { ...fake, returnQr });
   for (const s of [A, B] as const) {
     seed[s] = await seedStore(s);
     admin[s] = await signedIn("admin", s);
     viewer[s] = await signedIn("viewer", s);
   }
 }, 60_000);
-afterAll(() => setKaspiGatewayForTests(undefined));
+afterAll(() => {
+  setKaspiGatewayForTests(undefined);
+  setStoreKaspiGatewayForTests(B, undefined);
+});
 
 type ListBody = {
   payments: { id: string }[];

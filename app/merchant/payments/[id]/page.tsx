@@ -6,7 +6,7 @@ import { PaymentActions, RetryReceiptButton, RetryRefundButton } from "@/compone
 import { PaymentTimeline } from "@/components/merchant/payment-timeline";
 import { StatusBadge } from "@/components/merchant/status-badge";
 import styles from "@/components/merchant/merchant.module.css";
-import { kaspiGateway } from "@/lib/container";
+import { storeKaspiDeps } from "@/lib/container";
 import { db } from "@/lib/db";
 import { formatAlmaty } from "@/lib/merchant/almaty-time";
 import { merchantDict } from "@/lib/merchant/i18n";
@@ -30,7 +30,7 @@ export default async function MerchantPaymentPage(props: { params: Promise<{ id:
   if (!detail) notFound();
   const { payment, order } = detail;
   const refundable = payment.amount - payment.refundedAmount - payment.refundingAmount;
-  const support = kaspiGateway().refundSupport;
+  const support = (await storeKaspiDeps(session.storeId)).gateway.refundSupport;
   const paidLike = payment.status === "PAID" || payment.status === "PARTIALLY_REFUNDED";
   const refundState = !support.supported
     ? ({ kind: "unsupported", reason: support.reason } as const)

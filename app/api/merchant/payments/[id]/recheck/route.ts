@@ -1,6 +1,6 @@
 // POST /api/merchant/payments/{id}/recheck — asks Kaspi for the status now and applies it through
 // the guarded transition (admin).
-import { kaspiDeps } from "@/lib/container";
+import { storeKaspiDeps } from "@/lib/container";
 import { resultResponse } from "@/lib/http/responses";
 import { merchantRoute } from "@/lib/merchant/route-guard";
 import { recheckPayment } from "@/lib/payments/recheck-use-case";
@@ -11,7 +11,7 @@ export async function POST(request: Request, ctx: { params: Promise<{ id: string
   return merchantRoute(request, ROUTE, async (session) => {
     const { id } = await ctx.params;
     return resultResponse(
-      await recheckPayment({ ...kaspiDeps(), storeId: session.storeId }, { paymentId: id, actorEmail: session.email }),
+      await recheckPayment(await storeKaspiDeps(session.storeId), { paymentId: id, actorEmail: session.email }),
     );
   });
 }

@@ -1,6 +1,6 @@
 // POST /api/merchant/payments/{id}/refund — { amount, idempotencyKey? } (admin). 200 when Kaspi
 // confirmed or refused, 202 when Kaspi did not answer and the refund is pending.
-import { kaspiDeps } from "@/lib/container";
+import { storeKaspiDeps } from "@/lib/container";
 import { readRequest } from "@/lib/http/read-request";
 import { errorResponse, resultResponse } from "@/lib/http/responses";
 import { merchantRoute } from "@/lib/merchant/route-guard";
@@ -15,7 +15,7 @@ export async function POST(request: Request, ctx: { params: Promise<{ id: string
     if (!input.ok) return errorResponse(input.error);
     const actor = { userId: session.userId, email: session.email };
     const result = await refundPayment(
-      { ...kaspiDeps(), storeId: session.storeId },
+      await storeKaspiDeps(session.storeId),
       { paymentId: (await ctx.params).id, ...input.value.value, actor },
     );
     return resultResponse(result, (v) => (v.refund.status === "PENDING" ? 202 : 200));

@@ -1,6 +1,6 @@
 // POST /api/merchant/payments/{id}/return-qr — Kaspi QR r2: make a return QR for the customer to
 // scan before a refund (admin). 201 { id, qrToken, status, … }; 409 REFUND_UNSUPPORTED elsewhere.
-import { kaspiDeps } from "@/lib/container";
+import { storeKaspiDeps } from "@/lib/container";
 import { errorResponse, json } from "@/lib/http/responses";
 import { merchantRoute } from "@/lib/merchant/route-guard";
 import { startReturnQr } from "@/lib/payments/return-qr-use-case";
@@ -12,7 +12,7 @@ export async function POST(request: Request, ctx: { params: Promise<{ id: string
     async (session) => {
       const { id } = await ctx.params;
       const result = await startReturnQr(
-        { ...kaspiDeps(), storeId: session.storeId },
+        await storeKaspiDeps(session.storeId),
         { paymentId: id, actor: { userId: session.userId, email: session.email } },
       );
       return result.ok ? json(result.value, 201) : errorResponse(result.error);
