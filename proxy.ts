@@ -1,7 +1,14 @@
 import { NextResponse, type NextRequest } from "next/server";
+import { framingPortalOf } from "./lib/bitrix24/pay-frame";
 import { env } from "./lib/env";
 import { gate, refusalAnswer, requestIdFrom } from "./lib/http/request-gate";
-import { INSTALL_PATH, installFrameOrigin, newCspNonce, securityHeaders } from "./lib/http/security-headers";
+import {
+  APP_PAGE_PATHS,
+  INSTALL_PATH,
+  installFrameOrigin,
+  newCspNonce,
+  securityHeaders,
+} from "./lib/http/security-headers";
 
 // Runs before every route Next serves: request ids, and the one gate (lib/http/request-gate.ts,
 // which the fast path in lib/live/node-handler.ts passes too) answers malformed paths, wrong
@@ -23,6 +30,11 @@ export function proxy(request: NextRequest): NextResponse {
     kaspiFormAction: e.checkoutFormAction,
     installPortalOrigin:
       pathname === INSTALL_PATH ? installFrameOrigin(request.nextUrl.searchParams, e.sandboxEnabled) : null,
+    // An installed portal's IFRAME_DATA page and checkout: framed by that portal only.
+    payPortalOrigin: framingPortalOf(pathname, request.nextUrl.searchParams, {
+      sandboxEnabled: e.sandboxEnabled,
+      clientSecret: e.bitrix24App?.clientSecret ?? null,
+    }),
   });
 
   let response: NextResponse;
@@ -38,7 +50,14 @@ export function proxy(request: NextRequest): NextResponse {
     response = NextResponse.next({ request: { headers } });
   }
   response.headers.set("X-Request-Id", requestId);
-  for (const [name, value] of Object.entries(security)) response.headers.set(name, value);
+  for (const [name, value] of Object.entries(security)) {
+    // The app's page in a portal: only its route knows the store (member_id is in the form body),
+    // so the route sets the CSP naming that store's portal. Next keeps a header the proxy set over
+    // the route's (next/dist/server/send-response.js adds a route's header only when absent), so
+    // the proxy leaves this one out for the requests it passes on.
+    if (!refusal && name === "Content-Security-Policy" && APP_PAGE_PATHS.includes(pathname)) continue;
+    response.headers.set(name, value);
+  }
   return response;
 }
 

@@ -251,7 +251,11 @@ export function credentialsFromForm(
     return undefined;
   };
   const names =
-    protocol === "ecom" ? ["token", "baseUrl"] : protocol === "qr" ? ["apiKey", "deviceToken", "baseUrl"] : ["serviceId", "payLink"];
+    protocol === "ecom"
+      ? ["token", "baseUrl"]
+      : protocol === "qr"
+        ? ["apiKey", "deviceToken", "baseUrl"]
+        : ["serviceId", "payLink"];
   const entered = Object.fromEntries(names.flatMap((n) => (field(n) ? [[n, field(n)]] : [])));
   if (Object.keys(entered).length === 0) return null;
   if (protocol === "qr") return { protocol, scheme: "r1", ...entered };
@@ -283,7 +287,10 @@ export async function saveAppSettings(
   }
   const protocol = input.form.protocol ?? "";
   const mode = input.form.mode ?? "";
-  if (!(STORE_PROTOCOLS as readonly string[]).includes(protocol) || !(STORE_MODES as readonly string[]).includes(mode)) {
+  if (
+    !(STORE_PROTOCOLS as readonly string[]).includes(protocol) ||
+    !(STORE_MODES as readonly string[]).includes(mode)
+  ) {
     return { ok: false, status: 422, reason: "INVALID", message: "choose a Kaspi contract and a mode" };
   }
   const stored = kaspiSettingsOf(frame.store, deps.keyring).credentials;

@@ -17,7 +17,7 @@ import { storeRestClient, type Bitrix24App } from "./store-client";
 //   client id and the call's member_id (simple-way.md: ask oauth.bitrix.info for a trusted answer;
 //   the answer's shape: bitrix24/b24pysdk bitrix_app_info_response.py). Only then is a store made
 //   or its tokens replaced (keyed by member_id, which survives a change of domain).
-// - With the app's token: the REST pay system handler and one pay system per ORDER person type
+// - With the app's token: the REST pay system handler (IFRAME_DATA) and one pay system per ORDER person type
 //   (api-reference/pay-system/sale-pay-system-handler-add.md, sale-pay-system-add.md; the registry
 //   check as avshatalov48/bitrix-core-business modules/sale/lib/paysystem/restservice.php), the
 //   handler's ACTION_URI carrying the store's own key; then ONAPPUNINSTALL bound to our events URL
@@ -94,10 +94,13 @@ export async function installApp(
   const registered = await registerPaySystem({
     client,
     appUrl: deps.appUrl,
-    // CHECKOUT_DATA: Bitrix24 asks our endpoint for the payment URL (RestHandler::initiateCheckoutPay,
-    // sale/lib/paysystem/resthandler.php); the key names this store.
-    mode: "checkout",
+    // IFRAME_DATA: Bitrix24 frames our page in its own payment step and posts it the payment
+    // (RestHandler::getIframeTemplate, sale/lib/paysystem/resthandler.php). The key names this
+    // store; the portal's origin is the one frame and message sender the page accepts
+    // (lib/bitrix24/pay-frame.ts). CHECKOUT_DATA's endpoint keeps answering the same key.
+    mode: "iframe",
     checkoutKey: store.checkoutKey ?? undefined,
+    portalOrigin,
   });
   if (!registered.ok) return { ok: false, portalOrigin, status: 502, reason: registered.error };
   const bound = await bindUninstall(client, `${deps.appUrl.replace(/\/+$/, "")}${EVENTS_PATH}`);

@@ -23,13 +23,17 @@ export function checkoutEndpoint(appUrl: string, key?: string): string {
   return withKey(`${appUrl.replace(/\/+$/, "")}/api/bitrix24/checkout`, key);
 }
 
-/** The IFRAME_DATA ACTION_URI: the page Bitrix24 frames and posts BX_SYSTEM_PARAMS to. */
-export function iframePage(appUrl: string, key?: string): string {
-  return withKey(`${appUrl.replace(/\/+$/, "")}/bitrix24/pay`, key);
+/**
+ * The IFRAME_DATA ACTION_URI: the page Bitrix24 frames and posts BX_SYSTEM_PARAMS to. An installed
+ * portal's carries its origin too (lib/bitrix24/pay-frame.ts): the one frame the page allows.
+ */
+export function iframePage(appUrl: string, key?: string, portalOrigin?: string): string {
+  const page = withKey(`${appUrl.replace(/\/+$/, "")}/bitrix24/pay`, key);
+  return portalOrigin ? `${page}${page.includes("?") ? "&" : "?"}portal=${encodeURIComponent(portalOrigin)}` : page;
 }
 
-export function actionUri(appUrl: string, mode: Bitrix24Mode, key?: string): string {
-  return mode === "iframe" ? iframePage(appUrl, key) : checkoutEndpoint(appUrl, key);
+export function actionUri(appUrl: string, mode: Bitrix24Mode, key?: string, portalOrigin?: string): string {
+  return mode === "iframe" ? iframePage(appUrl, key, portalOrigin) : checkoutEndpoint(appUrl, key);
 }
 
 // Only the values of the mode's FIELDS reach ACTION_URI (RestHandler::getCheckoutPayParams and
@@ -37,12 +41,12 @@ export function actionUri(appUrl: string, mode: Bitrix24Mode, key?: string): str
 // its CODES entry, hidden (a VISIBLE field would make Bitrix ask the shopper for it first).
 const FIELDS = { KASPI_CHECKOUT_BUYER_PHONE: { CODE: "KASPI_CHECKOUT_BUYER_PHONE" } };
 
-export function handlerSettings(appUrl: string, mode: Bitrix24Mode = "iframe", key?: string) {
+export function handlerSettings(appUrl: string, mode: Bitrix24Mode = "iframe", key?: string, portalOrigin?: string) {
   return {
     CURRENCY: ["KZT"],
     CLIENT_TYPE: "b2c",
     ...(mode === "iframe"
-      ? { IFRAME_DATA: { ACTION_URI: iframePage(appUrl, key), FIELDS } }
+      ? { IFRAME_DATA: { ACTION_URI: iframePage(appUrl, key, portalOrigin), FIELDS } }
       : { CHECKOUT_DATA: { ACTION_URI: checkoutEndpoint(appUrl, key), METHOD: "POST", FIELDS } }),
     CODES: {
       KASPI_CHECKOUT_BUYER_PHONE: {
@@ -76,6 +80,8 @@ export async function registerPaySystem(input: {
   mode?: Bitrix24Mode;
   /** The installation's ACTION_URI key (checkoutKey(BITRIX_SHARED_SECRET)). */
   checkoutKey?: string;
+  /** An installed portal's origin, named in the IFRAME_DATA ACTION_URI (lib/bitrix24/pay-frame.ts). */
+  portalOrigin?: string;
   personTypeIds?: string[];
 }): Promise<RegisterResult> {
   const { client } = input;
@@ -86,7 +92,7 @@ export async function registerPaySystem(input: {
     error: describeRestError(method, e),
   });
   const mode = input.mode ?? "iframe";
-  const settings = handlerSettings(input.appUrl, mode, input.checkoutKey);
+  const settings = handlerSettings(input.appUrl, mode, input.checkoutKey, input.portalOrigin);
   // The key stays out of the printed actions (they end up in logs and tickets). It is not a secret
   // — in IFRAME_DATA mode every shopper's page carries it (lib/bitrix24/checkout-access.ts) — but
   // there is no reason to spread it further.

@@ -29,10 +29,16 @@ export type HeaderConfig = {
   /**
    * /bitrix24/app and /bitrix24/app/settings: the origin of the store's portal (its stored REST
    * base), the one frame the app's page is shown in. Only the route knows the store (the form
-   * body's member_id), so proxy.ts answers these paths with frame-ancestors 'none' and the route
-   * puts this header on its own answer, which Next sends instead of the proxy's.
+   * body's member_id): the route puts this CSP on its own answer, and proxy.ts leaves the CSP out
+   * of the answers it passes on for these paths (its refusals say frame-ancestors 'none').
    */
   appPortalOrigin?: string | null;
+  /**
+   * /bitrix24/pay and /pay/{token} of an installed portal: its origin as the URL names it
+   * (lib/bitrix24/pay-frame.ts framingPortalOf). When set, that portal is the one frame allowed,
+   * instead of BITRIX_ORIGINS (the default store's portal).
+   */
+  payPortalOrigin?: string | null;
 };
 
 export function newCspNonce(): string {
@@ -61,12 +67,16 @@ export function installFrameOrigin(query: URLSearchParams, sandboxEnabled: boole
 }
 
 export function frameAncestors(
-  c: Pick<HeaderConfig, "pathname" | "bitrixOrigins" | "sandboxEnabled" | "installPortalOrigin" | "appPortalOrigin">,
+  c: Pick<
+    HeaderConfig,
+    "pathname" | "bitrixOrigins" | "sandboxEnabled" | "installPortalOrigin" | "appPortalOrigin" | "payPortalOrigin"
+  >,
 ): string {
   if (c.pathname === INSTALL_PATH) return c.installPortalOrigin ?? "'none'";
   if (isAppPage(c.pathname)) return c.appPortalOrigin ?? "'none'";
   // /bitrix24/pay is Bitrix24's IFRAME_DATA page: framed by the portal like the checkout.
   if (!isCheckoutPage(c.pathname)) return "'none'";
+  if (c.payPortalOrigin) return c.payPortalOrigin;
   const sources = [...(c.sandboxEnabled ? ["'self'"] : []), ...c.bitrixOrigins];
   return sources.length ? sources.join(" ") : "'none'";
 }

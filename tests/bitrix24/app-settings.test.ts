@@ -4,12 +4,20 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POST as appRoute } from "@/app/bitrix24/app/route";
 import { POST as settingsRoute } from "@/app/bitrix24/app/settings/route";
 import { POST as installRoute } from "@/app/bitrix24/install/route";
+import { iframePageFor } from "@/app/bitrix24/pay/store-page";
+import { checkoutUrlForPortal } from "@/lib/bitrix24/pay-frame";
+import { HANDLER_CODE } from "@/lib/bitrix24/register";
 import { db } from "@/lib/db";
 import { env, resetEnvForTests } from "@/lib/env";
 import { kaspiSettingsOf } from "@/lib/stores/kaspi-settings";
 import { findStoreByMemberId, markUninstalled } from "@/lib/stores/store-repository";
 import { proxy } from "@/proxy";
-import { StandInOAuthPortal, StandInOAuthServer, withSaleMethods } from "@/tests/support/bitrix24-oauth-portal";
+import {
+  StandInOAuthPortal,
+  StandInOAuthServer,
+  withSaleMethods,
+  type SaleState,
+} from "@/tests/support/bitrix24-oauth-portal";
 import { startRouteServer } from "@/tests/support/route-server";
 
 // The app's page inside the portal (POST /bitrix24/app) and its settings form
@@ -26,6 +34,7 @@ const portalB = new StandInOAuthPortal(oauth);
 const portalC = new StandInOAuthPortal(oauth);
 let app: { port: number; close: () => Promise<void> };
 let appUrl = "";
+const sales = new Map<StandInOAuthPortal, SaleState>();
 const ENV = ["APP_URL", "BITRIX24_CLIENT_ID", "BITRIX24_CLIENT_SECRET", "BITRIX24_OAUTH_URL", "STORE_SECRETS_KEY"];
 const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
 
@@ -76,12 +85,13 @@ async function save(fields: Record<string, string>, lang = "ru") {
   return { status: res.status, text: await res.text(), headers: res.headers };
 }
 
-const frameAncestors = (headers: Headers) => /frame-ancestors ([^;]+)/.exec(headers.get("content-security-policy") ?? "")?.[1];
+const frameAncestors = (headers: Headers) =>
+  /frame-ancestors ([^;]+)/.exec(headers.get("content-security-policy") ?? "")?.[1];
 
 beforeAll(async () => {
   await oauth.start();
   await Promise.all([portalA.start(), portalB.start(), portalC.start()]);
-  for (const portal of [portalA, portalB, portalC]) withSaleMethods(portal);
+  for (const portal of [portalA, portalB, portalC]) sales.set(portal, withSaleMethods(portal));
   app = await startRouteServer({
     "/bitrix24/install": { POST: installRoute },
     "/bitrix24/app": { POST: appRoute },
@@ -133,20 +143,31 @@ describe("the app's page inside Bitrix24 (POST /bitrix24/app)", () => {
     expect(fields.nonce).toMatch(/^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/);
   });
 
-  it("the proxy answers the app's paths unframeable until the route names the store's portal", () => {
+  it("the proxy leaves the app's CSP to the route (Next keeps a proxy's header over the route's), and never takes DOMAIN for it", () => {
     for (const path of ["/bitrix24/app", "/bitrix24/app/settings"]) {
-      const headers = proxy(new NextRequest(`${appUrl}${path}?DOMAIN=evil.example&PROTOCOL=1`, { method: "POST" })).headers;
-      expect(frameAncestors(headers)).toBe("'none'");
-      expect(headers.get("x-frame-options")).toBeNull();
-      // GET is not an app page: the one gate answers 405.
-      expect(proxy(new NextRequest(`${appUrl}${path}`, { method: "GET" })).status).toBe(405);
+      const passed = proxy(new NextRequest(`${appUrl}${path}?DOMAIN=evil.example&PROTOCOL=1`, { method: "POST" }));
+      expect(passed.headers.get("x-middleware-next")).toBe("1");
+      expect(passed.headers.get("content-security-policy")).toBeNull();
+      expect(passed.headers.get("x-frame-options")).toBeNull();
+      // The request still carries this response's script nonce (x-middleware-request-*).
+      expect(passed.headers.get("x-middleware-request-content-security-policy")).toContain("frame-ancestors 'none'");
+      // GET is not an app page: the one gate answers 405, unframeable.
+      const refused = proxy(new NextRequest(`${appUrl}${path}`, { method: "GET" }));
+      expect(refused.status).toBe(405);
+      expect(frameAncestors(refused.headers)).toBe("'none'");
     }
   });
 
   it("an administrator saves ecom in test mode: the row holds the protocol, the mode and the credentials encrypted; the page shows 'set', never the token", async () => {
     const opened = await portalA.openApp(page());
     const token = "ecom-token-of-portal-a-0123456789";
-    const answer = await save({ ...hidden(opened.text), protocol: "ecom", mode: "test", ecom_token: token, ecom_baseUrl: "" });
+    const answer = await save({
+      ...hidden(opened.text),
+      protocol: "ecom",
+      mode: "test",
+      ecom_token: token,
+      ecom_baseUrl: "",
+    });
     expect(answer.status, answer.text).toBe(200);
     expect(answer.text).toContain("Настройки сохранены.");
     expect(answer.text).toContain("Токен eCommerce API (задан)");
@@ -274,5 +295,63 @@ describe("the app's page inside Bitrix24 (POST /bitrix24/app)", () => {
     const opened = await portalB.openApp(page());
     expect(opened.text).not.toContain("<script>alert(1)");
     expect(opened.text).toContain("&lt;script&gt;alert(1)&lt;/script&gt;&quot;");
+  });
+});
+
+describe("IFRAME_DATA for installed portals (/bitrix24/pay and the checkout it turns into)", () => {
+  const handlerOf = (portal: StandInOAuthPortal) => sales.get(portal)!.handlers.find((h) => h.CODE === HANDLER_CODE);
+  const origin = (portal: StandInOAuthPortal) => `http://${portal.domain}`;
+  const payUri = (portal: StandInOAuthPortal) =>
+    String((handlerOf(portal)?.SETTINGS.IFRAME_DATA as { ACTION_URI?: string } | undefined)?.ACTION_URI);
+
+  it("the install registers IFRAME_DATA whose ACTION_URI carries the store's key and its portal's origin", async () => {
+    for (const portal of [portalA, portalB]) {
+      const settings = handlerOf(portal)?.SETTINGS;
+      expect(settings).toHaveProperty("IFRAME_DATA");
+      expect(settings).not.toHaveProperty("CHECKOUT_DATA");
+      const uri = new URL(payUri(portal));
+      expect(`${uri.origin}${uri.pathname}`).toBe(`${appUrl}/bitrix24/pay`);
+      expect(uri.searchParams.get("key")).toBe((await storeOf(portal)).checkoutKey);
+      expect(uri.searchParams.get("portal")).toBe(origin(portal));
+    }
+  });
+
+  it("/bitrix24/pay of an installed store is framed by that portal only, and listens to it only", async () => {
+    const a = new URL(payUri(portalA));
+    const headers = proxy(new NextRequest(a, { method: "GET" })).headers;
+    expect(frameAncestors(headers)).toBe(origin(portalA));
+    expect(await iframePageFor(a.searchParams.get("key")!, origin(portalA))).toEqual({ portalOrigin: origin(portalA) });
+    // A's key with B's origin, B's key with A's, an unknown key, no portal: no page (404).
+    const b = new URL(payUri(portalB));
+    expect(await iframePageFor(a.searchParams.get("key")!, origin(portalB))).toBeNull();
+    expect(await iframePageFor(b.searchParams.get("key")!, origin(portalA))).toBeNull();
+    expect(await iframePageFor("x".repeat(32), origin(portalA))).toBeNull();
+    expect(await iframePageFor(a.searchParams.get("key")!, null)).toBeNull();
+    // A remote http origin is never one the page is framed by; the default store's page keeps BITRIX_ORIGINS.
+    const remote = proxy(new NextRequest(`${appUrl}/bitrix24/pay?key=k&portal=http%3A%2F%2Fevil.test`)).headers;
+    expect(frameAncestors(remote)).toBe(frameAncestors(proxy(new NextRequest(`${appUrl}/bitrix24/pay?key=k`)).headers));
+    expect(frameAncestors(remote)).not.toContain("evil.test");
+  });
+
+  it("an uninstalled store's page says the app is not connected (no origin to listen to)", async () => {
+    const c = new URL(payUri(portalC));
+    expect(await iframePageFor(c.searchParams.get("key")!, origin(portalC))).toEqual({ portalOrigin: null });
+  });
+
+  it("the checkout an installed portal's frame turns into is framed by that portal only when the URL's MAC binds it to the token", () => {
+    const secret = env().bitrix24App!.clientSecret;
+    const token = "a".repeat(43);
+    const url = new URL(checkoutUrlForPortal(`${appUrl}/pay/${token}`, origin(portalA), secret));
+    expect(frameAncestors(proxy(new NextRequest(url)).headers)).toBe(origin(portalA));
+    const plain = frameAncestors(proxy(new NextRequest(`${appUrl}/pay/${token}`)).headers);
+    // Another token with this MAC, or another portal with it: the default framing (BITRIX_ORIGINS).
+    const otherToken = new URL(url);
+    otherToken.pathname = `/pay/${"b".repeat(43)}`;
+    const otherPortal = new URL(url);
+    otherPortal.searchParams.set("portal", origin(portalB));
+    for (const forged of [otherToken, otherPortal]) {
+      expect(frameAncestors(proxy(new NextRequest(forged)).headers)).toBe(plain);
+    }
+    expect(plain).not.toContain(portalA.domain);
   });
 });

@@ -4,7 +4,8 @@
 // (bitrix24/b24restdocs settings/oauth/simple-way.md), and a page cannot take one. No cookie: a
 // frame often loses third-party cookies; every request carries AUTH_ID and member_id.
 // The answer may be framed by the store's own portal only: the route puts the CSP (frame-ancestors
-// that origin) on its answer, since only it knows the store (lib/http/security-headers.ts).
+// that origin, or 'none' when the store is unknown) on its answer, since only it knows the store;
+// proxy.ts leaves the CSP to it on these paths (lib/http/security-headers.ts).
 import { z } from "zod";
 import {
   appLangOf,
@@ -97,7 +98,12 @@ export async function openAppPage(request: Request, route: string): Promise<Resp
     const frame = await authoriseFrame(deps, { memberId: form.get("member_id"), authId });
     if (!frame.ok) {
       requestLog(request, route).warn({ status: frame.status, reason: frame.reason }, "app page refused");
-      return html(request, frame.status, refusalHtml(lang, frame.status === 404 ? "notInstalled" : "refused"), frame.portalOrigin);
+      return html(
+        request,
+        frame.status,
+        refusalHtml(lang, frame.status === 404 ? "notInstalled" : "refused"),
+        frame.portalOrigin,
+      );
     }
     return await pageOf(request, deps, lang, frame, authId ?? "", 200);
   } catch (e) {
@@ -115,7 +121,12 @@ export async function saveFromAppPage(request: Request, route: string): Promise<
     const frame = await authoriseFrame(deps, { memberId: form.get("member_id"), authId });
     if (!frame.ok) {
       requestLog(request, route).warn({ status: frame.status, reason: frame.reason }, "settings save refused");
-      return html(request, frame.status, refusalHtml(lang, frame.status === 404 ? "notInstalled" : "refused"), frame.portalOrigin);
+      return html(
+        request,
+        frame.status,
+        refusalHtml(lang, frame.status === 404 ? "notInstalled" : "refused"),
+        frame.portalOrigin,
+      );
     }
     const outcome = await saveAppSettings(deps, frame, {
       authId: authId ?? "",
@@ -127,14 +138,25 @@ export async function saveFromAppPage(request: Request, route: string): Promise<
         { storeId: frame.store.id, protocol: outcome.settings.protocol, mode: outcome.settings.mode },
         "store Kaspi settings saved",
       );
-      const saved = { ...frame, store: (await deps.db.store.findUnique({ where: { id: frame.store.id } })) ?? frame.store };
+      const saved = {
+        ...frame,
+        store: (await deps.db.store.findUnique({ where: { id: frame.store.id } })) ?? frame.store,
+      };
       return await pageOf(request, deps, lang, saved, authId ?? "", 200, { kind: "saved" });
     }
     requestLog(request, route).warn({ storeId: frame.store.id, reason: outcome.reason }, "settings not saved");
     if (outcome.status === 403) {
-      return html(request, 403, refusalHtml(lang, outcome.reason === "NOT_ADMIN" ? "notAdmin" : "refused"), frame.portalOrigin);
+      return html(
+        request,
+        403,
+        refusalHtml(lang, outcome.reason === "NOT_ADMIN" ? "notAdmin" : "refused"),
+        frame.portalOrigin,
+      );
     }
-    return await pageOf(request, deps, lang, frame, authId ?? "", outcome.status, { kind: "error", message: outcome.message });
+    return await pageOf(request, deps, lang, frame, authId ?? "", outcome.status, {
+      kind: "error",
+      message: outcome.message,
+    });
   } catch (e) {
     return internalError(route, e);
   }

@@ -4,8 +4,8 @@
 import { headers } from "next/headers";
 import { notFound } from "next/navigation";
 import { IframeClaim } from "@/components/bitrix24/iframe-claim";
-import { bitrix24IframePage } from "@/lib/container";
 import { scriptNonceOf } from "@/lib/http/security-headers";
+import { iframePageFor } from "./store-page";
 
 export const dynamic = "force-dynamic";
 
@@ -14,12 +14,18 @@ export const dynamic = "force-dynamic";
 const BUFFER =
   "window.__bx24q=[];window.addEventListener('message',function(e){window.__bx24q&&window.__bx24q.push({origin:e.origin,data:e.data})});";
 
-export default async function Bitrix24PayPage({ searchParams }: { searchParams: Promise<{ key?: string }> }) {
+export default async function Bitrix24PayPage({
+  searchParams,
+}: {
+  searchParams: Promise<{ key?: string; portal?: string }>;
+}) {
   // The ACTION_URI carries the installation's key (lib/bitrix24/checkout-access.ts): without it
   // this page does not exist, and the claim it sends carries the same key. The key is public (it is
   // in this page, which every shopper gets): the claim is confirmed over REST, within budgets.
-  const { key } = await searchParams;
-  const page = bitrix24IframePage(typeof key === "string" ? key : "");
+  // The key names the store (the default one or an installed portal: ./store-page.ts), and with
+  // it the one portal origin the page listens to; proxy.ts lets that portal alone frame it.
+  const { key, portal } = await searchParams;
+  const page = await iframePageFor(typeof key === "string" ? key : "", typeof portal === "string" ? portal : null);
   if (!page || typeof key !== "string") notFound();
   const nonce = scriptNonceOf((await headers()).get("content-security-policy"));
   return (

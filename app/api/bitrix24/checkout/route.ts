@@ -9,12 +9,15 @@
 // "data missing" instead of its reason. A used-up REST budget adds Retry-After to its 200.
 import { checkoutDataSchema } from "@/lib/bitrix24/checkout-request";
 import { startBitrix24Checkout } from "@/lib/bitrix24/checkout-use-case";
+import { checkoutUrlForPortal } from "@/lib/bitrix24/pay-frame";
 import { bitrix24CheckoutFor } from "@/lib/container";
+import { env } from "@/lib/env";
 import type { AppError } from "@/lib/errors";
 import { BUSY_CHECKOUT_ERROR, CHECKOUT_KEY_PARAM, UNIFORM_CHECKOUT_ERROR } from "@/lib/bitrix24/checkout-access";
 import { readRequest } from "@/lib/http/read-request";
 import { errorOf, internalError, json } from "@/lib/http/responses";
 import { requestLog } from "@/lib/log";
+import { DEFAULT_STORE_ID } from "@/lib/stores/store-id";
 
 // Bitrix24 shows PAYMENT_ERRORS to the shopper: one uniform text for every refusal (the reason is
 // logged, and stays in `error` for support), so a caller learns nothing about which check failed.
@@ -47,6 +50,17 @@ function restBudgetUsedUp(error: AppError, request: Request): Response {
   );
 }
 
+/**
+ * An installed portal's checkout URL names the portal, bound to the checkout token by a MAC
+ * (lib/bitrix24/pay-frame.ts): in IFRAME_DATA mode the page turns into it inside that portal's
+ * frame, which proxy.ts then allows. The default store's is as before (BITRIX_ORIGINS frame it).
+ */
+function paymentUrlOf(deps: { storeId?: string; portalUrl: string }, paymentUrl: string): string {
+  const clientSecret = env().bitrix24App?.clientSecret;
+  if (!deps.storeId || deps.storeId === DEFAULT_STORE_ID || !clientSecret) return paymentUrl;
+  return checkoutUrlForPortal(paymentUrl, new URL(deps.portalUrl).origin, clientSecret);
+}
+
 export async function POST(request: Request): Promise<Response> {
   try {
     // The ACTION_URI's key names the store: the environment's (derived from BITRIX_SHARED_SECRET)
@@ -66,7 +80,9 @@ export async function POST(request: Request): Promise<Response> {
     const input = await readRequest(request, { schema: checkoutDataSchema, format: "json-or-form" });
     if (!input.ok) return paymentErrors(input.error, request);
     const result = await startBitrix24Checkout(deps, input.value.value);
-    if (result.ok) return json({ PAYMENT_URL: result.value.paymentUrl, PAYMENT_ID: result.value.paymentId });
+    if (result.ok) {
+      return json({ PAYMENT_URL: paymentUrlOf(deps, result.value.paymentUrl), PAYMENT_ID: result.value.paymentId });
+    }
     return result.error.code === "RATE_LIMITED"
       ? restBudgetUsedUp(result.error, request)
       : paymentErrors(result.error, request);
