@@ -146,7 +146,10 @@ describe("getOrderForBitrix", () => {
 
   it("a refunded order carries what was refunded of the payment that paid it", async () => {
     const { order, payment } = await seedPaidPayment(useCaseDeps());
-    await db().payment.update({ where: { id: payment.id }, data: { refundedAmount: 5_000, status: "PARTIALLY_REFUNDED" } });
+    await db().payment.update({
+      where: { id: payment.id },
+      data: { refundedAmount: 5_000, status: "PARTIALLY_REFUNDED" },
+    });
     const res = await getOrderForBitrix(db(), order.externalId);
     expect(res).toMatchObject({ ok: true, value: { refundedAmount: 5_000 } });
   });

@@ -45,7 +45,8 @@ export async function intakeOrder(deps: IntakeDeps, input: OrderIntake): Promise
   let customerPhone: string | null = null;
   if (input.customer?.phone !== undefined && input.customer.phone.trim() !== "") {
     customerPhone = normalizePhone(input.customer.phone);
-    if (!customerPhone) return fail("INVALID_PHONE", "customer.phone must be a Kazakhstan number like +7 (701) 234-56-78");
+    if (!customerPhone)
+      return fail("INVALID_PHONE", "customer.phone must be a Kazakhstan number like +7 (701) 234-56-78");
   }
   const fields = {
     accountNumber: input.accountNumber ?? null,
