@@ -5,6 +5,7 @@ import { payPaymentTransport } from "./bitrix24/pay-payment-transport";
 import { storeRestClient } from "./bitrix24/store-client";
 import { DEFAULT_STORE_ID } from "./stores/store-id";
 import { findStoreByCheckoutKey, findStoreById } from "./stores/store-repository";
+import { portalOriginOf } from "./bitrix24/app-page";
 import type { Bitrix24CheckoutDeps } from "./bitrix24/checkout-use-case";
 import type { InstallDeps } from "./bitrix24/install-use-case";
 import { db } from "./db";
@@ -352,6 +353,10 @@ export function checkoutPageDeps() {
     ...siteSettings(),
     kaspi: { protocol: e.KASPI_PROTOCOL, scheme: e.KASPI_QR_SCHEME, entry: e.checkpayEntry },
     kaspiOf: storeCheckoutKaspi,
+    portalOf: async (storeId: string) => {
+      const store = await findStoreById(db(), storeId);
+      return store?.kind === "bitrix24" && store.status === "active" ? portalOriginOf(store) : null;
+    },
   };
 }
 

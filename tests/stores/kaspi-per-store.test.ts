@@ -184,6 +184,19 @@ describe("two stores with their own Kaspi contracts, and the default store", () 
     expect((await loadCheckoutPage(deps, c.token))?.kaspi).toMatchObject({ protocol: "qr", scheme: "r1" });
   });
 
+  it("the checkout page reports its height to its own store's framer only: the installed portal, or BITRIX_ORIGINS for the default store", async () => {
+    await db().store.update({
+      where: { id: B },
+      data: { restBase: "https://b-shop.bitrix24.kz/rest/", status: "active" },
+    });
+    const [a, b, c] = [await orderOf(DEFAULT_STORE_ID), await orderOf(B), await orderOf(C)];
+    const deps = { ...checkoutPageDeps(), bitrixOrigins: ["https://shop.kz"], sandboxEnabled: false };
+    expect((await loadCheckoutPage(deps, a.token))?.parentOrigins).toEqual(["https://shop.kz"]);
+    expect((await loadCheckoutPage(deps, b.token))?.parentOrigins).toEqual(["https://b-shop.bitrix24.kz"]);
+    // C has no portal (no REST base): nobody frames it, not the default store's Bitrix either.
+    expect((await loadCheckoutPage(deps, c.token))?.parentOrigins).toEqual([]);
+  });
+
   it("a store with no Kaspi contract cannot start a payment: 409 KASPI_NOT_CONFIGURED, nothing sent", async () => {
     const n = await orderOf(NONE);
     const answer = await postPayment(n.token);
