@@ -4,11 +4,20 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { POST as checkoutRoute } from "@/app/api/bitrix24/checkout/route";
 import { POST as eventsRoute } from "@/app/bitrix24/events/route";
 import { POST as installRoute } from "@/app/bitrix24/install/route";
+import { POST as refundRoute } from "@/app/api/merchant/payments/[id]/refund/route";
 import { UNIFORM_CHECKOUT_ERROR } from "@/lib/bitrix24/checkout-access";
 import { HANDLER_CODE } from "@/lib/bitrix24/register";
-import { outboxTransport, setKaspiGatewayForTests, setStoreKaspiGatewayForTests } from "@/lib/container";
+import {
+  kaspiGateway,
+  outboxTransport,
+  setKaspiGatewayForTests,
+  setStoreKaspiGatewayForTests,
+  storeGatewayFor,
+} from "@/lib/container";
 import { db } from "@/lib/db";
-import { resetEnvForTests } from "@/lib/env";
+import { env, resetEnvForTests } from "@/lib/env";
+import { pollQrPayments } from "@/lib/payments/qr-poll-use-case";
+import { saveKaspiSettings } from "@/lib/stores/kaspi-settings";
 import { deliverDueNotifications } from "@/lib/outbox/delivery";
 import { findStoreByMemberId } from "@/lib/stores/store-repository";
 import { proxy } from "@/proxy";
@@ -20,7 +29,8 @@ import {
   type SaleState,
 } from "@/tests/support/bitrix24-oauth-portal";
 import { startRouteServer } from "@/tests/support/route-server";
-import { orderRow, payOrder, read } from "../helpers";
+import { latestPayment, orderRow, payOrder, postPayment } from "../helpers";
+import { merchantRequest, read, signedIn } from "../merchant/merchant-helpers";
 
 // The Bitrix24 OAuth app in-process (the install, events and checkout route handlers on a real
 // HTTP server, the outbox delivery) against two stand-in portals and one authorization server at
@@ -232,6 +242,83 @@ describe("Bitrix24 OAuth app, two portals at once", () => {
     const b = await checkout(actionUri(saleB), { id: 301, sum: 7_000, paySystemId: String(payB.paySystemId) });
     expect(b.status).toBe(200);
     expect(b.body.PAYMENT_ID).not.toBe(orderId);
+  });
+
+  it("different Kaspi contracts per portal (A eCommerce, B QR r1): each order pays through its own store's contract, is marked paid on its own portal, and A's refund goes through A's contract to portal A only", async () => {
+    const [storeA, storeB] = [
+      await findStoreByMemberId(db(), portalA.memberId),
+      await findStoreByMemberId(db(), portalB.memberId),
+    ];
+    const keyring = env().storeSecrets;
+    await saveKaspiSettings(db(), keyring, { storeId: storeA!.id, protocol: "ecom", mode: "test", credentials: null });
+    await saveKaspiSettings(db(), keyring, { storeId: storeB!.id, protocol: "qr", mode: "test", credentials: null });
+    const kaspiA = createFakeKaspiGateway();
+    // The fake speaks eCommerce; B's stands for its QR r1 contract (no callbacks, polled).
+    const kaspiB: FakeKaspiGateway = Object.assign(createFakeKaspiGateway(), { protocol: "qr" as const });
+    setStoreKaspiGatewayForTests(storeA!.id, kaspiA);
+    setStoreKaspiGatewayForTests(storeB!.id, kaspiB);
+
+    const payA = saleA.addPayment({ id: 311, sum: 3_000, paySystemId: Number(saleA.paySystems[0]!.ID) });
+    const payB = saleB.addPayment({ id: 311, sum: 4_000, paySystemId: Number(saleB.paySystems[0]!.ID) });
+    const a = await checkout(actionUri(saleA), { id: 311, sum: 3_000, paySystemId: String(payA.paySystemId) });
+    const b = await checkout(actionUri(saleB), { id: 311, sum: 4_000, paySystemId: String(payB.paySystemId) });
+    const tokenOf = (answer: typeof a) => new URL(String(answer.body.PAYMENT_URL)).pathname.split("/").pop()!;
+    // Test mode: both orders are sandbox money, whatever the deployment's own mode.
+    expect((await orderRow(String(a.body.PAYMENT_ID))).mode).toBe("sandbox");
+
+    // A: eCommerce, confirmed by its callback, verified with A's contract only.
+    await payOrder(kaspiA, {
+      orderId: String(a.body.PAYMENT_ID),
+      token: tokenOf(a),
+      checkoutUrl: "",
+      externalId: "",
+      amount: 3_000,
+    });
+    // B: QR r1, no callbacks: the poller asks B's contract.
+    expect((await postPayment(tokenOf(b))).status).toBe(200);
+    const paymentB = await latestPayment(String(b.body.PAYMENT_ID));
+    expect(paymentB.protocol).toBe("qr");
+    kaspiB.setStatus(paymentB.kaspiPaymentId ?? "", "PAID");
+    await db().payment.update({ where: { id: paymentB.id }, data: { nextCheckAt: new Date(Date.now() - 1_000) } });
+    await pollQrPayments(db(), kaspiGateway(), new Date(), storeGatewayFor);
+    expect((await orderRow(String(b.body.PAYMENT_ID))).status).toBe("PAID");
+    expect([kaspiA.calls.createPayment, kaspiB.calls.createPayment, fake.calls.createPayment]).toEqual([1, 1, 0]);
+    expect(fake.calls.getPayment).toBe(0);
+
+    await deliver();
+    expect([payA.paid, payB.paid]).toEqual(["Y", "Y"]);
+    expect(payA.fields.PS_SUM).toBe(3_000);
+    expect(payB.fields.PS_SUM).toBe(4_000);
+
+    // A's merchant refunds part of A's payment: A's contract refunds it, portal A records it.
+    const session = await signedIn("admin", storeA!.id);
+    const paymentA = await latestPayment(String(a.body.PAYMENT_ID));
+    const updatesB = portalB.callsOf("sale.payment.update").length;
+    const refund = await read(
+      await refundRoute(
+        merchantRequest(`/api/merchant/payments/${paymentA.id}/refund`, { session, body: { amount: 1_000 } }),
+        {
+          params: Promise.resolve({ id: paymentA.id }),
+        },
+      ),
+    );
+    expect(refund.status, JSON.stringify(refund.body)).toBe(200);
+    expect([kaspiA.refunds.length, kaspiB.refunds.length, fake.refunds.length]).toEqual([1, 0, 0]);
+    await deliver();
+    const recorded = portalA.callsOf("sale.payment.update").at(-1);
+    expect(JSON.stringify(recorded)).toContain("Kaspi refund");
+    expect(portalB.callsOf("sale.payment.update")).toHaveLength(updatesB);
+    // B's merchant cannot see A's payment at all.
+    const other = await signedIn("admin", storeB!.id);
+    const crossed = await read(
+      await refundRoute(
+        merchantRequest(`/api/merchant/payments/${paymentA.id}/refund`, { session: other, body: { amount: 1_000 } }),
+        {
+          params: Promise.resolve({ id: paymentA.id }),
+        },
+      ),
+    );
+    expect(crossed.status).toBe(404);
   });
 
   it("an expired token: calls that meet it at once get exactly one refresh, then go on with the new token", async () => {
