@@ -1,4 +1,6 @@
+import { notifyTargetOf } from "./bitrix-onprem/onprem-stores";
 import { signedPostTransport } from "./bitrix-onprem/signed-post-transport";
+import type { SignedBy } from "./bitrix-onprem/verify-request";
 import { keyMatches } from "./bitrix24/checkout-access";
 import { bitrix24Client, bitrix24PortalOrigin, checkoutPortalGuard, notificationTransport } from "./bitrix24/container";
 import { payPaymentTransport } from "./bitrix24/pay-payment-transport";
@@ -205,6 +207,25 @@ export function kaspiDeps() {
 }
 
 /**
+ * Order intake of a signed on-premise request: the default store's as always; another on-premise
+ * store's takes its storeId and its mode (test: sandbox orders).
+ */
+export function onpremIntakeDeps(signedBy: SignedBy | undefined) {
+  if (!signedBy || signedBy.storeId === DEFAULT_STORE_ID) return intakeDeps();
+  return {
+    ...intakeDeps(),
+    storeId: signedBy.storeId,
+    mode: signedBy.store?.mode === "live" ? ("live" as const) : ("sandbox" as const),
+  };
+}
+
+/** A refund started in an on-premise store's Bitrix admin: that store's orders and Kaspi only. */
+export async function onpremRefundDeps(signedBy: SignedBy | undefined) {
+  if (!signedBy || signedBy.storeId === DEFAULT_STORE_ID) return kaspiDeps();
+  return storeKaspiDeps(signedBy.storeId);
+}
+
+/**
  * The merchant's tools on one store's payments (refund, refund retry, re-check, return QR): that
  * store's Kaspi. A store that cannot reach Kaspi now gets a stand-in that refuses every call with
  * the reason (refunds then answer 409 REFUND_UNSUPPORTED), so nothing goes to another store's Kaspi.
@@ -355,7 +376,10 @@ export function checkoutPageDeps() {
     kaspiOf: storeCheckoutKaspi,
     portalOf: async (storeId: string) => {
       const store = await findStoreById(db(), storeId);
-      return store?.kind === "bitrix24" && store.status === "active" ? portalOriginOf(store) : null;
+      if (!store || store.status !== "active") return null;
+      // An on-premise store's site: the origin given when it was added (Store.domain).
+      if (store.kind === "onpremise") return store.domain;
+      return store.kind === "bitrix24" ? portalOriginOf(store) : null;
     },
   };
 }
@@ -387,21 +411,29 @@ function defaultStoreTransport(): NotificationTransport | undefined {
 
 /**
  * How outbox rows reach Bitrix, per row's store: the default store's as the environment says; an
- * installed portal's through its own OAuth REST client (sale.paysystem.pay.payment,
+ * on-premise store's as the signed POST to its own notify URL with its own secret; an installed
+ * portal's through its own OAuth REST client (sale.paysystem.pay.payment,
  * lib/bitrix24/pay-payment-transport.ts). A row of an uninstalled portal is final, undelivered:
  * no REST call is made for it again. Undefined (rows wait) when nothing is configured.
  */
 export function outboxTransport(): NotificationTransport | undefined {
   const base = defaultStoreTransport();
   const app = bitrix24AppDeps();
-  if (!app) return base;
+  const keyring = env().storeSecrets;
+  if (!app && !keyring) return base;
   return async (row) => {
     const storeId = row.storeId ?? DEFAULT_STORE_ID;
     if (storeId === DEFAULT_STORE_ID) {
       return base ? base(row) : { kind: "retry", error: "no notification target is configured for the default store" };
     }
-    const store = await findStoreById(app.db, storeId);
-    if (!store || store.kind !== "bitrix24" || !store.restBase) {
+    const store = await findStoreById(db(), storeId);
+    if (store?.kind === "onpremise") {
+      const target = notifyTargetOf(store, keyring);
+      // A store without a readable secret or URL waits (its key may come back); uninstalled is final.
+      if (!target.ok) return { kind: store.status === "active" ? "retry" : "final", error: target.error };
+      return signedPostTransport({ url: target.url, secret: target.secret })(row);
+    }
+    if (!app || !store || store.kind !== "bitrix24" || !store.restBase) {
       return { kind: "final", error: `store ${storeId} is not an installed Bitrix24 portal` };
     }
     if (store.status !== "active") {

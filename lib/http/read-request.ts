@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { verifyBitrixRequest } from "../bitrix-onprem/verify-request";
+import { verifyBitrixRequest, type SignedBy } from "../bitrix-onprem/verify-request";
 import { fail, type ErrorCode, type Result } from "../errors";
 import { parsePhpForm } from "./php-form";
 import { MAX_BODY_BYTES, parseWith } from "./responses";
@@ -31,7 +31,8 @@ export type ReadRequestOptions<S extends z.ZodType> = {
   invalidCode?: ErrorCode;
 };
 
-export type ReadRequest<T> = { value: T; raw: string };
+/** signedBy: with `signed`, the store whose secret verified the signature (X-Kaspi-Store). */
+export type ReadRequest<T> = { value: T; raw: string; signedBy?: SignedBy };
 
 const JSON_TYPE = /^application\/json\b/i;
 const FORM_TYPE = /^application\/x-www-form-urlencoded\b/i;
@@ -59,14 +60,16 @@ export async function readRequest<S extends z.ZodType>(
     body = format === "form" || (format === "json-or-form" && !JSON_TYPE.test(type)) ? formOf(raw) : jsonOf(raw);
   }
   if (!body.ok) return body;
+  let signedBy: SignedBy | undefined;
   if (options.signed) {
     const signed = await verifyBitrixRequest(request, raw);
     if (!signed.ok) return signed;
+    signedBy = signed.value;
   }
   const parsed = parseWith(schema, body.value);
   if (!parsed.ok)
     return options.invalidCode ? { ok: false, error: { ...parsed.error, code: options.invalidCode } } : parsed;
-  return { ok: true, value: { value: parsed.value as z.infer<S>, raw } };
+  return { ok: true, value: { value: parsed.value as z.infer<S>, raw, ...(signedBy ? { signedBy } : {}) } };
 }
 
 function checkType(format: BodyFormat, type: string): Result<never> | undefined {

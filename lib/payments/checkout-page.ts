@@ -17,7 +17,7 @@ export type CheckoutPageDeps = {
   kaspiOf?: (
     storeId: string,
   ) => Promise<{ protocol: KaspiProtocol; scheme: "r1" | "r2" | "r3"; entry: "online" | "link" } | null>;
-  /** The portal that frames another store's checkout (an installed Bitrix24 portal), or null. */
+  /** The site that frames another store's checkout (an installed Bitrix24 portal, an on-premise store's origin), or null. */
   portalOf?: (storeId: string) => Promise<string | null>;
 };
 
@@ -54,7 +54,8 @@ export async function loadCheckoutPage(deps: CheckoutPageDeps, token: string): P
   const kaspi =
     (order.storeId !== DEFAULT_STORE_ID && deps.kaspiOf ? await deps.kaspiOf(order.storeId) : null) ?? deps.kaspi;
   // The default store's Bitrix frames its checkout (BITRIX_ORIGINS). Another store's is framed by
-  // its installed portal (whose IFRAME_DATA page turns into this one), and by no other store's.
+  // its installed portal (whose IFRAME_DATA page turns into this one) or its on-premise site, and by
+  // no other store's.
   const portal = order.storeId !== DEFAULT_STORE_ID && deps.portalOf ? await deps.portalOf(order.storeId) : null;
   const framers = order.storeId === DEFAULT_STORE_ID ? deps.bitrixOrigins : portal ? [portal] : [];
   // Our own demo store frames the checkout too, but only when the sandbox is on.

@@ -1,5 +1,6 @@
-// POST /api/orders — Bitrix sends an order (signed). 201 new, 200 repeat/updated, 409 paid.
-import { intakeDeps } from "@/lib/container";
+// POST /api/orders — Bitrix sends an order (signed). 201 new, 200 repeat/updated, 409 paid. The
+// order belongs to the store whose secret verified the signature (X-Kaspi-Store; default store without it).
+import { onpremIntakeDeps } from "@/lib/container";
 import { readRequest } from "@/lib/http/read-request";
 import { requestLog } from "@/lib/log";
 import { errorResponse, internalError, json } from "@/lib/http/responses";
@@ -11,7 +12,7 @@ export async function POST(request: Request): Promise<Response> {
     const read = await readRequest(request, { schema: orderIntakeSchema, signed: true });
     if (!read.ok) return errorResponse(read.error);
     const input = read.value;
-    const result = await intakeOrder(intakeDeps(), input.value);
+    const result = await intakeOrder(onpremIntakeDeps(input.signedBy), input.value);
     if (!result.ok) return errorResponse(result.error);
     requestLog(request, "POST /api/orders").info(
       { orderId: result.value.body.orderId, externalId: input.value.externalId, created: result.value.created },

@@ -1,7 +1,8 @@
 // POST /api/orders/{externalId}/refunds — a refund started in the Bitrix admin (signed, like every
 // Bitrix → app request). Body { amount, refundId }; the same refundId again answers the same refund.
+// Only an order of the store whose secret verified the signature, through that store's Kaspi.
 import { bitrixRefundSchema, refundFromBitrix } from "@/lib/bitrix-onprem/refund-from-bitrix-use-case";
-import { kaspiDeps } from "@/lib/container";
+import { onpremRefundDeps } from "@/lib/container";
 import { readRequest } from "@/lib/http/read-request";
 import { parsePathParam } from "@/lib/http/path-param";
 import { errorResponse, internalError, resultResponse } from "@/lib/http/responses";
@@ -13,7 +14,12 @@ export async function POST(request: Request, ctx: { params: Promise<{ externalId
     if (!input.ok) return errorResponse(input.error);
     const id = parsePathParam(externalIdSchema, (await ctx.params).externalId);
     if (!id.ok) return errorResponse(id.error);
-    return resultResponse(await refundFromBitrix(kaspiDeps(), { ...input.value.value, externalId: id.value }));
+    return resultResponse(
+      await refundFromBitrix(await onpremRefundDeps(input.value.signedBy), {
+        ...input.value.value,
+        externalId: id.value,
+      }),
+    );
   } catch (e) {
     return internalError("POST /api/orders/{externalId}/refunds", e);
   }
