@@ -26,6 +26,14 @@ $data = [
             'SORT' => 200,
             'GROUP' => 'CONNECT_SETTINGS_KASPI_CHECKOUT',
         ],
+        // Empty: the app's default store (its BITRIX_SHARED_SECRET). Set: the store the app's
+        // `npm run store:add-onpremise` made for this site, sent as X-Kaspi-Store on every signed request.
+        'KASPI_CHECKOUT_STORE_ID' => [
+            'NAME' => Loc::getMessage('KASPI_CHECKOUT_DESC_STORE_ID'),
+            'DESCRIPTION' => Loc::getMessage('KASPI_CHECKOUT_DESC_STORE_ID_HINT'),
+            'SORT' => 250,
+            'GROUP' => 'CONNECT_SETTINGS_KASPI_CHECKOUT',
+        ],
         'KASPI_CHECKOUT_PHONE_PROPERTY' => [
             'NAME' => Loc::getMessage('KASPI_CHECKOUT_DESC_PHONE_PROPERTY'),
             'DESCRIPTION' => Loc::getMessage('KASPI_CHECKOUT_DESC_PHONE_PROPERTY_HINT'),

@@ -168,7 +168,7 @@ class KaspiCheckoutHandler extends PaySystem\ServiceHandler implements PaySystem
             $order['lang'] = $lang;
         }
 
-        $client = new AppClient($appUrl, $secret);
+        $client = new AppClient($appUrl, $secret, 10, $this->storeId($payment));
         $answer = $client->createOrder($order);
         if ($answer->status === 422 && $answer->errorCode() === 'INVALID_PHONE' && isset($order['phone'])) {
             // A phone Kaspi cannot use must not block the payment: the shopper types it in Kaspi.
@@ -484,8 +484,16 @@ class KaspiCheckoutHandler extends PaySystem\ServiceHandler implements PaySystem
     {
         return new AppClient(
             (string)$this->getBusinessValue($payment, 'KASPI_CHECKOUT_APP_URL'),
-            (string)$this->getBusinessValue($payment, 'KASPI_CHECKOUT_SHARED_SECRET')
+            (string)$this->getBusinessValue($payment, 'KASPI_CHECKOUT_SHARED_SECRET'),
+            10,
+            $this->storeId($payment)
         );
+    }
+
+    /** The app's store this site is ("Store id"), '' for the app's default store. */
+    private function storeId(Payment $payment)
+    {
+        return trim((string)$this->getBusinessValue($payment, 'KASPI_CHECKOUT_STORE_ID'));
     }
 
     private function fail(PaySystem\ServiceResult $result, $status, $code, $message)

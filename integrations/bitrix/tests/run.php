@@ -189,7 +189,7 @@ test('.description.php declares the admin settings, with ru and en texts for eve
         include __DIR__ . '/../kaspicheckout/.description.php';
         check(is_array($data) && isset($data['CODES']), 'no $data[CODES]');
         same(
-            ['KASPI_CHECKOUT_APP_URL', 'KASPI_CHECKOUT_SHARED_SECRET', 'KASPI_CHECKOUT_PHONE_PROPERTY', 'KASPI_CHECKOUT_RETURN_URL', 'KASPI_CHECKOUT_DELIVERY_VAT', 'KASPI_CHECKOUT_ACCEPT_SANDBOX', 'PS_CHANGE_STATUS_PAY'],
+            ['KASPI_CHECKOUT_APP_URL', 'KASPI_CHECKOUT_SHARED_SECRET', 'KASPI_CHECKOUT_STORE_ID', 'KASPI_CHECKOUT_PHONE_PROPERTY', 'KASPI_CHECKOUT_RETURN_URL', 'KASPI_CHECKOUT_DELIVERY_VAT', 'KASPI_CHECKOUT_ACCEPT_SANDBOX', 'PS_CHANGE_STATUS_PAY'],
             array_keys($data['CODES']),
             'setting codes'
         );
@@ -430,6 +430,39 @@ test('processRequest: re-checked PAID for the same amount → MONEY_COMING with 
     $handler->sendResponse($result, $request);
     same(200, $handler->status, 'status');
     same(['status' => 'OK'], $handler->body, 'body');
+});
+
+test('Store id set: every signed request names the store (X-Kaspi-Store) and is signed with the same secret; unset: no header', function () {
+    foreach (['sto_0123456789abcdef' => 'sto_0123456789abcdef', '' => null, '  ' => null] as $setting => $expected) {
+        $calls = [];
+        HttpClient::$transport = function ($method, $url, $headers, $body) use (&$calls) {
+            $calls[] = compact('method', 'url', 'headers', 'body');
+            if ($method === 'POST' && $url === APP . '/api/orders') {
+                return [201, json_encode(['orderId' => 'ord_1', 'checkoutUrl' => 'https://pay.example.kz/pay/tok_abc', 'status' => 'CREATED'])];
+            }
+            if ($method === 'GET') {
+                return [200, json_encode(paidOrder())];
+            }
+            return [200, json_encode(['refundId' => 'bitrix-15-12500', 'status' => 'SUCCEEDED', 'amount' => 12500, 'refundedAmount' => 12500, 'paymentStatus' => 'REFUNDED'])];
+        };
+        $service = service(['KASPI_CHECKOUT_STORE_ID' => $setting]);
+        initiate($service, payment());
+        $handler = handlerFor($service);
+        $request = notificationRequest();
+        $handler->getPaymentIdFromRequest($request);
+        check($handler->processRequest(payment(), $request)->isSuccess(), 'notification applied');
+        check(handlerFor($service)->refund(payment(), 12500)->isSuccess(), 'refund');
+        same(['POST /api/orders', 'GET /api/orders/15', 'POST /api/orders/15/refunds'], array_map(function ($c) {
+            return $c['method'] . ' ' . substr($c['url'], strlen(APP));
+        }, $calls), "requests ($setting)");
+        foreach ($calls as $c) {
+            same($expected, isset($c['headers']['X-Kaspi-Store']) ? $c['headers']['X-Kaspi-Store'] : null, "X-Kaspi-Store of {$c['method']} {$c['url']}");
+            same(Signature::OK, Signature::verify(
+                SECRET, $c['headers']['X-Signature-Timestamp'], $c['headers']['X-Signature-Nonce'],
+                $c['headers']['X-Signature'], $c['method'], substr($c['url'], strlen(APP)), $c['body']
+            ), "signature of {$c['method']} {$c['url']}");
+        }
+    }
 });
 
 test('processRequest refuses what the app does not confirm, with a status that makes the app retry', function () {

@@ -14,12 +14,18 @@ final class AppClient
     private $baseUrl;
     private $secret;
     private $timeoutSeconds;
+    private $storeId;
 
-    public function __construct($baseUrl, $secret, $timeoutSeconds = 10)
+    /**
+     * $storeId: the app's store this site is (sent as X-Kaspi-Store, which picks the secret the app
+     * verifies with); '' = the app's default store, no header.
+     */
+    public function __construct($baseUrl, $secret, $timeoutSeconds = 10, $storeId = '')
     {
         $this->baseUrl = rtrim((string)$baseUrl, '/');
         $this->secret = (string)$secret;
         $this->timeoutSeconds = (int)$timeoutSeconds;
+        $this->storeId = trim((string)$storeId);
     }
 
     /** @param array<string, mixed> $order */
@@ -51,6 +57,9 @@ final class AppClient
         $client->setHeader('Accept', 'application/json', true);
         if ($method === 'POST') {
             $client->setHeader('Content-Type', 'application/json', true);
+        }
+        if ($this->storeId !== '') {
+            $client->setHeader('X-Kaspi-Store', $this->storeId, true);
         }
         $url = $this->baseUrl . $path;
         // The signature covers the method and the path and query exactly as sent (the app may live
