@@ -44,6 +44,16 @@ const SECURITY_SCHEMES: Json = {
       "16–64 of [A-Za-z0-9_-], fresh per request: a nonce seen within the tolerance window is refused with " +
       "401 REPLAYED_SIGNATURE (the seen nonces are kept in the database, so this holds across instances).",
   },
+  kaspiStore: {
+    type: "apiKey",
+    in: "header",
+    name: "X-Kaspi-Store",
+    description:
+      "The store an on-premise site is (the id npm run store:add-onpremise printed); the signature is then " +
+      "verified with that store's own shared secret and the request reads and changes only its orders. " +
+      "Absent: the default store and BITRIX_SHARED_SECRET. An id that is not an active on-premise store " +
+      "answers 401 INVALID_SIGNATURE, like a wrong signature.",
+  },
   merchantSession: {
     type: "apiKey",
     in: "cookie",
@@ -67,6 +77,7 @@ const SECURITY: Record<Auth, Json[]> = {
   bitrix: [
     { signatureTimestamp: [], signature: [] },
     { signatureTimestamp: [], signatureNonce: [], signature: [] },
+    { signatureTimestamp: [], signatureNonce: [], signature: [], kaspiStore: [] },
   ],
   merchant: [{ merchantSession: [] }],
   merchantWrite: [{ merchantSession: [], csrfToken: [] }],
