@@ -59,6 +59,7 @@ const SQLITE_ONLY: { reason: string; files: string[] }[] = [
     files: [
       "lib/bitrix-onprem/signature.test.ts",
       "lib/bitrix24/oauth.test.ts",
+      "lib/db-sqlite.test.ts",
       "lib/env.test.ts",
       "lib/env-kaspi.test.ts",
       "lib/env-sandbox.test.ts",

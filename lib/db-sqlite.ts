@@ -40,10 +40,15 @@ export function sqliteClients(databaseUrl: string, txOptions: { maxWait: number;
   const inTransaction = new AsyncLocalStorage<true>();
   let tail: Promise<void> = Promise.resolve();
 
-  /** Runs `fn` alone: after every write queued before it, before any queued after it. */
+  /**
+   * Runs `fn` alone: after every write queued before it, before any queued after it. When another
+   * process holds the file's write lock in a way SQLite does not wait for (it answers "database is
+   * locked" at once, e.g. a transaction whose read snapshot went stale while another instance
+   * wrote), `fn` runs again: a refused statement or transaction wrote nothing.
+   */
   function exclusive<T>(fn: () => PromiseLike<T> | T): Promise<T> {
     if (inTransaction.getStore()) return Promise.resolve(fn());
-    const run = tail.then(() => fn());
+    const run = tail.then(() => withBusyRetries(fn));
     tail = run.then(
       () => undefined,
       () => undefined,
@@ -106,4 +111,28 @@ export function sqliteClients(databaseUrl: string, txOptions: { maxWait: number;
       await Promise.all([writer.$disconnect(), reader.$disconnect()]);
     },
   };
+}
+
+/** Runs of a write SQLite refused with "database is locked" (SQLITE_BUSY), and the pause before each. */
+const BUSY_RETRY_MS = [10, 25, 50, 100, 200, 400];
+
+/**
+ * SQLite refused for a lock (SQLITE_BUSY). Prisma's better-sqlite3 adapter reports it as
+ * "Operation has timed out" (it maps SQLITE_BUSY to a socket timeout), or as "database is locked".
+ */
+export function isSqliteBusy(e: unknown): boolean {
+  const message = e instanceof Error ? e.message : String(e);
+  return /database is locked|SQLITE_BUSY|Operation has timed out/i.test(message);
+}
+
+export async function withBusyRetries<T>(fn: () => PromiseLike<T> | T): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      const pause = BUSY_RETRY_MS[attempt];
+      if (pause === undefined || !isSqliteBusy(e)) throw e;
+      await new Promise((r) => setTimeout(r, pause + Math.random() * pause));
+    }
+  }
 }

@@ -93,11 +93,15 @@ export class Cluster {
     }
   }
 
-  async stop(keep = false): Promise<void> {
+  /** keep (or KEEP_CLUSTER_DIR=1): leave the database and each instance's app.log for a look. */
+  async stop(keep = process.env.KEEP_CLUSTER_DIR === "1"): Promise<void> {
     await Promise.all(this.apps.map((a) => a.stop()));
     for (const a of this.apps) a.close();
     await this.bitrix.close();
-    if (keep) return;
+    if (keep) {
+      console.log(`[cluster] kept ${this.dir}`);
+      return;
+    }
     if (this.postgres) await dropDatabase(this.databaseUrl);
     rmSync(this.dir, { recursive: true, force: true });
   }
