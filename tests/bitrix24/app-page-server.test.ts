@@ -13,9 +13,9 @@ import { ensureBuild, startApp, type Proc } from "../support/processes";
 // installing the OAuth app: what a portal's frame gets in its headers from the real server. Next
 // keeps a header the proxy set over the route's (next/dist/server/send-response.js), so this is
 // where the app page's frame-ancestors — set by the route, which alone knows the store — and the
-// installed portal's /bitrix24/pay framing are proven. Port 3460.
+// installed portal's /bitrix24/pay framing are proven. Port 3450 (3460 is kaspi:qr:smoke's, which runs beside the integration tests).
 
-const APP_PORT = 3460;
+const APP_PORT = 3450;
 const CLIENT_ID = "app.kaspicheckout.0003";
 const CLIENT_SECRET = "client-secret-of-the-kaspi-app-0003";
 
