@@ -4,7 +4,7 @@ import type { SecretKeyring } from "../stores/secrets";
 import { saveInstall, type Store } from "../stores/store-repository";
 import { parseInstallCall, verifyInstall } from "./oauth";
 import { registerPaySystem } from "./register";
-import { describeRestError, type Bitrix24Client } from "./rest-client";
+import { describeRestError, type Bitrix24Client, type RestAnswer } from "./rest-client";
 import { storeRestClient, type Bitrix24App } from "./store-client";
 
 // POST /bitrix24/install: the portal's install call for the OAuth app. Sources (bitrix24/b24restdocs
@@ -36,7 +36,42 @@ export type InstallDeps = {
   /** Plain http to a loopback portal: only while the Kaspi sandbox is on (tests). */
   allowLoopbackHttp: boolean;
   fetch?: typeof fetch;
+  /** How long the whole install may take (default INSTALL_BUDGET_MS). */
+  budgetMs?: number;
 };
+
+/**
+ * The issue's bound on an install: registered within 30 s of the portal's call. The portal waits
+ * for our answer in its install frame, so every REST call of the install shares one budget, a
+ * little under 30 s; a call that would end after it is answered as failed (502, "open the app
+ * again": a repeat install finds what was done and only completes it).
+ */
+export const INSTALL_BUDGET_MS = 28_000;
+
+/** The client, with each call cut off at the install's deadline. */
+function withinDeadline(client: Bitrix24Client, deadline: number): Bitrix24Client {
+  return {
+    async call<T>(method: string, params?: Record<string, unknown>) {
+      const left = deadline - Date.now();
+      const late: RestAnswer<T> = {
+        ok: false,
+        error: "DEADLINE",
+        description: `the install's ${INSTALL_BUDGET_MS / 1000} s were used up before ${method} answered`,
+        httpStatus: 0,
+      };
+      if (left <= 0) return late;
+      let timer: NodeJS.Timeout | undefined;
+      const cutOff = new Promise<RestAnswer<T>>((resolve) => {
+        timer = setTimeout(() => resolve(late), left);
+      });
+      try {
+        return await Promise.race([client.call<T>(method, params), cutOff]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
 
 export type InstallFailure = {
   /** 422 malformed call, 401 not confirmed by app.info, 502 the portal refused a registration call. */
@@ -61,6 +96,7 @@ export async function installApp(
   );
   if (!parsed.ok) return { ok: false, portalOrigin: null, status: 422, reason: parsed.problems.join("; ") };
   const install = parsed.install;
+  const deadline = Date.now() + (deps.budgetMs ?? INSTALL_BUDGET_MS);
   const portalOrigin = new URL(install.restBase).origin;
 
   const verified = await verifyInstall({
@@ -90,7 +126,7 @@ export async function installApp(
     },
     deps.keyring,
   );
-  const client = storeRestClient(deps, store);
+  const client = withinDeadline(storeRestClient(deps, store), deadline);
   const registered = await registerPaySystem({
     client,
     appUrl: deps.appUrl,

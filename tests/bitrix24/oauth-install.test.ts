@@ -6,8 +6,10 @@ import { POST as eventsRoute } from "@/app/bitrix24/events/route";
 import { POST as installRoute } from "@/app/bitrix24/install/route";
 import { POST as refundRoute } from "@/app/api/merchant/payments/[id]/refund/route";
 import { UNIFORM_CHECKOUT_ERROR } from "@/lib/bitrix24/checkout-access";
+import { installApp } from "@/lib/bitrix24/install-use-case";
 import { HANDLER_CODE } from "@/lib/bitrix24/register";
 import {
+  bitrix24AppDeps,
   kaspiGateway,
   outboxTransport,
   setKaspiGatewayForTests,
@@ -189,6 +191,39 @@ describe("Bitrix24 OAuth app, two portals at once", () => {
       new NextRequest(`${appUrl}/bitrix24/install?DOMAIN=shop.bitrix24.kz&PROTOCOL=0`, { method: "POST" }),
     ).headers;
     expect(remote.get("content-security-policy")).toContain("frame-ancestors 'none'");
+  });
+
+  it("an install the portal is too slow for answers 502 at the install's deadline, not when the portal finally answers", async () => {
+    const slow = new StandInOAuthPortal(oauth);
+    await slow.start();
+    withSaleMethods(slow);
+    slow.delays.set("event.bind", 5_000);
+    // The install route with a budget of 800 ms instead of INSTALL_BUDGET_MS (28 s).
+    const server = await startRouteServer({
+      "/bitrix24/install": {
+        POST: async (request: Request) => {
+          const outcome = await installApp(
+            { ...bitrix24AppDeps()!, budgetMs: 800 },
+            { query: new URL(request.url).searchParams, body: await request.text() },
+          );
+          return Response.json(outcome.ok ? { ok: true } : { status: outcome.status, reason: outcome.reason });
+        },
+      },
+    });
+    try {
+      const started = Date.now();
+      const answer = await slow.install(`http://127.0.0.1:${server.port}/bitrix24/install`);
+      // Answered before event.bind's 5 s were over: the cut-off came at the deadline.
+      expect(Date.now() - started).toBeLessThan(4_000);
+      expect(JSON.parse(answer.text)).toMatchObject({
+        status: 502,
+        reason: expect.stringContaining("event.bind") as string,
+      });
+      expect(slow.callsOf("event.bind")).toHaveLength(1);
+    } finally {
+      await server.close();
+      await slow.stop();
+    }
   });
 
   it("a forged install (a token the authorization server does not know) changes nothing", async () => {

@@ -238,6 +238,8 @@ export class StandInOAuthPortal {
    */
   readonly adminTokens = new Set<string>();
   private readonly methods = new Map<string, (params: Json) => unknown>();
+  /** Methods that answer late (a slow portal), in ms. */
+  readonly delays = new Map<string, number>();
 
   constructor(
     readonly oauth: StandInOAuthServer,
@@ -448,6 +450,8 @@ export class StandInOAuthPortal {
     }
     const { auth, ...rest } = parsed.params;
     this.calls.push({ method, params: rest, authIn: parsed.authIn });
+    const delay = this.delays.get(method);
+    if (delay) await new Promise((r) => setTimeout(r, delay));
     try {
       const grant = this.oauth.grantOf(auth);
       // A token of another portal is no authorization here.
