@@ -1,5 +1,5 @@
 import { NextResponse, type NextRequest } from "next/server";
-import { framingPortalOf } from "./lib/bitrix24/pay-frame";
+import { frameSecretOf, framingPortalOf } from "./lib/bitrix24/pay-frame";
 import { env } from "./lib/env";
 import { gate, refusalAnswer, requestIdFrom } from "./lib/http/request-gate";
 import {
@@ -33,7 +33,7 @@ export function proxy(request: NextRequest): NextResponse {
     // An installed portal's IFRAME_DATA page and checkout: framed by that portal only.
     payPortalOrigin: framingPortalOf(pathname, request.nextUrl.searchParams, {
       sandboxEnabled: e.sandboxEnabled,
-      clientSecret: e.bitrix24App?.clientSecret ?? null,
+      clientSecret: frameSecretOf(e),
     }),
   });
 

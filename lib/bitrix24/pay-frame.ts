@@ -10,8 +10,10 @@ import { isLoopbackHost } from "./oauth";
 //   the claim only when the key's store has exactly that origin (else 404): a `portal` of one's
 //   choosing frames nothing but a 404.
 // - /pay/{token}?portal=<origin>&pf=<mac>: the checkout endpoint adds these to PAYMENT_URL for an
-//   installed portal; the MAC (a key derived from the app's client secret) binds the origin to that
-//   checkout token, so no one can make a shopper's checkout frameable by another origin.
+//   installed portal, and POST /api/orders to checkoutUrl for an on-premise store with an origin;
+//   the MAC (frameSecretOf: a key derived from the app's client secret, else from
+//   STORE_SECRETS_KEY) binds the origin to that checkout token, so no one can make a shopper's
+//   checkout frameable by another origin.
 
 export const PORTAL_PARAM = "portal";
 export const FRAME_MAC_PARAM = "pf";
@@ -27,6 +29,20 @@ export function portalOriginParam(value: string | null, sandboxEnabled: boolean)
   } catch {
     return null;
   }
+}
+
+/**
+ * The secret the frame MACs are made with: the Bitrix24 app's client secret when the app is
+ * configured, else one derived from the current STORE_SECRETS_KEY (every store but the default one
+ * needs it); null when neither is set (then only the default store's origins frame anything).
+ */
+export function frameSecretOf(e: {
+  bitrix24App: { clientSecret: string } | null;
+  storeSecrets: { current: { key: Buffer } } | null;
+}): string | null {
+  if (e.bitrix24App) return e.bitrix24App.clientSecret;
+  if (!e.storeSecrets) return null;
+  return createHmac("sha256", e.storeSecrets.current.key).update("checkout-frame-secret").digest("hex");
 }
 
 function macKey(clientSecret: string): Buffer {

@@ -2,7 +2,9 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { POST as postRefundRoute } from "@/app/api/orders/[externalId]/refunds/route";
 import { GET as getOrderRoute } from "@/app/api/orders/[externalId]/route";
+import { NextRequest } from "next/server";
 import { POST as postOrderRoute } from "@/app/api/orders/route";
+import { proxy } from "@/proxy";
 import { createOnpremStore, OnpremStoreError, STORE_HEADER } from "@/lib/bitrix-onprem/onprem-stores";
 import { verifySignature } from "@/lib/bitrix-onprem/signature";
 import {
@@ -118,7 +120,7 @@ async function created(body: Record<string, unknown>, options: SignedOptions): P
   return {
     orderId,
     checkoutUrl,
-    token: checkoutUrl.split("/pay/")[1] ?? "",
+    token: new URL(checkoutUrl).pathname.split("/pay/")[1] ?? "",
     externalId: body.externalId as string,
     amount: body.amount as number,
   };
@@ -336,6 +338,26 @@ describe("notifications of an on-premise store", () => {
 });
 
 describe("the checkout page of an on-premise store's order", () => {
+  it("is framed by that store's own site only: its checkoutUrl names the origin, bound to the token, and proxy.ts allows that origin alone", async () => {
+    const oa = await created(orderBody(), as(A));
+    const url = new URL(oa.checkoutUrl);
+    expect(url.searchParams.get("portal")).toBe(A.origin);
+    const frameAncestors = (u: string) =>
+      proxy(new NextRequest(u, { method: "GET" }))
+        .headers.get("content-security-policy")
+        ?.match(/frame-ancestors [^;]*/)?.[0];
+    expect(frameAncestors(oa.checkoutUrl)).toBe(`frame-ancestors ${A.origin}`);
+    // Another origin in the URL, or the MAC of another checkout: the default store's framing.
+    const forged = new URL(oa.checkoutUrl);
+    forged.searchParams.set("portal", B.origin);
+    expect(frameAncestors(forged.toString())).not.toContain(B.origin);
+    const od = await created(orderBody(), as(null));
+    expect(new URL(od.checkoutUrl).search).toBe("");
+    const borrowed = new URL(od.checkoutUrl);
+    borrowed.search = url.search;
+    expect(frameAncestors(borrowed.toString())).not.toContain(A.origin);
+  });
+
   it("talks to that store's origin only, not BITRIX_ORIGINS (the default store's) nor another store's", async () => {
     const oa = await created(orderBody(), as(A));
     const page = await loadCheckoutPage(checkoutPageDeps(), oa.token);

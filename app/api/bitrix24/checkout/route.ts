@@ -9,7 +9,7 @@
 // "data missing" instead of its reason. A used-up REST budget adds Retry-After to its 200.
 import { checkoutDataSchema } from "@/lib/bitrix24/checkout-request";
 import { startBitrix24Checkout } from "@/lib/bitrix24/checkout-use-case";
-import { checkoutUrlForPortal } from "@/lib/bitrix24/pay-frame";
+import { checkoutUrlForPortal, frameSecretOf } from "@/lib/bitrix24/pay-frame";
 import { bitrix24CheckoutFor } from "@/lib/container";
 import { env } from "@/lib/env";
 import type { AppError } from "@/lib/errors";
@@ -56,7 +56,7 @@ function restBudgetUsedUp(error: AppError, request: Request): Response {
  * frame, which proxy.ts then allows. The default store's is as before (BITRIX_ORIGINS frame it).
  */
 function paymentUrlOf(deps: { storeId?: string; portalUrl: string }, paymentUrl: string): string {
-  const clientSecret = env().bitrix24App?.clientSecret;
+  const clientSecret = frameSecretOf(env());
   if (!deps.storeId || deps.storeId === DEFAULT_STORE_ID || !clientSecret) return paymentUrl;
   return checkoutUrlForPortal(paymentUrl, new URL(deps.portalUrl).origin, clientSecret);
 }
