@@ -149,7 +149,6 @@ export async function kaspiGatewayFor(storeId: string): Promise<Result<StoreKasp
       ecomPresentation: e.KASPI_ECOM_PRESENTATION,
       qrPollIntervalMs: e.KASPI_QR_POLL_INTERVAL_MS,
       qrStatusVersion: e.KASPI_QR_STATUS_VERSION,
-      sandboxCheckpayServiceId: e.checkpayServiceId,
     });
     // Like the default store's: concurrent status reads of one payment share one read at Kaspi.
     entry = { stamp, built: built.ok ? { ...built, gateway: withCoalescedStatusReads(built.gateway) } : built };

@@ -24,8 +24,6 @@ export type StoreGatewayEnvironment = {
   ecomPresentation: "link" | "qr-image";
   qrPollIntervalMs: number;
   qrStatusVersion: "v01" | "v02";
-  /** The sandbox's own check/pay Service (the built-in Kaspi button refuses any other). */
-  sandboxCheckpayServiceId: string;
 };
 
 export type StoreGatewayRefusal = {
@@ -89,7 +87,9 @@ export function buildStoreGateway(
         return sandbox(
           createCheckpayGateway({
             db,
-            serviceId: e.sandboxCheckpayServiceId,
+            // The store's own sandbox Service: the sandbox's "Kaspi" calls this store's provider
+            // URL (/api/kaspi/checkpay?store=…) for it (lib/sandbox/checkpay-service.ts).
+            serviceId: `sandbox-${settings.storeId}`,
             entry: "online",
             payLink: `${e.appUrl}/sandbox/kaspi/pay/{paymentId}`,
             online: {

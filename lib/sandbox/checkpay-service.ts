@@ -13,6 +13,21 @@ type Row = Awaited<ReturnType<Db["sandboxPayment"]["findUniqueOrThrow"]>>;
 
 const newTxnId = () => `${Date.now() % 1e10}${randomInt(1000, 9999)}`;
 
+/** The sandbox Service of a store in test mode (lib/kaspi/store-gateways.ts): `sandbox-<store id>`. */
+export const storeSandboxService = (storeId: string) => `sandbox-${storeId}`;
+
+/**
+ * Where the sandbox's "Kaspi" sends check and pay for a Service, as Kaspi has one provider URL per
+ * Service (docs/kaspi.md §6): the environment's sandbox Service → /api/kaspi/checkpay; a store's
+ * (`sandbox-<store id>`) → /api/kaspi/checkpay?store=<store id> (docs/stores.md). Null: no such
+ * Service is registered with the sandbox.
+ */
+export function sandboxProviderPath(serviceId: string, environmentService: string): string | null {
+  if (serviceId === environmentService) return "/api/kaspi/checkpay";
+  const m = /^sandbox-([A-Za-z0-9_-]{1,56})$/.exec(serviceId);
+  return m ? `/api/kaspi/checkpay?store=${encodeURIComponent(m[1]!)}` : null;
+}
+
 export async function sandboxCheckpayLink(
   db: Db,
   input: { serviceId: string; account: string; amount: number; externalId: string },
@@ -28,6 +43,8 @@ export async function sandboxCheckpayLink(
       status: "PENDING",
       protocol: "checkpay",
       account: input.account,
+      // The Service's provider URL (what "Kaspi" calls with check and pay).
+      callbackUrl: sandboxProviderPath(input.serviceId, env().checkpayServiceId),
       expiresAt: new Date(Date.now() + env().PAYMENT_TTL_SECONDS * 1000),
     },
   });
@@ -115,8 +132,11 @@ export async function callAppCheckpay(
 ): Promise<CheckpayCall> {
   const q = new URLSearchParams({ command, txn_id: p.id, account: p.account ?? "", sum });
   if (command === "pay") q.set("txn_date", txnDate);
+  // The Service's provider URL, recorded when the payment was made (the environment's by default).
+  const provider = new URL(p.callbackUrl ?? "/api/kaspi/checkpay", `http://127.0.0.1:${env().PORT}`);
+  for (const [k, v] of q) provider.searchParams.set(k, v);
   try {
-    const res = await fetch(`http://127.0.0.1:${env().PORT}/api/kaspi/checkpay?${q}`, {
+    const res = await fetch(provider, {
       redirect: "error",
       signal: AbortSignal.timeout(15_000),
     });

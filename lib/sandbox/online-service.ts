@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { Db } from "../db";
 import { env } from "../env";
 import { takeFault, type Fault } from "./faults";
+import { sandboxProviderPath } from "./checkpay-service";
 import { paymentLinkFor } from "./sandbox-service";
 import { sandboxUrlProblem } from "./url-policy";
 
@@ -60,7 +61,8 @@ export async function sandboxOnline(
   if (fault?.kind === "refuse") {
     return { ok: false, code: ONLINE_CODES.REFUSED, message: "Kaspi refused the request (sandbox fault)" };
   }
-  if (body.Service !== e.checkpayServiceId) {
+  const provider = sandboxProviderPath(body.Service, e.checkpayServiceId);
+  if (!provider) {
     return { ok: false, code: ONLINE_CODES.UNKNOWN_SERVICE, message: `Service "${body.Service}" is not registered` };
   }
   if (body.Amount % 100 !== 0) {
@@ -82,6 +84,8 @@ export async function sandboxOnline(
       protocol: "checkpay",
       account: body.TranId,
       presentation: variant === "json" ? "online-json" : "online-form",
+      // The Service's provider URL (what "Kaspi" calls with check and pay).
+      callbackUrl: provider,
       redirectUrl: body.returnUrl,
       expiresAt: new Date(Date.now() + e.PAYMENT_TTL_SECONDS * 1000),
     },

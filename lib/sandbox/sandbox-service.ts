@@ -100,7 +100,8 @@ export type CallbackOptions = { callbackDelayMs?: number; duplicates?: number; s
  * Answers the HTTP statuses the app gave (0 = unreachable).
  */
 export async function sendSandboxCallback(db: Db, p: Row, status: string, copies = 1): Promise<number[]> {
-  if (!p.callbackUrl) return [];
+  // check/pay sends no callbacks: its callbackUrl is the Service's provider URL (checkpay-service.ts).
+  if (!p.callbackUrl || p.protocol === "checkpay") return [];
   const fault = await takeFault(db, "callback", p.id);
   if (fault?.kind === "drop") return [];
   if (fault?.kind === "delay" || fault?.kind === "timeout") await new Promise((r) => setTimeout(r, fault.delayMs));

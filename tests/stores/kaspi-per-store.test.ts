@@ -17,6 +17,8 @@ import { resetEnvForTests } from "@/lib/env";
 import { buildStoreGateway } from "@/lib/kaspi/store-gateways";
 import { loadCheckoutPage } from "@/lib/payments/checkout-page";
 import { intakeOrder } from "@/lib/payments/order-intake-use-case";
+import { sandboxCheckpayLink, sandboxProviderPath, storeSandboxService } from "@/lib/sandbox/checkpay-service";
+import { sandboxDecide } from "@/lib/sandbox/decide";
 import { pollQrPayments } from "@/lib/payments/qr-poll-use-case";
 import { reconcileDuePayments } from "@/lib/payments/reconcile-use-case";
 import { saveKaspiSettings, type StoreKaspiSettings } from "@/lib/stores/kaspi-settings";
@@ -216,7 +218,6 @@ describe("the gateways built from a store's settings", () => {
     ecomPresentation: "link" as const,
     qrPollIntervalMs: 5000,
     qrStatusVersion: "v01" as const,
-    sandboxCheckpayServiceId: "sandbox",
   };
   const settings = (s: Partial<StoreKaspiSettings>): StoreKaspiSettings => ({
     storeId: B,
@@ -376,6 +377,36 @@ describe("check/pay: one provider URL per store", () => {
     expect(theirs.status).toBe(200);
     expect(theirs.body).not.toContain("<result>0</result>");
     expect(theirs.body).toContain("<result>");
+  });
+
+  it("a check/pay store in test mode: the sandbox's Kaspi calls that store's provider URL for its sandbox Service, and the order is paid", async () => {
+    // The sandbox reaches the app over loopback at PORT: here, the route server.
+    const port = process.env.PORT;
+    process.env.PORT = String(server.port);
+    resetEnvForTests();
+    try {
+      const d = await orderOf(D, 6000);
+      const link = await sandboxCheckpayLink(db(), {
+        serviceId: storeSandboxService(D),
+        account: d.externalId,
+        amount: 6000,
+        externalId: d.externalId,
+      });
+      const decided = await sandboxDecide(db(), link.paymentId, "COMPLETED");
+      expect(decided.ok, JSON.stringify(decided)).toBe(true);
+      expect(decided.calls?.map((c) => [c.command, c.httpStatus, c.result])).toEqual([
+        ["check", 200, 0],
+        ["pay", 200, 0],
+      ]);
+      expect((await orderRow(d.orderId)).status).toBe("PAID");
+      // A Service the sandbox does not know is refused before anything is called.
+      expect(sandboxProviderPath("someone-else", "sandbox")).toBeNull();
+      expect(sandboxProviderPath("sandbox", "sandbox")).toBe("/api/kaspi/checkpay");
+    } finally {
+      if (port === undefined) delete process.env.PORT;
+      else process.env.PORT = port;
+      resetEnvForTests();
+    }
   });
 
   it("a store whose contract is not check/pay, an unknown store, and the environment's (eCommerce here): 404", async () => {
