@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
-import type { Bitrix24Client, RestAnswer, RestError } from "./rest-client";
+import { restAnswerOf, type Bitrix24Client, type RestAnswer, type RestError } from "./rest-client";
 
 // Bitrix24 as an OAuth application: the install call, its confirmation with app.info, the refresh
 // grant, a REST client that renews an expired token once, and event handler bodies with their
@@ -573,11 +573,6 @@ export async function refreshTokens(options: {
 /** The error of an expired access token: HTTP 401 `expired_token` (b24restdocs _includes/system-errors.md). */
 export const EXPIRED_TOKEN = "expired_token";
 
-const answerSchema = z.union([
-  z.object({ result: z.unknown() }).loose(),
-  z.object({ error: z.string(), error_description: z.string().optional() }).loose(),
-]);
-
 /**
  * A Bitrix24Client on the portal's REST base that sends the app's access token as `auth`
  * (settings/oauth/index.md: "access_token is passed in the auth parameter"; JSON body as in
@@ -625,27 +620,7 @@ export function createOAuthRestClient(options: {
       timeoutMs,
     );
     if (!raw.ok) return { ok: false, error: raw.error, description: raw.description, httpStatus: raw.status };
-    const parsed = answerSchema.safeParse(raw.json);
-    if (!parsed.success) {
-      return {
-        ok: false,
-        error: "MALFORMED",
-        description: `HTTP ${raw.status}, unexpected body`,
-        httpStatus: raw.status,
-      };
-    }
-    if ("error" in parsed.data && typeof parsed.data.error === "string") {
-      return {
-        ok: false,
-        error: parsed.data.error,
-        description: String(parsed.data.error_description ?? ""),
-        httpStatus: raw.status,
-      };
-    }
-    if (raw.status < 200 || raw.status > 299) {
-      return { ok: false, error: "HTTP_ERROR", description: `HTTP ${raw.status}`, httpStatus: raw.status };
-    }
-    return { ok: true, result: (parsed.data as { result: T }).result };
+    return restAnswerOf<T>(raw.status, raw.json);
   }
 
   return {

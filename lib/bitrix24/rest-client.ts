@@ -55,27 +55,32 @@ export function createBitrix24Client(options: { webhookUrl: string; timeoutMs?: 
       } catch {
         return { ok: false, error: "MALFORMED", description: `HTTP ${res.status}, not JSON`, httpStatus: res.status };
       }
-      const parsed = answerSchema.safeParse(json);
-      if (!parsed.success) {
-        return {
-          ok: false,
-          error: "MALFORMED",
-          description: `HTTP ${res.status}, unexpected body`,
-          httpStatus: res.status,
-        };
-      }
-      if ("error" in parsed.data && typeof parsed.data.error === "string") {
-        return {
-          ok: false,
-          error: parsed.data.error,
-          description: String(parsed.data.error_description ?? ""),
-          httpStatus: res.status,
-        };
-      }
-      if (!res.ok) return { ok: false, error: "HTTP_ERROR", description: `HTTP ${res.status}`, httpStatus: res.status };
-      return { ok: true, result: (parsed.data as { result: T }).result };
+      return restAnswerOf<T>(res.status, json);
     },
   };
+}
+
+/**
+ * A REST answer's JSON read as Bitrix24 writes it (webhook and OAuth alike): { result, time } or,
+ * with an error, { error, error_description }; anything else is MALFORMED, and a non-2xx status
+ * without an error body is HTTP_ERROR.
+ */
+export function restAnswerOf<T>(status: number, json: unknown): RestAnswer<T> {
+  const parsed = answerSchema.safeParse(json);
+  if (!parsed.success) {
+    return { ok: false, error: "MALFORMED", description: `HTTP ${status}, unexpected body`, httpStatus: status };
+  }
+  if ("error" in parsed.data && typeof parsed.data.error === "string") {
+    return {
+      ok: false,
+      error: parsed.data.error,
+      description: String(parsed.data.error_description ?? ""),
+      httpStatus: status,
+    };
+  }
+  if (status < 200 || status > 299)
+    return { ok: false, error: "HTTP_ERROR", description: `HTTP ${status}`, httpStatus: status };
+  return { ok: true, result: (parsed.data as { result: T }).result };
 }
 
 export function describeRestError(method: string, e: RestError): string {
