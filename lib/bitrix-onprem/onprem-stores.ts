@@ -105,6 +105,58 @@ export async function createOnpremStore(
   return { store, secret };
 }
 
+export type OnpremStoreChange = {
+  notifyUrl?: string;
+  /** A new origin, or null to have none (the checkout then opens by its link). */
+  origin?: string | null;
+  /** A new shared secret (returned in clear this once): the old one stops verifying at once. */
+  newSecret?: boolean;
+  /** Active again, or uninstalled: its requests are refused and its notifications end (rows kept). */
+  status?: "active" | "uninstalled";
+  allowLoopbackHttp: boolean;
+};
+
+/**
+ * Changes an on-premise store: its notify URL, origin, shared secret (rotated: the handler's
+ * "Shared secret" must be updated at the same time) or status. Only a store of kind onpremise.
+ */
+export async function updateOnpremStore(
+  db: Db,
+  keyring: SecretKeyring | null,
+  storeId: string,
+  change: OnpremStoreChange,
+): Promise<{ store: Store; secret?: string }> {
+  const store = STORE_ID.test(storeId) ? await findStoreById(db, storeId) : null;
+  if (!store || store.kind !== "onpremise") throw new OnpremStoreError("INVALID", `no on-premise store ${storeId}`);
+  const data: Partial<Pick<Store, "notifyUrl" | "domain" | "bitrixSecret" | "status" | "uninstalledAt">> = {};
+  if (change.notifyUrl !== undefined) {
+    data.notifyUrl = checkedUrl(change.notifyUrl, "the notify URL", change.allowLoopbackHttp).toString();
+  }
+  if (change.origin !== undefined) {
+    if (change.origin === null) data.domain = null;
+    else {
+      const u = checkedUrl(change.origin, "the origin", change.allowLoopbackHttp);
+      if (u.pathname !== "/" || u.search || u.hash) {
+        throw new OnpremStoreError("INVALID", "the origin must be scheme://host[:port], without a path");
+      }
+      data.domain = u.origin;
+    }
+  }
+  let secret: string | undefined;
+  if (change.newSecret) {
+    if (!keyring)
+      throw new OnpremStoreError("NO_KEY", "STORE_SECRETS_KEY is not set: the shared secret cannot be stored");
+    secret = newSharedSecret();
+    data.bitrixSecret = sealField(store.id, "bitrixSecret", secret, keyring);
+  }
+  if (change.status) {
+    data.status = change.status;
+    data.uninstalledAt = change.status === "uninstalled" ? new Date() : null;
+  }
+  const updated = await db.store.update({ where: { id: store.id }, data });
+  return secret === undefined ? { store: updated } : { store: updated, secret };
+}
+
 /** The store a signed request names, and the secret its signature must verify with. */
 export type SignerStore = { storeId: string; secret: string; store: Store | null };
 

@@ -5,7 +5,12 @@ import { GET as getOrderRoute } from "@/app/api/orders/[externalId]/route";
 import { NextRequest } from "next/server";
 import { POST as postOrderRoute } from "@/app/api/orders/route";
 import { proxy } from "@/proxy";
-import { createOnpremStore, OnpremStoreError, STORE_HEADER } from "@/lib/bitrix-onprem/onprem-stores";
+import {
+  createOnpremStore,
+  OnpremStoreError,
+  STORE_HEADER,
+  updateOnpremStore,
+} from "@/lib/bitrix-onprem/onprem-stores";
 import { verifySignature } from "@/lib/bitrix-onprem/signature";
 import {
   checkoutPageDeps,
@@ -162,6 +167,56 @@ describe("adding an on-premise store", () => {
     const before = await db().store.count();
     await expect(createOnpremStore(db(), keyring, bad[0]!)).rejects.toThrow(/https/);
     expect(await db().store.count()).toBe(before);
+  });
+});
+
+describe("changing an on-premise store", () => {
+  it("a new shared secret verifies at once and the old one no longer does; uninstall refuses its requests; reactivate restores them", async () => {
+    const { store, secret } = await createOnpremStore(db(), env().storeSecrets, {
+      name: "Shop C",
+      notifyUrl: "https://c.shop.kz/bitrix/tools/sale_ps_result.php?kaspi_checkout=Y",
+      origin: "https://c.shop.kz",
+      allowLoopbackHttp: false,
+    });
+    const C: Site = { id: store.id, secret, origin: "https://c.shop.kz" };
+    expect((await intake(orderBody(), as(C))).status).toBe(201);
+
+    const rotated = await updateOnpremStore(db(), env().storeSecrets, C.id, {
+      newSecret: true,
+      allowLoopbackHttp: false,
+    });
+    expect(rotated.secret).toMatch(/^[0-9a-f]{64}$/);
+    expect(rotated.secret).not.toBe(secret);
+    expect((await intake(orderBody(), as(C))).status).toBe(401);
+    const C2: Site = { ...C, secret: rotated.secret! };
+    expect((await intake(orderBody(), as(C2))).status).toBe(201);
+
+    const moved = await updateOnpremStore(db(), env().storeSecrets, C.id, {
+      notifyUrl: "https://c2.shop.kz/notify",
+      origin: null,
+      allowLoopbackHttp: false,
+    });
+    expect(moved.store).toMatchObject({ notifyUrl: "https://c2.shop.kz/notify", domain: null });
+    // Without an origin its checkout is framed by nobody: the URL names none.
+    const noFrame = await intake(orderBody(), as(C2));
+    expect(new URL((noFrame.body as { checkoutUrl: string }).checkoutUrl).search).toBe("");
+
+    await updateOnpremStore(db(), env().storeSecrets, C.id, { status: "uninstalled", allowLoopbackHttp: false });
+    expect((await intake(orderBody(), as(C2))).status).toBe(401);
+    await updateOnpremStore(db(), env().storeSecrets, C.id, { status: "active", allowLoopbackHttp: false });
+    expect((await intake(orderBody(), as(C2))).status).toBe(201);
+
+    // Only on-premise stores; a plain-http notify URL or an origin with a path is refused.
+    for (const [id, change] of [
+      [DEFAULT_STORE_ID, { newSecret: true }],
+      ["sto_nope", { newSecret: true }],
+      [C.id, { notifyUrl: "http://c.shop.kz/notify" }],
+      [C.id, { origin: "https://c.shop.kz/path" }],
+    ] as const) {
+      await expect(
+        updateOnpremStore(db(), env().storeSecrets, id, { ...change, allowLoopbackHttp: false }),
+      ).rejects.toBeInstanceOf(OnpremStoreError);
+    }
   });
 });
 
