@@ -32,6 +32,8 @@ type Texts = {
   payments: string;
   noPayments: string;
   columns: [string, string, string, string];
+  /** Payment statuses as the merchant reads them (lib/payments/status.ts). */
+  statuses: Record<string, string>;
   tenge: string;
   refused: string;
   notInstalled: string;
@@ -66,6 +68,16 @@ const TEXTS: Record<AppLang, Texts> = {
     payments: "Последние платежи",
     noPayments: "Платежей пока нет.",
     columns: ["Дата", "Заказ", "Сумма", "Статус"],
+    statuses: {
+      CREATED: "Создан",
+      PENDING: "Ожидает оплаты",
+      PAID: "Оплачен",
+      FAILED: "Не оплачен",
+      EXPIRED: "Истёк",
+      CANCELLED: "Отменён",
+      REFUNDED: "Возвращён",
+      PARTIALLY_REFUNDED: "Частично возвращён",
+    },
     tenge: "₸",
     refused: "Не удалось подтвердить вход. Откройте приложение заново из Битрикс24.",
     notInstalled: "Приложение Kaspi Pay не установлено на этом портале.",
@@ -98,6 +110,16 @@ const TEXTS: Record<AppLang, Texts> = {
     payments: "Соңғы төлемдер",
     noPayments: "Әзірге төлем жоқ.",
     columns: ["Күні", "Тапсырыс", "Сомасы", "Күйі"],
+    statuses: {
+      CREATED: "Жасалды",
+      PENDING: "Төлем күтілуде",
+      PAID: "Төленді",
+      FAILED: "Төленбеді",
+      EXPIRED: "Мерзімі өтті",
+      CANCELLED: "Бас тартылды",
+      REFUNDED: "Қайтарылды",
+      PARTIALLY_REFUNDED: "Ішінара қайтарылды",
+    },
     tenge: "₸",
     refused: "Кіруді растау мүмкін болмады. Қосымшаны Битрикс24-тен қайта ашыңыз.",
     notInstalled: "Kaspi Pay қосымшасы бұл порталда орнатылмаған.",
@@ -130,6 +152,16 @@ const TEXTS: Record<AppLang, Texts> = {
     payments: "Latest payments",
     noPayments: "No payments yet.",
     columns: ["Date", "Order", "Amount", "Status"],
+    statuses: {
+      CREATED: "Created",
+      PENDING: "Awaiting payment",
+      PAID: "Paid",
+      FAILED: "Not paid",
+      EXPIRED: "Expired",
+      CANCELLED: "Cancelled",
+      REFUNDED: "Refunded",
+      PARTIALLY_REFUNDED: "Partially refunded",
+    },
     tenge: "₸",
     refused: "This sign-in could not be confirmed. Open the app again from Bitrix24.",
     notInstalled: "Kaspi Pay is not installed on this portal.",
@@ -204,7 +236,7 @@ export function appPageHtml(r: AppPageRender): string {
       .map(
         (p) =>
           `<tr><td>${escapeHtml(dateFormat.format(p.createdAt))}</td><td>${escapeHtml(p.orderNumber)}</td>` +
-          `<td class="amount">${escapeHtml(amountOf(p.amount, t))}</td><td>${escapeHtml(p.status)}</td></tr>`,
+          `<td class="amount">${escapeHtml(amountOf(p.amount, t))}</td><td>${escapeHtml(t.statuses[p.status] ?? p.status)}</td></tr>`,
       )
       .join("");
     parts.push(`<table id="payments"><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table>`);

@@ -53,7 +53,7 @@ async function paymentOf(storeId: string, orderNumber: string, amount: number, s
       amount,
       currency: "KZT",
       checkoutToken: randomBytes(24).toString("base64url"),
-      status: status === "paid" ? "paid" : "pending",
+      status: status === "PAID" ? "PAID" : "PENDING",
       payments: {
         create: {
           id: `pay_${tag}`,
@@ -110,8 +110,8 @@ beforeAll(async () => {
     const installed = await portal.install(`${appUrl}/bitrix24/install`);
     expect(installed.status, installed.text).toBe(200);
   }
-  await paymentOf((await storeOf(portalA)).id, "A-1001", 12_500, "paid");
-  await paymentOf((await storeOf(portalB)).id, "B-2002", 7_000, "paid");
+  await paymentOf((await storeOf(portalA)).id, "A-1001", 12_500, "PAID");
+  await paymentOf((await storeOf(portalB)).id, "B-2002", 7_000, "PAID");
 });
 afterAll(async () => {
   await app.close();
@@ -279,10 +279,14 @@ describe("the app's page inside Bitrix24 (POST /bitrix24/app)", () => {
     const kk = await portalA.openApp(page(), { lang: "kz" });
     expect(kk.text).toContain('<html lang="kk">');
     expect(kk.text).toContain("Соңғы төлемдер");
+    // Statuses in the reader's language, not the internal code.
+    expect(kk.text).toContain("<td>Төленді</td>");
     expect(kk.text).toContain("/bitrix24/app/settings?LANG=kk");
     const en = await portalA.openApp(page(), { lang: "en" });
     expect(en.text).toContain('<html lang="en">');
     expect(en.text).toContain("Latest payments");
+    expect(en.text).toContain("<td>Paid</td>");
+    expect(en.text).not.toContain("<td>PAID</td>");
     expect(en.text).toContain("eCommerce API token (set)");
     const other = await portalA.openApp(page(), { lang: "de" });
     expect(other.text).toContain('<html lang="ru">');
@@ -291,7 +295,7 @@ describe("the app's page inside Bitrix24 (POST /bitrix24/app)", () => {
   });
 
   it("escapes what it renders (an order number from the portal)", async () => {
-    await paymentOf((await storeOf(portalB)).id, `<script>alert(1)</script>"`, 100, "failed");
+    await paymentOf((await storeOf(portalB)).id, `<script>alert(1)</script>"`, 100, "FAILED");
     const opened = await portalB.openApp(page());
     expect(opened.text).not.toContain("<script>alert(1)");
     expect(opened.text).toContain("&lt;script&gt;alert(1)&lt;/script&gt;&quot;");
