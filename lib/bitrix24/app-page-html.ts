@@ -176,7 +176,9 @@ export function textsOf(lang: AppLang): Texts {
 const STYLE =
   "body{font:14px/1.45 system-ui,sans-serif;margin:16px;color:#222}h1{font-size:20px}h2{font-size:16px;margin-top:24px}" +
   "fieldset{border:1px solid #ddd;margin:8px 0;padding:8px 12px}label{display:block;margin:6px 0}" +
-  "input[type=text],input[type=password],input[type=url]{width:100%;max-width:420px;padding:4px}" +
+  "input[type=text],input[type=password],input[type=url],select{display:block;box-sizing:border-box;width:100%;max-width:480px;margin-top:4px;padding:6px}" +
+  "fieldset label:has(input[type=radio]){display:inline-block;margin-right:16px}dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px}dd{margin:0;font-weight:600}" +
+  "button{padding:6px 16px;font:inherit}" +
   "table{border-collapse:collapse}td,th{border-bottom:1px solid #eee;padding:4px 10px;text-align:left}" +
   ".amount{text-align:right}.note{padding:8px 12px;background:#f3f7ff}.error{padding:8px 12px;background:#fff0f0}";
 
