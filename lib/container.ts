@@ -8,6 +8,7 @@ import { storeRestClient } from "./bitrix24/store-client";
 import { DEFAULT_STORE_ID } from "./stores/store-id";
 import { findStoreByCheckoutKey, findStoreById } from "./stores/store-repository";
 import { portalOriginOf } from "./bitrix24/app-page";
+import { checkoutUrlForPortal, frameSecretOf } from "./bitrix24/pay-frame";
 import type { Bitrix24CheckoutDeps } from "./bitrix24/checkout-use-case";
 import type { InstallDeps } from "./bitrix24/install-use-case";
 import { db } from "./db";
@@ -363,6 +364,16 @@ export function siteSettings() {
 /** The Kaspi contract this deployment speaks (the demo store says which one it plays). */
 export function kaspiContract(): "ecom" | "qr" | "checkpay" {
   return env().KASPI_PROTOCOL;
+}
+
+/**
+ * A checkout URL framed by `origin` (an installed portal, an on-premise store's site): the URL names
+ * the origin, bound to the checkout token by a MAC (lib/bitrix24/pay-frame.ts), and proxy.ts lets
+ * that origin alone frame it. Unchanged without an origin or a frame secret (BITRIX_ORIGINS apply).
+ */
+export function framedCheckoutUrl(checkoutUrl: string, origin: string | null): string {
+  const secret = frameSecretOf(env());
+  return origin && secret ? checkoutUrlForPortal(checkoutUrl, origin, secret) : checkoutUrl;
 }
 
 /** The shopper's checkout page: what it offers follows the order's store's Kaspi contract. */

@@ -1,8 +1,6 @@
 // POST /api/orders — Bitrix sends an order (signed). 201 new, 200 repeat/updated, 409 paid. The
 // order belongs to the store whose secret verified the signature (X-Kaspi-Store; default store without it).
-import { checkoutUrlForPortal, frameSecretOf } from "@/lib/bitrix24/pay-frame";
-import { onpremIntakeDeps } from "@/lib/container";
-import { env } from "@/lib/env";
+import { framedCheckoutUrl, onpremIntakeDeps } from "@/lib/container";
 import { readRequest } from "@/lib/http/read-request";
 import { requestLog } from "@/lib/log";
 import { errorResponse, internalError, json } from "@/lib/http/responses";
@@ -16,12 +14,10 @@ export async function POST(request: Request): Promise<Response> {
     const input = read.value;
     const result = await intakeOrder(onpremIntakeDeps(input.signedBy), input.value);
     if (!result.ok) return errorResponse(result.error);
-    // An on-premise store's own site frames its checkout (its origin, Store.domain): the URL names
-    // it, bound to the token (lib/bitrix24/pay-frame.ts), and proxy.ts lets that origin alone frame it.
+    // An on-premise store's own site (its origin, Store.domain) frames its checkout.
     const store = input.signedBy?.store;
-    const frameSecret = frameSecretOf(env());
-    if (store?.kind === "onpremise" && store.domain && frameSecret) {
-      result.value.body.checkoutUrl = checkoutUrlForPortal(result.value.body.checkoutUrl, store.domain, frameSecret);
+    if (store?.kind === "onpremise") {
+      result.value.body.checkoutUrl = framedCheckoutUrl(result.value.body.checkoutUrl, store.domain);
     }
     requestLog(request, "POST /api/orders").info(
       { orderId: result.value.body.orderId, externalId: input.value.externalId, created: result.value.created },

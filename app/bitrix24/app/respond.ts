@@ -89,23 +89,34 @@ async function pageOf(
   return html(request, status, body, frame.portalOrigin);
 }
 
+/**
+ * The request's frame authorised by its AUTH_ID on the store's own portal (on every request: the
+ * token may be another user's, expired or forged), or the refusal page, logged as `refused`.
+ */
+async function authorised(
+  request: Request,
+  route: string,
+  refused: string,
+): Promise<
+  | { answer: Response }
+  | { deps: AppPageDeps; lang: AppLang; form: URLSearchParams; frame: AuthorisedFrame; authId: string }
+> {
+  const read = await readAppRequest(request);
+  if ("answer" in read) return read;
+  const { deps, lang, form } = read;
+  const authId = form.get("AUTH_ID");
+  const frame = await authoriseFrame(deps, { memberId: form.get("member_id"), authId });
+  if (frame.ok) return { deps, lang, form, frame, authId: authId ?? "" };
+  requestLog(request, route).warn({ status: frame.status, reason: frame.reason }, refused);
+  const kind = frame.status === 404 ? "notInstalled" : "refused";
+  return { answer: html(request, frame.status, refusalHtml(lang, kind), frame.portalOrigin) };
+}
+
 export async function openAppPage(request: Request, route: string): Promise<Response> {
   try {
-    const read = await readAppRequest(request);
-    if ("answer" in read) return read.answer;
-    const { deps, lang, form } = read;
-    const authId = form.get("AUTH_ID");
-    const frame = await authoriseFrame(deps, { memberId: form.get("member_id"), authId });
-    if (!frame.ok) {
-      requestLog(request, route).warn({ status: frame.status, reason: frame.reason }, "app page refused");
-      return html(
-        request,
-        frame.status,
-        refusalHtml(lang, frame.status === 404 ? "notInstalled" : "refused"),
-        frame.portalOrigin,
-      );
-    }
-    return await pageOf(request, deps, lang, frame, authId ?? "", 200);
+    const a = await authorised(request, route, "app page refused");
+    if ("answer" in a) return a.answer;
+    return await pageOf(request, a.deps, a.lang, a.frame, a.authId, 200);
   } catch (e) {
     return internalError(route, e);
   }
@@ -113,23 +124,11 @@ export async function openAppPage(request: Request, route: string): Promise<Resp
 
 export async function saveFromAppPage(request: Request, route: string): Promise<Response> {
   try {
-    const read = await readAppRequest(request);
-    if ("answer" in read) return read.answer;
-    const { deps, lang, form } = read;
-    const authId = form.get("AUTH_ID");
-    // Authorised again on every save: the token may be another user's, expired or forged.
-    const frame = await authoriseFrame(deps, { memberId: form.get("member_id"), authId });
-    if (!frame.ok) {
-      requestLog(request, route).warn({ status: frame.status, reason: frame.reason }, "settings save refused");
-      return html(
-        request,
-        frame.status,
-        refusalHtml(lang, frame.status === 404 ? "notInstalled" : "refused"),
-        frame.portalOrigin,
-      );
-    }
+    const a = await authorised(request, route, "settings save refused");
+    if ("answer" in a) return a.answer;
+    const { deps, lang, form, frame, authId } = a;
     const outcome = await saveAppSettings(deps, frame, {
-      authId: authId ?? "",
+      authId,
       nonce: form.get("nonce"),
       form: Object.fromEntries(form),
     });
@@ -142,7 +141,7 @@ export async function saveFromAppPage(request: Request, route: string): Promise<
         ...frame,
         store: (await deps.db.store.findUnique({ where: { id: frame.store.id } })) ?? frame.store,
       };
-      return await pageOf(request, deps, lang, saved, authId ?? "", 200, { kind: "saved" });
+      return await pageOf(request, deps, lang, saved, authId, 200, { kind: "saved" });
     }
     requestLog(request, route).warn({ storeId: frame.store.id, reason: outcome.reason }, "settings not saved");
     if (outcome.status === 403) {
@@ -153,7 +152,7 @@ export async function saveFromAppPage(request: Request, route: string): Promise<
         frame.portalOrigin,
       );
     }
-    return await pageOf(request, deps, lang, frame, authId ?? "", outcome.status, {
+    return await pageOf(request, deps, lang, frame, authId, outcome.status, {
       kind: "error",
       message: outcome.message,
     });

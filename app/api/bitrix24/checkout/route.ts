@@ -9,9 +9,7 @@
 // "data missing" instead of its reason. A used-up REST budget adds Retry-After to its 200.
 import { checkoutDataSchema } from "@/lib/bitrix24/checkout-request";
 import { startBitrix24Checkout } from "@/lib/bitrix24/checkout-use-case";
-import { checkoutUrlForPortal, frameSecretOf } from "@/lib/bitrix24/pay-frame";
-import { bitrix24CheckoutFor } from "@/lib/container";
-import { env } from "@/lib/env";
+import { bitrix24CheckoutFor, framedCheckoutUrl } from "@/lib/container";
 import type { AppError } from "@/lib/errors";
 import { BUSY_CHECKOUT_ERROR, CHECKOUT_KEY_PARAM, UNIFORM_CHECKOUT_ERROR } from "@/lib/bitrix24/checkout-access";
 import { readRequest } from "@/lib/http/read-request";
@@ -56,9 +54,8 @@ function restBudgetUsedUp(error: AppError, request: Request): Response {
  * frame, which proxy.ts then allows. The default store's is as before (BITRIX_ORIGINS frame it).
  */
 function paymentUrlOf(deps: { storeId?: string; portalUrl: string }, paymentUrl: string): string {
-  const clientSecret = frameSecretOf(env());
-  if (!deps.storeId || deps.storeId === DEFAULT_STORE_ID || !clientSecret) return paymentUrl;
-  return checkoutUrlForPortal(paymentUrl, new URL(deps.portalUrl).origin, clientSecret);
+  if (!deps.storeId || deps.storeId === DEFAULT_STORE_ID) return paymentUrl;
+  return framedCheckoutUrl(paymentUrl, new URL(deps.portalUrl).origin);
 }
 
 export async function POST(request: Request): Promise<Response> {
