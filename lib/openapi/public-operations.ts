@@ -23,7 +23,15 @@ const checkpay = (path: string, operationId: string, summary: string): Operation
   operationId,
   summary,
   tag: "kaspi",
-  query: checkpayQuerySchema,
+  // `store` is the app's own (the provider URL of one store's Service, docs/stores.md); the rest is Kaspi's.
+  query: checkpayQuerySchema.extend({
+    store: z
+      .string()
+      .optional()
+      .describe(
+        "A store with its own check/pay Service (absent: the environment's Service); 404 unless its contract is check/pay",
+      ),
+  }),
   responses: {
     200: {
       description:
